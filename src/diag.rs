@@ -1,0 +1,91 @@
+//! Diagnostics: one problem, where it is, which rule found it, in a plain sentence.
+//!
+//! Rule: below everything but `yaml`; every module that finds problems in user input reports
+//! them as `Diagnostic`s so they can all be shown at once.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::yaml::{Pos, YamlError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Diagnostic {
+    pub pos: Pos,
+    pub severity: Severity,
+    /// Stable rule id: octoDNS's validator id where one exists (`name-rfc`, `dynamic`), else
+    /// ours (`yaml-duplicate-key`, `config-unknown-class`).
+    pub rule: String,
+    pub message: String,
+    /// What it is about: `"www.example.com. A"`, a zone, or a provider; may be empty.
+    pub subject: String,
+}
+
+impl Diagnostic {
+    pub fn error(pos: Pos, rule: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            pos,
+            severity: Severity::Error,
+            rule: rule.into(),
+            message: message.into(),
+            subject: String::new(),
+        }
+    }
+
+    pub fn warning(pos: Pos, rule: impl Into<String>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(pos, rule, message)
+        }
+    }
+
+    pub fn with_subject(mut self, subject: impl Into<String>) -> Self {
+        self.subject = subject.into();
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl From<YamlError> for Diagnostic {
+    fn from(e: YamlError) -> Self {
+        Diagnostic::error(e.pos, e.rule, e.message)
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sev = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        write!(f, "{}: {sev}[{}]: ", self.pos, self.rule)?;
+        if !self.subject.is_empty() {
+            write!(f, "{}: ", self.subject)?;
+        }
+        f.write_str(&self.message)
+    }
+}
+
+/// Sort for display: by file, line, column, then rule.
+pub fn sort(diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| {
+        (&a.pos.file, a.pos.line, a.pos.col, &a.rule, &a.message).cmp(&(
+            &b.pos.file,
+            b.pos.line,
+            b.pos.col,
+            &b.rule,
+            &b.message,
+        ))
+    });
+    // the same problem found twice (a file included from two places) is shown once
+}

@@ -1,0 +1,10 @@
+//! dnsplan: DNS as code, native to CI.
+//!
+//! Layers, lowest first (each may use only those above it in this list):
+//! `yaml`, `diag` → `model` → `validate` → `config` → `plan` → `provider` → `render` →
+//! `drift` / `failover` → `cli`. `github` stands apart and knows nothing of DNS.
+
+pub mod diag;
+pub mod model;
+pub mod validate;
+pub mod yaml;

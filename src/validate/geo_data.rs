@@ -1,0 +1,1 @@
+//! Geo codes octoDNS accepts: continents, countries per continent, US and CA subdivisions.
