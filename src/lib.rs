@@ -1,10 +1,13 @@
 //! dnsplan: DNS as code, native to CI.
 //!
-//! Layers, lowest first (each may use only those above it in this list):
+//! Layers, lowest first (each may use only those before it in this list):
 //! `yaml`, `diag` → `model` → `validate` → `config` → `plan` → `provider` → `render` →
 //! `drift` / `failover` → `cli`. `github` stands apart and knows nothing of DNS.
 
+pub mod cli;
+pub mod config;
 pub mod diag;
+pub mod github;
 pub mod model;
 pub mod validate;
 pub mod yaml;

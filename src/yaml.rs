@@ -345,8 +345,14 @@ impl Builder {
                                 ),
                             );
                         }
-                        entries[i] = (key, value);
-                        merged[i] = false;
+                        if merged[i] {
+                            entries[i] = (key, value);
+                            merged[i] = false;
+                        } else {
+                            // keep both so each can still be checked; the error stands
+                            entries.push((key, value));
+                            merged.push(false);
+                        }
                     } else {
                         index.insert(k, entries.len());
                         entries.push((key, value));

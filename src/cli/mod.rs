@@ -1,0 +1,123 @@
+//! The command line: clap commands, one orchestration function per command, exit codes.
+//!
+//! Exit codes: 0 success / no changes; 1 error (invalid config or zones, provider failure,
+//! refused apply); 2 changes or drift pending, for commands that promise it
+//! (`plan --detailed-exitcode`, `drift`).
+//!
+//! Rule: `cli` may use every module; nothing imports it.
+
+mod report;
+mod validate;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_ERROR: i32 = 1;
+pub const EXIT_CHANGES: i32 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "dnsplan",
+    version,
+    about = "DNS as code, native to CI: validate, plan, apply and drift-check octoDNS-compatible zones",
+    long_about = "dnsplan reads octoDNS configuration and zone files as they are, validates them \
+(every problem at once, with file and line), computes what would change on every provider a \
+zone is served by, applies exactly that after review, and detects drift.\n\n\
+Typical flow:\n  dnsplan validate --config config/production.yaml\n  \
+dnsplan plan --config config/production.yaml --format markdown --out plan.md\n  \
+dnsplan apply --config config/production.yaml --checksum <hex from the plan>\n\n\
+Exit codes: 0 ok / no changes, 1 error, 2 changes or drift pending (plan --detailed-exitcode, drift).",
+    after_help = "Run `dnsplan <command> --help` for the options of one command."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check the config and every zone file; report all problems at once.
+    ///
+    /// Loads the config and the YAML sources of every zone (no provider is contacted), runs
+    /// octoDNS's validation rules (the `legacy` set unless `manager.validators.enabled` says
+    /// otherwise) and reports every problem with file, line, column and rule id.
+    /// Exit 0 when there is no error (warnings allowed), 1 otherwise.
+    Validate(validate::Args),
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum DiagFormat {
+    /// Human-readable, with the offending lines shown like a compiler does.
+    Text,
+    /// Stable JSON document (see docs/validate-json.md).
+    Json,
+    /// GitHub Actions annotations (`::error file=…,line=…::…`).
+    Github,
+}
+
+/// Common option: the config file.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ConfigArg {
+    /// The octoDNS-format config file (e.g. config/production.yaml).
+    #[arg(long, short = 'c', value_name = "FILE", env = "DNSPLAN_CONFIG")]
+    pub config: PathBuf,
+}
+
+/// Parse arguments, run the command, return the exit code.
+pub fn main() -> i32 {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_ERROR } else { EXIT_OK };
+            let _ = e.print();
+            return code;
+        }
+    };
+    init_logging();
+    match cli.command {
+        Command::Validate(a) => validate::run(a),
+    }
+}
+
+fn init_logging() {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("DNSPLAN_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::env::var_os("GITHUB_ACTIONS").is_none() && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+/// The zones a command works on: all, or those named (UTF-8 or IDNA, trailing dot optional).
+pub(crate) fn select_zones<'a>(
+    cfg: &'a crate::config::Config,
+    only: &[String],
+    diags: &mut Vec<crate::diag::Diagnostic>,
+) -> Vec<&'a crate::config::ZoneConfig> {
+    if only.is_empty() {
+        return cfg.zones.values().collect();
+    }
+    let mut out = Vec::new();
+    for z in only {
+        let mut name = crate::model::idna_encode(z).unwrap_or_else(|_| z.to_lowercase());
+        if !name.ends_with('.') {
+            name.push('.');
+        }
+        match cfg.zones.get(&name) {
+            Some(zc) => out.push(zc),
+            None => diags.push(crate::diag::Diagnostic::error(
+                crate::yaml::Pos::new(
+                    &std::sync::Arc::from(cfg.path.to_string_lossy().as_ref()),
+                    0,
+                    0,
+                ),
+                "zone-not-configured",
+                format!("Requested zone \"{z}\" not found in config"),
+            )),
+        }
+    }
+    out
+}

@@ -1,0 +1,46 @@
+//! `dnsplan validate`.
+
+use rayon::prelude::*;
+
+use super::{ConfigArg, DiagFormat, EXIT_ERROR, EXIT_OK, report};
+use crate::config;
+use crate::diag::{self, Diagnostic};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: DiagFormat,
+    /// Only these zones (default: all configured zones).
+    #[arg(value_name = "ZONE")]
+    pub zones: Vec<String>,
+}
+
+/// Validate the config and every zone; all diagnostics, sorted.
+pub fn collect(path: &std::path::Path, only: &[String]) -> Vec<Diagnostic> {
+    let (cfg, mut diags) = config::load(path);
+    if let Some(cfg) = cfg {
+        let zones = super::select_zones(&cfg, only, &mut diags);
+        let per_zone: Vec<Vec<Diagnostic>> = zones
+            .par_iter()
+            .filter(|z| z.alias.is_none())
+            .map(|z| config::load_desired(&cfg, z).diagnostics)
+            .collect();
+        diags.extend(per_zone.into_iter().flatten());
+    }
+    diag::sort(&mut diags);
+    diags.dedup();
+    diags
+}
+
+pub fn run(a: Args) -> i32 {
+    let diags = collect(&a.config.config, &a.zones);
+    report::print(&diags, a.format);
+    if diags.iter().any(Diagnostic::is_error) {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    }
+}

@@ -1,0 +1,1058 @@
+//! The main configuration file, in octoDNS's format as-is.
+//!
+//! `providers` (`class:` + settings; octoDNS class names or our short names), `zones` (sources,
+//! targets, lenient, alias, thresholds, always-dry-run, `'*'` templates with glob/regex),
+//! `manager` keys (honoured or warned about), `env/VAR[/DEFAULT]` secrets and `!include`.
+//! Every problem is reported as a `Diagnostic` with file and line; loading never stops at the
+//! first one.
+//!
+//! Rule: `config` uses `model`, `validate`, `yaml` and `diag`. It reads files; it talks to no
+//! server.
+
+pub mod secrets;
+pub mod zonefile;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::{Map, Value as J};
+
+use crate::diag::Diagnostic;
+use crate::model::idna_encode;
+use crate::validate::{Rules, Set};
+use crate::yaml::{self, KeyOrder, LoadOptions, Node, Pos};
+
+/// Which implementation a provider entry uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ProviderKind {
+    /// octoDNS YamlProvider (zone files in a directory).
+    Yaml,
+    /// BIND master files (octodns-bind ZoneFileSource / ZoneFileProvider).
+    ZoneFile,
+    PowerDns,
+    Route53,
+    Azure,
+    /// RFC 2136 UPDATE + AXFR (octodns-bind Rfc2136Provider / AxfrSource).
+    Rfc2136,
+}
+
+impl ProviderKind {
+    /// Map a `class:` to a kind: octoDNS's dotted class names, or our short names.
+    pub fn from_class(class: &str) -> Option<ProviderKind> {
+        use ProviderKind::*;
+        Some(match class {
+            "yaml"
+            | "octodns.provider.yaml.YamlProvider"
+            | "octodns.provider.yaml.SplitYamlProvider" => Yaml,
+            "zonefile"
+            | "octodns_bind.ZoneFileSource"
+            | "octodns_bind.ZoneFileProvider"
+            | "octodns.source.axfr.ZoneFileSource" => ZoneFile,
+            "powerdns" | "octodns_powerdns.PowerDnsProvider" => PowerDns,
+            "route53" | "octodns_route53.Route53Provider" => Route53,
+            "azure" | "octodns_azure.AzureProvider" => Azure,
+            "rfc2136"
+            | "octodns_bind.Rfc2136Provider"
+            | "octodns_bind.BindProvider"
+            | "octodns_bind.AxfrSource"
+            | "octodns.source.axfr.AxfrSource" => Rfc2136,
+            _ => return None,
+        })
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ProviderKind::Yaml => "yaml",
+            ProviderKind::ZoneFile => "zonefile",
+            ProviderKind::PowerDns => "powerdns",
+            ProviderKind::Route53 => "route53",
+            ProviderKind::Azure => "azure",
+            ProviderKind::Rfc2136 => "rfc2136",
+        }
+    }
+}
+
+/// Settings every provider understands (octoDNS BaseProvider kwargs, plus our rails).
+#[derive(Clone, Debug)]
+pub struct Common {
+    pub update_pcent_threshold: f64,
+    pub delete_pcent_threshold: f64,
+    pub strict_supports: bool,
+    pub apply_disabled: bool,
+    pub root_ns_warnings: bool,
+    /// Refuse a plan that deletes more than this many records (absolute), unless `--force`.
+    pub max_deletes: Option<usize>,
+    /// Record types whose every change needs `--force` (e.g. MX, NS, SOA).
+    pub confirm_types: Vec<String>,
+}
+
+impl Default for Common {
+    fn default() -> Self {
+        Common {
+            update_pcent_threshold: 0.3,
+            delete_pcent_threshold: 0.3,
+            strict_supports: true,
+            apply_disabled: false,
+            root_ns_warnings: true,
+            max_deletes: None,
+            confirm_types: Vec::new(),
+        }
+    }
+}
+
+/// One entry of `providers:`.
+#[derive(Clone)]
+pub struct ProviderConfig {
+    pub id: String,
+    pub class: String,
+    pub kind: ProviderKind,
+    pub common: Common,
+    /// Provider-specific settings with secrets resolved. Never print these: use `redacted()`.
+    pub settings: Map<String, J>,
+    /// Setting paths whose values came from a secret (`env/…`).
+    pub secret_keys: BTreeSet<String>,
+    pub pos: Pos,
+}
+
+impl std::fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("id", &self.id)
+            .field("class", &self.class)
+            .field("settings", &self.redacted())
+            .finish()
+    }
+}
+
+impl ProviderConfig {
+    /// Settings with every secret replaced by `***`.
+    pub fn redacted(&self) -> Map<String, J> {
+        let mut m = self.settings.clone();
+        for k in &self.secret_keys {
+            if let Some(v) = m.get_mut(k) {
+                *v = J::String("***".into());
+            }
+        }
+        m
+    }
+
+    pub fn str(&self, key: &str) -> Option<&str> {
+        self.settings.get(key).and_then(J::as_str)
+    }
+
+    pub fn bool(&self, key: &str, default: bool) -> bool {
+        self.settings
+            .get(key)
+            .and_then(J::as_bool)
+            .unwrap_or(default)
+    }
+
+    pub fn u64(&self, key: &str) -> Option<u64> {
+        let v = self.settings.get(key)?;
+        v.as_u64()
+            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+    }
+
+    /// Every secret value, so outputs can be scrubbed of them.
+    pub fn secret_values(&self) -> Vec<String> {
+        self.secret_keys
+            .iter()
+            .filter_map(|k| self.settings.get(k))
+            .map(|v| match v {
+                J::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .filter(|s| s.len() >= 4)
+            .collect()
+    }
+}
+
+/// One configured zone (templates already expanded).
+#[derive(Clone, Debug)]
+pub struct ZoneConfig {
+    /// IDNA-encoded, lowercased, with the trailing dot.
+    pub name: String,
+    pub sources: Vec<String>,
+    pub targets: Vec<String>,
+    pub lenient: bool,
+    /// This zone is an exact copy of another zone.
+    pub alias: Option<String>,
+    pub update_pcent_threshold: Option<f64>,
+    pub delete_pcent_threshold: Option<f64>,
+    pub max_deletes: Option<usize>,
+    pub always_dry_run: bool,
+    pub ignore_subzone_adds: bool,
+    /// Extra record/zone rules disabled for this zone.
+    pub disabled_record_rules: HashMap<String, HashSet<String>>,
+    pub disabled_zone_rules: HashSet<String>,
+    pub pos: Pos,
+}
+
+/// The `manager:` section.
+#[derive(Clone, Debug)]
+pub struct Manager {
+    pub max_workers: usize,
+    pub rules: Rules,
+}
+
+impl Default for Manager {
+    fn default() -> Self {
+        Manager {
+            max_workers: 8,
+            rules: Rules::default(),
+        }
+    }
+}
+
+/// The loaded configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub path: PathBuf,
+    pub manager: Manager,
+    pub providers: BTreeMap<String, ProviderConfig>,
+    /// Sorted by name.
+    pub zones: BTreeMap<String, ZoneConfig>,
+    /// Every configured zone name (for the sub-zone check).
+    pub zone_names: HashSet<String>,
+}
+
+impl Config {
+    /// Names of configured zones that are sub-zones of `zone`, relative to it (octoDNS's
+    /// `configured_sub_zones`), found by walking the name's suffixes: O(labels), not O(zones).
+    pub fn sub_zone_of(&self, zone: &str, record_name: &str) -> Option<SubZone> {
+        if record_name.is_empty() {
+            return None;
+        }
+        let mut rest = record_name;
+        let mut exact = true;
+        loop {
+            let candidate = format!("{rest}.{zone}");
+            if self.zone_names.contains(&candidate) {
+                return Some(if exact {
+                    SubZone::Exact
+                } else {
+                    SubZone::Under(rest.to_string())
+                });
+            }
+            match rest.split_once('.') {
+                Some((_, tail)) => {
+                    rest = tail;
+                    exact = false;
+                }
+                None => return None,
+            }
+        }
+    }
+
+    /// Every secret value of every provider, for scrubbing output.
+    pub fn secret_values(&self) -> Vec<String> {
+        self.providers
+            .values()
+            .flat_map(|p| p.secret_values())
+            .collect()
+    }
+}
+
+/// Where a record stands relative to configured sub-zones.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SubZone {
+    /// The record's name is a configured sub-zone (only NS and DS may stand there).
+    Exact,
+    /// The record lies below the configured sub-zone with this relative name.
+    Under(String),
+}
+
+/// Load the main config. Returns the config (when it is usable) and every problem found.
+pub fn load(path: &Path) -> (Option<Config>, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    let loaded = yaml::load_file(
+        path,
+        LoadOptions {
+            order: KeyOrder::Any,
+            includes: true,
+        },
+    );
+    diags.extend(loaded.errors.into_iter().map(Diagnostic::from));
+    let Some(root) = loaded.root else {
+        if diags.is_empty() {
+            diags.push(Diagnostic::error(
+                Pos::new(&Arc::from(path.to_string_lossy().as_ref()), 1, 1),
+                "config-invalid",
+                "the config file is empty",
+            ));
+        }
+        return (None, diags);
+    };
+    let cfg = from_node(path, &root, &mut diags);
+    (cfg, diags)
+}
+
+fn err(diags: &mut Vec<Diagnostic>, pos: &Pos, rule: &str, msg: impl Into<String>) {
+    diags.push(Diagnostic::error(pos.clone(), rule, msg));
+}
+
+fn warn(diags: &mut Vec<Diagnostic>, pos: &Pos, rule: &str, msg: impl Into<String>) {
+    diags.push(Diagnostic::warning(pos.clone(), rule, msg));
+}
+
+const TOP_KEYS: &[&str] = &[
+    "manager",
+    "providers",
+    "processors",
+    "validators",
+    "secret_handlers",
+    "zones",
+];
+
+fn from_node(path: &Path, root: &Node, diags: &mut Vec<Diagnostic>) -> Option<Config> {
+    let Some(entries) = root.entries() else {
+        err(
+            diags,
+            &root.pos,
+            "config-invalid",
+            format!(
+                "the config must be a mapping with `providers` and `zones`, found {}",
+                root.describe()
+            ),
+        );
+        return None;
+    };
+    for (k, _) in entries {
+        let key = k.key_text();
+        if !TOP_KEYS.contains(&key.as_str()) {
+            warn(
+                diags,
+                &k.pos,
+                "config-unknown-key",
+                format!(
+                    "unknown top-level key `{key}` (known: {}); it is ignored",
+                    TOP_KEYS.join(", ")
+                ),
+            );
+        }
+    }
+    let manager = manager(root.get("manager"), diags);
+    if let Some(p) = root.get("processors")
+        && p.entries().is_some_and(|e| !e.is_empty())
+    {
+        err(
+            diags,
+            &p.pos,
+            "config-unsupported",
+            "`processors` are not supported by dnsplan yet; a processor that filters records \
+             would otherwise be silently skipped and records could be deleted. Remove them or \
+             express the filter with per-record `octodns: {ignored|included|excluded}`",
+        );
+    }
+    if let Some(v) = root.get("validators")
+        && v.entries().is_some_and(|e| !e.is_empty())
+    {
+        err(
+            diags,
+            &v.pos,
+            "config-unsupported",
+            "custom `validators` classes are Python code and cannot run in dnsplan; use \
+             `manager.validators` to choose rule sets and disable rules by id",
+        );
+    }
+    if let Some(s) = root.get("secret_handlers")
+        && s.entries().is_some_and(|e| !e.is_empty())
+    {
+        err(
+            diags,
+            &s.pos,
+            "config-unsupported",
+            "only the built-in `env/` secret handler is supported",
+        );
+    }
+
+    let mut providers = BTreeMap::new();
+    match root.get("providers") {
+        None => err(
+            diags,
+            &root.pos,
+            "config-invalid",
+            "missing `providers` section",
+        ),
+        Some(p) => match p.entries() {
+            None => err(
+                diags,
+                &p.pos,
+                "config-invalid",
+                format!("`providers` must be a mapping, found {}", p.describe()),
+            ),
+            Some(entries) => {
+                for (k, v) in entries {
+                    if let Some(pc) = provider(&k.key_text(), v, diags) {
+                        providers.insert(pc.id.clone(), pc);
+                    }
+                }
+            }
+        },
+    }
+
+    let mut zones = BTreeMap::new();
+    let mut templates = Vec::new();
+    match root.get("zones") {
+        None => err(diags, &root.pos, "config-invalid", "missing `zones` section"),
+        Some(z) => match z.entries() {
+            None => err(
+                diags,
+                &z.pos,
+                "config-invalid",
+                format!("`zones` must be a mapping, found {}", z.describe()),
+            ),
+            Some(entries) => {
+                let mut spellings: HashMap<String, Pos> = HashMap::new();
+                for (k, v) in entries {
+                    let key = k.key_text();
+                    if key.starts_with('*') {
+                        templates.push((key, k.pos.clone(), v));
+                        continue;
+                    }
+                    if let Some(zc) = zone(&key, &k.pos, v, &providers, diags) {
+                        if let Some(first) = spellings.get(&zc.name) {
+                            err(
+                                diags,
+                                &k.pos,
+                                "config-duplicate-zone",
+                                format!(
+                                    "zone {key} is configured twice (also at line {}), e.g. both in UTF-8 and IDNA",
+                                    first.line
+                                ),
+                            );
+                            continue;
+                        }
+                        spellings.insert(zc.name.clone(), k.pos.clone());
+                        zones.insert(zc.name.clone(), zc);
+                    }
+                }
+            }
+        },
+    }
+
+    // templates: expand against the zones each source lists, in config order
+    for (key, pos, v) in templates {
+        expand_template(&key, &pos, v, &providers, &mut zones, path, diags);
+    }
+
+    // aliases must point at a real, non-alias zone
+    let alias_checks: Vec<(String, String, Pos)> = zones
+        .values()
+        .filter_map(|z| {
+            z.alias
+                .as_ref()
+                .map(|a| (z.name.clone(), a.clone(), z.pos.clone()))
+        })
+        .collect();
+    for (name, target, pos) in alias_checks {
+        match zones.get(&target) {
+            None => err(
+                diags,
+                &pos,
+                "config-invalid-alias",
+                format!("Invalid alias zone {name}: source zone {target} does not exist"),
+            ),
+            Some(t) if t.alias.is_some() => err(
+                diags,
+                &pos,
+                "config-invalid-alias",
+                format!("Invalid alias zone {name}: source zone {target} is an alias zone"),
+            ),
+            Some(_) => {}
+        }
+    }
+
+    let zone_names = zones.keys().cloned().collect();
+    Some(Config {
+        path: path.to_path_buf(),
+        manager,
+        providers,
+        zones,
+        zone_names,
+    })
+}
+
+fn manager(node: Option<&Node>, diags: &mut Vec<Diagnostic>) -> Manager {
+    let mut m = Manager::default();
+    let Some(node) = node else { return m };
+    let Some(entries) = node.entries() else {
+        err(
+            diags,
+            &node.pos,
+            "config-invalid",
+            "`manager` must be a mapping",
+        );
+        return m;
+    };
+    for (k, v) in entries {
+        match k.key_text().as_str() {
+            "max_workers" => match v.as_int() {
+                Some(n) if n >= 1 => m.max_workers = n.min(256) as usize,
+                _ => err(
+                    diags,
+                    &v.pos,
+                    "config-invalid",
+                    "`max_workers` must be a positive integer",
+                ),
+            },
+            "validators" => validators(v, &mut m.rules, diags),
+            "enable_checksum" => {
+                // dnsplan always computes the checksum; nothing to do
+            }
+            "plan_outputs" => warn(
+                diags,
+                &k.pos,
+                "config-ignored",
+                "`manager.plan_outputs` is ignored: choose the output with `dnsplan plan --format table|markdown|json`",
+            ),
+            "include_meta" | "auto_arpa" | "processors" | "post_processors" => {
+                let on = v.as_bool() != Some(false)
+                    && !v.is_null()
+                    && !v.items().is_some_and(|i| i.is_empty());
+                if on {
+                    err(
+                        diags,
+                        &k.pos,
+                        "config-unsupported",
+                        format!(
+                            "`manager.{}` is not supported by dnsplan yet; it would change the records planned",
+                            k.key_text()
+                        ),
+                    );
+                }
+            }
+            other => warn(
+                diags,
+                &k.pos,
+                "config-unknown-key",
+                format!("unknown `manager` key `{other}`; it is ignored"),
+            ),
+        }
+    }
+    m
+}
+
+/// `manager.validators: {enabled: [sets], record: {disable_validators: {TYPE|'*': [ids]}},
+/// zone: {disable_validators: [ids]}}`.
+fn validators(v: &Node, rules: &mut Rules, diags: &mut Vec<Diagnostic>) {
+    if let Some(en) = v.get("enabled") {
+        match en.items() {
+            None => err(
+                diags,
+                &en.pos,
+                "config-invalid",
+                "must be a list of set names, not a string",
+            ),
+            Some(items) => {
+                rules.sets.clear();
+                for i in items {
+                    match i.as_str().and_then(Set::parse) {
+                        Some(s) => {
+                            rules.sets.insert(s);
+                        }
+                        None => err(
+                            diags,
+                            &i.pos,
+                            "config-invalid",
+                            format!(
+                                "unknown validator set {:?}; known: legacy, strict, best-practice",
+                                i.as_str().unwrap_or("")
+                            ),
+                        ),
+                    }
+                }
+                if rules.sets.contains(&Set::Strict) && rules.sets.contains(&Set::Legacy) {
+                    warn(
+                        diags,
+                        &en.pos,
+                        "config-validators",
+                        "`strict` supersedes `legacy`; enable one of the two",
+                    );
+                }
+            }
+        }
+    }
+    let (rec, zone) = disabled_rules(v);
+    for (k, ids) in rec {
+        rules.disabled.entry(k).or_default().extend(ids);
+    }
+    rules.zone_disabled.extend(zone);
+}
+
+fn disabled_rules(v: &Node) -> (HashMap<String, HashSet<String>>, HashSet<String>) {
+    let mut rec: HashMap<String, HashSet<String>> = HashMap::new();
+    let mut zone = HashSet::new();
+    if let Some(d) = v
+        .get("record")
+        .and_then(|r| r.get("disable_validators"))
+        .and_then(Node::entries)
+    {
+        for (t, ids) in d {
+            let set = rec.entry(t.key_text()).or_default();
+            for i in ids.items().unwrap_or(&[]) {
+                if let Some(s) = i.as_str() {
+                    set.insert(s.to_string());
+                }
+            }
+        }
+    }
+    if let Some(ids) = v
+        .get("zone")
+        .and_then(|r| r.get("disable_validators"))
+        .and_then(Node::items)
+    {
+        for i in ids {
+            if let Some(s) = i.as_str() {
+                zone.insert(s.to_string());
+            }
+        }
+    }
+    (rec, zone)
+}
+
+fn provider(id: &str, v: &Node, diags: &mut Vec<Diagnostic>) -> Option<ProviderConfig> {
+    let Some(entries) = v.entries() else {
+        err(
+            diags,
+            &v.pos,
+            "config-invalid",
+            format!(
+                "provider {id} must be a mapping with `class:`, found {}",
+                v.describe()
+            ),
+        );
+        return None;
+    };
+    let Some(class_node) = v.get("class") else {
+        err(
+            diags,
+            &v.pos,
+            "config-missing-class",
+            format!("Provider {id} is missing class"),
+        );
+        return None;
+    };
+    let class = class_node.as_str().unwrap_or("").to_string();
+    let Some(kind) = ProviderKind::from_class(&class) else {
+        err(
+            diags,
+            &class_node.pos,
+            "config-unknown-class",
+            format!(
+                "Unknown provider class: {class} (provider {id}); dnsplan implements yaml \
+                 (octodns.provider.yaml.YamlProvider), zonefile (octodns_bind.ZoneFileSource/\
+                 ZoneFileProvider), powerdns (octodns_powerdns.PowerDnsProvider), route53 \
+                 (octodns_route53.Route53Provider), azure (octodns_azure.AzureProvider) and \
+                 rfc2136 (octodns_bind.Rfc2136Provider/AxfrSource)"
+            ),
+        );
+        return None;
+    };
+    let mut settings = Map::new();
+    let mut secret_keys = BTreeSet::new();
+    let mut common = Common::default();
+    for (k, val) in entries {
+        let key = k.key_text();
+        if key == "class" {
+            continue;
+        }
+        let (value, secret) = match secrets::resolve(val, diags) {
+            Some(x) => x,
+            None => continue,
+        };
+        if secret {
+            secret_keys.insert(key.clone());
+        }
+        let num = |v: &J| v.as_f64().or_else(|| v.as_str().and_then(|s| s.parse().ok()));
+        match key.as_str() {
+            "update_pcent_threshold" | "delete_pcent_threshold" => match num(&value) {
+                Some(f) if (0.0..=1.0).contains(&f) => {
+                    if key.starts_with("update") {
+                        common.update_pcent_threshold = f;
+                    } else {
+                        common.delete_pcent_threshold = f;
+                    }
+                }
+                _ => err(
+                    diags,
+                    &val.pos,
+                    "config-invalid",
+                    format!("`{key}` must be a fraction between 0 and 1 (0.3 = 30%)"),
+                ),
+            },
+            "strict_supports" => common.strict_supports = value.as_bool().unwrap_or(true),
+            "apply_disabled" => common.apply_disabled = value.as_bool().unwrap_or(false),
+            "root_ns_warnings" => common.root_ns_warnings = value.as_bool().unwrap_or(true),
+            "max_deletes" => match value.as_u64() {
+                Some(n) => common.max_deletes = Some(n as usize),
+                None => err(
+                    diags,
+                    &val.pos,
+                    "config-invalid",
+                    "`max_deletes` must be a non-negative integer",
+                ),
+            },
+            "confirm_types" => match value.as_array() {
+                Some(a) => {
+                    common.confirm_types = a
+                        .iter()
+                        .filter_map(|x| x.as_str().map(|s| s.to_ascii_uppercase()))
+                        .collect()
+                }
+                None => err(
+                    diags,
+                    &val.pos,
+                    "config-invalid",
+                    "`confirm_types` must be a list of record types, e.g. [MX, NS, SOA]",
+                ),
+            },
+            _ => {
+                settings.insert(key, value);
+            }
+        }
+    }
+    Some(ProviderConfig {
+        id: id.to_string(),
+        class,
+        kind,
+        common,
+        settings,
+        secret_keys,
+        pos: v.pos.clone(),
+    })
+}
+
+fn str_list(n: Option<&Node>) -> Option<Vec<String>> {
+    let n = n?;
+    match n.items() {
+        Some(items) => Some(
+            items
+                .iter()
+                .filter_map(|i| i.as_str().map(str::to_string))
+                .collect(),
+        ),
+        None => n.as_str().map(|s| vec![s.to_string()]),
+    }
+}
+
+fn zone(
+    key: &str,
+    pos: &Pos,
+    v: &Node,
+    providers: &BTreeMap<String, ProviderConfig>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ZoneConfig> {
+    if !key.ends_with('.') {
+        err(
+            diags,
+            pos,
+            "config-zone-name",
+            format!("Invalid zone name {key}, missing ending dot"),
+        );
+        return None;
+    }
+    let name = match idna_encode(key) {
+        Ok(n) => n,
+        Err(e) => {
+            err(
+                diags,
+                pos,
+                "config-zone-name",
+                format!("Invalid zone name {key}: {e}"),
+            );
+            return None;
+        }
+    };
+    zone_body(name, pos, v, providers, diags)
+}
+
+fn zone_body(
+    name: String,
+    pos: &Pos,
+    v: &Node,
+    providers: &BTreeMap<String, ProviderConfig>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ZoneConfig> {
+    if v.entries().is_none() {
+        err(
+            diags,
+            &v.pos,
+            "config-invalid",
+            format!("Zone {name} must be a mapping, found {}", v.describe()),
+        );
+        return None;
+    }
+    let alias = v
+        .get("alias")
+        .and_then(Node::as_str)
+        .map(|a| idna_encode(a).unwrap_or_else(|_| a.to_string()));
+    let mut zc = ZoneConfig {
+        name: name.clone(),
+        sources: str_list(v.get("sources")).unwrap_or_default(),
+        targets: str_list(v.get("targets")).unwrap_or_default(),
+        lenient: v.get("lenient").and_then(Node::as_bool).unwrap_or(false),
+        alias,
+        update_pcent_threshold: v.get("update_pcent_threshold").and_then(Node::as_f64),
+        delete_pcent_threshold: v.get("delete_pcent_threshold").and_then(Node::as_f64),
+        max_deletes: v
+            .get("max_deletes")
+            .and_then(Node::as_int)
+            .map(|n| n.max(0) as usize),
+        always_dry_run: v
+            .get("always-dry-run")
+            .and_then(Node::as_bool)
+            .unwrap_or(false),
+        ignore_subzone_adds: v
+            .get("ignore_subzone_adds")
+            .and_then(Node::as_bool)
+            .unwrap_or(false),
+        disabled_record_rules: HashMap::new(),
+        disabled_zone_rules: HashSet::new(),
+        pos: pos.clone(),
+    };
+    if let Some(val) = v.get("validators") {
+        let (r, z) = disabled_rules(val);
+        zc.disabled_record_rules = r;
+        zc.disabled_zone_rules = z;
+    }
+    if let Some(p) = v.get("processors")
+        && p.items().is_some_and(|i| !i.is_empty())
+    {
+        err(
+            diags,
+            &p.pos,
+            "config-unsupported",
+            format!("Zone {name}: processors are not supported by dnsplan yet"),
+        );
+    }
+    if zc.alias.is_some() {
+        return Some(zc);
+    }
+    if v.get("sources").is_none() {
+        err(
+            diags,
+            &v.pos,
+            "config-invalid",
+            format!("Zone {name} is missing sources"),
+        );
+    }
+    if v.get("targets").is_none() {
+        err(
+            diags,
+            &v.pos,
+            "config-invalid",
+            format!("Zone {name} is missing targets"),
+        );
+    }
+    for (what, list, node) in [
+        ("source", &zc.sources, v.get("sources")),
+        ("target", &zc.targets, v.get("targets")),
+    ] {
+        for s in list {
+            if !providers.contains_key(s) {
+                let p = node.map(|n| n.pos.clone()).unwrap_or_else(|| pos.clone());
+                err(
+                    diags,
+                    &p,
+                    "config-unknown-provider",
+                    format!("Zone {name}, unknown {what}: {s}"),
+                );
+            }
+        }
+    }
+    Some(zc)
+}
+
+fn expand_template(
+    key: &str,
+    pos: &Pos,
+    v: &Node,
+    providers: &BTreeMap<String, ProviderConfig>,
+    zones: &mut BTreeMap<String, ZoneConfig>,
+    config_path: &Path,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let glob = v.get("glob").and_then(Node::as_str);
+    let regex = match v.get("regex").and_then(Node::as_str) {
+        Some(r) => match regex_lite::Regex::new(r) {
+            Ok(re) => Some(re),
+            Err(e) => {
+                err(
+                    diags,
+                    &v.get("regex").map(|n| n.pos.clone()).unwrap_or(pos.clone()),
+                    "config-invalid",
+                    format!("invalid regex in zone template {key}: {e}"),
+                );
+                return;
+            }
+        },
+        None => None,
+    };
+    let sources = str_list(v.get("sources")).unwrap_or_default();
+    let mut listed = BTreeSet::new();
+    for s in &sources {
+        let Some(p) = providers.get(s) else {
+            err(
+                diags,
+                pos,
+                "config-unknown-provider",
+                format!("Zone {key}, unknown source: {s}"),
+            );
+            continue;
+        };
+        match zonefile::list_zones(p, config_path) {
+            Ok(names) => listed.extend(names),
+            Err(msg) => err(
+                diags,
+                pos,
+                "config-template",
+                format!("dynamic zone={key} includes a source, {s}, that {msg}"),
+            ),
+        }
+    }
+    for name in listed {
+        if zones.contains_key(&name) {
+            continue;
+        }
+        if let Some(g) = glob
+            && !glob_match(g, &name)
+        {
+            continue;
+        }
+        if let Some(re) = &regex
+            && !re.is_match(&name)
+        {
+            continue;
+        }
+        if let Some(zc) = zone_body(name.clone(), pos, v, providers, diags) {
+            zones.insert(name, zc);
+        }
+    }
+}
+
+/// Shell-style matching as Python's `fnmatch` (`*`, `?`, `[...]`), case-sensitive on POSIX.
+pub fn glob_match(pattern: &str, text: &str) -> bool {
+    fn rec(p: &[char], t: &[char]) -> bool {
+        match p.first() {
+            None => t.is_empty(),
+            Some('*') => (0..=t.len()).any(|i| rec(&p[1..], &t[i..])),
+            Some('?') => !t.is_empty() && rec(&p[1..], &t[1..]),
+            Some('[') => {
+                let Some(end) = p.iter().skip(1).position(|&c| c == ']').map(|i| i + 1) else {
+                    return t.first() == Some(&'[') && rec(&p[1..], &t[1..]);
+                };
+                let Some(&c) = t.first() else { return false };
+                let class = &p[1..end];
+                let (neg, class) = match class.first() {
+                    Some('!') => (true, &class[1..]),
+                    _ => (false, class),
+                };
+                let mut hit = false;
+                let mut i = 0;
+                while i < class.len() {
+                    if i + 2 < class.len() && class[i + 1] == '-' {
+                        hit |= class[i] <= c && c <= class[i + 2];
+                        i += 3;
+                    } else {
+                        hit |= class[i] == c;
+                        i += 1;
+                    }
+                }
+                hit != neg && rec(&p[end + 1..], &t[1..])
+            }
+            Some(&c) => t.first() == Some(&c) && rec(&p[1..], &t[1..]),
+        }
+    }
+    let p: Vec<char> = pattern.chars().collect();
+    let t: Vec<char> = text.chars().collect();
+    rec(&p, &t)
+}
+
+/// Resolve a provider's `directory` relative to the working directory (as octoDNS does).
+pub fn provider_dir(p: &ProviderConfig, _config_path: &Path) -> Option<PathBuf> {
+    p.str("directory").map(PathBuf::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnmatch() {
+        assert!(glob_match("*.example.com.", "a.example.com."));
+        assert!(!glob_match("*.example.com.", "example.com."));
+        assert!(glob_match("zone[0-9]?.com.", "zone1a.com."));
+        assert!(!glob_match("zone[!0-9].com.", "zone1.com."));
+    }
+}
+
+/// The desired state of one zone as its YAML sources define it, validated. Sources of other
+/// kinds are not read here (the plan engine reads them through their providers); their ids
+/// are returned so the caller can.
+pub struct Desired {
+    pub zone: crate::model::Zone,
+    pub diagnostics: Vec<Diagnostic>,
+    /// Sources this function did not read (not YAML).
+    pub other_sources: Vec<String>,
+}
+
+/// Load and validate the YAML sources of `zc`, in order.
+pub fn load_desired(cfg: &Config, zc: &ZoneConfig) -> Desired {
+    let mut zone = crate::model::Zone::new(zc.name.clone());
+    let mut diags = Vec::new();
+    let mut other = Vec::new();
+    let rules = cfg
+        .manager
+        .rules
+        .with_disabled(&zc.disabled_record_rules, &zc.disabled_zone_rules);
+    for sid in &zc.sources {
+        let Some(p) = cfg.providers.get(sid) else {
+            continue; // reported by the config loader
+        };
+        if p.kind != ProviderKind::Yaml {
+            other.push(sid.clone());
+            continue;
+        }
+        let s = match zonefile::YamlSettings::from_config(p) {
+            Ok(s) => s,
+            Err(d) => {
+                diags.push(d);
+                continue;
+            }
+        };
+        let ctx = zonefile::LoadCtx {
+            rules: &rules,
+            lenient: zc.lenient,
+            validate: true,
+            config: Some(cfg),
+            ignore_subzone_adds: zc.ignore_subzone_adds,
+            source: Arc::from(sid.as_str()),
+        };
+        let found = zonefile::load_zone(&s, &mut zone, &ctx, &mut diags, &p.pos);
+        if !found && !s.ignore_missing_zones {
+            diags.push(
+                Diagnostic::error(
+                    zc.pos.clone(),
+                    "zone-missing",
+                    format!(
+                        "no YAMLs found for {} in {} (source {sid}); create {}{}yaml or set ignore_missing_zones",
+                        crate::model::idna_decode(&zc.name),
+                        s.directory.display(),
+                        s.directory.join("").display(),
+                        crate::model::idna_decode(&zc.name),
+                    ),
+                )
+                .with_subject(zc.name.clone()),
+            );
+        }
+    }
+    let reasons = crate::validate::check_zone(&zone, &rules);
+    diags.extend(crate::validate::zone_diagnostics(&zone, reasons, zc.lenient));
+    Desired {
+        zone,
+        diagnostics: diags,
+        other_sources: other,
+    }
+}

@@ -1,0 +1,450 @@
+//! octoDNS YamlProvider zone files: discovery (`<zone>.yaml`, split directories, a shared
+//! file; UTF-8 and IDNA spellings), loading with octoDNS's semantics (key order, default TTL,
+//! escaped semicolons, several files and sources per zone, duplicates), validation of every
+//! record while it is loaded, and the sub-zone rules.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::{Config, ProviderConfig, SubZone};
+use crate::diag::Diagnostic;
+use crate::model::build::record_from_node;
+use crate::model::{RecordType, Zone, idna_decode, idna_encode};
+use crate::validate::{self, RecordCtx, Reasons, Rules};
+use crate::yaml::{self, KeyOrder, Kind, LoadOptions, Node, Pos};
+
+/// YamlProvider settings with octoDNS's defaults.
+#[derive(Clone, Debug)]
+pub struct YamlSettings {
+    pub directory: PathBuf,
+    pub default_ttl: u32,
+    pub order: KeyOrder,
+    pub populate_should_replace: bool,
+    pub supports_root_ns: bool,
+    pub split_extension: Option<String>,
+    pub split_catchall: bool,
+    pub shared_filename: Option<String>,
+    pub disable_zonefile: bool,
+    pub escaped_semicolons: bool,
+    pub ignore_missing_zones: bool,
+}
+
+impl YamlSettings {
+    pub fn from_config(p: &ProviderConfig) -> Result<YamlSettings, Diagnostic> {
+        let bad = |m: String| Diagnostic::error(p.pos.clone(), "config-invalid", m);
+        let directory = p
+            .str("directory")
+            .ok_or_else(|| bad(format!("Incorrect provider config for {}: missing `directory`", p.id)))?;
+        let enforce = p.bool("enforce_order", true);
+        let order = match p.str("order_mode").unwrap_or("natural") {
+            _ if !enforce => KeyOrder::Any,
+            "natural" => KeyOrder::Natural,
+            "simple" => KeyOrder::Simple,
+            other => {
+                return Err(bad(format!(
+                    "Invalid order_mode, \"{other}\", options are \"natural\", \"simple\""
+                )));
+            }
+        };
+        let split_default = p.class.ends_with("SplitYamlProvider");
+        let split_extension = match p.settings.get("split_extension") {
+            Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
+            _ if split_default => Some(".".into()),
+            _ => None,
+        };
+        let default_ttl = match p.u64("default_ttl") {
+            Some(t) if t <= u32::MAX as u64 => t as u32,
+            Some(_) => return Err(bad("`default_ttl` is larger than 2^32-1".into())),
+            None => 3600,
+        };
+        Ok(YamlSettings {
+            directory: PathBuf::from(directory),
+            default_ttl,
+            order,
+            populate_should_replace: p.bool("populate_should_replace", false),
+            supports_root_ns: p.bool("supports_root_ns", true),
+            split_extension,
+            split_catchall: p.bool("split_catchall", true),
+            shared_filename: p.str("shared_filename").map(str::to_string),
+            disable_zonefile: p.bool("disable_zonefile", split_default),
+            escaped_semicolons: p.bool("escaped_semicolons", true),
+            ignore_missing_zones: p.bool("ignore_missing_zones", false),
+        })
+    }
+
+    /// The files holding `zone` (encoded name with trailing dot), sorted by path as octoDNS
+    /// loads them. Errors when both a UTF-8 and an IDNA spelling exist.
+    pub fn zone_files(&self, zone: &str) -> Result<Vec<PathBuf>, String> {
+        let decoded = idna_decode(zone);
+        let mut files = Vec::new();
+        if let Some(ext) = &self.split_extension {
+            let utf8 = self
+                .directory
+                .join(format!("{}{ext}", &decoded[..decoded.len() - 1]));
+            let idna = self
+                .directory
+                .join(format!("{}{ext}", &zone[..zone.len() - 1]));
+            let dir = pick(&utf8, &idna, Path::is_dir, &decoded)?;
+            if let Some(dir) = dir {
+                let rd = std::fs::read_dir(&dir)
+                    .map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+                for entry in rd.flatten() {
+                    let p = entry.path();
+                    if p.to_string_lossy().ends_with(".yaml") {
+                        files.push(p);
+                    }
+                }
+            }
+        }
+        if !self.disable_zonefile {
+            let utf8 = self.directory.join(format!("{decoded}yaml"));
+            let idna = self.directory.join(format!("{zone}yaml"));
+            if let Some(f) = pick(&utf8, &idna, Path::is_file, &decoded)? {
+                files.push(f);
+            }
+        }
+        if let Some(shared) = &self.shared_filename {
+            files.push(self.directory.join(shared));
+        }
+        files.sort();
+        Ok(files)
+    }
+}
+
+fn pick(
+    utf8: &Path,
+    idna: &Path,
+    exists: fn(&Path) -> bool,
+    zone: &str,
+) -> Result<Option<PathBuf>, String> {
+    if exists(utf8) {
+        if utf8 != idna && exists(idna) {
+            return Err(format!(
+                "Both UTF-8 \"{}\" and IDNA \"{}\" exist for {zone}",
+                utf8.display(),
+                idna.display()
+            ));
+        }
+        Ok(Some(utf8.to_path_buf()))
+    } else if exists(idna) {
+        Ok(Some(idna.to_path_buf()))
+    } else {
+        Ok(None)
+    }
+}
+
+/// The zones a provider's directory holds (octoDNS's `list_zones`), encoded.
+pub fn list_zones(p: &ProviderConfig, _config_path: &Path) -> Result<Vec<String>, String> {
+    use super::ProviderKind;
+    if !matches!(p.kind, ProviderKind::Yaml | ProviderKind::ZoneFile) {
+        return Err("does not support `list_zones`".into());
+    }
+    let dir = p
+        .str("directory")
+        .ok_or_else(|| "has no `directory`".to_string())?;
+    let rd = std::fs::read_dir(dir).map_err(|e| format!("cannot list directory {dir}: {e}"))?;
+    let (ext, disable_zonefile, file_ext) = match p.kind {
+        ProviderKind::Yaml => {
+            let s = YamlSettings::from_config(p).map_err(|d| d.message)?;
+            (s.split_extension, s.disable_zonefile, ".yaml".to_string())
+        }
+        _ => (
+            None,
+            false,
+            p.str("file_extension").unwrap_or(".").to_string(),
+        ),
+    };
+    let mut zones = std::collections::BTreeSet::new();
+    for entry in rd.flatten() {
+        let name = entry.file_name().to_string_lossy().to_string();
+        let path = entry.path();
+        if let Some(ext) = &ext
+            && path.is_dir()
+            && name.ends_with(ext.as_str())
+        {
+            let trimmed = &name[..name.len() - (ext.len() - 1)];
+            zones.insert(trimmed.to_string());
+        }
+        if !disable_zonefile && path.is_file() {
+            if p.kind == ProviderKind::Yaml {
+                if name.ends_with(".yaml") && name.matches('.').count() >= 2 {
+                    zones.insert(name[..name.len() - 4].to_string());
+                }
+            } else if let Some(stem) = name.strip_suffix(file_ext.as_str()) {
+                if stem.contains('.') {
+                    zones.insert(format!("{}.", stem.trim_end_matches('.')));
+                }
+            }
+        }
+    }
+    Ok(zones
+        .into_iter()
+        .map(|z| idna_encode(&z).unwrap_or(z))
+        .filter(|z| z.ends_with('.'))
+        .collect())
+}
+
+/// How one source's records are added to a zone.
+pub struct LoadCtx<'a> {
+    pub rules: &'a Rules,
+    /// Zone-wide lenience.
+    pub lenient: bool,
+    /// Run record validation (off when reading a target, which octoDNS treats as lenient).
+    pub validate: bool,
+    /// For the sub-zone rules; None when reading a target.
+    pub config: Option<&'a Config>,
+    pub ignore_subzone_adds: bool,
+    pub source: Arc<str>,
+}
+
+/// Load every file of `zone` from a YamlProvider into `into`. Returns whether any file existed.
+pub fn load_zone(
+    s: &YamlSettings,
+    into: &mut Zone,
+    ctx: &LoadCtx,
+    diags: &mut Vec<Diagnostic>,
+    provider_pos: &Pos,
+) -> bool {
+    let files = match s.zone_files(&into.name) {
+        Ok(f) => f,
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                provider_pos.clone(),
+                "zone-files",
+                e,
+            ));
+            return false;
+        }
+    };
+    if files.is_empty() {
+        return false;
+    }
+    for f in &files {
+        let loaded = yaml::load_file(
+            f,
+            LoadOptions {
+                order: s.order,
+                includes: true,
+            },
+        );
+        diags.extend(loaded.errors.into_iter().map(Diagnostic::from));
+        if let Some(mut root) = loaded.root {
+            if !s.escaped_semicolons {
+                escape_semicolons(&mut root);
+            }
+            add_records(&root, s, into, ctx, diags);
+        }
+    }
+    true
+}
+
+/// With `escaped_semicolons: false`, TXT/SPF values hold raw `;` that are escaped on load.
+fn escape_semicolons(root: &mut Node) {
+    let Kind::Map(entries) = &mut root.kind else {
+        return;
+    };
+    for (_, v) in entries.iter_mut() {
+        let recs: Vec<&mut Node> = match &mut v.kind {
+            Kind::Seq(items) => items.iter_mut().collect(),
+            _ => vec![v],
+        };
+        for r in recs {
+            let is_txt = matches!(r.get("type").and_then(Node::as_str), Some("TXT" | "SPF"));
+            if !is_txt {
+                continue;
+            }
+            let Kind::Map(fields) = &mut r.kind else {
+                continue;
+            };
+            for (k, val) in fields.iter_mut() {
+                if !matches!(k.as_str(), Some("value" | "values")) {
+                    continue;
+                }
+                let scalars: Vec<&mut Node> = match &mut val.kind {
+                    Kind::Seq(items) => items.iter_mut().collect(),
+                    _ => vec![val],
+                };
+                for sc in scalars {
+                    if let Kind::Scalar { text, .. } = &mut sc.kind {
+                        *text = text.replace(';', "\\;");
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn add_records(
+    root: &Node,
+    s: &YamlSettings,
+    zone: &mut Zone,
+    ctx: &LoadCtx,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let entries = match &root.kind {
+        Kind::Null => return,
+        Kind::Map(e) => e,
+        _ => {
+            diags.push(Diagnostic::error(
+                root.pos.clone(),
+                "zone-invalid",
+                format!(
+                    "a zone file must be a mapping of record name to record(s), found {}",
+                    root.describe()
+                ),
+            ));
+            return;
+        }
+    };
+    let zone_name = zone.name.clone();
+    for (key, val) in entries {
+        let raw_name = key.key_text();
+        let (name, name_err) = match idna_encode(&raw_name) {
+            Ok(n) => (n, None),
+            Err(e) => (raw_name.to_lowercase(), Some(e.0)),
+        };
+        let fqdn = if name.is_empty() {
+            zone_name.clone()
+        } else {
+            format!("{name}.{zone_name}")
+        };
+        let recs: Vec<&Node> = match &val.kind {
+            Kind::Seq(items) => items.iter().collect(),
+            _ => vec![val],
+        };
+        for rec in recs {
+            let pos = &rec.pos;
+            if rec.entries().is_none() {
+                diags.push(
+                    Diagnostic::error(
+                        pos.clone(),
+                        "record-invalid",
+                        format!(
+                            "a record must be a mapping with `type` and `value(s)`, found {}",
+                            rec.describe()
+                        ),
+                    )
+                    .with_subject(idna_decode(&fqdn)),
+                );
+                continue;
+            }
+            let Some(tnode) = rec.get("type") else {
+                diags.push(
+                    Diagnostic::error(
+                        pos.clone(),
+                        "record-missing-type",
+                        format!("Invalid record {}, missing type", idna_decode(&fqdn)),
+                    )
+                    .with_subject(idna_decode(&fqdn)),
+                );
+                continue;
+            };
+            let tname = tnode.as_str().unwrap_or("");
+            let Some(rtype) = RecordType::parse(tname) else {
+                diags.push(
+                    Diagnostic::error(
+                        tnode.pos.clone(),
+                        "record-unknown-type",
+                        format!(
+                            "Unknown record type: \"{tname}\" (known: {})",
+                            RecordType::CORE
+                                .iter()
+                                .map(|t| t.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    )
+                    .with_subject(idna_decode(&fqdn)),
+                );
+                continue;
+            };
+            let record_lenient = rec
+                .get("octodns")
+                .and_then(|o| o.get("lenient"))
+                .and_then(Node::as_bool)
+                .unwrap_or(false);
+            let lenient = ctx.lenient || record_lenient;
+            if ctx.validate {
+                let mut reasons = Reasons::default();
+                if let Some(e) = &name_err {
+                    reasons.add("name-rfc", &key.pos, e.clone());
+                }
+                let rctx = RecordCtx {
+                    zone: &zone_name,
+                    raw_name: &raw_name,
+                    name: &name,
+                    fqdn: &fqdn,
+                    rtype: &rtype,
+                    node: rec,
+                    pos: &key.pos,
+                    rules: ctx.rules,
+                };
+                validate::check_record(&rctx, &mut reasons);
+                validate::record_diagnostics(
+                    &idna_decode(&fqdn),
+                    rtype.as_str(),
+                    reasons,
+                    lenient,
+                    diags,
+                );
+            }
+            let Some(mut record) = record_from_node(&name, rec, s.default_ttl) else {
+                continue;
+            };
+            record.pos = key.pos.clone();
+            record.source = Some(ctx.source.clone());
+            if let Some(cfg) = ctx.config
+                && let Some(sub) = cfg.sub_zone_of(&zone_name, &name)
+            {
+                let msg = match sub {
+                    SubZone::Exact if !matches!(rtype, RecordType::Ns | RecordType::Ds) => Some(
+                        format!(
+                            "Record {} is a managed sub-zone and not of type NS or DS",
+                            idna_decode(&fqdn)
+                        ),
+                    ),
+                    SubZone::Exact => None,
+                    SubZone::Under(_) => Some(format!(
+                        "Record {} is under a managed subzone",
+                        idna_decode(&fqdn)
+                    )),
+                };
+                if let Some(msg) = msg {
+                    if lenient {
+                        diags.push(
+                            Diagnostic::warning(key.pos.clone(), "subzone", msg)
+                                .with_subject(format!("{} {rtype}", idna_decode(&fqdn))),
+                        );
+                    } else if ctx.ignore_subzone_adds {
+                        continue;
+                    } else {
+                        diags.push(
+                            Diagnostic::error(key.pos.clone(), "subzone", msg)
+                                .with_subject(format!("{} {rtype}", idna_decode(&fqdn))),
+                        );
+                        continue;
+                    }
+                }
+            }
+            let k = (record.name.clone(), record.rtype.clone());
+            if let Some(prev) = zone.records.get(&k)
+                && !s.populate_should_replace
+            {
+                diags.push(
+                    Diagnostic::error(
+                        key.pos.clone(),
+                        "duplicate-record",
+                        format!(
+                            "Duplicate record {}, type {rtype}; first defined at {} (set populate_should_replace on the later source to override)",
+                            idna_decode(&fqdn),
+                            prev.pos
+                        ),
+                    )
+                    .with_subject(format!("{} {rtype}", idna_decode(&fqdn))),
+                );
+                continue;
+            }
+            zone.records.insert(k, record);
+        }
+    }
+}
