@@ -80,6 +80,14 @@ def emit_mapping_values(lines, indent, values):
             first = False
 
 
+def emit_mapping_value(lines, indent, value):
+    '''Emit a single `value:` mapping (MX/SRV), keys sorted.'''
+    pad = ' ' * indent
+    lines.append(f'{pad}value:')
+    for k in sorted(value):
+        lines.append(f'{pad}  {k}: {value[k]}')
+
+
 def apex_records(rng, zone):
     '''The three apex records, as (type, emitter) pairs in type order.'''
     a_values = [f'192.0.2.{x}' for x in sorted(rng.sample(range(1, 255), 2))]
@@ -104,12 +112,12 @@ def host_record(rng, zone, n, width):
     kind = (n - 1) % 6
     cycle = (n - 1) // 6  # varies the details from one cycle of six to the next
     lines = []
-    if kind == 0:  # A
+    if kind == 0:  # A, two values in every fourth cycle, ttl 600 in every third
         if cycle % 3 == 0:
             lines.append('ttl: 600')
         lines.append('type: A')
-        if cycle % 2 == 0:
-            emit_values(lines, 0, sorted({ipv4(rng, '198.51.100'), ipv4(rng, '203.0.113')}))
+        if cycle % 4 == 0:
+            emit_values(lines, 0, [ipv4(rng, '198.51.100'), ipv4(rng, '203.0.113')])
         else:
             emit_values(lines, 0, [ipv4(rng, '198.51.100')])
         return host, lines
@@ -125,25 +133,20 @@ def host_record(rng, zone, n, width):
         lines.append('ttl: 300')
         lines.append('type: TXT')
         if cycle % 2 == 0:
-            values = [q(f'v=DKIM1\\; k=rsa\\; p={token(rng, 48)}')]
+            emit_values(lines, 0, [q(f'v=DKIM1\\; k=rsa\\; p={token(rng, 48)}')])
         else:
-            values = sorted([q(f'app-verify={token(rng, 24)}'), q(f'owner={host}')])
-        emit_values(lines, 0, values)
+            emit_values(lines, 0, [q(f'app-verify={token(rng, 24)}')])
         return host, lines
-    if kind == 4:  # MX
+    if kind == 4:  # MX -> the A host of this cycle
         lines.append('type: MX')
-        emit_mapping_values(lines, 0, [
-            {'exchange': f'host{n - 4:0{width}d}.{zone}', 'preference': 10},
-            {'exchange': f'mx{rng.randint(1, 9)}.example.net.', 'preference': 50},
-        ])
+        emit_mapping_value(lines, 0, {
+            'exchange': f'host{n - 4:0{width}d}.{zone}', 'preference': 10})
         return host, lines
-    # kind == 5: SRV under _sip._tcp.hostN, targets the A host of this cycle
+    # kind == 5: SRV under _sip._tcp.hostN -> the A host of this cycle
     lines.append('type: SRV')
-    emit_mapping_values(lines, 0, [
-        {'port': 5060, 'priority': 10, 'target': f'host{n - 5:0{width}d}.{zone}',
-         'weight': rng.randint(1, 100)},
-        {'port': 5061, 'priority': 20, 'target': f'sip.{zone}', 'weight': 0},
-    ])
+    emit_mapping_value(lines, 0, {
+        'port': 5060, 'priority': 10, 'target': f'host{n - 5:0{width}d}.{zone}',
+        'weight': rng.randint(1, 100)})
     return f'_sip._tcp.{host}', lines
 
 

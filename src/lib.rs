@@ -7,7 +7,11 @@
 pub mod cli;
 pub mod config;
 pub mod diag;
+pub mod engine;
 pub mod github;
 pub mod model;
+pub mod plan;
+pub mod provider;
+pub mod render;
 pub mod validate;
 pub mod yaml;

@@ -65,7 +65,10 @@ pub enum Kind {
     Null,
     /// Any other scalar; `plain` is false for quoted and block scalars (never resolved to
     /// bool/int/null).
-    Scalar { text: String, plain: bool },
+    Scalar {
+        text: String,
+        plain: bool,
+    },
     Seq(Vec<Node>),
     Map(Vec<(Node, Node)>),
 }
@@ -327,7 +330,8 @@ impl Builder {
                     let key = self.node(parser, ev, span)?;
                     let (ev, span) = self.next(parser)?;
                     let value = self.node(parser, ev, span)?;
-                    let is_merge = matches!(&key.kind, Kind::Scalar { text, plain: true } if text == "<<");
+                    let is_merge =
+                        matches!(&key.kind, Kind::Scalar { text, plain: true } if text == "<<");
                     if is_merge {
                         self.merge(&mut entries, &mut merged, &mut index, value);
                         continue;
@@ -474,20 +478,28 @@ impl Builder {
             return;
         };
         let keys: Vec<String> = entries.iter().map(|(k, _)| k.key_text()).collect();
+        // the first key that sorts before the one written above it is the one out of place
+        let Some(i) = (1..keys.len()).find(|&i| cmp(&keys[i - 1], &keys[i]) == Ordering::Greater)
+        else {
+            return;
+        };
         let mut sorted = keys.clone();
         sorted.sort_by(|a, b| cmp(a, b));
-        for (i, (k, expected)) in keys.iter().zip(sorted.iter()).enumerate() {
-            if k != expected {
-                self.err(
-                    entries[i].0.pos.clone(),
-                    "key-order",
-                    format!(
-                        "keys out of order: expected {expected} got {k} (enforce_order is on; sort the keys or set enforce_order: false)"
-                    ),
-                );
-                return;
-            }
-        }
+        let first = keys.iter().zip(&sorted).find(|(k, s)| k != s);
+        let (got, expected) = first
+            .map(|(k, s)| (k.as_str(), s.as_str()))
+            .unwrap_or(("", ""));
+        self.err(
+            entries[i].0.pos.clone(),
+            "key-order",
+            format!(
+                "keys out of order: expected {expected} got {got}; `{}` sorts before `{}` (line {}). \
+                 octoDNS enforces sorted keys: reorder them or set enforce_order: false",
+                keys[i],
+                keys[i - 1],
+                entries[i - 1].0.pos.line
+            ),
+        );
     }
 }
 
@@ -583,7 +595,8 @@ fn chunks(s: &str) -> impl Iterator<Item = Chunk<'_>> {
             return None;
         }
         let split = if expect_text {
-            rest.find(|c: char| c.is_ascii_digit()).unwrap_or(rest.len())
+            rest.find(|c: char| c.is_ascii_digit())
+                .unwrap_or(rest.len())
         } else {
             rest.find(|c: char| !c.is_ascii_digit())
                 .unwrap_or(rest.len())
@@ -601,7 +614,6 @@ fn chunks(s: &str) -> impl Iterator<Item = Chunk<'_>> {
 }
 
 impl Node {
-
     /// The text of a scalar key (numbers and booleans keep their written form); for anything
     /// else a placeholder so it can still be reported.
     pub fn key_text(&self) -> String {
@@ -625,14 +637,15 @@ impl Node {
         }
     }
 
-    /// YAML 1.1 booleans as PyYAML resolves them (plain scalars only).
+    /// YAML 1.1 booleans as PyYAML resolves them (plain scalars only; PyYAML does not treat
+    /// `y`/`n` as booleans).
     pub fn as_bool(&self) -> Option<bool> {
         match &self.kind {
             Kind::Scalar { text, plain: true } => match text.as_str() {
-                "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" | "y"
-                | "Y" => Some(true),
-                "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF"
-                | "n" | "N" => Some(false),
+                "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => Some(true),
+                "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
+                    Some(false)
+                }
                 _ => None,
             },
             _ => None,
@@ -754,7 +767,9 @@ impl Node {
 fn looks_like_float(t: &str) -> bool {
     let t = t.strip_prefix(['-', '+']).unwrap_or(t);
     !t.is_empty()
-        && t.chars().next().is_some_and(|c| c.is_ascii_digit() || c == '.')
+        && t.chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit() || c == '.')
         && t.chars()
             .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+' | '_'))
         && t.contains(['.', 'e', 'E'])
@@ -884,8 +899,19 @@ mod tests {
     #[test]
     fn hostile_inputs_never_panic() {
         for text in [
-            "", "\u{0}", "[", "{", "a: *x", "&a [*a]", "? : :", "- - - -", "a:\n\tb: 1",
-            "%YAML 9.9\n---\na: 1", "!!binary x", "a: !foo b", "---\n---\n",
+            "",
+            "\u{0}",
+            "[",
+            "{",
+            "a: *x",
+            "&a [*a]",
+            "? : :",
+            "- - - -",
+            "a:\n\tb: 1",
+            "%YAML 9.9\n---\na: 1",
+            "!!binary x",
+            "a: !foo b",
+            "---\n---\n",
             &"[".repeat(5000),
         ] {
             let _ = load(text, KeyOrder::Natural);

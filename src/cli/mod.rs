@@ -6,6 +6,7 @@
 //!
 //! Rule: `cli` may use every module; nothing imports it.
 
+mod plan;
 mod report;
 mod validate;
 
@@ -45,6 +46,23 @@ pub enum Command {
     /// otherwise) and reports every problem with file, line, column and rule id.
     /// Exit 0 when there is no error (warnings allowed), 1 otherwise.
     Validate(validate::Args),
+    /// Show what would change on every zone × target (nothing is changed).
+    ///
+    /// Reads every target concurrently, compares with the zones in git (octoDNS's diff:
+    /// dynamic, values, then TTL), and renders the plan with its checksum. Safety rails are
+    /// evaluated and shown. With --detailed-exitcode: exit 2 when there are changes.
+    Plan(plan::PlanArgs),
+    /// Make exactly the planned changes.
+    ///
+    /// Re-plans, refuses when --checksum does not match the reviewed plan, refuses when a
+    /// safety rail trips (update/delete thresholds, root NS, max_deletes, confirm_types)
+    /// unless --force, then applies zone by zone (children before parents). A refused apply
+    /// changes nothing.
+    Apply(plan::ApplyArgs),
+    /// Compare live providers with git: exit 2 on any difference, 0 when in sync.
+    Drift(plan::DriftArgs),
+    /// Write what a source holds for one zone as octoDNS YAML (octodns-dump).
+    Dump(plan::DumpArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -78,6 +96,10 @@ pub fn main() -> i32 {
     init_logging();
     match cli.command {
         Command::Validate(a) => validate::run(a),
+        Command::Plan(a) => plan::plan(a),
+        Command::Apply(a) => plan::apply(a),
+        Command::Drift(a) => plan::drift(a),
+        Command::Dump(a) => plan::dump(a),
     }
 }
 
@@ -87,7 +109,10 @@ fn init_logging() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::env::var_os("GITHUB_ACTIONS").is_none() && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_ansi(
+            std::env::var_os("GITHUB_ACTIONS").is_none()
+                && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        )
         .try_init();
 }
 

@@ -66,7 +66,12 @@ pub fn github(diags: &[Diagnostic]) -> String {
             format!("{}: {}", d.subject, d.message)
         };
         out.push_str(&crate::github::annotation(
-            level, &d.pos.file, d.pos.line, d.pos.col, &d.rule, &msg,
+            level,
+            &d.pos.file,
+            d.pos.line,
+            d.pos.col,
+            &d.rule,
+            &msg,
         ));
         out.push('\n');
     }
@@ -119,7 +124,9 @@ pub fn text(diags: &[Diagnostic], color: bool) -> String {
             let num = d.pos.line.to_string();
             let pad = " ".repeat(num.len());
             let shown: String = line.chars().take(200).collect();
-            let caret_at = (d.pos.col as usize).saturating_sub(1).min(shown.chars().count());
+            let caret_at = (d.pos.col as usize)
+                .saturating_sub(1)
+                .min(shown.chars().count());
             let prefix: String = shown
                 .chars()
                 .take(caret_at)
@@ -152,4 +159,10 @@ pub fn print(diags: &[Diagnostic], format: DiagFormat) {
         DiagFormat::Github => github(diags),
     };
     let _ = std::io::stdout().lock().write_all(s.as_bytes());
+}
+
+/// Problems found while preparing another command: text to standard error.
+pub fn print_stderr(diags: &[Diagnostic]) {
+    let s = text(diags, std::io::stderr().is_terminal());
+    let _ = std::io::stderr().lock().write_all(s.as_bytes());
 }

@@ -395,7 +395,12 @@ fn from_node(path: &Path, root: &Node, diags: &mut Vec<Diagnostic>) -> Option<Co
     let mut zones = BTreeMap::new();
     let mut templates = Vec::new();
     match root.get("zones") {
-        None => err(diags, &root.pos, "config-invalid", "missing `zones` section"),
+        None => err(
+            diags,
+            &root.pos,
+            "config-invalid",
+            "missing `zones` section",
+        ),
         Some(z) => match z.entries() {
             None => err(
                 diags,
@@ -665,7 +670,10 @@ fn provider(id: &str, v: &Node, diags: &mut Vec<Diagnostic>) -> Option<ProviderC
         if secret {
             secret_keys.insert(key.clone());
         }
-        let num = |v: &J| v.as_f64().or_else(|| v.as_str().and_then(|s| s.parse().ok()));
+        let num = |v: &J| {
+            v.as_f64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        };
         match key.as_str() {
             "update_pcent_threshold" | "delete_pcent_threshold" => match num(&value) {
                 Some(f) if (0.0..=1.0).contains(&f) => {
@@ -1049,7 +1057,9 @@ pub fn load_desired(cfg: &Config, zc: &ZoneConfig) -> Desired {
         }
     }
     let reasons = crate::validate::check_zone(&zone, &rules);
-    diags.extend(crate::validate::zone_diagnostics(&zone, reasons, zc.lenient));
+    diags.extend(crate::validate::zone_diagnostics(
+        &zone, reasons, zc.lenient,
+    ));
     Desired {
         zone,
         diagnostics: diags,

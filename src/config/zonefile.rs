@@ -10,7 +10,7 @@ use super::{Config, ProviderConfig, SubZone};
 use crate::diag::Diagnostic;
 use crate::model::build::record_from_node;
 use crate::model::{RecordType, Zone, idna_decode, idna_encode};
-use crate::validate::{self, RecordCtx, Reasons, Rules};
+use crate::validate::{self, Reasons, RecordCtx, Rules};
 use crate::yaml::{self, KeyOrder, Kind, LoadOptions, Node, Pos};
 
 /// YamlProvider settings with octoDNS's defaults.
@@ -32,9 +32,12 @@ pub struct YamlSettings {
 impl YamlSettings {
     pub fn from_config(p: &ProviderConfig) -> Result<YamlSettings, Diagnostic> {
         let bad = |m: String| Diagnostic::error(p.pos.clone(), "config-invalid", m);
-        let directory = p
-            .str("directory")
-            .ok_or_else(|| bad(format!("Incorrect provider config for {}: missing `directory`", p.id)))?;
+        let directory = p.str("directory").ok_or_else(|| {
+            bad(format!(
+                "Incorrect provider config for {}: missing `directory`",
+                p.id
+            ))
+        })?;
         let enforce = p.bool("enforce_order", true);
         let order = match p.str("order_mode").unwrap_or("natural") {
             _ if !enforce => KeyOrder::Any,
@@ -208,11 +211,7 @@ pub fn load_zone(
     let files = match s.zone_files(&into.name) {
         Ok(f) => f,
         Err(e) => {
-            diags.push(Diagnostic::error(
-                provider_pos.clone(),
-                "zone-files",
-                e,
-            ));
+            diags.push(Diagnostic::error(provider_pos.clone(), "zone-files", e));
             return false;
         }
     };
@@ -397,12 +396,12 @@ fn add_records(
                 && let Some(sub) = cfg.sub_zone_of(&zone_name, &name)
             {
                 let msg = match sub {
-                    SubZone::Exact if !matches!(rtype, RecordType::Ns | RecordType::Ds) => Some(
-                        format!(
+                    SubZone::Exact if !matches!(rtype, RecordType::Ns | RecordType::Ds) => {
+                        Some(format!(
                             "Record {} is a managed sub-zone and not of type NS or DS",
                             idna_decode(&fqdn)
-                        ),
-                    ),
+                        ))
+                    }
                     SubZone::Exact => None,
                     SubZone::Under(_) => Some(format!(
                         "Record {} is under a managed subzone",

@@ -44,7 +44,14 @@ mod tests {
 
     #[test]
     fn annotations_cannot_inject_commands() {
-        let a = annotation("error", "z,1.yaml", 3, 4, "ttl:rfc", "bad\n::warning::x 100%");
+        let a = annotation(
+            "error",
+            "z,1.yaml",
+            3,
+            4,
+            "ttl:rfc",
+            "bad\n::warning::x 100%",
+        );
         assert_eq!(
             a,
             "::error file=z%2C1.yaml,line=3,col=4,title=ttl%3Arfc::bad%0A::warning::x 100%25"

@@ -178,19 +178,15 @@ impl RecordSet {
         let mut m = serde_json::Map::new();
         m.insert("ttl".into(), self.ttl.into());
         m.insert("type".into(), self.rtype.as_str().into());
-        if self.rtype.single_value() {
-            m.insert(
-                "value".into(),
-                self.values
-                    .first()
-                    .map(Value::to_data)
-                    .unwrap_or(serde_json::Value::Null),
-            );
-        } else {
-            m.insert(
-                "values".into(),
-                self.values.iter().map(Value::to_data).collect(),
-            );
+        // octoDNS's shape: one value as `value`, several as `values`
+        match self.values.as_slice() {
+            [] => {}
+            [one] => {
+                m.insert("value".into(), one.to_data());
+            }
+            many => {
+                m.insert("values".into(), many.iter().map(Value::to_data).collect());
+            }
         }
         if let Some(d) = &self.dynamic {
             m.insert("dynamic".into(), d.to_data());

@@ -189,7 +189,9 @@ impl Value {
             Value::Srv(v) => {
                 json!({"port": v.port, "priority": v.priority, "target": v.target, "weight": v.weight})
             }
-            Value::Uri(v) => json!({"priority": v.priority, "target": v.target, "weight": v.weight}),
+            Value::Uri(v) => {
+                json!({"priority": v.priority, "target": v.target, "weight": v.weight})
+            }
             Value::Caa(v) => json!({"flags": v.flags, "tag": v.tag, "value": v.value}),
             Value::Sshfp(v) => json!({
                 "algorithm": v.algorithm, "fingerprint": v.fingerprint,
@@ -253,7 +255,10 @@ impl Value {
                 "{} {} {} {}",
                 v.certificate_usage, v.selector, v.matching_type, v.certificate_association_data
             ),
-            Value::Ds(v) => format!("{} {} {} {}", v.key_tag, v.algorithm, v.digest_type, v.digest),
+            Value::Ds(v) => format!(
+                "{} {} {} {}",
+                v.key_tag, v.algorithm, v.digest_type, v.digest
+            ),
             Value::Naptr(v) => format!(
                 "{} {} {} {} {} {}",
                 v.order,
@@ -443,8 +448,14 @@ mod tests {
     #[test]
     fn mx_sorts_by_preference_then_exchange() {
         let mut v = [
-            Value::Mx(Mx { preference: 20, exchange: "a.".into() }),
-            Value::Mx(Mx { preference: 10, exchange: "b.".into() }),
+            Value::Mx(Mx {
+                preference: 20,
+                exchange: "a.".into(),
+            }),
+            Value::Mx(Mx {
+                preference: 10,
+                exchange: "b.".into(),
+            }),
         ];
         v.sort();
         assert_eq!(v[0].to_rdata(), "10 b.");

@@ -1,0 +1,328 @@
+//! `dnsplan plan`, `apply`, `drift` and `dump`.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::ValueEnum;
+
+use super::{ConfigArg, EXIT_CHANGES, EXIT_ERROR, EXIT_OK, report};
+use crate::config::{self, Config};
+use crate::diag::Diagnostic;
+use crate::engine::{self, EngineError, Planned, Selection};
+use crate::render;
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum PlanFormat {
+    /// A table per zone × target, for terminals.
+    Table,
+    /// Markdown, for pull-request comments and step summaries.
+    Markdown,
+    /// JSON (docs/plan-json.md).
+    Json,
+}
+
+/// Options shared by plan, apply and drift.
+#[derive(clap::Args, Debug, Clone)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Only a stable share of the zones: shard K of N (1-based), e.g. `--shard 2/4`, so CI can
+    /// spread a large estate over a job matrix.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
+    /// Only these zones (default: all configured zones).
+    #[arg(value_name = "ZONE")]
+    pub zones: Vec<String>,
+}
+
+fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("expected K/N (e.g. 1/4), got {s:?}"))?;
+    let k: u32 = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad shard number {k:?}"))?;
+    let n: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad shard count {n:?}"))?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("shard must satisfy 1 <= K <= N, got {k}/{n}"));
+    }
+    Ok((k, n))
+}
+
+#[derive(clap::Args, Debug)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: PlanFormat,
+    /// Write the rendering to FILE instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Exit 2 when there are changes (0 when none, 1 on error), for CI conditions.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// The checksum of the reviewed plan: apply re-plans and refuses if anything differs.
+    #[arg(long, value_name = "HEX")]
+    pub checksum: Option<String>,
+    /// Apply even when a safety rail (thresholds, root NS, max_deletes, confirm_types) refuses.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DriftArgs {
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// Output format of the drift report.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: PlanFormat,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DumpArgs {
+    #[command(flatten)]
+    pub config: ConfigArg,
+    /// Directory to write the zone files into (created if missing; files are overwritten).
+    #[arg(long, value_name = "DIR")]
+    pub output_dir: PathBuf,
+    /// Format of the written files.
+    #[arg(long, value_enum, default_value = "yaml")]
+    pub format: DumpFormat,
+    /// The zone to dump.
+    pub zone: String,
+    /// The provider (source) to read it from.
+    pub source: String,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum DumpFormat {
+    /// octoDNS YAML zone files.
+    Yaml,
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// Load the config; on errors print them and return None.
+fn load_config(path: &std::path::Path) -> Option<Config> {
+    let (cfg, diags) = config::load(path);
+    let errors: Vec<Diagnostic> = diags.iter().filter(|d| d.is_error()).cloned().collect();
+    if !errors.is_empty() || cfg.is_none() {
+        report::print_stderr(&diags);
+        return None;
+    }
+    if !diags.is_empty() {
+        report::print_stderr(&diags);
+    }
+    cfg
+}
+
+/// Plan, printing loading problems; None on error (already reported).
+fn planned(cfg: &Config, run: &RunArgs) -> Option<Planned> {
+    let sel = Selection {
+        zones: run.zones.clone(),
+        shard: run.shard,
+    };
+    let rt = runtime();
+    match rt.block_on(engine::plan(cfg, &sel)) {
+        Ok(p) => {
+            if !p.warnings.is_empty() {
+                report::print_stderr(&p.warnings);
+            }
+            Some(p)
+        }
+        Err(EngineError::Invalid(diags)) => {
+            report::print_stderr(&diags);
+            None
+        }
+        Err(e) => {
+            eprintln!("error: {}", scrub(cfg, &e.to_string()));
+            None
+        }
+    }
+}
+
+/// Remove every configured secret from a message before it is shown.
+fn scrub(cfg: &Config, s: &str) -> String {
+    let mut out = s.to_string();
+    for secret in cfg.secret_values() {
+        out = out.replace(&secret, "***");
+    }
+    out
+}
+
+fn context(p: &Planned) -> render::Context {
+    render::Context {
+        refusals: p.refusal_messages(),
+        warnings: Vec::new(),
+        dry_run: p.dry_run.clone(),
+    }
+}
+
+fn render_plan(p: &Planned, format: PlanFormat, color: bool) -> String {
+    match format {
+        PlanFormat::Table => render::table::render(&p.plan, &context(p), color),
+        PlanFormat::Markdown => render::markdown::render(&p.plan, &context(p)),
+        PlanFormat::Json => render::json(&p.plan),
+    }
+}
+
+pub fn plan(a: PlanArgs) -> i32 {
+    let Some(cfg) = load_config(&a.run.config.config) else {
+        return EXIT_ERROR;
+    };
+    let Some(p) = planned(&cfg, &a.run) else {
+        return EXIT_ERROR;
+    };
+    let color = a.out.is_none() && std::io::stdout().is_terminal();
+    let text = scrub(&cfg, &render_plan(&p, a.format, color));
+    match &a.out {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, &text) {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                return EXIT_ERROR;
+            }
+            eprintln!(
+                "plan written to {} (checksum {})",
+                path.display(),
+                p.plan.checksum()
+            );
+        }
+        None => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        }
+    }
+    if a.detailed_exitcode && p.plan.has_changes() {
+        EXIT_CHANGES
+    } else {
+        EXIT_OK
+    }
+}
+
+pub fn apply(a: ApplyArgs) -> i32 {
+    let Some(cfg) = load_config(&a.run.config.config) else {
+        return EXIT_ERROR;
+    };
+    let Some(p) = planned(&cfg, &a.run) else {
+        return EXIT_ERROR;
+    };
+    let color = std::io::stdout().is_terminal();
+    print!(
+        "{}",
+        scrub(&cfg, &render_plan(&p, PlanFormat::Table, color))
+    );
+    if !p.plan.has_changes() {
+        println!("Nothing to apply.");
+        return EXIT_OK;
+    }
+    let rt = runtime();
+    match rt.block_on(engine::apply(&p, a.checksum.as_deref(), a.force)) {
+        Ok(done) => {
+            for (z, t, n) in &done.applied {
+                println!(
+                    "applied {n} change{} to {z} on {t}",
+                    if *n == 1 { "" } else { "s" }
+                );
+            }
+            for (z, t) in &done.skipped_dry_run {
+                println!("skipped {z} on {t}: plan only (always-dry-run / apply_disabled)");
+            }
+            EXIT_OK
+        }
+        Err(e) => {
+            eprintln!(
+                "error: apply refused or failed: {}",
+                scrub(&cfg, &e.to_string())
+            );
+            EXIT_ERROR
+        }
+    }
+}
+
+pub fn drift(a: DriftArgs) -> i32 {
+    let Some(cfg) = load_config(&a.run.config.config) else {
+        return EXIT_ERROR;
+    };
+    let Some(p) = planned(&cfg, &a.run) else {
+        return EXIT_ERROR;
+    };
+    let color = std::io::stdout().is_terminal();
+    if p.plan.has_changes() {
+        print!("{}", scrub(&cfg, &render_plan(&p, a.format, color)));
+        eprintln!("drift: live DNS differs from git on the zones above");
+        EXIT_CHANGES
+    } else {
+        if a.format == PlanFormat::Json {
+            print!("{}", render::json(&p.plan));
+        } else {
+            println!("in sync: every zone matches its targets");
+        }
+        EXIT_OK
+    }
+}
+
+pub fn dump(a: DumpArgs) -> i32 {
+    let Some(cfg) = load_config(&a.config.config) else {
+        return EXIT_ERROR;
+    };
+    let Some(pc) = cfg.providers.get(&a.source) else {
+        eprintln!(
+            "error: unknown source {:?}; configured providers: {}",
+            a.source,
+            cfg.providers.keys().cloned().collect::<Vec<_>>().join(", ")
+        );
+        return EXIT_ERROR;
+    };
+    let mut zone = crate::model::idna_encode(&a.zone).unwrap_or_else(|_| a.zone.to_lowercase());
+    if !zone.ends_with('.') {
+        zone.push('.');
+    }
+    let src = match crate::provider::build(pc) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {}", scrub(&cfg, &e.to_string()));
+            return EXIT_ERROR;
+        }
+    };
+    let rt = runtime();
+    let existing = match rt.block_on(src.existing(&zone)) {
+        Ok(Some(z)) => z,
+        Ok(None) => {
+            eprintln!("error: zone {zone} does not exist on {}", a.source);
+            return EXIT_ERROR;
+        }
+        Err(e) => {
+            eprintln!("error: {}", scrub(&cfg, &e.to_string()));
+            return EXIT_ERROR;
+        }
+    };
+    let out = crate::provider::yaml::dump_settings(&a.output_dir);
+    let files = crate::provider::yaml::render_files(&existing, &out);
+    if let Err(e) = std::fs::create_dir_all(&a.output_dir) {
+        eprintln!("error: cannot create {}: {e}", a.output_dir.display());
+        return EXIT_ERROR;
+    }
+    for (path, text) in files {
+        if let Err(e) = std::fs::write(&path, text) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return EXIT_ERROR;
+        }
+        println!("wrote {} ({} records)", path.display(), existing.len());
+    }
+    EXIT_OK
+}

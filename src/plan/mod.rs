@@ -1,0 +1,381 @@
+//! Plans: what would change on one target for one zone, computed once, here, for every
+//! provider; the safety rails; and the canonical JSON and its SHA-256 checksum.
+//!
+//! Diff semantics are octoDNS's: identity is (name, type); a record is compared by dynamic
+//! (when the target supports it), then geo, then values, then TTL; `octodns:` settings never
+//! create a change; ignored / included / excluded records are left alone; deletes only touch
+//! types the target supports. Changes are ordered deletes, creates, updates, then by name and
+//! type.
+//!
+//! Rule: `plan` uses `model` only. No I/O.
+
+pub mod safety;
+
+use serde_json::{Map, Value as J, json};
+use sha2::{Digest, Sha256};
+
+use crate::model::{Capabilities, RecordSet, RecordType, Zone, idna_decode};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Op {
+    Delete,
+    Create,
+    Update,
+}
+
+impl Op {
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Op::Create => "create",
+            Op::Update => "update",
+            Op::Delete => "delete",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Change {
+    pub op: Op,
+    pub name: String,
+    pub rtype: RecordType,
+    pub existing: Option<RecordSet>,
+    pub desired: Option<RecordSet>,
+}
+
+impl Change {
+    /// The record the change is about (desired for create/update, existing for delete).
+    pub fn record(&self) -> &RecordSet {
+        self.desired
+            .as_ref()
+            .or(self.existing.as_ref())
+            .expect("a change has a record")
+    }
+}
+
+/// The plan for one zone on one target.
+#[derive(Clone, Debug)]
+pub struct ZonePlan {
+    pub zone: String,
+    pub target: String,
+    /// Does the zone exist on the target? (false: it is created by the apply)
+    pub exists: bool,
+    pub changes: Vec<Change>,
+    /// Records the target holds (after filtering), for thresholds and summaries.
+    pub existing_count: usize,
+    /// Capability degradations and other notes (`strict_supports: false`).
+    pub warnings: Vec<String>,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    pub creates: usize,
+    pub updates: usize,
+    pub deletes: usize,
+    pub existing: usize,
+}
+
+impl ZonePlan {
+    pub fn summary(&self) -> Summary {
+        let mut s = Summary {
+            existing: self.existing_count,
+            ..Summary::default()
+        };
+        for c in &self.changes {
+            match c.op {
+                Op::Create => s.creates += 1,
+                Op::Update => s.updates += 1,
+                Op::Delete => s.deletes += 1,
+            }
+        }
+        s
+    }
+
+    pub fn has_changes(&self) -> bool {
+        !self.changes.is_empty() || !self.exists
+    }
+}
+
+/// Every zone × target plan of one run, ordered by zone then target.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    pub plans: Vec<ZonePlan>,
+}
+
+impl Plan {
+    pub fn has_changes(&self) -> bool {
+        self.plans.iter().any(ZonePlan::has_changes)
+    }
+
+    pub fn sort(&mut self) {
+        self.plans
+            .sort_by(|a, b| (&a.zone, &a.target).cmp(&(&b.zone, &b.target)));
+    }
+
+    /// The canonical JSON (documented in docs/plan-json.md) without the checksum.
+    pub fn canonical(&self) -> J {
+        J::Array(self.plans.iter().map(zone_plan_json).collect())
+    }
+
+    /// SHA-256 of the canonical JSON text: what `apply --checksum` compares.
+    pub fn checksum(&self) -> String {
+        let text = serde_json::to_string(&self.canonical()).unwrap_or_default();
+        let digest = Sha256::digest(text.as_bytes());
+        digest.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The full JSON document: `{version, checksum, plans}`.
+    pub fn to_json(&self) -> J {
+        json!({
+            "version": 1,
+            "checksum": self.checksum(),
+            "plans": self.canonical(),
+        })
+    }
+}
+
+fn zone_plan_json(p: &ZonePlan) -> J {
+    let s = p.summary();
+    let changes: Vec<J> = p
+        .changes
+        .iter()
+        .map(|c| {
+            json!({
+                "op": c.op.as_str(),
+                "name": idna_decode(&c.name),
+                "type": c.rtype.as_str(),
+                "existing": c.existing.as_ref().map(RecordSet::to_data),
+                "desired": c.desired.as_ref().map(RecordSet::to_data),
+            })
+        })
+        .collect();
+    let mut m = Map::new();
+    m.insert("zone".into(), J::String(p.zone.clone()));
+    m.insert("target".into(), J::String(p.target.clone()));
+    m.insert("exists".into(), J::Bool(p.exists));
+    m.insert("changes".into(), J::Array(changes));
+    m.insert(
+        "summary".into(),
+        json!({"creates": s.creates, "updates": s.updates, "deletes": s.deletes, "existing": s.existing}),
+    );
+    J::Object(m)
+}
+
+/// A desired record that the target cannot hold as it is, under `strict_supports: true`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unsupported {
+    pub message: String,
+}
+
+/// octoDNS's `_process_desired_zone`: drop or degrade what the target cannot hold. With
+/// `strict` every degradation is an error; otherwise a warning.
+pub fn fit_to_target(
+    desired: &Zone,
+    caps: &Capabilities,
+    strict: bool,
+    warnings: &mut Vec<String>,
+) -> Result<Zone, Vec<Unsupported>> {
+    let mut out = Zone::new(desired.name.clone());
+    let mut errors = Vec::new();
+    let mut problem = |msg: String, fallback: &str| {
+        if strict {
+            errors.push(Unsupported { message: msg });
+        } else {
+            warnings.push(format!("{msg}; {fallback}"));
+        }
+    };
+    for r in desired.iter() {
+        let fqdn = idna_decode(&r.fqdn(&desired.name));
+        if !caps.supports_type(&r.rtype) {
+            problem(
+                format!("{} records not supported for {fqdn}", r.rtype),
+                "omitting record",
+            );
+            continue;
+        }
+        if r.name.is_empty() && r.rtype == RecordType::Ns && !caps.root_ns {
+            problem(
+                format!("root NS record not supported for {}", desired.name),
+                "ignoring it",
+            );
+            continue;
+        }
+        let mut r = r.clone();
+        if r.dynamic.is_some() && !caps.dynamic {
+            problem(
+                format!("dynamic records not supported for {fqdn}"),
+                "falling back to simple record",
+            );
+            r.dynamic = None;
+        }
+        if r.geo.is_some() && !caps.geo {
+            problem(
+                format!("geo records not supported for {fqdn}"),
+                "falling back to simple record",
+            );
+            r.geo = None;
+        }
+        if let Some(d) = &mut r.dynamic {
+            if !caps.pool_value_status {
+                let pools: Vec<&str> = d
+                    .pools
+                    .iter()
+                    .filter(|(_, p)| {
+                        p.values
+                            .iter()
+                            .any(|v| v.status != crate::model::Status::Obey)
+                    })
+                    .map(|(id, _)| id.as_str())
+                    .collect();
+                if !pools.is_empty() {
+                    let msg = format!(
+                        "\"status\" flag used in pools {} in {fqdn} is not supported",
+                        pools.join(",")
+                    );
+                    problem(msg, "will ignore it and assume \"obey\"");
+                    for p in d.pools.values_mut() {
+                        for v in &mut p.values {
+                            v.status = crate::model::Status::Obey;
+                        }
+                    }
+                }
+            }
+            if !caps.dynamic_subnets && d.rules.iter().any(|r| !r.subnets.is_empty()) {
+                for (i, rule) in d.rules.iter().enumerate() {
+                    if !rule.subnets.is_empty() {
+                        problem(
+                            format!(
+                                "rule {} contains unsupported subnet matching in {fqdn}",
+                                i + 1
+                            ),
+                            "removing subnets from the rule",
+                        );
+                    }
+                }
+                d.rules.retain_mut(|rule| {
+                    let had_subnets = !rule.subnets.is_empty();
+                    rule.subnets.clear();
+                    !(had_subnets && rule.geos.is_empty())
+                });
+                let used: std::collections::HashSet<String> = d
+                    .rules
+                    .iter()
+                    .flat_map(|r| {
+                        let chain: Vec<String> = d
+                            .fallback_chain(&r.pool)
+                            .iter()
+                            .map(|s| s.to_string())
+                            .collect();
+                        chain
+                    })
+                    .collect();
+                d.pools.retain(|id, _| used.contains(id));
+            }
+        }
+        if r.rtype == RecordType::Ptr && r.values.len() > 1 && !caps.multivalue_ptr {
+            problem(
+                format!("multi-value PTR records not supported for {fqdn}"),
+                "falling back to a single value",
+            );
+            r.values.truncate(1);
+        }
+        out.insert(r);
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Compare two record sets with octoDNS's order of checks; true when an update is needed.
+pub fn differs(existing: &RecordSet, desired: &RecordSet, caps: &Capabilities) -> bool {
+    if caps.dynamic && existing.dynamic != desired.dynamic {
+        return true;
+    }
+    if caps.geo && existing.geo != desired.geo {
+        return true;
+    }
+    existing.values != desired.values || existing.ttl != desired.ttl
+}
+
+/// The changes that turn `existing` (None: the zone does not exist) into `desired` on the
+/// target `target` with capabilities `caps`. `desired` must already be fitted to the target.
+pub fn diff(
+    existing: Option<&Zone>,
+    desired: &Zone,
+    target: &str,
+    caps: &Capabilities,
+) -> ZonePlan {
+    let empty = Zone::new(desired.name.clone());
+    let ex = existing.unwrap_or(&empty);
+    let mut changes = Vec::new();
+    let mut existing_count = 0;
+    for (key, e) in &ex.records {
+        // octoDNS removes root NS from existing when the target does not manage it, or when
+        // it is not in the desired state: root NS it was not told about is never deleted
+        if e.name.is_empty()
+            && e.rtype == RecordType::Ns
+            && (!caps.root_ns || !desired.records.contains_key(key))
+        {
+            continue;
+        }
+        existing_count += 1;
+        let d = desired.records.get(key);
+        let managed =
+            e.settings.managed_on(target) && d.is_none_or(|d| d.settings.managed_on(target));
+        if !managed {
+            continue;
+        }
+        match d {
+            None => {
+                if caps.supports_type(&e.rtype) {
+                    changes.push(Change {
+                        op: Op::Delete,
+                        name: e.name.clone(),
+                        rtype: e.rtype.clone(),
+                        existing: Some(e.clone()),
+                        desired: None,
+                    });
+                }
+            }
+            Some(d) => {
+                if differs(e, d, caps) {
+                    changes.push(Change {
+                        op: Op::Update,
+                        name: e.name.clone(),
+                        rtype: e.rtype.clone(),
+                        existing: Some(e.clone()),
+                        desired: Some(d.clone()),
+                    });
+                }
+            }
+        }
+    }
+    for (key, d) in &desired.records {
+        if ex.records.contains_key(key) {
+            continue;
+        }
+        if !d.settings.managed_on(target) || !caps.supports_type(&d.rtype) {
+            continue;
+        }
+        changes.push(Change {
+            op: Op::Create,
+            name: d.name.clone(),
+            rtype: d.rtype.clone(),
+            existing: None,
+            desired: Some(d.clone()),
+        });
+    }
+    changes.sort_by(|a, b| (a.op, &a.name, &a.rtype).cmp(&(b.op, &b.name, &b.rtype)));
+    ZonePlan {
+        zone: desired.name.clone(),
+        target: target.to_string(),
+        exists: existing.is_some(),
+        changes,
+        existing_count,
+        warnings: Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,78 @@
+//! Providers: where zones live. One trait, one file (or folder) per provider, one line each in
+//! the factory.
+//!
+//! A provider declares what it can hold (`Capabilities`, checked before any network call),
+//! reads what exists (`None` when the zone does not exist) and applies a plan computed by
+//! `plan` (a provider never writes its own diff). Provider-specific data (record ids, etags)
+//! rides in `RecordSet::provider_data`, never in the shared model.
+//!
+//! Rule: `provider` uses `model`, `plan` and `config`.
+
+pub mod yaml;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use crate::config::{ProviderConfig, ProviderKind};
+use crate::model::{Capabilities, Zone};
+use crate::plan::ZonePlan;
+
+pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A provider failure, with everything needed to act on it.
+#[derive(Debug, thiserror::Error)]
+pub enum ProviderError {
+    #[error("provider {provider}, zone {zone}: {message}")]
+    Failed {
+        provider: String,
+        zone: String,
+        message: String,
+    },
+    #[error("provider {provider}, zone {zone}: HTTP {status}: {body}")]
+    Api {
+        provider: String,
+        zone: String,
+        status: u16,
+        body: String,
+    },
+    #[error("provider {provider}: {message}")]
+    Config { provider: String, message: String },
+}
+
+/// What an apply did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ApplyReport {
+    /// Changes applied.
+    pub applied: usize,
+}
+
+pub trait Provider: Send + Sync {
+    fn id(&self) -> &str;
+
+    fn capabilities(&self) -> &Capabilities;
+
+    /// The zone as the provider holds it; `None` when the zone does not exist there.
+    fn existing<'a>(&'a self, zone: &'a str) -> BoxFut<'a, Result<Option<Zone>, ProviderError>>;
+
+    /// Make exactly the plan's changes (creating the zone when `!plan.exists`).
+    fn apply<'a>(&'a self, plan: &'a ZonePlan) -> BoxFut<'a, Result<ApplyReport, ProviderError>>;
+
+    /// The zones this provider holds (for `'*'` templates and dumps).
+    fn list_zones(&self) -> BoxFut<'_, Result<Vec<String>, ProviderError>>;
+}
+
+/// Build the provider a config entry describes.
+pub fn build(cfg: &ProviderConfig) -> Result<Arc<dyn Provider>, ProviderError> {
+    match cfg.kind {
+        ProviderKind::Yaml => Ok(Arc::new(yaml::YamlProvider::new(cfg)?)),
+        other => Err(ProviderError::Config {
+            provider: cfg.id.clone(),
+            message: format!(
+                "the {} provider ({}) is not available in this build of dnsplan yet",
+                other.as_str(),
+                cfg.class
+            ),
+        }),
+    }
+}

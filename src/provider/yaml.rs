@@ -1,0 +1,544 @@
+//! octoDNS YamlProvider as a target: reads zone files (the same loader as sources, without
+//! validation, as octoDNS reads targets leniently) and writes them the way octoDNS does — the
+//! whole file rewritten from existing + changes, records sorted, names UTF-8, a TTL equal to
+//! `default_ttl` omitted, one record as a mapping and several as a list, one value as `value`
+//! and several as `values`, keys sorted, `---` first, block style.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::Value as J;
+
+use super::{ApplyReport, BoxFut, Provider, ProviderError};
+use crate::config::ProviderConfig;
+use crate::config::zonefile::{LoadCtx, YamlSettings, load_zone};
+use crate::model::{Capabilities, Zone, idna_decode};
+use crate::plan::{Op, ZonePlan};
+use crate::validate::Rules;
+use crate::yaml::{KeyOrder, Pos, natural_cmp};
+
+pub struct YamlProvider {
+    id: String,
+    settings: YamlSettings,
+    caps: Capabilities,
+    pos: Pos,
+}
+
+impl YamlProvider {
+    pub fn new(cfg: &ProviderConfig) -> Result<Self, ProviderError> {
+        let settings = YamlSettings::from_config(cfg).map_err(|d| ProviderError::Config {
+            provider: cfg.id.clone(),
+            message: d.message,
+        })?;
+        let caps = Capabilities {
+            root_ns: settings.supports_root_ns,
+            ..Capabilities::everything()
+        };
+        Ok(YamlProvider {
+            id: cfg.id.clone(),
+            settings,
+            caps,
+            pos: cfg.pos.clone(),
+        })
+    }
+
+    fn err(&self, zone: &str, message: String) -> ProviderError {
+        ProviderError::Failed {
+            provider: self.id.clone(),
+            zone: zone.to_string(),
+            message,
+        }
+    }
+
+    /// Read a zone synchronously.
+    pub fn read(&self, zone: &str) -> Result<Option<Zone>, ProviderError> {
+        let mut z = Zone::new(zone);
+        let mut diags = Vec::new();
+        let rules = Rules::default();
+        let ctx = LoadCtx {
+            rules: &rules,
+            lenient: true,
+            validate: false,
+            config: None,
+            ignore_subzone_adds: false,
+            source: Arc::from(self.id.as_str()),
+        };
+        let found = load_zone(&self.settings, &mut z, &ctx, &mut diags, &self.pos);
+        if let Some(d) = diags.iter().find(|d| d.is_error()) {
+            return Err(self.err(zone, d.to_string()));
+        }
+        Ok(found.then_some(z))
+    }
+
+    /// Write `zone` as this provider's file(s).
+    pub fn write(&self, zone: &Zone) -> Result<(), ProviderError> {
+        let files = render_files(zone, &self.settings);
+        let dir = &self.settings.directory;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| self.err(&zone.name, format!("cannot create {}: {e}", dir.display())))?;
+        for (path, text) in files {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| {
+                    self.err(
+                        &zone.name,
+                        format!("cannot create {}: {e}", parent.display()),
+                    )
+                })?;
+            }
+            // write to a temporary file and rename, so a crash never leaves half a zone
+            let tmp = path.with_extension("yaml.dnsplan-tmp");
+            std::fs::write(&tmp, text)
+                .and_then(|_| std::fs::rename(&tmp, &path))
+                .map_err(|e| {
+                    self.err(&zone.name, format!("cannot write {}: {e}", path.display()))
+                })?;
+        }
+        Ok(())
+    }
+
+    fn apply_sync(&self, plan: &ZonePlan) -> Result<ApplyReport, ProviderError> {
+        let mut zone = self
+            .read(&plan.zone)?
+            .unwrap_or_else(|| Zone::new(plan.zone.clone()));
+        for c in &plan.changes {
+            let key = (c.name.clone(), c.rtype.clone());
+            match c.op {
+                Op::Delete => {
+                    zone.records.remove(&key);
+                }
+                Op::Create | Op::Update => {
+                    if let Some(d) = &c.desired {
+                        zone.records.insert(key, d.clone());
+                    }
+                }
+            }
+        }
+        self.write(&zone)?;
+        Ok(ApplyReport {
+            applied: plan.changes.len(),
+        })
+    }
+}
+
+impl Provider for YamlProvider {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+
+    fn existing<'a>(&'a self, zone: &'a str) -> BoxFut<'a, Result<Option<Zone>, ProviderError>> {
+        Box::pin(async move { tokio::task::block_in_place(|| self.read(zone)) })
+    }
+
+    fn apply<'a>(&'a self, plan: &'a ZonePlan) -> BoxFut<'a, Result<ApplyReport, ProviderError>> {
+        Box::pin(async move { tokio::task::block_in_place(|| self.apply_sync(plan)) })
+    }
+
+    fn list_zones(&self) -> BoxFut<'_, Result<Vec<String>, ProviderError>> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            let rd = std::fs::read_dir(&self.settings.directory).map_err(|e| {
+                self.err(
+                    "*",
+                    format!("cannot list {}: {e}", self.settings.directory.display()),
+                )
+            })?;
+            for e in rd.flatten() {
+                let n = e.file_name().to_string_lossy().to_string();
+                if e.path().is_file() && n.ends_with(".yaml") && n.matches('.').count() >= 2 {
+                    out.push(n[..n.len() - 4].to_string());
+                }
+            }
+            out.sort();
+            Ok(out)
+        })
+    }
+}
+
+/// Settings for `dnsplan dump`: octoDNS's YamlProvider defaults writing into `dir`.
+pub fn dump_settings(dir: &std::path::Path) -> YamlSettings {
+    YamlSettings {
+        directory: dir.to_path_buf(),
+        default_ttl: 3600,
+        order: KeyOrder::Natural,
+        populate_should_replace: false,
+        supports_root_ns: true,
+        split_extension: None,
+        split_catchall: true,
+        shared_filename: None,
+        disable_zonefile: false,
+        escaped_semicolons: true,
+        ignore_missing_zones: false,
+    }
+}
+
+/// The file(s) octoDNS's YamlProvider would write for `zone`: (path, text).
+pub fn render_files(zone: &Zone, s: &YamlSettings) -> Vec<(PathBuf, String)> {
+    // name (decoded) → records in type order
+    let mut by_name: BTreeMap<String, Vec<J>> = BTreeMap::new();
+    for r in zone.iter() {
+        let mut d = r.to_data();
+        let m = d.as_object_mut().expect("record data is a mapping");
+        if r.ttl == s.default_ttl {
+            m.remove("ttl");
+        }
+        if !s.escaped_semicolons && matches!(r.rtype.as_str(), "TXT" | "SPF") {
+            for k in ["value", "values"] {
+                match m.get_mut(k) {
+                    Some(J::String(v)) => *v = v.replace("\\;", ";"),
+                    Some(J::Array(vs)) => {
+                        for v in vs {
+                            if let J::String(t) = v {
+                                *t = t.replace("\\;", ";");
+                            }
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        by_name.entry(idna_decode(&r.name)).or_default().push(d);
+    }
+    let order = match s.order {
+        KeyOrder::Simple => KeyOrder::Simple,
+        _ => KeyOrder::Natural,
+    };
+    let entry = |recs: Vec<J>| -> J {
+        if recs.len() == 1 {
+            recs.into_iter().next().unwrap()
+        } else {
+            J::Array(recs)
+        }
+    };
+    let decoded_zone = idna_decode(&zone.name);
+    match &s.split_extension {
+        None => {
+            let doc: Vec<(String, J)> = by_name.into_iter().map(|(k, v)| (k, entry(v))).collect();
+            vec![(
+                s.directory.join(format!("{decoded_zone}yaml")),
+                emit_document(doc, order),
+            )]
+        }
+        Some(ext) => {
+            let dir = s
+                .directory
+                .join(format!("{}{ext}", &decoded_zone[..decoded_zone.len() - 1]));
+            let mut files = Vec::new();
+            let mut catchall = Vec::new();
+            for (name, recs) in by_name {
+                if s.split_catchall && (name.is_empty() || name == "*") {
+                    catchall.push((name, entry(recs)));
+                    continue;
+                }
+                files.push((
+                    dir.join(format!("{name}.yaml")),
+                    emit_document(vec![(name, entry(recs))], order),
+                ));
+            }
+            if !catchall.is_empty() {
+                files.push((
+                    dir.join(format!("${}.yaml", &decoded_zone[..decoded_zone.len() - 1])),
+                    emit_document(catchall, order),
+                ));
+            }
+            files
+        }
+    }
+}
+
+fn key_cmp(order: KeyOrder) -> fn(&str, &str) -> Ordering {
+    match order {
+        KeyOrder::Simple => |a: &str, b: &str| a.cmp(b),
+        _ => natural_cmp,
+    }
+}
+
+/// Emit a YAML document the way PyYAML's block style does (`---`, 2-space indent, sequences in
+/// mappings not indented), with keys sorted.
+pub fn emit_document(mut entries: Vec<(String, J)>, order: KeyOrder) -> String {
+    let cmp = key_cmp(order);
+    entries.sort_by(|a, b| cmp(&a.0, &b.0));
+    let mut out = String::from("---\n");
+    if entries.is_empty() {
+        out = "--- {}\n".to_string();
+        return out;
+    }
+    for (k, v) in &entries {
+        emit_entry(&mut out, 0, k, v, cmp);
+    }
+    out
+}
+
+fn emit_entry(out: &mut String, indent: usize, key: &str, v: &J, cmp: fn(&str, &str) -> Ordering) {
+    out.push_str(&scalar_str(key));
+    out.push(':');
+    emit_after_key(out, indent, v, cmp);
+}
+
+fn emit_after_key(out: &mut String, indent: usize, v: &J, cmp: fn(&str, &str) -> Ordering) {
+    match v {
+        J::Object(m) if !m.is_empty() => {
+            out.push('\n');
+            emit_map(out, indent + 2, m, cmp);
+        }
+        J::Array(a) if !a.is_empty() => {
+            out.push('\n');
+            emit_seq(out, indent, a, cmp);
+        }
+        other => {
+            out.push(' ');
+            out.push_str(&scalar(other));
+            out.push('\n');
+        }
+    }
+}
+
+fn sorted(m: &serde_json::Map<String, J>, cmp: fn(&str, &str) -> Ordering) -> Vec<(&String, &J)> {
+    let mut v: Vec<(&String, &J)> = m.iter().collect();
+    v.sort_by(|a, b| cmp(a.0, b.0));
+    v
+}
+
+fn emit_map(
+    out: &mut String,
+    indent: usize,
+    m: &serde_json::Map<String, J>,
+    cmp: fn(&str, &str) -> Ordering,
+) {
+    for (k, v) in sorted(m, cmp) {
+        out.push_str(&" ".repeat(indent));
+        emit_entry(out, indent, k, v, cmp);
+    }
+}
+
+fn emit_seq(out: &mut String, indent: usize, a: &[J], cmp: fn(&str, &str) -> Ordering) {
+    for item in a {
+        out.push_str(&" ".repeat(indent));
+        out.push_str("- ");
+        match item {
+            J::Object(m) if !m.is_empty() => {
+                // the first key on the dash line, the rest aligned under it
+                for (i, (k, v)) in sorted(m, cmp).into_iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(&" ".repeat(indent + 2));
+                    }
+                    emit_entry(out, indent + 2, k, v, cmp);
+                }
+            }
+            J::Array(inner) if !inner.is_empty() => {
+                out.push('\n');
+                emit_seq(out, indent + 2, inner, cmp);
+            }
+            other => {
+                out.push_str(&scalar(other));
+                out.push('\n');
+            }
+        }
+    }
+}
+
+fn scalar(v: &J) -> String {
+    match v {
+        J::Null => "null".into(),
+        J::Bool(b) => b.to_string(),
+        J::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
+                crate::model::value::F64(f).py()
+            } else {
+                n.to_string()
+            }
+        }
+        J::String(s) => scalar_str(s),
+        J::Array(_) => "[]".into(),
+        J::Object(_) => "{}".into(),
+    }
+}
+
+/// A string as a YAML scalar: plain when PyYAML would read it back as the same string,
+/// single-quoted otherwise, double-quoted when it holds characters only escapes can carry.
+pub fn scalar_str(s: &str) -> String {
+    if s.chars()
+        .any(|c| c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}')
+    {
+        let mut o = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => o.push_str("\\\""),
+                '\\' => o.push_str("\\\\"),
+                '\n' => o.push_str("\\n"),
+                '\t' => o.push_str("\\t"),
+                '\r' => o.push_str("\\r"),
+                c if c.is_control() || c == '\u{feff}' || c == '\u{2028}' || c == '\u{2029}' => {
+                    let n = c as u32;
+                    if n <= 0xff {
+                        o.push_str(&format!("\\x{n:02X}"));
+                    } else {
+                        o.push_str(&format!("\\u{n:04X}"));
+                    }
+                }
+                c => o.push(c),
+            }
+        }
+        o.push('"');
+        return o;
+    }
+    if plain_ok(s) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "''"))
+    }
+}
+
+fn plain_ok(s: &str) -> bool {
+    let Some(first) = s.chars().next() else {
+        return false;
+    };
+    if s.starts_with(' ') || s.ends_with(' ') || s.ends_with(':') {
+        return false;
+    }
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) {
+        return false;
+    }
+    if s.contains(": ") || s.contains(" #") || s.contains('\t') {
+        return false;
+    }
+    !resolves_to_non_string(s)
+}
+
+/// Would PyYAML (YAML 1.1) read this plain scalar as something other than a string? These
+/// are PyYAML's implicit resolvers (bool, float, int, merge, null, timestamp, value).
+fn resolves_to_non_string(s: &str) -> bool {
+    use std::sync::OnceLock;
+    static RE: OnceLock<regex_lite::Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex_lite::Regex::new(concat!(
+            r"^(?:",
+            r"yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF",
+            r"|[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?",
+            r"|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?",
+            r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*",
+            r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)",
+            r"|[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+",
+            r"|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+",
+            r"|<<|~|null|Null|NULL|=",
+            r"|[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]",
+            r"|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?",
+            r")$"
+        ))
+        .expect("resolver regex")
+    });
+    re.is_match(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_round_trip_through_the_loader() {
+        for s in [
+            "",
+            "yes",
+            "no",
+            "10",
+            "1.5",
+            "0x1f",
+            "null",
+            "~",
+            "a: b",
+            "#x",
+            "-all",
+            "v=spf1 -all",
+            "x\\; y",
+            "it's",
+            "  pad",
+            "tab\there",
+            "line\nbreak",
+            "2001-12-14",
+            "1:20",
+            "é",
+            "192.0.2.1",
+            "2001:db8::1",
+            "'quoted'",
+            "\"dq\"",
+            "@",
+            "*",
+            "*.example.com.",
+            "1e5",
+            "1.0e+5",
+            "0o17",
+            "017",
+            "+1",
+            ".5",
+            "190:20:30",
+            "1_000",
+            "y",
+            "n",
+        ] {
+            let doc = format!("k: {}\n", scalar_str(s));
+            let l = crate::yaml::load_str(
+                &doc,
+                &std::sync::Arc::from("t"),
+                crate::yaml::LoadOptions {
+                    order: KeyOrder::Any,
+                    includes: false,
+                },
+            );
+            let root = l.root.unwrap_or_else(|| panic!("{doc}: {:?}", l.errors));
+            let n = root.get("k").unwrap();
+            assert_eq!(n.as_str().unwrap_or(""), s, "{doc}");
+            // it must come back as a string: quoted, or plain but not resolvable to another type
+            match &n.kind {
+                crate::yaml::Kind::Scalar { plain, .. } => {
+                    assert!(!*plain || !resolves_to_non_string(s), "{doc}")
+                }
+                other => panic!("{doc} read back as {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn addresses_and_names_stay_plain() {
+        for s in [
+            "192.0.2.1",
+            "2001:db8::1",
+            "mx.example.com.",
+            "v=spf1 -all",
+            "10 mx.",
+        ] {
+            assert_eq!(scalar_str(s), s);
+        }
+        for s in ["10", "1.5", "yes", "", "null", "2001-12-14", "1:20"] {
+            assert!(scalar_str(s).starts_with('\''), "{s}");
+        }
+    }
+
+    #[test]
+    fn document_shape_matches_octodns() {
+        let doc = emit_document(
+            vec![
+                (
+                    "www".into(),
+                    serde_json::json!({"type": "CNAME", "ttl": 300, "value": "example.com."}),
+                ),
+                (
+                    "".into(),
+                    serde_json::json!([
+                        {"type": "A", "values": ["1.2.3.4", "10.0.0.1"]},
+                        {"type": "MX", "values": [{"exchange": "mx.example.com.", "preference": 10}]}
+                    ]),
+                ),
+            ],
+            KeyOrder::Natural,
+        );
+        assert_eq!(
+            doc,
+            "---\n'':\n- type: A\n  values:\n  - 1.2.3.4\n  - 10.0.0.1\n- type: MX\n  values:\n  - exchange: mx.example.com.\n    preference: 10\nwww:\n  ttl: 300\n  type: CNAME\n  value: example.com.\n"
+        );
+    }
+}

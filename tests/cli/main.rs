@@ -1,0 +1,4 @@
+//! End-to-end tests: the dnsplan binary on fixtures, one module per command.
+
+mod common;
+mod validate;
