@@ -983,19 +983,6 @@ pub fn provider_dir(p: &ProviderConfig, _config_path: &Path) -> Option<PathBuf> 
     p.str("directory").map(PathBuf::from)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fnmatch() {
-        assert!(glob_match("*.example.com.", "a.example.com."));
-        assert!(!glob_match("*.example.com.", "example.com."));
-        assert!(glob_match("zone[0-9]?.com.", "zone1a.com."));
-        assert!(!glob_match("zone[!0-9].com.", "zone1.com."));
-    }
-}
-
 /// The desired state of one zone as its YAML sources define it, validated. Sources of other
 /// kinds are not read here (the plan engine reads them through their providers); their ids
 /// are returned so the caller can.
@@ -1064,5 +1051,18 @@ pub fn load_desired(cfg: &Config, zc: &ZoneConfig) -> Desired {
         zone,
         diagnostics: diags,
         other_sources: other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fnmatch() {
+        assert!(glob_match("*.example.com.", "a.example.com."));
+        assert!(!glob_match("*.example.com.", "example.com."));
+        assert!(glob_match("zone[0-9]?.com.", "zone1a.com."));
+        assert!(!glob_match("zone[!0-9].com.", "zone1.com."));
     }
 }

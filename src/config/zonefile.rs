@@ -173,10 +173,10 @@ pub fn list_zones(p: &ProviderConfig, _config_path: &Path) -> Result<Vec<String>
                 if name.ends_with(".yaml") && name.matches('.').count() >= 2 {
                     zones.insert(name[..name.len() - 4].to_string());
                 }
-            } else if let Some(stem) = name.strip_suffix(file_ext.as_str()) {
-                if stem.contains('.') {
-                    zones.insert(format!("{}.", stem.trim_end_matches('.')));
-                }
+            } else if let Some(stem) = name.strip_suffix(file_ext.as_str())
+                && stem.contains('.')
+            {
+                zones.insert(format!("{}.", stem.trim_end_matches('.')));
             }
         }
     }

@@ -47,3 +47,6 @@ pub fn display_name(name: &str, zone: &str) -> String {
         idna_decode(&format!("{name}.{zone}"))
     }
 }
+
+#[cfg(test)]
+mod tests;
