@@ -1,5 +1,6 @@
 //! End-to-end tests: the dnsplan binary on fixtures, one module per command.
 
 mod common;
+mod config;
 mod plan;
 mod validate;
