@@ -215,6 +215,9 @@ pub struct Config {
     pub zones: BTreeMap<String, ZoneConfig>,
     /// Every configured zone name (for the sub-zone check).
     pub zone_names: HashSet<String>,
+    /// Zone → the configured zones below it, relative to it (octoDNS's
+    /// `configured_sub_zones`), computed once by walking each name's suffixes.
+    pub sub_zones: HashMap<String, Vec<String>>,
 }
 
 impl Config {
@@ -469,14 +472,41 @@ fn from_node(path: &Path, root: &Node, diags: &mut Vec<Diagnostic>) -> Option<Co
         }
     }
 
-    let zone_names = zones.keys().cloned().collect();
+    let zone_names: HashSet<String> = zones.keys().cloned().collect();
+    let sub_zones = sub_zone_map(&zone_names);
     Some(Config {
         path: path.to_path_buf(),
         manager,
         providers,
         zones,
         zone_names,
+        sub_zones,
     })
+}
+
+/// For every zone, the configured zones below it (any depth), relative to it. O(zones ×
+/// labels): each name looks up its own suffixes instead of comparing with every other zone.
+pub fn sub_zone_map(names: &HashSet<String>) -> HashMap<String, Vec<String>> {
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for name in names {
+        let mut rest = name.as_str();
+        while let Some((_, parent)) = rest.split_once('.') {
+            if parent.is_empty() {
+                break;
+            }
+            if names.contains(parent) {
+                let rel = &name[..name.len() - parent.len() - 1];
+                out.entry(parent.to_string())
+                    .or_default()
+                    .push(rel.to_string());
+            }
+            rest = parent;
+        }
+    }
+    for v in out.values_mut() {
+        v.sort();
+    }
+    out
 }
 
 fn manager(node: Option<&Node>, diags: &mut Vec<Diagnostic>) -> Manager {
@@ -1043,7 +1073,12 @@ pub fn load_desired(cfg: &Config, zc: &ZoneConfig) -> Desired {
             );
         }
     }
-    let reasons = crate::validate::check_zone(&zone, &rules);
+    let subs: Vec<&str> = cfg
+        .sub_zones
+        .get(&zc.name)
+        .map(|v| v.iter().map(String::as_str).collect())
+        .unwrap_or_default();
+    let reasons = crate::validate::check_zone(&zone, &rules, &subs);
     diags.extend(crate::validate::zone_diagnostics(
         &zone, reasons, zc.lenient,
     ));
@@ -1057,6 +1092,24 @@ pub fn load_desired(cfg: &Config, zc: &ZoneConfig) -> Desired {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sub_zones_of_every_depth() {
+        let names: HashSet<String> = [
+            "some.com.",
+            "other.some.com.",
+            "deep.thing.some.com.",
+            "x.other.some.com.",
+            "com.x.",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let m = sub_zone_map(&names);
+        assert_eq!(m["some.com."], vec!["deep.thing", "other", "x.other"]);
+        assert_eq!(m["other.some.com."], vec!["x"]);
+        assert!(!m.contains_key("com.x."));
+    }
 
     #[test]
     fn fnmatch() {

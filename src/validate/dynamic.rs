@@ -16,7 +16,7 @@
 use std::collections::{HashMap, HashSet};
 use std::net::Ipv6Addr;
 
-use super::{BEST, LEGACY, LEGACY_STRICT, RecordCtx, Reasons, STRICT, check_target, geo_data};
+use super::{BEST, LEGACY, LEGACY_STRICT, Reasons, RecordCtx, STRICT, check_target, geo_data};
 use crate::model::RecordType;
 use crate::yaml::{Kind, Node, Pos, parse_yaml11_int};
 
@@ -302,7 +302,11 @@ fn entry<'a>(map: &'a Node, key: &str) -> Option<(&'a Node, &'a Node)> {
 
 /// Where to report about `value` under `key`: the value, or the key when the value is empty.
 fn at<'a>(key: &'a Node, value: &'a Node) -> &'a Pos {
-    if value.is_null() { &key.pos } else { &value.pos }
+    if value.is_null() {
+        &key.pos
+    } else {
+        &value.pos
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -411,7 +415,11 @@ fn validate_pools<'a>(
     for p in pools {
         let id = &p.name;
         if p.node.entries().is_none() {
-            out.add(ID, at(p.key, p.node), format!("pool \"{id}\" must be a dict"));
+            out.add(
+                ID,
+                at(p.key, p.node),
+                format!("pool \"{id}\" must be a dict"),
+            );
             continue;
         }
         let Some((vkey, values)) = entry(p.node, "values") else {
@@ -498,10 +506,7 @@ fn validate_pools<'a>(
             out.add(
                 ID,
                 at(fkey, fb),
-                format!(
-                    "undefined fallback \"{}\" for pool \"{id}\"",
-                    py_str(fb)
-                ),
+                format!("undefined fallback \"{}\" for pool \"{id}\"", py_str(fb)),
             );
         }
 
@@ -539,7 +544,11 @@ fn pool_value(ctx: &RecordCtx, v: &Node, pos: &Pos, out: &mut Reasons) {
     match ctx.rtype {
         RecordType::A | RecordType::Aaaa => ip_values(ctx, v, pos, out),
         _ => {
-            let text = if py_truthy(v) { py_str(v) } else { String::new() };
+            let text = if py_truthy(v) {
+                py_str(v)
+            } else {
+                String::new()
+            };
             if ctx.on("target-value-rfc", LEGACY_STRICT) {
                 check_target(&text, ctx.rtype, "value", "target-value-rfc", pos, out);
             }
@@ -611,7 +620,11 @@ fn ip_values(ctx: &RecordCtx, v: &Node, pos: &Pos, out: &mut Reasons) {
         "IPv6"
     };
     for item in items {
-        let ipos = if std::ptr::eq(item, v) { pos } else { &item.pos };
+        let ipos = if std::ptr::eq(item, v) {
+            pos
+        } else {
+            &item.pos
+        };
         match &item.kind {
             Kind::Scalar { text, .. } if text.is_empty() => out.add(VID, ipos, "empty value"),
             Kind::Null => out.add(VID, ipos, "missing value(s)"),
@@ -644,9 +657,8 @@ impl Members {
 
 fn validate_rules(rules: &[Node], members: &Members, out: &mut Reasons) -> HashSet<String> {
     let mut pools_seen: HashSet<String> = HashSet::new();
-    // per IP version, in first-seen order: (network, rule number)
-    let mut subnets_seen: [Vec<(Net, usize)>; 2] = [Vec::new(), Vec::new()];
-    let mut geos_seen: Vec<(String, usize)> = Vec::new();
+    let mut subnets_seen = SubnetsSeen::default();
+    let mut geos_seen = GeosSeen::default();
     let mut seen_default = false;
     let truthy = |r: &Node, k: &str| r.get(k).is_some_and(py_truthy);
 
@@ -758,12 +770,21 @@ fn validate_rules(rules: &[Node], members: &Members, out: &mut Reasons) -> HashS
     pools_seen
 }
 
-fn rule_subnets(
-    num: usize,
-    items: &[Node],
-    seen: &mut [Vec<(Net, usize)>; 2],
-    out: &mut Reasons,
-) {
+/// (IPv6?, network address, prefix length)
+type SubnetKey = (bool, u128, u8);
+/// (IPv6 scope id, first-seen index, rule number)
+type SeenSubnet = (Option<String>, usize, usize);
+
+/// Subnets targeted so far, in first-seen order (octoDNS's `subnets_seen` dicts, both IP
+/// versions): indexed by (version, network, prefix) so a subnet's supernets are found with one
+/// lookup per prefix length, not a scan of everything seen.
+#[derive(Default)]
+struct SubnetsSeen {
+    map: HashMap<SubnetKey, Vec<SeenSubnet>>,
+    next: usize,
+}
+
+fn rule_subnets(num: usize, items: &[Node], seen: &mut SubnetsSeen, out: &mut Reasons) {
     let mut nets: Vec<(Net, &Pos)> = Vec::new();
     for item in items {
         match network_of(item) {
@@ -776,36 +797,55 @@ fn rule_subnets(
         }
     }
     // largest first, so a needlessly more specific subnet is found whatever the order written
-    nets.sort_by(|(a, _), (b, _)| (a.v6, a.addr, a.prefix).cmp(&(b.v6, b.addr, b.prefix)));
+    nets.sort_by_key(|(n, _)| (n.v6, n.addr, n.prefix));
     for (net, pos) in nets {
-        let by_version = &mut seen[net.v6 as usize];
-        for (s, where_) in by_version.iter() {
-            if net == *s {
-                out.add(
-                    ID,
-                    pos,
-                    format!(
-                        "rule {num} targets subnet {net} which has previously been seen in rule {where_}"
-                    ),
-                );
-            } else if net.subnet_of(s) {
-                out.add(
-                    ID,
-                    pos,
-                    format!(
-                        "rule {num} targets subnet {net} which is more specific than the previously seen {s} in rule {where_}"
-                    ),
-                );
+        // every seen network equal to or containing this one, in first-seen order
+        let mut hits: Vec<(usize, Net, usize)> = Vec::new();
+        for p in 0..=net.prefix {
+            let addr = net.addr & netmask(net.bits(), p);
+            if let Some(entries) = seen.map.get(&(net.v6, addr, p)) {
+                for (scope, idx, rule) in entries {
+                    let s = Net {
+                        v6: net.v6,
+                        addr,
+                        prefix: p,
+                        scope: scope.clone(),
+                    };
+                    hits.push((*idx, s, *rule));
+                }
             }
         }
-        match by_version.iter_mut().find(|(s, _)| *s == net) {
-            Some(slot) => slot.1 = num,
-            None => by_version.push((net, num)),
+        hits.sort_by_key(|h| h.0);
+        for (_, s, where_) in hits {
+            let message = if net == s {
+                format!(
+                    "rule {num} targets subnet {net} which has previously been seen in rule {where_}"
+                )
+            } else {
+                format!(
+                    "rule {num} targets subnet {net} which is more specific than the previously seen {s} in rule {where_}"
+                )
+            };
+            out.add(ID, pos, message);
+        }
+        let entries = seen.map.entry((net.v6, net.addr, net.prefix)).or_default();
+        match entries.iter_mut().find(|(scope, _, _)| *scope == net.scope) {
+            Some(slot) => slot.2 = num,
+            None => {
+                entries.push((net.scope, seen.next, num));
+                seen.next += 1;
+            }
         }
     }
 }
 
-fn rule_geos(num: usize, items: &[Node], seen: &mut Vec<(String, usize)>, out: &mut Reasons) {
+/// Geos targeted so far: geo → (first-seen index, rule number).
+#[derive(Default)]
+struct GeosSeen {
+    map: HashMap<String, (usize, usize)>,
+}
+
+fn rule_geos(num: usize, items: &[Node], seen: &mut GeosSeen, out: &mut Reasons) {
     let mut geos: Vec<(String, &Pos)> = items.iter().map(|g| (py_str(g), &g.pos)).collect();
     // sorted so a continent comes before its countries
     geos.sort_by(|a, b| a.0.cmp(&b.0));
@@ -814,29 +854,37 @@ fn rule_geos(num: usize, items: &[Node], seen: &mut Vec<(String, usize)>, out: &
         if let Some(m) = geo_code_problem(&geo, &prefix) {
             out.add(ID, pos, m);
         }
-        for (s, where_) in seen.iter() {
-            if geo == *s {
-                out.add(
-                    ID,
-                    pos,
-                    format!(
-                        "rule {num} targets geo {geo} which has previously been seen in rule {where_}"
-                    ),
-                );
-            } else if geo.starts_with(s.as_str()) {
-                out.add(
-                    ID,
-                    pos,
-                    format!(
-                        "rule {num} targets geo {geo} which is more specific than the previously seen {s} in rule {where_}"
-                    ),
-                );
+        // every seen geo that this one equals or starts with, in first-seen order (looked up
+        // by prefix for short codes, by scanning for a long one)
+        let mut hits: Vec<(usize, &str, usize)> = Vec::new();
+        if geo.len() <= seen.map.len() {
+            for i in (0..=geo.len()).filter(|i| geo.is_char_boundary(*i)) {
+                if let Some((k, (idx, rule))) = seen.map.get_key_value(&geo[..i]) {
+                    hits.push((*idx, k.as_str(), *rule));
+                }
+            }
+        } else {
+            for (k, (idx, rule)) in &seen.map {
+                if geo.starts_with(k.as_str()) {
+                    hits.push((*idx, k.as_str(), *rule));
+                }
             }
         }
-        match seen.iter_mut().find(|(s, _)| *s == geo) {
-            Some(slot) => slot.1 = num,
-            None => seen.push((geo, num)),
+        hits.sort_by_key(|h| h.0);
+        for (_, s, where_) in hits {
+            let message = if geo == s {
+                format!(
+                    "rule {num} targets geo {geo} which has previously been seen in rule {where_}"
+                )
+            } else {
+                format!(
+                    "rule {num} targets geo {geo} which is more specific than the previously seen {s} in rule {where_}"
+                )
+            };
+            out.add(ID, pos, message);
         }
+        let next = seen.map.len();
+        seen.map.entry(geo).or_insert((next, num)).1 = num;
     }
 }
 
@@ -874,12 +922,6 @@ struct Net {
 impl Net {
     fn bits(&self) -> u8 {
         if self.v6 { 128 } else { 32 }
-    }
-
-    fn subnet_of(&self, other: &Net) -> bool {
-        self.v6 == other.v6
-            && other.prefix <= self.prefix
-            && self.addr & netmask(self.bits(), other.prefix) == other.addr
     }
 }
 
@@ -1042,8 +1084,7 @@ fn parse_v4_network(addr: &str, mask: Option<&str>) -> Option<Net> {
             None => {
                 // a netmask (255.255.255.0) or a hostmask (0.0.0.255)
                 let ip = parse_v4_addr(m)? as u128;
-                prefix_from_mask(ip, 32)
-                    .or_else(|| prefix_from_mask(ip ^ all_ones(32), 32))?
+                prefix_from_mask(ip, 32).or_else(|| prefix_from_mask(ip ^ all_ones(32), 32))?
             }
         },
     };
@@ -1086,9 +1127,9 @@ fn geo_re_matches(code: &str) -> bool {
     let code = code.strip_suffix('\n').unwrap_or(code);
     let pieces: Vec<&str> = code.split('-').collect();
     pieces.len() <= 3
-        && pieces.iter().all(|p| {
-            p.chars().count() == 2 && p.chars().all(|c| c.is_alphanumeric() || c == '_')
-        })
+        && pieces
+            .iter()
+            .all(|p| p.chars().count() == 2 && p.chars().all(|c| c.is_alphanumeric() || c == '_'))
 }
 
 fn geo(ctx: &RecordCtx, out: &mut Reasons) {
@@ -1176,9 +1217,7 @@ mod tests {
 
     /// A valid A record; `pools`/`rules` replace the defaults when given.
     fn a(pools: &str, rules: &str) -> String {
-        format!(
-            "type: A\nttl: 60\nvalue: 1.1.1.1\ndynamic:\n  pools:\n{pools}  rules:\n{rules}"
-        )
+        format!("type: A\nttl: 60\nvalue: 1.1.1.1\ndynamic:\n  pools:\n{pools}  rules:\n{rules}")
     }
 
     const ONE_POOL: &str = "    one:\n      values:\n        - value: 2.2.2.2\n";
@@ -1296,7 +1335,9 @@ dynamic:
     #[test]
     fn pools_shape() {
         // as in octoDNS, rules then look pools up in the list (or string)
-        let r = run("type: A\nttl: 60\nvalue: 1.1.1.1\ndynamic:\n  pools: [a]\n  rules:\n    - pool: a\n    - pool: b\n");
+        let r = run(
+            "type: A\nttl: 60\nvalue: 1.1.1.1\ndynamic:\n  pools: [a]\n  rules:\n    - pool: a\n    - pool: b\n",
+        );
         assert_eq!(
             messages(&r),
             [
@@ -1305,14 +1346,21 @@ dynamic:
                 "dynamic: rule 2 duplicate default",
             ]
         );
-        let r = run("type: A\nttl: 60\nvalue: 1.1.1.1\ndynamic:\n  pools: abc\n  rules:\n    - pool: a\n    - pool: d\n");
+        let r = run(
+            "type: A\nttl: 60\nvalue: 1.1.1.1\ndynamic:\n  pools: abc\n  rules:\n    - pool: a\n    - pool: d\n",
+        );
         assert_eq!(messages(&r)[1], "dynamic: rule 2 undefined pool \"d\"");
         let r = run("type: A\nttl: 60\nvalue: 1.1.1.1\ndynamic:\n  rules:\n    - pool: a\n");
         assert_eq!(
             messages(&r),
-            ["dynamic: missing pools", "dynamic: rule 1 undefined pool \"a\""]
+            [
+                "dynamic: missing pools",
+                "dynamic: rule 1 undefined pool \"a\""
+            ]
         );
-        let r = run("type: A\nttl: 60\nvalue: 1.1.1.1\ndynamic:\n  pools: {}\n  rules:\n    - pool: a\n");
+        let r = run(
+            "type: A\nttl: 60\nvalue: 1.1.1.1\ndynamic:\n  pools: {}\n  rules:\n    - pool: a\n",
+        );
         assert_eq!(messages(&r)[0], "dynamic: missing pools");
         one(
             "type: A\nttl: 60\nvalue: 1.1.1.1\ndynamic: [1]\n",
@@ -1467,14 +1515,21 @@ dynamic:
     #[test]
     fn fallback_loops() {
         let pools = "    a:\n      fallback: b\n      values:\n        - value: 2.2.2.2\n    b:\n      fallback: a\n      values:\n        - value: 2.2.2.3\n    c:\n      fallback: a\n      values:\n        - value: 2.2.2.4\n    d:\n      fallback: d\n      values:\n        - value: 2.2.2.5\n";
-        let r = run(&a(pools, "    - pool: c\n    - pool: d\n      geos: [EU]\n    - pool: one\n"));
+        let r = run(&a(
+            pools,
+            "    - pool: c\n    - pool: d\n      geos: [EU]\n    - pool: one\n",
+        ));
         let m = messages(&r);
-        assert!(m.contains(&"dynamic: loop in pool fallbacks: a -> b".to_string()), "{m:?}");
+        assert!(
+            m.contains(&"dynamic: loop in pool fallbacks: a -> b".to_string()),
+            "{m:?}"
+        );
         assert!(m.contains(&"dynamic: loop in pool fallbacks: b -> a".to_string()));
         assert!(m.contains(&"dynamic: loop in pool fallbacks: c -> a -> b".to_string()));
         assert!(m.contains(&"dynamic: loop in pool fallbacks: d -> d".to_string()));
         // a fallback into a pool that is not a mapping does not panic
-        let pools = "    a:\n      fallback: b\n      values:\n        - value: 2.2.2.2\n    b: str\n";
+        let pools =
+            "    a:\n      fallback: b\n      values:\n        - value: 2.2.2.2\n    b: str\n";
         let m = messages(&run(&a(pools, "    - pool: a\n")));
         assert_eq!(m, ["dynamic: pool \"b\" must be a dict"]);
     }
@@ -1482,7 +1537,11 @@ dynamic:
     #[test]
     fn unused_pools() {
         let pools = "    one:\n      values:\n        - value: 2.2.2.2\n    zed:\n      values:\n        - value: 2.2.2.3\n    two:\n      values:\n        - value: 2.2.2.4\n";
-        let r = one(&a(pools, CATCH_ALL), "dynamic", "unused pools: \"two\", \"zed\"");
+        let r = one(
+            &a(pools, CATCH_ALL),
+            "dynamic",
+            "unused pools: \"two\", \"zed\"",
+        );
         assert_eq!(r.pos.line, 12);
     }
 
@@ -1490,12 +1549,26 @@ dynamic:
     fn rules_shape() {
         let base = "type: A\nttl: 60\nvalue: 1.1.1.1\ndynamic:\n  pools:\n    one:\n      values:\n        - value: 2.2.2.2\n";
         let m = messages(&run(&format!("{base}  rules: {{}}\n")));
-        assert_eq!(m, ["dynamic: rules must be a list", "dynamic: unused pools: \"one\""]);
+        assert_eq!(
+            m,
+            [
+                "dynamic: rules must be a list",
+                "dynamic: unused pools: \"one\""
+            ]
+        );
         let m = messages(&run(&format!("{base}  rules: []\n")));
-        assert_eq!(m, ["dynamic: missing rules", "dynamic: unused pools: \"one\""]);
+        assert_eq!(
+            m,
+            ["dynamic: missing rules", "dynamic: unused pools: \"one\""]
+        );
         let m = messages(&run(base));
-        assert_eq!(m, ["dynamic: missing rules", "dynamic: unused pools: \"one\""]);
-        let m = messages(&run(&format!("{base}  rules:\n    - one\n    - pool: one\n")));
+        assert_eq!(
+            m,
+            ["dynamic: missing rules", "dynamic: unused pools: \"one\""]
+        );
+        let m = messages(&run(&format!(
+            "{base}  rules:\n    - one\n    - pool: one\n"
+        )));
         assert_eq!(m, ["dynamic: rule 1 must be a dict"]);
     }
 
@@ -1506,9 +1579,15 @@ dynamic:
             "dynamic",
             "rule 1 missing pool",
         );
-        let r = run(&a(ONE_POOL, "    - pool: 1\n      geos: [EU]\n    - pool: one\n"));
+        let r = run(&a(
+            ONE_POOL,
+            "    - pool: 1\n      geos: [EU]\n    - pool: one\n",
+        ));
         assert_eq!(messages(&r), ["dynamic: rule 1 invalid pool \"1\""]);
-        let r = run(&a(ONE_POOL, "    - pool: two\n      geos: [EU]\n    - pool: one\n"));
+        let r = run(&a(
+            ONE_POOL,
+            "    - pool: two\n      geos: [EU]\n    - pool: one\n",
+        ));
         assert_eq!(messages(&r), ["dynamic: rule 1 undefined pool \"two\""]);
         assert_eq!(r[0].pos.line, 10);
         let r = run(&a(
@@ -1608,9 +1687,15 @@ dynamic:
                 "dynamic: rule 2 targets subnet 2001:db8:1::/48 which is more specific than the previously seen 2001:db8::/32 in rule 1",
             ]
         );
-        let r = run(&a(ONE_POOL, "    - pool: one\n      subnets: 10.0.0.0/8\n    - pool: one\n"));
+        let r = run(&a(
+            ONE_POOL,
+            "    - pool: one\n      subnets: 10.0.0.0/8\n    - pool: one\n",
+        ));
         assert_eq!(messages(&r), ["dynamic: rule 1 subnets must be a list"]);
-        let r = run(&a(ONE_POOL, "    - pool: one\n      geos: EU\n    - pool: one\n"));
+        let r = run(&a(
+            ONE_POOL,
+            "    - pool: one\n      geos: EU\n    - pool: one\n",
+        ));
         assert_eq!(messages(&r), ["dynamic: rule 1 geos must be a list"]);
     }
 
@@ -1621,7 +1706,10 @@ dynamic:
         assert_eq!(p("10.0.0.0").as_deref(), Some("10.0.0.0/32"));
         assert_eq!(p("0.0.0.0/0.0.0.0").as_deref(), Some("0.0.0.0/0"));
         assert_eq!(p("1.2.3.0/0.0.0.255").as_deref(), Some("1.2.3.0/24"));
-        assert_eq!(p("::ffff:1.2.3.4/128").as_deref(), Some("::ffff:102:304/128"));
+        assert_eq!(
+            p("::ffff:1.2.3.4/128").as_deref(),
+            Some("::ffff:102:304/128")
+        );
         assert_eq!(p("1:0:0:1::/64").as_deref(), Some("1:0:0:1::/64"));
         assert_eq!(p("2001:DB8::/32").as_deref(), Some("2001:db8::/32"));
         assert_eq!(p("::/0").as_deref(), Some("::/0"));
@@ -1693,6 +1781,30 @@ dynamic:
         }
         let r = run(&a(&pools, "    - pool: p0\n"));
         assert_eq!(r.len(), 300);
+    }
+
+    #[test]
+    fn many_subnets_and_geos() {
+        let mut subnets = String::from("10.0.0.0/8");
+        let mut geos = String::from("EU");
+        for i in 0..2000 {
+            subnets.push_str(&format!(", 10.{}.{}.0/24", i / 256, i % 256));
+            geos.push_str(&format!(", EU-X{i}"));
+        }
+        let rules = format!(
+            "    - pool: one\n      subnets: [{subnets}]\n    - pool: one\n      geos: [{geos}]\n    - pool: one\n"
+        );
+        let r = run(&a(ONE_POOL, &rules));
+        let count = |w: &str| r.iter().filter(|x| x.message.contains(w)).count();
+        assert_eq!(
+            count("more specific than the previously seen 10.0.0.0/8"),
+            2000
+        );
+        assert_eq!(
+            count("more specific than the previously seen EU in rule 2"),
+            2000
+        );
+        assert_eq!(count("unknown country code"), 2000);
     }
 
     #[test]

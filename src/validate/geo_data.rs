@@ -60,11 +60,8 @@ pub fn country_in(continent_code: &str, cc: &str) -> bool {
 /// Is `sub` a subdivision of `cc` under `continent` (`province_in("NA", "US", "CA")`)?
 /// Only `NA-US` and `NA-CA` have subdivisions.
 pub fn province_in(continent_code: &str, cc: &str, sub: &str) -> bool {
-    country(continent_code, cc).is_some_and(|c| {
-        c.provinces
-            .binary_search_by(|(k, _)| (*k).cmp(sub))
-            .is_ok()
-    })
+    country(continent_code, cc)
+        .is_some_and(|c| c.provinces.binary_search_by(|(k, _)| (*k).cmp(sub)).is_ok())
 }
 
 /// The continent a country belongs to (`"FR"` → `"EU"`), as octoDNS's

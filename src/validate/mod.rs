@@ -166,9 +166,10 @@ pub struct ZoneReason {
     pub records: Vec<(String, RecordType)>,
 }
 
-/// Run every active zone rule on a built zone.
-pub fn check_zone(zone: &Zone, rules: &Rules) -> Vec<ZoneReason> {
-    zone::check(zone, rules)
+/// Run every active zone rule on a built zone. `sub_zones` are the configured zones below this
+/// one, relative to it (`sub`, `deep.thing`): names there are delegated, not in-zone.
+pub fn check_zone(zone: &Zone, rules: &Rules, sub_zones: &[&str]) -> Vec<ZoneReason> {
+    zone::check_with_sub_zones(zone, rules, sub_zones)
 }
 
 /// Turn record reasons into diagnostics; lenient records give warnings.
@@ -204,7 +205,10 @@ pub fn zone_diagnostics(zone: &Zone, reasons: Vec<ZoneReason>, lenient: bool) ->
                 .iter()
                 .filter_map(|(n, t)| zone.get(n, t))
                 .collect();
-            let pos = recs.first().map(|x| x.pos.clone()).unwrap_or_else(Pos::none);
+            let pos = recs
+                .first()
+                .map(|x| x.pos.clone())
+                .unwrap_or_else(Pos::none);
             let all_lenient = !recs.is_empty() && recs.iter().all(|x| x.settings.lenient);
             let subject = match recs.first() {
                 Some(x) => format!("{} {}", x.fqdn(&zone.name), x.rtype),
