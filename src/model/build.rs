@@ -27,9 +27,18 @@ pub fn value_nodes(rec: &Node) -> Vec<&Node> {
     }
 }
 
-/// Text of a scalar field (ints and bools keep their written text).
+/// Text of a scalar field: Python's `str()` of what PyYAML loaded, as octoDNS prints a value
+/// (`0x10` → `16`, `yes` → `True`, `1.50` → `1.5`); null, lists and mappings give "".
 fn text(n: Option<&Node>) -> String {
-    n.and_then(Node::as_str).unwrap_or_default().to_string()
+    match n {
+        Some(
+            n @ Node {
+                kind: Kind::Scalar { .. },
+                ..
+            },
+        ) => n.py_str(),
+        _ => String::new(),
+    }
 }
 
 fn int(n: Option<&Node>, default: i64) -> i64 {

@@ -1,7 +1,7 @@
 //! Record-level rules: name, TTL, health check, and the per-type rules about where a record
 //! may stand (root CNAME, non-root ALIAS, SRV/URI names, deprecated SPF).
 
-use super::{LEGACY, LEGACY_STRICT, RecordCtx, Reasons, STRICT};
+use super::{LEGACY, LEGACY_STRICT, Reasons, RecordCtx, STRICT};
 use crate::model::{RecordType, idna_decode};
 use crate::yaml::Node;
 
@@ -35,10 +35,7 @@ pub fn check(ctx: &RecordCtx, out: &mut Reasons) {
             .get("octodns")
             .and_then(|o| o.get("healthcheck"))
             .and_then(|h| h.get("protocol"))
-        && !matches!(
-            p.as_str(),
-            Some("HTTP" | "HTTPS" | "ICMP" | "TCP" | "UDP")
-        )
+        && !matches!(p.as_str(), Some("HTTP" | "HTTPS" | "ICMP" | "TCP" | "UDP"))
     {
         out.add("healthcheck", &p.pos, "invalid healthcheck protocol");
     }
@@ -117,52 +114,183 @@ fn service_name(ctx: &RecordCtx, out: &mut Reasons) {
             && !rest.starts_with('.')
     };
     if ctx.on(legacy_id, LEGACY) && !legacy_ok {
-        out.add(legacy_id, ctx.pos, format!("invalid name for {what} record"));
+        out.add(
+            legacy_id,
+            ctx.pos,
+            format!("invalid name for {what} record"),
+        );
     }
     if ctx.on(strict_id, STRICT) {
         strict_service_name(ctx, strict_id, what, out);
     }
 }
 
+/// octoDNS's `SrvNameRfcValidator` / `UriNameRfcValidator`: the first two labels must be
+/// `_service._proto` (`*` allowed as the service), each body an RFC 6335 §5.1 service name.
 fn strict_service_name(ctx: &RecordCtx, id: &'static str, what: &str, out: &mut Reasons) {
-    let labels: Vec<&str> = ctx.name.split('.').collect();
+    let labels: Vec<&str> = if ctx.name.is_empty() {
+        vec![]
+    } else {
+        ctx.name.split('.').collect()
+    };
     if labels.len() < 2 {
-        out.add(id, ctx.pos, format!("invalid name for {what} record"));
-        return;
-    }
-    let service = labels[0];
-    if service != "*" {
-        let body = service.strip_prefix('_').unwrap_or("");
-        let ok = service.starts_with('_')
-            && (1..=15).contains(&body.len())
-            && !body.starts_with('-')
-            && !body.ends_with('-')
-            && !body.contains("--")
-            && body.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-            && body.chars().any(|c| c.is_ascii_alphabetic());
-        if !ok {
-            out.add(
-                id,
-                ctx.pos,
-                format!(
-                    "invalid service label \"{service}\" for {what} record, expected _ followed by 1-15 letters, digits or hyphens (RFC 6335)"
-                ),
-            );
-        }
-    }
-    let proto = labels[1];
-    if !proto.starts_with('_') || proto.len() < 2 {
         out.add(
             id,
             ctx.pos,
-            format!(
-                "invalid protocol label \"{proto}\" for {what} record, expected e.g. _tcp or _udp"
-            ),
+            format!("{what} name must have at least two labels (_service._proto)"),
+        );
+        return;
+    }
+    let (service, proto) = (labels[0], labels[1]);
+    let valid = |label: &str| label.strip_prefix('_').is_some_and(is_service_name);
+    if service != "*" && !valid(service) {
+        out.add(
+            id,
+            ctx.pos,
+            format!("invalid {what} service label \"{service}\""),
         );
     }
+    if !valid(proto) {
+        out.add(
+            id,
+            ctx.pos,
+            format!("invalid {what} proto label \"{proto}\""),
+        );
+    }
+}
+
+/// RFC 6335 §5.1 as octoDNS checks it: 1-15 characters, a letter first, a letter or digit
+/// last, only letters, digits and hyphens, no `--` (Python's `isalpha`/`isalnum`).
+fn is_service_name(body: &str) -> bool {
+    let n = body.chars().count();
+    (1..=15).contains(&n)
+        && body.chars().next().is_some_and(char::is_alphabetic)
+        && body.chars().last().is_some_and(char::is_alphanumeric)
+        && !body.contains("--")
+        && body.chars().all(|c| c.is_alphanumeric() || c == '-')
 }
 
 /// The node a record's values come from (for positions): `values`, else `value`.
 pub fn values_node(rec: &Node) -> Option<&Node> {
     rec.get("values").or_else(|| rec.get("value"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::validate::{Rules, Set};
+    use crate::yaml::{KeyOrder, LoadOptions, load_str};
+
+    /// The record-rule reasons for a record of type `t` named `name`, under `sets`.
+    fn reasons(t: &str, name: &str, sets: &[Set]) -> Vec<(&'static str, String)> {
+        let loaded = load_str(
+            &format!("type: {t}\nttl: 300\n"),
+            &Arc::from("t.yaml"),
+            LoadOptions {
+                order: KeyOrder::Any,
+                includes: false,
+            },
+        );
+        let root = loaded.root.expect("a record mapping");
+        let rtype = RecordType::parse(t).expect("known type");
+        let rules = Rules {
+            sets: sets.iter().copied().collect(),
+            ..Rules::default()
+        };
+        let fqdn = if name.is_empty() {
+            "example.com.".to_string()
+        } else {
+            format!("{name}.example.com.")
+        };
+        let ctx = RecordCtx {
+            zone: "example.com.",
+            raw_name: name,
+            name,
+            fqdn: &fqdn,
+            rtype: &rtype,
+            node: &root,
+            pos: &root.pos,
+            rules: &rules,
+        };
+        let mut out = Reasons::default();
+        check(&ctx, &mut out);
+        out.0.into_iter().map(|r| (r.rule, r.message)).collect()
+    }
+
+    /// Each name with the messages octoDNS 1.22's `SrvNameRfcValidator` gives for it
+    /// (checked against the real octoDNS); `T` stands for the record type.
+    const STRICT_NAMES: &[(&str, &[&str])] = &[
+        (
+            "",
+            &["T name must have at least two labels (_service._proto)"],
+        ),
+        (
+            "_sip",
+            &["T name must have at least two labels (_service._proto)"],
+        ),
+        (
+            "*",
+            &["T name must have at least two labels (_service._proto)"],
+        ),
+        ("_sip._tcp", &[]),
+        ("*._tcp", &[]),
+        ("_sip._tcp.sub", &[]),
+        ("_x1._t-2", &[]),
+        ("_sip.tcp", &["invalid T proto label \"tcp\""]),
+        ("sip._tcp", &["invalid T service label \"sip\""]),
+        ("_1sip._tcp", &["invalid T service label \"_1sip\""]),
+        ("_sip-._tcp", &["invalid T service label \"_sip-\""]),
+        ("_si--p._tcp", &["invalid T service label \"_si--p\""]),
+        (
+            "_abcdefghijklmnop._tcp",
+            &["invalid T service label \"_abcdefghijklmnop\""],
+        ),
+        ("_sip._1tcp", &["invalid T proto label \"_1tcp\""]),
+        ("_sip._", &["invalid T proto label \"_\""]),
+        ("_._tcp", &["invalid T service label \"_\""]),
+        ("_s_p._tcp", &["invalid T service label \"_s_p\""]),
+        ("_sip.*", &["invalid T proto label \"*\""]),
+        (
+            "sip.tcp",
+            &[
+                "invalid T service label \"sip\"",
+                "invalid T proto label \"tcp\"",
+            ],
+        ),
+    ];
+
+    #[test]
+    fn strict_srv_and_uri_names_match_octodns() {
+        for t in ["SRV", "URI"] {
+            let id = if t == "SRV" {
+                "srv-name-rfc"
+            } else {
+                "uri-name-rfc"
+            };
+            for (name, want) in STRICT_NAMES {
+                let got = reasons(t, name, &[Set::Strict]);
+                let want: Vec<(&str, String)> =
+                    want.iter().map(|m| (id, m.replace('T', t))).collect();
+                assert_eq!(got, want, "{t} {name:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn legacy_srv_and_uri_names() {
+        for (t, id) in [("SRV", "srv-name"), ("URI", "uri-name")] {
+            for ok in ["_sip._tcp", "*._tcp", "_sip.tcp", "_s_p.x"] {
+                assert_eq!(reasons(t, ok, &[Set::Legacy]), vec![], "{t} {ok}");
+            }
+            for bad in ["sip._tcp", "_sip", "_.x", "*", ""] {
+                assert_eq!(
+                    reasons(t, bad, &[Set::Legacy]),
+                    vec![(id, format!("invalid name for {t} record"))],
+                    "{t} {bad}"
+                );
+            }
+        }
+    }
 }

@@ -1,13 +1,9 @@
 //! Value rules per record type (octoDNS's `*-value`, `*-value-rfc`, `*-value-best-practice`
 //! validators), run on each value node so a reason points at the value's own line.
 
-use std::sync::LazyLock;
-
-use regex_lite::Regex;
-
 use super::{BEST, LEGACY, LEGACY_STRICT, Reasons, RecordCtx, STRICT, STRICT_BEST, check_target};
 use crate::model::RecordType;
-use crate::yaml::{Kind, Node, Pos};
+use crate::yaml::{Int, Kind, Node, Pos, Py, py_int_str};
 
 /// The record's values as octoDNS's `_values-type` bridge sees them: `values`, else `value`; a
 /// scalar becomes a one-element list; nulls inside a list are kept so they can be reported.
@@ -57,12 +53,12 @@ fn ip(ctx: &RecordCtx, values: &[&Node], pos: &Pos, out: &mut Reasons) {
     }
     let v4 = *ctx.rtype == RecordType::A;
     for v in values {
-        match py(v) {
+        match v.py() {
             Py::Str("") => out.add(ID, &v.pos, "empty value"),
             Py::None => out.add(ID, &v.pos, "missing value(s)"),
             _ => {
                 // octoDNS parses `str(value)` with `ipaddress`
-                let s = py_str(v);
+                let s = v.py_str();
                 let ok = if v4 {
                     parse_ipv4(&s).is_some()
                 } else {
@@ -245,426 +241,26 @@ pub fn has_unescaped_semicolon(s: &str) -> bool {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The data as octoDNS's validators see it.
-//
-// octoDNS validates the dict PyYAML produced, so a plain `10` is an int, `yes` a bool, `1.5` a
-// float, and `int(x)`, `float(x)`, `str(x)` and truthiness follow Python. These helpers
-// reproduce that on YAML nodes, so messages quote values exactly as octoDNS prints them.
+// The data as octoDNS's validators see it: `Node::py`, `py_int`, `py_float`, `py_str`,
+// `py_repr` and `truthy` (in `crate::yaml`) follow PyYAML and Python, so messages quote
+// values exactly as octoDNS prints them.
 // ---------------------------------------------------------------------------------------------
-
-/// An integer as Python holds it: the value (saturated to i128 beyond that range, which is
-/// enough for every range check) and its exact decimal text for messages.
-#[derive(Clone, Debug, PartialEq)]
-struct Int {
-    v: i128,
-    text: String,
-}
-
-impl Int {
-    fn small(v: i128) -> Int {
-        Int {
-            v,
-            text: v.to_string(),
-        }
-    }
-}
-
-/// A YAML node resolved the way PyYAML's SafeLoader (which octoDNS uses) resolves it.
-enum Py<'a> {
-    None,
-    Bool(bool),
-    Int(Int),
-    Float(f64),
-    Str(&'a str),
-    List(&'a [Node]),
-    Dict(&'a [(Node, Node)]),
-}
-
-fn re(pattern: &str) -> Regex {
-    Regex::new(pattern).expect("static regex")
-}
-
-static YAML_INT: LazyLock<Regex> = LazyLock::new(|| {
-    re(concat!(
-        r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)",
-        r"|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$"
-    ))
-});
-static YAML_FLOAT: LazyLock<Regex> = LazyLock::new(|| {
-    re(concat!(
-        r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?",
-        r"|\.[0-9_]+(?:[eE][-+][0-9]+)?",
-        r"|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*",
-        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
-    ))
-});
-/// What Python's `int(str)` accepts (ASCII digits; `_` only between digits).
-static PY_INT_STR: LazyLock<Regex> = LazyLock::new(|| re(r"^[+-]?[0-9](?:_?[0-9])*$"));
-/// What Python's `float(str)` accepts, besides inf/infinity/nan.
-static PY_FLOAT_STR: LazyLock<Regex> = LazyLock::new(|| {
-    re(concat!(
-        r"^[+-]?(?:[0-9](?:_?[0-9])*(?:\.(?:[0-9](?:_?[0-9])*)?)?|\.[0-9](?:_?[0-9])*)",
-        r"(?:[eE][+-]?[0-9](?:_?[0-9])*)?$"
-    ))
-});
-
-fn py(n: &Node) -> Py<'_> {
-    match &n.kind {
-        Kind::Null => Py::None,
-        Kind::Seq(items) => Py::List(items),
-        Kind::Map(entries) => Py::Dict(entries),
-        Kind::Scalar { text, plain: false } => Py::Str(text),
-        Kind::Scalar { text, plain: true } => resolve_plain(text),
-    }
-}
-
-/// PyYAML's implicit resolvers for a plain scalar (bool, then float, then int).
-fn resolve_plain(t: &str) -> Py<'_> {
-    match t {
-        "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => {
-            return Py::Bool(true);
-        }
-        "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-            return Py::Bool(false);
-        }
-        _ => {}
-    }
-    if YAML_FLOAT.is_match(t)
-        && let Some(f) = yaml_float(t)
-    {
-        return Py::Float(f);
-    }
-    if YAML_INT.is_match(t)
-        && let Some(i) = yaml_int(t)
-    {
-        return Py::Int(i);
-    }
-    Py::Str(t)
-}
-
-/// PyYAML's `construct_yaml_int`.
-fn yaml_int(t: &str) -> Option<Int> {
-    let clean: String = t.chars().filter(|&c| c != '_').collect();
-    let (neg, body) = split_sign(&clean);
-    let (digits, radix) = if body == "0" {
-        ("0", 10)
-    } else if let Some(b) = body.strip_prefix("0b") {
-        (b, 2)
-    } else if let Some(h) = body.strip_prefix("0x") {
-        (h, 16)
-    } else if body.starts_with('0') {
-        (body, 8)
-    } else if body.contains(':') {
-        let mut v: i128 = 0;
-        for part in body.split(':') {
-            let d: i128 = part.parse().ok()?;
-            v = v.saturating_mul(60).saturating_add(d);
-        }
-        let v = if neg { -v } else { v };
-        return Some(Int::small(v));
-    } else {
-        (body, 10)
-    };
-    big_int(digits, radix, neg)
-}
-
-/// PyYAML's `construct_yaml_float`.
-fn yaml_float(t: &str) -> Option<f64> {
-    let clean: String = t
-        .chars()
-        .filter(|&c| c != '_')
-        .collect::<String>()
-        .to_lowercase();
-    let (neg, body) = split_sign(&clean);
-    let sign = if neg { -1.0 } else { 1.0 };
-    let v = if body == ".inf" {
-        f64::INFINITY
-    } else if body == ".nan" {
-        return Some(f64::NAN);
-    } else if body.contains(':') {
-        let mut v = 0.0;
-        for part in body.split(':') {
-            v = v * 60.0 + part.parse::<f64>().ok()?;
-        }
-        v
-    } else {
-        body.parse::<f64>().ok()?
-    };
-    Some(sign * v)
-}
-
-fn split_sign(s: &str) -> (bool, &str) {
-    match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    }
-}
-
-/// Digits in `radix` to an `Int` of any size: saturated value, exact decimal text.
-fn big_int(digits: &str, radix: u32, neg: bool) -> Option<Int> {
-    if digits.is_empty() {
-        return None;
-    }
-    // little-endian limbs of 10^9
-    let mut limbs: Vec<u64> = vec![0];
-    let mut v: i128 = 0;
-    for c in digits.chars() {
-        let d = c.to_digit(radix)? as u64;
-        v = v.saturating_mul(radix as i128).saturating_add(d as i128);
-        let mut carry = d;
-        for l in limbs.iter_mut() {
-            let x = *l * radix as u64 + carry;
-            *l = x % 1_000_000_000;
-            carry = x / 1_000_000_000;
-        }
-        while carry > 0 {
-            limbs.push(carry % 1_000_000_000);
-            carry /= 1_000_000_000;
-        }
-    }
-    let mut text = limbs.last().map(|l| l.to_string()).unwrap_or_default();
-    for l in limbs.iter().rev().skip(1) {
-        text.push_str(&format!("{l:09}"));
-    }
-    let zero = text == "0";
-    if neg && !zero {
-        text.insert(0, '-');
-        v = -v;
-    }
-    Some(Int { v, text })
-}
-
-/// Python's `int(x)`; None where Python raises (ValueError, TypeError or OverflowError).
-fn py_int(n: &Node) -> Option<Int> {
-    match py(n) {
-        Py::None | Py::List(_) | Py::Dict(_) => None,
-        Py::Bool(b) => Some(Int::small(b as i128)),
-        Py::Int(i) => Some(i),
-        Py::Float(f) => float_to_int(f),
-        Py::Str(s) => py_int_str(s),
-    }
-}
-
-fn float_to_int(f: f64) -> Option<Int> {
-    if !f.is_finite() {
-        return None;
-    }
-    let t = f.trunc();
-    let text = format!("{t:.0}");
-    let text = if text == "-0" { "0".to_string() } else { text };
-    let v = if t >= i128::MAX as f64 {
-        i128::MAX
-    } else if t <= i128::MIN as f64 {
-        i128::MIN
-    } else {
-        t as i128
-    };
-    Some(Int { v, text })
-}
-
-/// Python's `int(str)`: surrounding whitespace, a sign, decimal digits (any script), `_`
-/// between digits.
-fn py_int_str(s: &str) -> Option<Int> {
-    let t = py_number_text(s);
-    if !PY_INT_STR.is_match(&t) {
-        return None;
-    }
-    let clean: String = t.chars().filter(|&c| c != '_').collect();
-    let (neg, body) = split_sign(&clean);
-    big_int(body, 10, neg)
-}
-
-/// What Python's `int()`/`float()` parse from a string: Unicode decimal digits become ASCII,
-/// whitespace becomes a space, and surrounding whitespace is dropped.
-fn py_number_text(s: &str) -> String {
-    let t: String = s
-        .chars()
-        .map(|c| {
-            if py_isspace(c) {
-                ' '
-            } else if let Some(d) = py_decimal(c) {
-                char::from(b'0' + d)
-            } else {
-                c
-            }
-        })
-        .collect();
-    t.trim_matches(' ').to_string()
-}
-
-/// Python's `str.isspace` for one character.
-fn py_isspace(c: char) -> bool {
-    c.is_whitespace() || ('\u{1c}'..='\u{1f}').contains(&c)
-}
-
-/// First code point of each run of ten Unicode decimal digits (category Nd, Unicode 14 as in
-/// the Python octoDNS runs on).
-const DECIMAL_ZEROS: &[u32] = &[
-    0x30, 0x660, 0x6f0, 0x7c0, 0x966, 0x9e6, 0xa66, 0xae6, 0xb66, 0xbe6, 0xc66, 0xce6, 0xd66,
-    0xde6, 0xe50, 0xed0, 0xf20, 0x1040, 0x1090, 0x17e0, 0x1810, 0x1946, 0x19d0, 0x1a80, 0x1a90,
-    0x1b50, 0x1bb0, 0x1c40, 0x1c50, 0xa620, 0xa8d0, 0xa900, 0xa9d0, 0xa9f0, 0xaa50, 0xabf0, 0xff10,
-    0x104a0, 0x10d30, 0x11066, 0x110f0, 0x11136, 0x111d0, 0x112f0, 0x11450, 0x114d0, 0x11650,
-    0x116c0, 0x11730, 0x118e0, 0x11950, 0x11c50, 0x11d50, 0x11da0, 0x16a60, 0x16ac0, 0x16b50,
-    0x1d7ce, 0x1d7d8, 0x1d7e2, 0x1d7ec, 0x1d7f6, 0x1e140, 0x1e2f0, 0x1e950, 0x1fbf0,
-];
-
-/// The value of a Unicode decimal digit.
-fn py_decimal(c: char) -> Option<u8> {
-    let c = c as u32;
-    let i = DECIMAL_ZEROS.partition_point(|&z| z <= c);
-    let zero = *DECIMAL_ZEROS.get(i.checked_sub(1)?)?;
-    (c - zero < 10).then(|| (c - zero) as u8)
-}
-
-/// Python's `float(x)`; None where Python raises.
-fn py_float(n: &Node) -> Option<f64> {
-    match py(n) {
-        Py::None | Py::List(_) | Py::Dict(_) => None,
-        Py::Bool(b) => Some(if b { 1.0 } else { 0.0 }),
-        Py::Int(i) => Some(i.v as f64),
-        Py::Float(f) => Some(f),
-        Py::Str(s) => {
-            let t = py_number_text(s);
-            let t = t.as_str();
-            let (neg, body) = split_sign(t);
-            let sign = if neg { -1.0 } else { 1.0 };
-            let lower = body.to_ascii_lowercase();
-            if lower == "inf" || lower == "infinity" {
-                return Some(sign * f64::INFINITY);
-            }
-            if lower == "nan" {
-                return Some(f64::NAN);
-            }
-            if !PY_FLOAT_STR.is_match(t) {
-                return None;
-            }
-            t.replace('_', "").parse::<f64>().ok()
-        }
-    }
-}
-
-/// Python's truthiness of the loaded value.
-fn truthy(n: &Node) -> bool {
-    match py(n) {
-        Py::None => false,
-        Py::Bool(b) => b,
-        Py::Int(i) => i.v != 0,
-        Py::Float(f) => f != 0.0,
-        Py::Str(s) => !s.is_empty(),
-        Py::List(l) => !l.is_empty(),
-        Py::Dict(d) => !d.is_empty(),
-    }
-}
-
-/// Python's `str(x)` of the loaded value, as octoDNS's f-strings print it.
-fn py_str(n: &Node) -> String {
-    match py(n) {
-        Py::None => "None".into(),
-        Py::Bool(b) => if b { "True" } else { "False" }.into(),
-        Py::Int(i) => i.text,
-        Py::Float(f) => float_repr(f),
-        Py::Str(s) => s.to_string(),
-        Py::List(items) => {
-            let parts: Vec<String> = items.iter().map(py_repr).collect();
-            format!("[{}]", parts.join(", "))
-        }
-        Py::Dict(entries) => {
-            let parts: Vec<String> = entries
-                .iter()
-                .map(|(k, v)| format!("{}: {}", py_repr(k), py_repr(v)))
-                .collect();
-            format!("{{{}}}", parts.join(", "))
-        }
-    }
-}
-
-/// Python's `repr(x)` (strings quoted as Python quotes them).
-fn py_repr(n: &Node) -> String {
-    match py(n) {
-        Py::Str(s) => str_repr(s),
-        _ => py_str(n),
-    }
-}
-
-fn str_repr(s: &str) -> String {
-    let q = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(q);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == q => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || (0x7f..0xa0).contains(&(c as u32)) => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(q);
-    out
-}
-
-/// Python's `repr(float)`: shortest round-trip digits, exponent form below 1e-4 and from 1e16.
-fn float_repr(f: f64) -> String {
-    if f.is_nan() {
-        return "nan".into();
-    }
-    if f.is_infinite() {
-        return if f > 0.0 { "inf" } else { "-inf" }.into();
-    }
-    let e = format!("{f:e}");
-    let (mant, exp) = e.split_once('e').unwrap_or((&e, "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let sign = if mant.starts_with('-') { "-" } else { "" };
-    let digits: String = mant.chars().filter(|c| c.is_ascii_digit()).collect();
-    if (-4..16).contains(&exp) {
-        let point = exp + 1;
-        if point <= 0 {
-            format!("{sign}0.{}{digits}", "0".repeat((-point) as usize))
-        } else if point as usize >= digits.len() {
-            let zeros = "0".repeat(point as usize - digits.len());
-            format!("{sign}{digits}{zeros}.0")
-        } else {
-            let (a, b) = digits.split_at(point as usize);
-            format!("{sign}{a}.{b}")
-        }
-    } else {
-        let m = if digits.len() == 1 {
-            digits
-        } else {
-            format!("{}.{}", &digits[..1], &digits[1..])
-        };
-        let es = if exp < 0 { '-' } else { '+' };
-        format!("{sign}{m}e{es}{:02}", exp.abs())
-    }
-}
 
 /// Python's `len(x)` where octoDNS takes it (strings count characters).
 fn py_len(n: &Node) -> usize {
-    match py(n) {
+    match n.py() {
         Py::None => 0,
         Py::Str(s) => s.chars().count(),
         Py::List(l) => l.len(),
         Py::Dict(d) => d.len(),
-        _ => py_str(n).chars().count(),
+        _ => n.py_str().chars().count(),
     }
 }
 
 /// A target-ish field as octoDNS's target checks see it: falsy values are missing (`""`).
 fn target_text(n: Option<&Node>) -> String {
     match n {
-        Some(n) if truthy(n) => py_str(n),
+        Some(n) if n.truthy() => n.py_str(),
         _ => String::new(),
     }
 }
@@ -835,7 +431,7 @@ fn is_map(v: &Node, id: &'static str, fields: &str, out: &mut Reasons) -> bool {
     } else {
         format!(
             "invalid value \"{}\"; expected a mapping with {fields}",
-            py_str(v)
+            v.py_str()
         )
     };
     out.add(id, &v.pos, msg);
@@ -856,9 +452,9 @@ fn legacy_int(
             None
         }
         Some(n) => {
-            let i = py_int(n);
+            let i = n.py_int();
             if i.is_none() {
-                out.add(id, &n.pos, format!("invalid {label} \"{}\"", py_str(n)));
+                out.add(id, &n.pos, format!("invalid {label} \"{}\"", n.py_str()));
             }
             i
         }
@@ -878,7 +474,7 @@ fn strict_uint(
         out.add(id, &v.pos, format!("missing {key}"));
         return None;
     };
-    match py_int(n) {
+    match n.py_int() {
         Some(i) if (0..=max).contains(&i.v) => Some(i.v),
         Some(i) => {
             out.add(
@@ -889,7 +485,7 @@ fn strict_uint(
             None
         }
         None => {
-            out.add(id, &n.pos, format!("invalid {key} \"{}\"", py_str(n)));
+            out.add(id, &n.pos, format!("invalid {key} \"{}\"", n.py_str()));
             None
         }
     }
@@ -906,7 +502,7 @@ fn require(v: &Node, keys: &[&str], id: &'static str, out: &mut Reasons) {
 
 /// `int(value[key])` where octoDNS ignores failures (best-practice checks).
 fn quiet_int(v: &Node, key: &str) -> Option<i128> {
-    v.get(key).and_then(py_int).map(|i| i.v)
+    v.get(key).and_then(Node::py_int).map(|i| i.v)
 }
 
 // MX ------------------------------------------------------------------------------------------
@@ -916,7 +512,7 @@ const MX_FIELDS: &str = "preference and exchange";
 /// `value.get('exchange') or value.get('value')`
 fn mx_exchange(v: &Node) -> Option<&Node> {
     v.get("exchange")
-        .filter(|n| truthy(n))
+        .filter(|n| n.truthy())
         .or_else(|| v.get("value"))
 }
 
@@ -932,8 +528,12 @@ fn mx(ctx: &RecordCtx, values: &[&Node], out: &mut Reasons) {
             match v.get("preference").or_else(|| v.get("priority")) {
                 None => out.add(LEG, &v.pos, "missing preference"),
                 Some(n) => {
-                    if py_int(n).is_none() {
-                        out.add(LEG, &n.pos, format!("invalid preference \"{}\"", py_str(n)));
+                    if n.py_int().is_none() {
+                        out.add(
+                            LEG,
+                            &n.pos,
+                            format!("invalid preference \"{}\"", n.py_str()),
+                        );
                     }
                 }
             }
@@ -952,7 +552,7 @@ fn mx(ctx: &RecordCtx, values: &[&Node], out: &mut Reasons) {
             let mut preference = None;
             match v.get("preference").or_else(|| v.get("priority")) {
                 None => out.add(RFC, &v.pos, "missing preference"),
-                Some(n) => match py_int(n) {
+                Some(n) => match n.py_int() {
                     Some(i) => {
                         if !(0..=65535).contains(&i.v) {
                             out.add(
@@ -963,7 +563,11 @@ fn mx(ctx: &RecordCtx, values: &[&Node], out: &mut Reasons) {
                         }
                         preference = Some(i.v);
                     }
-                    None => out.add(RFC, &n.pos, format!("invalid preference \"{}\"", py_str(n))),
+                    None => out.add(
+                        RFC,
+                        &n.pos,
+                        format!("invalid preference \"{}\"", n.py_str()),
+                    ),
                 },
             }
             let ex = mx_exchange(v);
@@ -971,7 +575,7 @@ fn mx(ctx: &RecordCtx, values: &[&Node], out: &mut Reasons) {
             let pos = ex.map(|n| &n.pos).unwrap_or(&v.pos);
             if text.is_empty() {
                 out.add(RFC, pos, "missing exchange");
-            } else if text == "." && matches!(ex.map(py), Some(Py::Str(_))) {
+            } else if text == "." && matches!(ex.map(Node::py), Some(Py::Str(_))) {
                 if preference.is_some_and(|p| p != 0) {
                     out.add(
                         RFC,
@@ -1052,7 +656,7 @@ fn srv(ctx: &RecordCtx, values: &[&Node], out: &mut Reasons) {
                 {
                     let text = v
                         .get(k)
-                        .and_then(py_int)
+                        .and_then(Node::py_int)
                         .map(|i| i.text)
                         .unwrap_or_default();
                     out.add(
@@ -1063,13 +667,13 @@ fn srv(ctx: &RecordCtx, values: &[&Node], out: &mut Reasons) {
                 }
             }
             let target = v.get("target");
-            if matches!(target.map(py), Some(Py::Str("."))) {
+            if matches!(target.map(Node::py), Some(Py::Str("."))) {
                 for (k, val) in &fields {
                     if val.is_some_and(|i| i != 0) {
                         out.add(RFC, at(v, k), format!("{k} must be 0 when target is \".\""));
                     }
                 }
-            } else if target.is_some_and(truthy) && fields[2].1 == Some(0) {
+            } else if target.is_some_and(Node::truthy) && fields[2].1 == Some(0) {
                 out.add(
                     RFC,
                     at(v, "port"),
@@ -1115,7 +719,7 @@ fn uri(ctx: &RecordCtx, values: &[&Node], out: &mut Reasons) {
                 legacy_int(v, k, k, LEG, out);
             }
             // the target's syntax is not checked (octoDNS does not require an RFC 3986 parser)
-            if !v.get("target").is_some_and(truthy) {
+            if !v.get("target").is_some_and(Node::truthy) {
                 out.add(LEG, at(v, "target"), "missing target");
             }
         }
@@ -1147,10 +751,10 @@ fn caa(ctx: &RecordCtx, values: &[&Node], out: &mut Reasons) {
             }
             // `int(value.get('flags', 0))`
             if let Some(n) = v.get("flags") {
-                match py_int(n) {
+                match n.py_int() {
                     Some(i) if (0..=255).contains(&i.v) => {}
                     Some(i) => out.add(LEG, &n.pos, format!("invalid flags \"{}\"", i.text)),
-                    None => out.add(LEG, &n.pos, format!("invalid flags \"{}\"", py_str(n))),
+                    None => out.add(LEG, &n.pos, format!("invalid flags \"{}\"", n.py_str())),
                 }
             }
             require(v, &["tag", "value"], LEG, out);
@@ -1163,19 +767,19 @@ fn caa(ctx: &RecordCtx, values: &[&Node], out: &mut Reasons) {
                 continue;
             }
             if let Some(n) = v.get("flags") {
-                match py_int(n) {
+                match n.py_int() {
                     Some(i) if i.v == 0 || i.v == 128 => {}
                     Some(i) => out.add(
                         RFC,
                         &n.pos,
                         format!("flags \"{}\" is not valid; must be 0 or 128", i.text),
                     ),
-                    None => out.add(RFC, &n.pos, format!("invalid flags \"{}\"", py_str(n))),
+                    None => out.add(RFC, &n.pos, format!("invalid flags \"{}\"", n.py_str())),
                 }
             }
             match v.get("tag") {
-                Some(n) if truthy(n) => {
-                    let tag = py_str(n);
+                Some(n) if n.truthy() => {
+                    let tag = n.py_str();
                     let body = tag.strip_suffix('\n').unwrap_or(&tag);
                     if body.is_empty() || !body.bytes().all(|b| b.is_ascii_alphanumeric()) {
                         out.add(RFC, &n.pos, format!("invalid tag \"{tag}\""));
@@ -1192,7 +796,7 @@ fn caa(ctx: &RecordCtx, values: &[&Node], out: &mut Reasons) {
             values
                 .iter()
                 .filter_map(|v| v.get("tag"))
-                .find(|n| matches!(py(n), Py::Str(s) if s == name))
+                .find(|n| matches!(n.py(), Py::Str(s) if s == name))
         };
         if let Some(issue) = tag("issue")
             && tag("issuewild").is_none()
@@ -1304,8 +908,8 @@ fn strict_hex(
         out.add(id, &v.pos, format!("missing {key}"));
         return;
     };
-    let s = py_str(n);
-    if !truthy(n) || !is_hex(&s) {
+    let s = n.py_str();
+    if !n.truthy() || !is_hex(&s) {
         out.add(id, &n.pos, format!("invalid {key} \"{s}\"; must be hex"));
     } else if let (Some(expected), Some(tv)) = (expected, type_val)
         && s.chars().count() != expected
@@ -1337,10 +941,10 @@ fn tlsa(ctx: &RecordCtx, values: &[&Node], out: &mut Reasons) {
                 ("matching_type", 2),
             ] {
                 let Some(n) = v.get(k) else { continue };
-                match py_int(n) {
+                match n.py_int() {
                     Some(i) if (0..=max).contains(&i.v) => {}
                     Some(i) => out.add(LEG, &n.pos, format!("invalid {k} \"{}\"", i.text)),
-                    None => out.add(LEG, &n.pos, format!("invalid {k} \"{}\"", py_str(n))),
+                    None => out.add(LEG, &n.pos, format!("invalid {k} \"{}\"", n.py_str())),
                 }
             }
             require(
@@ -1494,11 +1098,15 @@ fn naptr(ctx: &RecordCtx, values: &[&Node], out: &mut Reasons) {
                 None => out.add(LEG, &v.pos, "missing flags"),
                 Some(n) => {
                     let known = matches!(
-                        py(n),
+                        n.py(),
                         Py::Str("S" | "A" | "U" | "P" | "s" | "a" | "u" | "p")
                     );
                     if !known {
-                        out.add(LEG, &n.pos, format!("unrecognized flags \"{}\"", py_str(n)));
+                        out.add(
+                            LEG,
+                            &n.pos,
+                            format!("unrecognized flags \"{}\"", n.py_str()),
+                        );
                     }
                 }
             }
@@ -1516,14 +1124,18 @@ fn naptr(ctx: &RecordCtx, values: &[&Node], out: &mut Reasons) {
             }
             match v.get("flags") {
                 None => out.add(RFC, &v.pos, "missing flags"),
-                Some(n) if truthy(n) => {
+                Some(n) if n.truthy() => {
                     // `flags.upper() in 'SAUP'` (empty flags are allowed)
-                    let ok = match py(n) {
+                    let ok = match n.py() {
                         Py::Str(s) => matches!(s.to_uppercase().as_str(), "S" | "A" | "U" | "P"),
                         _ => false,
                     };
                     if !ok {
-                        out.add(RFC, &n.pos, format!("unrecognized flags \"{}\"", py_str(n)));
+                        out.add(
+                            RFC,
+                            &n.pos,
+                            format!("unrecognized flags \"{}\"", n.py_str()),
+                        );
                     }
                 }
                 Some(_) => {}
@@ -1573,12 +1185,12 @@ fn loc(ctx: &RecordCtx, values: &[&Node], out: &mut Reasons) {
                 out.add(ID, &v.pos, format!("missing {k}"));
                 continue;
             };
-            match py_int(n) {
-                None => out.add(ID, &n.pos, format!("invalid {k} \"{}\"", py_str(n))),
+            match n.py_int() {
+                None => out.add(ID, &n.pos, format!("invalid {k} \"{}\"", n.py_str())),
                 Some(i) if !(0..=max).contains(&i.v) => out.add(
                     ID,
                     &n.pos,
-                    format!("invalid value for {k} \"{}\"", py_str(n)),
+                    format!("invalid value for {k} \"{}\"", n.py_str()),
                 ),
                 Some(_) => {}
             }
@@ -1595,12 +1207,12 @@ fn loc(ctx: &RecordCtx, values: &[&Node], out: &mut Reasons) {
                 out.add(ID, &v.pos, format!("missing {k}"));
                 continue;
             };
-            match py_float(n) {
-                None => out.add(ID, &n.pos, format!("invalid {k} \"{}\"", py_str(n))),
+            match n.py_float() {
+                None => out.add(ID, &n.pos, format!("invalid {k} \"{}\"", n.py_str())),
                 Some(f) if !(min <= f && f <= max) => out.add(
                     ID,
                     &n.pos,
-                    format!("invalid value for {k} \"{}\"", py_str(n)),
+                    format!("invalid value for {k} \"{}\"", n.py_str()),
                 ),
                 Some(_) => {}
             }
@@ -1613,11 +1225,11 @@ fn loc(ctx: &RecordCtx, values: &[&Node], out: &mut Reasons) {
                 out.add(ID, &v.pos, format!("missing {k}"));
                 continue;
             };
-            if !matches!(py(n), Py::Str(s) if allowed.contains(&s)) {
+            if !matches!(n.py(), Py::Str(s) if allowed.contains(&s)) {
                 out.add(
                     ID,
                     &n.pos,
-                    format!("invalid direction for {k} \"{}\"", py_str(n)),
+                    format!("invalid direction for {k} \"{}\"", n.py_str()),
                 );
             }
         }
@@ -1664,14 +1276,14 @@ fn svcb_value(v: &Node, t: &RecordType, id: &'static str, out: &mut Reasons) {
     let mut priority: Option<i128> = None;
     match v.get("svcpriority") {
         None => out.add(id, &v.pos, "missing svcpriority"),
-        Some(n) => match py_int(n) {
+        Some(n) => match n.py_int() {
             Some(i) => {
                 if !(0..=65535).contains(&i.v) {
                     out.add(id, &n.pos, format!("invalid priority \"{}\"", i.text));
                 }
                 priority = Some(i.v);
             }
-            None => out.add(id, &n.pos, format!("invalid priority \"{}\"", py_str(n))),
+            None => out.add(id, &n.pos, format!("invalid priority \"{}\"", n.py_str())),
         },
     }
     let tn = v.get("targetname");
@@ -1693,7 +1305,7 @@ fn svcb_value(v: &Node, t: &RecordType, id: &'static str, out: &mut Reasons) {
             &params.pos,
             format!(
                 "invalid svcparams \"{}\"; expected a mapping of SvcParam keys to values",
-                py_str(params)
+                params.py_str()
             ),
         );
         return;
@@ -1702,7 +1314,7 @@ fn svcb_value(v: &Node, t: &RecordType, id: &'static str, out: &mut Reasons) {
         out.add(id, &params.pos, "svcparams set on AliasMode SVCB record");
     }
     for (k, val) in entries {
-        let key = py_str(k);
+        let key = k.py_str();
         if key.starts_with("key") {
             svckey_number(&key, id, &k.pos, out);
             continue;
@@ -1719,7 +1331,7 @@ fn svcb_value(v: &Node, t: &RecordType, id: &'static str, out: &mut Reasons) {
                     format!("SvcParam {key} has value when it should not"),
                 );
             }
-            "port" => match py_int(val) {
+            "port" => match val.py_int() {
                 None => out.add(id, &val.pos, "port is not a number"),
                 // octoDNS's check is `0 < port > 65535`: only too large is reported
                 Some(p) if p.v > 65535 => out.add(
@@ -1730,7 +1342,7 @@ fn svcb_value(v: &Node, t: &RecordType, id: &'static str, out: &mut Reasons) {
                 Some(_) => {}
             },
             "ech" => {
-                let ok = matches!(py(val), Py::Str(s) if is_strict_base64(s));
+                let ok = matches!(val.py(), Py::Str(s) if is_strict_base64(s));
                 if !ok {
                     out.add(id, &val.pos, "ech SvcParam is invalid Base64");
                 }
@@ -1754,7 +1366,7 @@ fn svcb_value(v: &Node, t: &RecordType, id: &'static str, out: &mut Reasons) {
                         out.add(
                             id,
                             &a.pos,
-                            format!("{key} \"{}\" is not a valid {fam} address", py_str(a)),
+                            format!("{key} \"{}\" is not a valid {fam} address", a.py_str()),
                         );
                     }
                 }
@@ -1764,7 +1376,7 @@ fn svcb_value(v: &Node, t: &RecordType, id: &'static str, out: &mut Reasons) {
                     continue;
                 };
                 for m in items {
-                    let name = py_str(m);
+                    let name = m.py_str();
                     let is_key = name.starts_with("key");
                     if !SVCPARAMS.contains(&name.as_str()) && !is_key {
                         out.add(
@@ -1810,7 +1422,7 @@ fn svc_alpn(items: &[Node], val: &Node, out: &mut Reasons) {
             out.add(ID, &a.pos, "missing value(s)");
             continue;
         }
-        let s = py_str(a);
+        let s = a.py_str();
         if has_unescaped_semicolon(&s) {
             out.add(ID, &a.pos, format!("unescaped ; in \"{s}\""));
         }
@@ -1825,7 +1437,7 @@ fn svc_alpn(items: &[Node], val: &Node, out: &mut Reasons) {
 
 /// `IPv4Address(x)` / `IPv6Address(x)`: integers in range are addresses too.
 fn ip_hint_ok(a: &Node, four: bool) -> bool {
-    let int_text = match py(a) {
+    let int_text = match a.py() {
         Py::Int(i) => Some(i.text),
         Py::Bool(b) => Some((b as u8).to_string()),
         _ => None,
@@ -1834,7 +1446,7 @@ fn ip_hint_ok(a: &Node, four: bool) -> bool {
         Some(t) if four => t.parse::<u32>().is_ok(),
         Some(t) => t.parse::<u128>().is_ok(),
         None => {
-            let s = py_str(a);
+            let s = a.py_str();
             if four {
                 parse_ipv4(&s).is_some()
             } else {
@@ -1863,7 +1475,7 @@ fn svckey_number(key: &str, id: &'static str, pos: &Pos, out: &mut Reasons) {
 
 fn openpgpkey(ctx: &RecordCtx, values: &[&Node], pos: &Pos, out: &mut Reasons) {
     const ID: &str = "openpgpkey-value-rfc";
-    if ctx.on(ID, LEGACY_STRICT) && !values.iter().any(|v| truthy(v)) {
+    if ctx.on(ID, LEGACY_STRICT) && !values.iter().any(|v| v.truthy()) {
         out.add(ID, pos, "missing value(s)");
     }
 }
@@ -1937,21 +1549,1280 @@ mod tests {
         out.0
     }
 
+    const L: &[Set] = &[Set::Legacy];
+    const S: &[Set] = &[Set::Strict];
+    const B: &[Set] = &[Set::BestPractice];
+    const ALL: &[Set] = &[Set::Legacy, Set::Strict, Set::BestPractice];
+
+    /// `values` of a record of type `t`, as flow YAML.
+    fn rec(t: &str, values: &str) -> String {
+        format!("type: {t}\nttl: 300\nvalues: {values}\n")
+    }
+
+    fn clean(t: &str, values: &str, sets: &[Set]) {
+        let r = run(&rec(t, values), sets);
+        assert!(r.is_empty(), "{t} {values} under {sets:?}: {r:#?}");
+    }
+
+    /// Exactly one reason, from `rule`, whose message contains `part`.
+    fn only(t: &str, values: &str, sets: &[Set], rule: &str, part: &str) {
+        let r = run(&rec(t, values), sets);
+        assert_eq!(r.len(), 1, "{t} {values} under {sets:?}: {r:#?}");
+        assert_eq!(r[0].rule, rule, "{r:#?}");
+        assert!(
+            r[0].message.contains(part),
+            "{:?} lacks {part:?}",
+            r[0].message
+        );
+    }
+
+    fn messages(t: &str, values: &str, sets: &[Set]) -> Vec<(&'static str, String)> {
+        run(&rec(t, values), sets)
+            .into_iter()
+            .map(|r| (r.rule, r.message))
+            .collect()
+    }
+
+    // MX
+
     #[test]
-    #[ignore]
-    fn diff_against_octodns() {
-        let Ok(text) = std::fs::read_to_string("/tmp/vt/cases.txt") else {
-            return;
-        };
-        let mut report = String::new();
-        for line in text.lines().filter(|l| !l.is_empty()) {
-            let (sets, yaml) = line.split_once('\t').unwrap();
-            let sets: Vec<Set> = sets.split(',').map(|s| Set::parse(s).unwrap()).collect();
-            report.push_str(&format!("# {} {yaml}\n", line.split_once('\t').unwrap().0));
-            for r in run(yaml, &sets) {
-                report.push_str(&format!("{}: {}\n", r.rule, r.message));
+    fn mx_valid() {
+        clean("MX", "[{preference: 10, exchange: mx.example.com.}]", ALL);
+        clean("MX", "[{priority: 10, value: mx.example.com.}]", L);
+        clean("MX", "[{preference: 0, exchange: '.'}]", ALL);
+    }
+
+    #[test]
+    fn mx_rules() {
+        only(
+            "MX",
+            "[{exchange: mx.example.com.}]",
+            L,
+            "mx-value",
+            "missing preference",
+        );
+        only(
+            "MX",
+            "[{preference: ten, exchange: a.example.}]",
+            L,
+            "mx-value",
+            "invalid preference \"ten\"",
+        );
+        only("MX", "[{preference: 1}]", L, "mx-value", "missing exchange");
+        only(
+            "MX",
+            "[{preference: 1, exchange: 'a..b.'}]",
+            L,
+            "mx-value",
+            "MX exchange \"a..b.\" is not a valid FQDN",
+        );
+        only(
+            "MX",
+            "[{preference: 70000, exchange: a.example.}]",
+            S,
+            "mx-value-rfc",
+            "preference \"70000\" out of range 0-65535",
+        );
+        only(
+            "MX",
+            "[{preference: 5, exchange: '.'}]",
+            S,
+            "mx-value-rfc",
+            "preference must be 0 for null MX (exchange \".\")",
+        );
+        only(
+            "MX",
+            "[{preference: 5, exchange: ''}]",
+            S,
+            "mx-value-rfc",
+            "missing exchange",
+        );
+        only(
+            "MX",
+            "[{preference: 5, exchange: 1.2.3.4.}]",
+            S,
+            "mx-value-not-ip",
+            "MX exchange \"1.2.3.4.\" is an IP address",
+        );
+        only(
+            "MX",
+            "[{preference: 5, exchange: 1.2.3.4.}]",
+            B,
+            "mx-value-not-ip",
+            "is an IP address",
+        );
+        only(
+            "MX",
+            "[{preference: 5, exchange: mx.example.com}]",
+            B,
+            "mx-value-best-practice",
+            "MX exchange \"mx.example.com\" missing trailing .",
+        );
+        // legacy does not range-check; strict does not apply to legacy
+        clean("MX", "[{preference: 70000, exchange: a.example.}]", L);
+    }
+
+    #[test]
+    fn mx_python_int_semantics() {
+        // int(True) == 1, int(1.5) == 1, int(" 7 ") == 7, int("1_0") == 10: all valid
+        for p in ["yes", "1.5", "' 7 '", "'1_0'", "0x10", "010", "'09'"] {
+            clean(
+                "MX",
+                &format!("[{{preference: {p}, exchange: a.example.}}]"),
+                ALL,
+            );
+        }
+        // PyYAML does not read `y` as a bool, and `0o10` is a string
+        only(
+            "MX",
+            "[{preference: y, exchange: a.example.}]",
+            L,
+            "mx-value",
+            "invalid preference \"y\"",
+        );
+        only(
+            "MX",
+            "[{preference: 0o10, exchange: a.example.}]",
+            L,
+            "mx-value",
+            "\"0o10\"",
+        );
+        // values are printed as Python prints them
+        only(
+            "MX",
+            "[{preference: [1, 'a'], exchange: a.example.}]",
+            S,
+            "mx-value-rfc",
+            "invalid preference \"[1, 'a']\"",
+        );
+        only(
+            "MX",
+            "[{preference: 123456789012345678901234567890123456789012345, exchange: a.example.}]",
+            S,
+            "mx-value-rfc",
+            "preference \"123456789012345678901234567890123456789012345\" out of range",
+        );
+    }
+
+    // SRV
+
+    #[test]
+    fn srv_valid() {
+        clean(
+            "SRV",
+            "[{priority: 1, weight: 2, port: 30, target: sip.example.com.}]",
+            ALL,
+        );
+        clean(
+            "SRV",
+            "[{priority: 0, weight: 0, port: 0, target: '.'}]",
+            ALL,
+        );
+    }
+
+    #[test]
+    fn srv_rules() {
+        only(
+            "SRV",
+            "[{weight: 2, port: 30, target: a.example.}]",
+            L,
+            "srv-value",
+            "missing priority",
+        );
+        only(
+            "SRV",
+            "[{priority: 1, weight: x, port: 30, target: a.example.}]",
+            L,
+            "srv-value",
+            "invalid weight \"x\"",
+        );
+        only(
+            "SRV",
+            "[{priority: 1, weight: 1, port: 30}]",
+            L,
+            "srv-value",
+            "missing target",
+        );
+        only(
+            "SRV",
+            "[{priority: 1, weight: 1, port: 30, target: 'a b.'}]",
+            L,
+            "srv-value",
+            "SRV target \"a b.\" is not a valid FQDN",
+        );
+        only(
+            "SRV",
+            "[{priority: 1, weight: 70000, port: 30, target: a.example.}]",
+            S,
+            "srv-value-rfc",
+            "weight \"70000\" out of range 0-65535",
+        );
+        only(
+            "SRV",
+            "[{priority: 0, weight: 0, port: 5, target: '.'}]",
+            S,
+            "srv-value-rfc",
+            "port must be 0 when target is \".\"",
+        );
+        only(
+            "SRV",
+            "[{priority: 1, weight: 1, port: 0, target: a.example.}]",
+            S,
+            "srv-value-rfc",
+            "port 0 is reserved",
+        );
+        only(
+            "SRV",
+            "[{priority: 1, weight: 1, port: 1, target: '::1'}]",
+            S,
+            "srv-value-not-ip",
+            "SRV target \"::1\" is an IP address",
+        );
+        only(
+            "SRV",
+            "[{priority: 1, weight: 1, port: 1, target: a.example}]",
+            B,
+            "srv-value-best-practice",
+            "SRV target \"a.example\" missing trailing .",
+        );
+    }
+
+    // URI
+
+    #[test]
+    fn uri_valid() {
+        clean(
+            "URI",
+            "[{priority: 10, weight: 1, target: 'ftp://ftp.example.com/public'}]",
+            ALL,
+        );
+    }
+
+    #[test]
+    fn uri_rules() {
+        only(
+            "URI",
+            "[{weight: 1, target: x}]",
+            L,
+            "uri-value",
+            "missing priority",
+        );
+        only(
+            "URI",
+            "[{priority: 1, weight: w, target: x}]",
+            L,
+            "uri-value",
+            "invalid weight \"w\"",
+        );
+        only(
+            "URI",
+            "[{priority: 1, weight: 1, target: ''}]",
+            L,
+            "uri-value",
+            "missing target",
+        );
+        only(
+            "URI",
+            "[{priority: 1, weight: 70000, target: x}]",
+            S,
+            "uri-value-rfc",
+            "invalid weight \"70000\"; must be 0-65535",
+        );
+        only(
+            "URI",
+            "[{priority: 1, weight: 1}]",
+            S,
+            "uri-value-rfc",
+            "missing target",
+        );
+    }
+
+    // CAA
+
+    #[test]
+    fn caa_valid() {
+        clean(
+            "CAA",
+            "[{flags: 0, tag: issue, value: ca.example.net}, {tag: issuewild, value: ';'}]",
+            ALL,
+        );
+    }
+
+    #[test]
+    fn caa_rules() {
+        only(
+            "CAA",
+            "[{flags: 256, tag: issue, value: x}]",
+            L,
+            "caa-value",
+            "invalid flags \"256\"",
+        );
+        only(
+            "CAA",
+            "[{flags: x, tag: iodef, value: x}]",
+            L,
+            "caa-value",
+            "invalid flags \"x\"",
+        );
+        only("CAA", "[{value: x}]", L, "caa-value", "missing tag");
+        only("CAA", "[{tag: iodef}]", L, "caa-value", "missing value");
+        only(
+            "CAA",
+            "[{flags: 1, tag: iodef, value: x}]",
+            S,
+            "caa-value-rfc",
+            "flags \"1\" is not valid; must be 0 or 128",
+        );
+        only(
+            "CAA",
+            "[{tag: 'is-sue', value: x}]",
+            S,
+            "caa-value-rfc",
+            "invalid tag \"is-sue\"",
+        );
+        only(
+            "CAA",
+            "[{tag: '', value: x}]",
+            S,
+            "caa-value-rfc",
+            "missing tag",
+        );
+        only(
+            "CAA",
+            "[{tag: issue, value: x}]",
+            B,
+            "caa-value-best-practice",
+            "CAA issue tag is present without issuewild",
+        );
+    }
+
+    // SSHFP
+
+    fn hex(n: usize) -> String {
+        "ab".repeat(n).chars().take(n).collect()
+    }
+
+    #[test]
+    fn sshfp_valid() {
+        clean(
+            "SSHFP",
+            &format!(
+                "[{{algorithm: 4, fingerprint_type: 2, fingerprint: {}}}]",
+                hex(64)
+            ),
+            ALL,
+        );
+        clean(
+            "SSHFP",
+            &format!(
+                "[{{algorithm: 1, fingerprint_type: 1, fingerprint: {}}}]",
+                hex(40)
+            ),
+            L,
+        );
+    }
+
+    #[test]
+    fn sshfp_rules() {
+        let fp = hex(64);
+        only(
+            "SSHFP",
+            &format!("[{{algorithm: 9, fingerprint_type: 2, fingerprint: {fp}}}]"),
+            L,
+            "sshfp-value",
+            "unrecognized algorithm \"9\"",
+        );
+        only(
+            "SSHFP",
+            &format!("[{{algorithm: 1, fingerprint_type: 3, fingerprint: {fp}}}]"),
+            L,
+            "sshfp-value",
+            "unrecognized fingerprint_type \"3\"",
+        );
+        only(
+            "SSHFP",
+            &format!("[{{algorithm: x, fingerprint_type: 2, fingerprint: {fp}}}]"),
+            L,
+            "sshfp-value",
+            "invalid algorithm \"x\"",
+        );
+        only(
+            "SSHFP",
+            "[{algorithm: 1, fingerprint_type: 2}]",
+            L,
+            "sshfp-value",
+            "missing fingerprint",
+        );
+        only(
+            "SSHFP",
+            "[{algorithm: 1, fingerprint_type: 2, fingerprint: abc}]",
+            L,
+            "sshfp-value",
+            "fingerprint length 3 does not match fingerprint_type 2 (expected 64)",
+        );
+        only(
+            "SSHFP",
+            &format!("[{{algorithm: 300, fingerprint_type: 2, fingerprint: {fp}}}]"),
+            S,
+            "sshfp-value-rfc",
+            "invalid algorithm \"300\"; must be 0-255",
+        );
+        only(
+            "SSHFP",
+            "[{algorithm: 1, fingerprint_type: 2, fingerprint: xyz}]",
+            S,
+            "sshfp-value-rfc",
+            "invalid fingerprint \"xyz\"; must be hex",
+        );
+        only(
+            "SSHFP",
+            "[{algorithm: 1, fingerprint_type: 2, fingerprint: abc}]",
+            S,
+            "sshfp-value-rfc",
+            "fingerprint must be 64 hex characters for fingerprint_type 2",
+        );
+        only(
+            "SSHFP",
+            "[{algorithm: 1, fingerprint_type: 2}]",
+            S,
+            "sshfp-value-rfc",
+            "missing fingerprint",
+        );
+        only(
+            "SSHFP",
+            &format!(
+                "[{{algorithm: 1, fingerprint_type: 1, fingerprint: {}}}]",
+                hex(40)
+            ),
+            B,
+            "sshfp-value-best-practice",
+            "SSHFP fingerprint_type 1 (SHA-1) is deprecated",
+        );
+    }
+
+    // TLSA
+
+    #[test]
+    fn tlsa_valid() {
+        clean(
+            "TLSA",
+            &format!(
+                "[{{certificate_usage: 3, selector: 1, matching_type: 1, certificate_association_data: {}}}]",
+                hex(64)
+            ),
+            ALL,
+        );
+    }
+
+    #[test]
+    fn tlsa_rules() {
+        only(
+            "TLSA",
+            "[{certificate_usage: 4, selector: 1, matching_type: 1, certificate_association_data: ab}]",
+            L,
+            "tlsa-value",
+            "invalid certificate_usage \"4\"",
+        );
+        only(
+            "TLSA",
+            "[{certificate_usage: 1, selector: s, matching_type: 1, certificate_association_data: ab}]",
+            L,
+            "tlsa-value",
+            "invalid selector \"s\"",
+        );
+        only(
+            "TLSA",
+            "[{certificate_usage: 1, selector: 1, certificate_association_data: ab}]",
+            L,
+            "tlsa-value",
+            "missing matching_type",
+        );
+        only(
+            "TLSA",
+            "[{certificate_usage: 1, selector: 1, matching_type: 1}]",
+            L,
+            "tlsa-value",
+            "missing certificate_association_data",
+        );
+        only(
+            "TLSA",
+            &format!(
+                "[{{certificate_usage: 1, selector: 300, matching_type: 1, certificate_association_data: {}}}]",
+                hex(64)
+            ),
+            S,
+            "tlsa-value-rfc",
+            "invalid selector \"300\"; must be 0-255",
+        );
+        only(
+            "TLSA",
+            "[{certificate_usage: 1, selector: 1, matching_type: 2, certificate_association_data: abcd}]",
+            S,
+            "tlsa-value-rfc",
+            "certificate_association_data must be 128 hex characters for matching_type 2",
+        );
+        only(
+            "TLSA",
+            "[{certificate_usage: 1, selector: 1, matching_type: 0, certificate_association_data: 'zz'}]",
+            S,
+            "tlsa-value-rfc",
+            "invalid certificate_association_data \"zz\"; must be hex",
+        );
+        only(
+            "TLSA",
+            "[{certificate_usage: 1, selector: 1, matching_type: 0, certificate_association_data: abcd}]",
+            B,
+            "tlsa-value-best-practice",
+            "TLSA matching_type 0 (full data) is not recommended",
+        );
+    }
+
+    // DS
+
+    #[test]
+    fn ds_valid() {
+        // range bounds are inclusive
+        clean(
+            "DS",
+            &format!(
+                "[{{key_tag: 65535, algorithm: 255, digest_type: 255, digest: {}}}]",
+                hex(8)
+            ),
+            &[Set::Legacy, Set::Strict],
+        );
+        clean(
+            "DS",
+            &format!(
+                "[{{key_tag: 60485, algorithm: 13, digest_type: 2, digest: {}}}]",
+                hex(64)
+            ),
+            ALL,
+        );
+        // the deprecated field names still pass the legacy rule
+        clean(
+            "DS",
+            "[{flags: 257, protocol: 3, algorithm: 8, public_key: AwEAAb}]",
+            L,
+        );
+    }
+
+    #[test]
+    fn ds_rules() {
+        let d = hex(64);
+        only(
+            "DS",
+            &format!("[{{algorithm: 13, digest_type: 2, digest: {d}}}]"),
+            L,
+            "ds-value",
+            "missing key_tag",
+        );
+        only(
+            "DS",
+            &format!("[{{key_tag: k, algorithm: 13, digest_type: 2, digest: {d}}}]"),
+            L,
+            "ds-value",
+            "invalid key_tag \"k\"",
+        );
+        only(
+            "DS",
+            "[{key_tag: 1, algorithm: 13, digest_type: 2}]",
+            L,
+            "ds-value",
+            "missing digest",
+        );
+        only(
+            "DS",
+            "[{flags: 257, protocol: 3, algorithm: 8}]",
+            L,
+            "ds-value",
+            "missing public_key",
+        );
+        only(
+            "DS",
+            "[{flags: 257, protocol: p, algorithm: 8, public_key: x}]",
+            L,
+            "ds-value",
+            "invalid protocol \"p\"",
+        );
+        only(
+            "DS",
+            &format!("[{{key_tag: 70000, algorithm: 13, digest_type: 2, digest: {d}}}]"),
+            S,
+            "ds-value-rfc",
+            "invalid key_tag \"70000\"; must be 0-65535",
+        );
+        only(
+            "DS",
+            "[{key_tag: 1, algorithm: 13, digest_type: 4, digest: abcd}]",
+            S,
+            "ds-value-rfc",
+            "digest must be 96 hex characters for digest_type 4",
+        );
+        only(
+            "DS",
+            "[{key_tag: 1, algorithm: 13, digest_type: 9, digest: xyz}]",
+            S,
+            "ds-value-rfc",
+            "invalid digest \"xyz\"; must be hex",
+        );
+        only(
+            "DS",
+            &format!("[{{key_tag: 1, algorithm: 5, digest_type: 2, digest: {d}}}]"),
+            B,
+            "ds-value-best-practice",
+            "DS algorithm 5 (RSA/SHA-1) is deprecated per RFC 8624",
+        );
+        only(
+            "DS",
+            &format!(
+                "[{{key_tag: 1, algorithm: 13, digest_type: 1, digest: {}}}]",
+                hex(40)
+            ),
+            B,
+            "ds-value-best-practice",
+            "DS digest_type 1 (SHA-1) is not recommended",
+        );
+        // the deprecated form is skipped by best practice, and is not accepted by strict
+        clean(
+            "DS",
+            "[{flags: 257, protocol: 3, algorithm: 5, public_key: x}]",
+            B,
+        );
+        let r = messages(
+            "DS",
+            "[{flags: 257, protocol: 3, algorithm: 8, public_key: x}]",
+            S,
+        );
+        assert_eq!(
+            r,
+            vec![
+                ("ds-value-rfc", "missing key_tag".to_string()),
+                ("ds-value-rfc", "missing digest_type".to_string()),
+                ("ds-value-rfc", "missing digest".to_string()),
+            ]
+        );
+    }
+
+    // NAPTR
+
+    const NAPTR_OK: &str = "order: 100, preference: 10, flags: S, service: SIP+D2U, regexp: '', replacement: _sip._udp.example.com.";
+
+    #[test]
+    fn naptr_valid() {
+        clean("NAPTR", &format!("[{{{NAPTR_OK}}}]"), ALL);
+    }
+
+    #[test]
+    fn naptr_rules() {
+        only(
+            "NAPTR",
+            "[{preference: 1, flags: S, service: s, regexp: r, replacement: r.}]",
+            L,
+            "naptr-value",
+            "missing order",
+        );
+        only(
+            "NAPTR",
+            "[{order: o, preference: 1, flags: S, service: s, regexp: r, replacement: r.}]",
+            L,
+            "naptr-value",
+            "invalid order \"o\"",
+        );
+        only(
+            "NAPTR",
+            "[{order: 1, preference: 1, flags: X, service: s, regexp: r, replacement: r.}]",
+            L,
+            "naptr-value",
+            "unrecognized flags \"X\"",
+        );
+        only(
+            "NAPTR",
+            "[{order: 1, preference: 1, flags: S, regexp: r, replacement: r.}]",
+            L,
+            "naptr-value",
+            "missing service",
+        );
+        only(
+            "NAPTR",
+            "[{order: 1, preference: 70000, flags: S, service: s, regexp: r, replacement: r.}]",
+            S,
+            "naptr-value-rfc",
+            "invalid preference \"70000\"; must be 0-65535",
+        );
+        only(
+            "NAPTR",
+            "[{order: 1, preference: 1, flags: SU, service: s, regexp: r, replacement: r.}]",
+            S,
+            "naptr-value-rfc",
+            "unrecognized flags \"SU\"",
+        );
+        only(
+            "NAPTR",
+            "[{order: 1, preference: 1, flags: S, service: s, regexp: r}]",
+            S,
+            "naptr-value-rfc",
+            "missing replacement",
+        );
+        only(
+            "NAPTR",
+            "[{order: 1, preference: 1, flags: S, service: s, regexp: r, replacement: r.example}]",
+            B,
+            "naptr-value-best-practice",
+            "NAPTR replacement \"r.example\" missing trailing .",
+        );
+        // empty flags are fine in strict, not in legacy
+        clean(
+            "NAPTR",
+            "[{order: 1, preference: 1, flags: '', service: s, regexp: r, replacement: '.'}]",
+            S,
+        );
+        only(
+            "NAPTR",
+            "[{order: 1, preference: 1, flags: '', service: s, regexp: r, replacement: '.'}]",
+            L,
+            "naptr-value",
+            "unrecognized flags \"\"",
+        );
+    }
+
+    // LOC
+
+    fn loc_value(over: &str) -> String {
+        let mut fields: Vec<(String, String)> = [
+            ("lat_degrees", "31"),
+            ("lat_minutes", "58"),
+            ("lat_seconds", "52.1"),
+            ("lat_direction", "S"),
+            ("long_degrees", "115"),
+            ("long_minutes", "49"),
+            ("long_seconds", "11.7"),
+            ("long_direction", "E"),
+            ("altitude", "20"),
+            ("size", "10"),
+            ("precision_horz", "10"),
+            ("precision_vert", "2"),
+        ]
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        for kv in over.split(',').filter(|s| !s.is_empty()) {
+            let (k, v) = kv.split_once('=').unwrap();
+            fields.retain(|(f, _)| f != k);
+            if v != "-" {
+                fields.push((k.to_string(), v.to_string()));
             }
         }
-        std::fs::write("/tmp/vt/rust.out", report).unwrap();
+        let body: Vec<String> = fields.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        format!("[{{{}}}]", body.join(", "))
+    }
+
+    #[test]
+    fn loc_valid() {
+        clean("LOC", &loc_value(""), ALL);
+    }
+
+    #[test]
+    fn loc_rules() {
+        for sets in [L, S] {
+            only(
+                "LOC",
+                &loc_value("lat_degrees=91"),
+                sets,
+                "loc-value-rfc",
+                "invalid value for lat_degrees \"91\"",
+            );
+            only(
+                "LOC",
+                &loc_value("long_minutes=x"),
+                sets,
+                "loc-value-rfc",
+                "invalid long_minutes \"x\"",
+            );
+            only(
+                "LOC",
+                &loc_value("lat_seconds=60.5"),
+                sets,
+                "loc-value-rfc",
+                "invalid value for lat_seconds \"60.5\"",
+            );
+            only(
+                "LOC",
+                &loc_value("altitude=-"),
+                sets,
+                "loc-value-rfc",
+                "missing altitude",
+            );
+            only(
+                "LOC",
+                &loc_value("long_direction=N"),
+                sets,
+                "loc-value-rfc",
+                "invalid direction for long_direction \"N\"",
+            );
+        }
+        // float() accepts strings; the message quotes the value as written
+        only(
+            "LOC",
+            &loc_value("size=.inf"),
+            L,
+            "loc-value-rfc",
+            "invalid value for size \"inf\"",
+        );
+        clean("LOC", &loc_value("size='1e3',lat_degrees=45.5"), L);
+        clean("LOC", &loc_value(""), B);
+    }
+
+    // SVCB / HTTPS
+
+    #[test]
+    fn svcb_valid() {
+        for t in ["SVCB", "HTTPS"] {
+            clean(
+                t,
+                "[{svcpriority: 1, targetname: svc.example.com., svcparams: {alpn: [h2, h3], port: 8443, \
+                 ipv4hint: [192.0.2.1], ipv6hint: ['2001:db8::1'], mandatory: [alpn, port, key65000], \
+                 no-default-alpn: ~, ech: 'AEn+DQBF', key65000: x}}]",
+                ALL,
+            );
+            clean(t, "[{svcpriority: 0, targetname: svc.example.com.}]", ALL);
+            clean(t, "[{svcpriority: 1, targetname: '.'}]", ALL);
+        }
+    }
+
+    #[test]
+    fn svcb_rules() {
+        let base = |params: &str| {
+            format!("[{{svcpriority: 1, targetname: a.example., svcparams: {{{params}}}}}]")
+        };
+        only(
+            "SVCB",
+            "[{targetname: a.example.}]",
+            L,
+            "svcb-value-rfc",
+            "missing svcpriority",
+        );
+        only(
+            "SVCB",
+            "[{svcpriority: 70000, targetname: a.example.}]",
+            S,
+            "svcb-value-rfc",
+            "invalid priority \"70000\"",
+        );
+        only(
+            "SVCB",
+            "[{svcpriority: x, targetname: a.example.}]",
+            L,
+            "svcb-value-rfc",
+            "invalid priority \"x\"",
+        );
+        only(
+            "SVCB",
+            "[{svcpriority: 1}]",
+            L,
+            "svcb-value-rfc",
+            "missing targetname",
+        );
+        only(
+            "SVCB",
+            "[{svcpriority: 0, targetname: a.example., svcparams: {port: 1}}]",
+            L,
+            "svcb-value-rfc",
+            "svcparams set on AliasMode SVCB record",
+        );
+        only(
+            "SVCB",
+            &base("foo: bar"),
+            L,
+            "svcb-value-rfc",
+            "Unknown SvcParam foo",
+        );
+        only(
+            "SVCB",
+            &base("port: http"),
+            L,
+            "svcb-value-rfc",
+            "port is not a number",
+        );
+        only(
+            "SVCB",
+            &base("port: 70000"),
+            L,
+            "svcb-value-rfc",
+            "port 70000 is not a valid number",
+        );
+        only(
+            "SVCB",
+            &base("alpn: h2"),
+            L,
+            "svcb-value-rfc",
+            "alpn is not a list",
+        );
+        only(
+            "SVCB",
+            &base("alpn: ['h2;x']"),
+            L,
+            "chunked-value-rfc",
+            "unescaped ; in \"h2;x\"",
+        );
+        only(
+            "SVCB",
+            &base("alpn: []"),
+            L,
+            "chunked-value-rfc",
+            "missing value(s)",
+        );
+        only(
+            "SVCB",
+            &base("no-default-alpn: x"),
+            L,
+            "svcb-value-rfc",
+            "SvcParam no-default-alpn has value when it should not",
+        );
+        only(
+            "SVCB",
+            &base("ipv4hint: [192.0.2.300]"),
+            L,
+            "svcb-value-rfc",
+            "ipv4hint \"192.0.2.300\" is not a valid IPv4 address",
+        );
+        only(
+            "SVCB",
+            &base("ipv6hint: ['1::2::3']"),
+            L,
+            "svcb-value-rfc",
+            "ipv6hint \"1::2::3\" is not a valid IPv6 address",
+        );
+        only(
+            "SVCB",
+            &base("mandatory: [foo]"),
+            L,
+            "svcb-value-rfc",
+            "unsupported SvcParam \"foo\" in mandatory",
+        );
+        only(
+            "SVCB",
+            &base("mandatory: [keyx]"),
+            L,
+            "svcb-value-rfc",
+            "SvcParam key \"keyx\" has wrong format",
+        );
+        only(
+            "SVCB",
+            &base("key70000: x"),
+            L,
+            "svcb-value-rfc",
+            "SvcParam key \"key70000\" has wrong key number",
+        );
+        only(
+            "SVCB",
+            &base("ech: 'AB='"),
+            L,
+            "svcb-value-rfc",
+            "ech SvcParam is invalid Base64",
+        );
+        only(
+            "SVCB",
+            "[{svcpriority: 1, targetname: a.example}]",
+            B,
+            "svcb-value-best-practice",
+            "SVCB targetname \"a.example\" missing trailing .",
+        );
+        only(
+            "HTTPS",
+            &base("foo: bar"),
+            S,
+            "https-value-rfc",
+            "Unknown SvcParam foo",
+        );
+        only(
+            "HTTPS",
+            "[{svcpriority: 1, targetname: a.example}]",
+            B,
+            "https-value-best-practice",
+            "HTTPS targetname \"a.example\" missing trailing .",
+        );
+    }
+
+    // OPENPGPKEY
+
+    #[test]
+    fn openpgpkey_rules() {
+        clean("OPENPGPKEY", "[mQINBFrmfLQBEAC]", ALL);
+        only(
+            "OPENPGPKEY",
+            "[]",
+            L,
+            "openpgpkey-value-rfc",
+            "missing value(s)",
+        );
+        only(
+            "OPENPGPKEY",
+            "['', ~]",
+            S,
+            "openpgpkey-value-rfc",
+            "missing value(s)",
+        );
+    }
+
+    // URLFWD
+
+    #[test]
+    fn urlfwd_rules() {
+        clean(
+            "URLFWD",
+            "[{path: /, target: 'http://example.com', code: 301, masking: 2, query: 0}]",
+            ALL,
+        );
+        only(
+            "URLFWD",
+            "[{path: /, target: t, code: 303, masking: 2, query: 0}]",
+            L,
+            "urlfwd-value",
+            "unrecognized return code \"303\"",
+        );
+        only(
+            "URLFWD",
+            "[{path: /, target: t, code: x, masking: 2, query: 0}]",
+            S,
+            "urlfwd-value",
+            "invalid return code \"x\"",
+        );
+        only(
+            "URLFWD",
+            "[{path: /, target: t, code: 301, masking: 3, query: 0}]",
+            L,
+            "urlfwd-value",
+            "unrecognized masking setting \"3\"",
+        );
+        only(
+            "URLFWD",
+            "[{path: /, target: t, code: 301, masking: 2, query: q}]",
+            L,
+            "urlfwd-value",
+            "invalid query setting \"q\"",
+        );
+        only(
+            "URLFWD",
+            "[{target: t, code: 301, masking: 2, query: 0}]",
+            L,
+            "urlfwd-value",
+            "missing path",
+        );
+    }
+
+    // Framework behaviour
+
+    #[test]
+    fn reasons_point_at_the_field() {
+        let yaml = "type: MX\nttl: 300\nvalues:\n  - preference: 10\n    exchange: mx.example.com.\n  - preference: x\n    exchange: mx.example.com.\n";
+        let r = run(yaml, L);
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!((r[0].pos.line, r[0].pos.col), (6, 17));
+        // a missing field points at its value
+        let r = run(
+            "type: MX\nttl: 300\nvalue:\n  exchange: mx.example.com.\n",
+            L,
+        );
+        assert_eq!(r[0].message, "missing preference");
+        assert_eq!(r[0].pos.line, 4);
+    }
+
+    #[test]
+    fn disabled_rules_are_skipped() {
+        let loaded = load_str(
+            &rec("MX", "[{preference: x, exchange: a.example.}]"),
+            &Arc::from("t.yaml"),
+            LoadOptions {
+                order: KeyOrder::Any,
+                includes: false,
+            },
+        );
+        let root = loaded.root.unwrap();
+        let mut rules = Rules::default();
+        rules
+            .disabled
+            .insert("MX".into(), ["mx-value".to_string()].into_iter().collect());
+        let ctx = RecordCtx {
+            zone: "example.com.",
+            raw_name: "",
+            name: "",
+            fqdn: "example.com.",
+            rtype: &RecordType::Mx,
+            node: &root,
+            pos: &root.pos,
+            rules: &rules,
+        };
+        let mut out = Reasons::default();
+        check(&ctx, &mut out);
+        assert!(out.0.is_empty(), "{:?}", out.0);
+    }
+
+    #[test]
+    fn non_mapping_values_are_reported() {
+        only(
+            "MX",
+            "['10 mx.example.com.']",
+            L,
+            "mx-value",
+            "invalid value \"10 mx.example.com.\"; expected a mapping",
+        );
+        only(
+            "SRV",
+            "[~]",
+            S,
+            "srv-value-rfc",
+            "empty value; expected a mapping",
+        );
+        only(
+            "SVCB",
+            "[{svcpriority: 1, targetname: a.example., svcparams: [alpn]}]",
+            L,
+            "svcb-value-rfc",
+            "invalid svcparams \"['alpn']\"",
+        );
+    }
+
+    #[test]
+    fn hostile_values_never_panic() {
+        let weird = [
+            "~",
+            "''",
+            "[]",
+            "{}",
+            "[[[]]]",
+            "{a: {b: c}}",
+            "99999999999999999999999999999999999999999999",
+            "-99999999999999999999999999999999999999999999",
+            "0x_",
+            "0b",
+            "1:2:3",
+            ".inf",
+            "-.inf",
+            ".nan",
+            "1.5e+308",
+            "1.0e+400",
+            "'💥'",
+            "'١٢٣'",
+            "'\u{1c}7\u{1d}'",
+            "'::'",
+            "':::'",
+            "'%'",
+            "'=='",
+            "'key'",
+            "'key١'",
+            "yes",
+            "'a;b'",
+            "'\\\\;'",
+            "'{x}'",
+            "'.'",
+            "'..'",
+        ];
+        let fields = [
+            "preference",
+            "priority",
+            "exchange",
+            "value",
+            "weight",
+            "port",
+            "target",
+            "flags",
+            "tag",
+            "algorithm",
+            "fingerprint_type",
+            "fingerprint",
+            "certificate_usage",
+            "selector",
+            "matching_type",
+            "certificate_association_data",
+            "key_tag",
+            "digest_type",
+            "digest",
+            "protocol",
+            "public_key",
+            "order",
+            "service",
+            "regexp",
+            "replacement",
+            "lat_degrees",
+            "lat_seconds",
+            "lat_direction",
+            "svcpriority",
+            "targetname",
+            "code",
+            "masking",
+            "query",
+        ];
+        let params = [
+            "alpn",
+            "port",
+            "ipv4hint",
+            "ipv6hint",
+            "mandatory",
+            "ech",
+            "no-default-alpn",
+            "key1",
+        ];
+        for t in RecordType::CORE {
+            for w in weird {
+                let mut vals = vec![w.to_string()];
+                vals.push(format!(
+                    "{{{}}}",
+                    fields.map(|f| format!("{f}: {w}")).join(", ")
+                ));
+                vals.push(format!(
+                    "{{svcpriority: {w}, targetname: {w}, svcparams: {{{}}}}}",
+                    params.map(|p| format!("{p}: {w}")).join(", ")
+                ));
+                vals.push(format!(
+                    "{{svcpriority: 1, svcparams: {{{}}}}}",
+                    params.map(|p| format!("{p}: [{w}, {w}]")).join(", ")
+                ));
+                for v in &vals {
+                    // every set at once runs every rule
+                    let _ = run(&format!("type: {t}\nttl: 1\nvalues: [{v}]\n"), ALL);
+                    let _ = run(&format!("type: {t}\nttl: 1\nvalue: {v}\n"), ALL);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn strict_base64_matches_binascii() {
+        for ok in ["", "ABCD", "AB==", "ABC=", "ABCD=", "ABCD==", "AB+/"] {
+            assert!(is_strict_base64(ok), "{ok}");
+        }
+        for bad in [
+            "A", "AB", "AB=", "ABC==", "A===", "AB==AB==", "=", "ABCD=AB", "AB C", "AB-_",
+        ] {
+            assert!(!is_strict_base64(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ip_parsing_matches_ipaddress() {
+        for ok in [
+            "::",
+            "::1",
+            "1::",
+            "fe80::1%eth0",
+            "::1.2.3.4",
+            "1:2:3:4:5:6:7::",
+        ] {
+            assert!(parse_ipv6(ok).is_some(), "{ok}");
+        }
+        for bad in [
+            ":1::",
+            "1::2::3",
+            "::1%",
+            "1:2:3:4:5:6:7:8:9",
+            "12345::",
+            "::01.2.3.4",
+        ] {
+            assert!(parse_ipv6(bad).is_none(), "{bad}");
+        }
+        assert_eq!(parse_ipv4("192.0.2.1"), Some(0xc000_0201));
+        for bad in ["01.2.3.4", "1.2.3", "1.2.3.256", " 1.2.3.4", "1.2.3.4/32"] {
+            assert!(parse_ipv4(bad).is_none(), "{bad}");
+        }
     }
 }

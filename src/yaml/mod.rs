@@ -6,7 +6,16 @@
 //! PyYAML resolves them, optional key-order enforcement — and one thing octoDNS does not:
 //! a key written twice in one mapping is an error instead of a silently lost record.
 //!
-//! Rule: this module knows YAML only; it uses std and the parser crate, nothing of DNS.
+//! Scalars are read the way octoDNS reads them — PyYAML's resolution plus Python's `int()`,
+//! `float()`, `str()` and truthiness — in the `py` submodule, so building records and
+//! validating them agree on every value.
+//!
+//! Rule: this module knows YAML only; it uses std, the parser crate and regex-lite, nothing of
+//! DNS.
+
+mod py;
+
+pub use py::{Int, Py, float_repr, py_float_str, py_int_str, str_repr};
 
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -638,52 +647,26 @@ impl Node {
     }
 
     /// YAML 1.1 booleans as PyYAML resolves them (plain scalars only; PyYAML does not treat
-    /// `y`/`n` as booleans).
+    /// `y`/`n` as booleans). This is "is a bool", not truthiness: see `truthy`.
     pub fn as_bool(&self) -> Option<bool> {
-        match &self.kind {
-            Kind::Scalar { text, plain: true } => match text.as_str() {
-                "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" => Some(true),
-                "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" => {
-                    Some(false)
-                }
-                _ => None,
-            },
+        match self.py() {
+            Py::Bool(b) => Some(b),
             _ => None,
         }
     }
 
-    /// An integer the way Python's `int(x)` reads octoDNS data: a YAML int, or a string holding
-    /// one (surrounding spaces allowed, `_` separators in plain YAML ints).
+    /// Python's `int(x)` of the loaded value, as octoDNS reads numeric fields: a YAML int
+    /// (`010` is octal 8, `0x10` 16, `1:30` 90), a float truncated (`1.5` → 1), a bool (1/0),
+    /// or a string of decimal digits (`"12"`, `' 7 '`, `09` → 12, 7, 9). None where Python
+    /// raises (`0o10`, `1e3`, `"1.0"`, null, lists, mappings) or the value does not fit i64.
     pub fn as_int(&self) -> Option<i64> {
-        let Kind::Scalar { text, plain } = &self.kind else {
-            return None;
-        };
-        let t = text.trim();
-        if *plain {
-            if let Some(v) = parse_yaml11_int(t) {
-                return Some(v);
-            }
-            // PyYAML would make `1.0` a float; int(1.0) == 1
-            if let Ok(f) = t.parse::<f64>()
-                && f.is_finite()
-                && f.fract() == 0.0
-                && t.contains('.')
-            {
-                return Some(f as i64);
-            }
-            return None;
-        }
-        let t = t.strip_prefix('+').unwrap_or(t);
-        t.parse::<i64>().ok()
+        self.py_int().and_then(|i| i64::try_from(i.v).ok())
     }
 
-    /// A float (plain or quoted); integers are accepted too.
+    /// Python's `float(x)` of the loaded value (ints, bools and numeric strings too; `inf`
+    /// and `nan` as Python accepts them). None where Python raises.
     pub fn as_f64(&self) -> Option<f64> {
-        let Kind::Scalar { text, .. } = &self.kind else {
-            return None;
-        };
-        let t = text.trim().replace('_', "");
-        t.parse::<f64>().ok().filter(|f| f.is_finite())
+        self.py_float()
     }
 
     /// True for a plain scalar that YAML 1.1 resolves to a boolean (used to tell `yes` apart
@@ -719,93 +702,78 @@ impl Node {
 
     /// What kind of YAML value this is, for error messages.
     pub fn describe(&self) -> &'static str {
-        match &self.kind {
-            Kind::Null => "nothing (null)",
-            Kind::Scalar { .. } if self.as_bool().is_some() => "a boolean",
-            Kind::Scalar { .. } if self.as_int().is_some() => "a number",
-            Kind::Scalar { .. } => "a string",
-            Kind::Seq(_) => "a list",
-            Kind::Map(_) => "a mapping",
+        match self.py() {
+            Py::None => "nothing (null)",
+            Py::Bool(_) => "a boolean",
+            Py::Int(_) | Py::Float(_) => "a number",
+            Py::Str(_) => "a string",
+            Py::List(_) => "a list",
+            Py::Dict(_) => "a mapping",
         }
     }
 
-    /// Convert to JSON (for opaque data such as `octodns:` settings), resolving scalars the
-    /// way PyYAML would.
+    /// Convert to JSON (for opaque data such as `octodns:` settings) as `json.dumps` would
+    /// write the value PyYAML loaded: resolved scalars, mapping keys as JSON keys (`true`,
+    /// `16` for `0x10`). Integers beyond 64 bits become floats; inf and nan, which JSON cannot
+    /// hold, keep their YAML text as a string.
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
-        match &self.kind {
-            Kind::Null => J::Null,
-            Kind::Scalar { text, plain } => {
-                if *plain {
-                    if let Some(b) = self.as_bool() {
-                        return J::Bool(b);
-                    }
-                    if let Some(i) = parse_yaml11_int(text) {
-                        return J::from(i);
-                    }
-                    if looks_like_float(text)
-                        && let Ok(f) = text.replace('_', "").parse::<f64>()
-                        && let Some(n) = serde_json::Number::from_f64(f)
-                    {
-                        return J::Number(n);
-                    }
+        match self.py() {
+            Py::None => J::Null,
+            Py::Bool(b) => J::Bool(b),
+            Py::Int(i) => {
+                if let Ok(v) = i64::try_from(i.v) {
+                    J::from(v)
+                } else if let Ok(v) = u64::try_from(i.v) {
+                    J::from(v)
+                } else {
+                    i.text
+                        .parse::<f64>()
+                        .ok()
+                        .and_then(serde_json::Number::from_f64)
+                        .map(J::Number)
+                        .unwrap_or(J::String(i.text))
                 }
-                J::String(text.clone())
             }
-            Kind::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
-            Kind::Map(entries) => {
+            Py::Float(f) => match serde_json::Number::from_f64(f) {
+                Some(n) => J::Number(n),
+                None => J::String(self.key_text()),
+            },
+            Py::Str(s) => J::String(s.to_string()),
+            Py::List(items) => J::Array(items.iter().map(Node::to_json).collect()),
+            Py::Dict(entries) => {
                 let mut m = serde_json::Map::new();
                 for (k, v) in entries {
-                    m.insert(k.key_text(), v.to_json());
+                    m.insert(k.json_key(), v.to_json());
                 }
                 J::Object(m)
             }
         }
     }
-}
 
-fn looks_like_float(t: &str) -> bool {
-    let t = t.strip_prefix(['-', '+']).unwrap_or(t);
-    !t.is_empty()
-        && t.chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_digit() || c == '.')
-        && t.chars()
-            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+' | '_'))
-        && t.contains(['.', 'e', 'E'])
-        && t.chars().any(|c| c.is_ascii_digit())
-}
-
-/// YAML 1.1 integers as PyYAML resolves them: decimal, `0x` hex, `0o`/leading-zero octal,
-/// `0b` binary, with `_` separators. Sexagesimal ints are not supported.
-pub fn parse_yaml11_int(t: &str) -> Option<i64> {
-    if t.is_empty() {
-        return None;
-    }
-    let (neg, body) = match t.as_bytes()[0] {
-        b'-' => (true, &t[1..]),
-        b'+' => (false, &t[1..]),
-        _ => (false, t),
-    };
-    if body.is_empty() || !body.as_bytes()[0].is_ascii_digit() {
-        return None;
-    }
-    let clean: String = body.chars().filter(|&c| c != '_').collect();
-    let v = if let Some(h) = clean.strip_prefix("0x") {
-        i64::from_str_radix(h, 16).ok()?
-    } else if let Some(b) = clean.strip_prefix("0b") {
-        i64::from_str_radix(b, 2).ok()?
-    } else if let Some(o) = clean.strip_prefix("0o") {
-        i64::from_str_radix(o, 8).ok()?
-    } else if clean.len() > 1 && clean.starts_with('0') {
-        i64::from_str_radix(&clean[1..], 8).ok()?
-    } else {
-        if !clean.bytes().all(|c| c.is_ascii_digit()) {
-            return None;
+    /// A mapping key as `json.dumps` writes it.
+    fn json_key(&self) -> String {
+        match self.py() {
+            Py::None => "null".into(),
+            Py::Bool(b) => b.to_string(),
+            Py::Int(i) => i.text,
+            Py::Float(f) if f.is_finite() => float_repr(f),
+            Py::Float(f) if f.is_nan() => "NaN".into(),
+            Py::Float(f) => if f > 0.0 { "Infinity" } else { "-Infinity" }.into(),
+            Py::Str(s) => s.to_string(),
+            // PyYAML cannot load these as keys (unhashable); keep a placeholder
+            Py::List(_) | Py::Dict(_) => self.key_text(),
         }
-        clean.parse::<i64>().ok()?
-    };
-    Some(if neg { -v } else { v })
+    }
+}
+
+/// A plain scalar PyYAML resolves to an int (`010` octal, `0x`, `0b`, `_` separators,
+/// sexagesimal `1:30`), when it fits i64. `0o10` and `09` are strings to PyYAML: None.
+pub fn parse_yaml11_int(t: &str) -> Option<i64> {
+    match py::resolve_plain(t) {
+        Py::Int(i) => i64::try_from(i.v).ok(),
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -894,6 +862,73 @@ mod tests {
         assert!(r.get("d").unwrap().is_null());
         assert_eq!(r.get("e").unwrap().as_int(), Some(8));
         assert_eq!(r.get("f").unwrap().as_int(), Some(1000));
+    }
+
+    /// `as_int` is Python's `int()` of what PyYAML loaded, as octoDNS reads numeric fields.
+    #[test]
+    fn as_int_follows_python() {
+        let l = load(
+            concat!(
+                "a: 0o10\nb: 09\nc: 1.5\nd: '12'\ne: ' 7 '\nf: true\ng: 1:30\nh: -0x10\n",
+                "i: 1e3\nj: '1.0'\nk: ~\nl: [1]\nm: 99999999999999999999\nn: \"0x10\"\n",
+                "o: -1.9\np: .inf\nq: no\n",
+            ),
+            KeyOrder::Any,
+        );
+        let r = l.root.unwrap();
+        let int = |k: &str| r.get(k).unwrap().as_int();
+        assert_eq!(
+            int("a"),
+            None,
+            "0o10 is a string to PyYAML; int('0o10') raises"
+        );
+        assert_eq!(int("b"), Some(9), "09 is a string; int('09') == 9");
+        assert_eq!(int("c"), Some(1), "int(1.5) == 1");
+        assert_eq!(int("d"), Some(12));
+        assert_eq!(int("e"), Some(7));
+        assert_eq!(int("f"), Some(1), "int(True) == 1");
+        assert_eq!(int("g"), Some(90));
+        assert_eq!(int("h"), Some(-16));
+        assert_eq!(int("i"), None, "1e3 is a string to PyYAML");
+        assert_eq!(int("j"), None);
+        assert_eq!(int("k"), None);
+        assert_eq!(int("l"), None);
+        assert_eq!(int("m"), None, "does not fit i64");
+        assert_eq!(int("n"), None);
+        assert_eq!(int("o"), Some(-1));
+        assert_eq!(int("p"), None);
+        assert_eq!(int("q"), Some(0));
+        let f = |k: &str| r.get(k).unwrap().as_f64();
+        assert_eq!(f("b"), Some(9.0));
+        assert_eq!(f("c"), Some(1.5));
+        assert_eq!(f("e"), Some(7.0));
+        assert_eq!(f("i"), Some(1000.0));
+        assert_eq!(f("a"), None);
+        assert_eq!(f("p"), Some(f64::INFINITY));
+        assert_eq!(r.get("f").unwrap().as_bool(), Some(true));
+        assert_eq!(r.get("d").unwrap().as_bool(), None);
+        assert_eq!(r.get("d").unwrap().describe(), "a string");
+        assert_eq!(r.get("c").unwrap().describe(), "a number");
+        assert_eq!(parse_yaml11_int("0o10"), None);
+        assert_eq!(parse_yaml11_int("09"), None);
+        assert_eq!(parse_yaml11_int("010"), Some(8));
+        assert_eq!(parse_yaml11_int("1:30"), Some(90));
+    }
+
+    #[test]
+    fn to_json_is_json_dumps_of_the_loaded_value() {
+        let l = load(
+            "a: 010\nb: 1.50\nc: yes\nd: '10'\ne: 09\nf: ~\ng: {0x10: x, true: y, 1.5: z}\nh: .inf\n",
+            KeyOrder::Any,
+        );
+        let j = l.root.unwrap().to_json();
+        assert_eq!(
+            j,
+            serde_json::json!({
+                "a": 8, "b": 1.5, "c": true, "d": "10", "e": "09", "f": null,
+                "g": {"16": "x", "true": "y", "1.5": "z"}, "h": ".inf"
+            })
+        );
     }
 
     #[test]
