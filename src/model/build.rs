@@ -87,7 +87,7 @@ pub fn value_from_node(t: &RecordType, n: &Node) -> Value {
         | RecordType::Ns
         | RecordType::Ptr => Value::Target(name(Some(n))),
         RecordType::Txt | RecordType::Spf => Value::Text(chunked_text(&text(Some(n)))),
-        RecordType::Openpgpkey => Value::Text(text(Some(n))),
+        RecordType::Openpgpkey => Value::Base64(text(Some(n))),
         RecordType::Mx => Value::Mx(Mx {
             preference: int(g("preference").or(g("priority")), 0),
             exchange: name(g("exchange").or(g("value"))),

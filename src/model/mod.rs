@@ -9,6 +9,7 @@
 pub mod build;
 pub mod dynamic;
 pub mod name;
+pub mod rdata;
 pub mod rtype;
 pub mod value;
 

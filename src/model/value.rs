@@ -142,12 +142,13 @@ pub struct Urlfwd {
 
 /// A record value. `Ip` is the normalised text of an IPv4/IPv6 address (octoDNS sorts these
 /// as strings); `Target` serves ALIAS, CNAME, DNAME, NS and PTR; `Text` serves TXT and SPF
-/// (internal form, `;` escaped) and OPENPGPKEY.
+/// (internal form, `;` escaped); `Base64` serves OPENPGPKEY (presentation: the bare text).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Value {
     Ip(String),
     Target(String),
     Text(String),
+    Base64(String),
     Mx(Mx),
     Srv(Srv),
     Uri(Uri),
@@ -184,7 +185,9 @@ impl Value {
     /// The value in octoDNS's YAML data shape.
     pub fn to_data(&self) -> J {
         match self {
-            Value::Ip(s) | Value::Target(s) | Value::Text(s) => J::String(s.clone()),
+            Value::Ip(s) | Value::Target(s) | Value::Text(s) | Value::Base64(s) => {
+                J::String(s.clone())
+            }
             Value::Mx(v) => json!({"exchange": v.exchange, "preference": v.preference}),
             Value::Srv(v) => {
                 json!({"port": v.port, "priority": v.priority, "target": v.target, "weight": v.weight})
@@ -244,7 +247,7 @@ impl Value {
     /// DNS presentation format (RDATA text), as octoDNS's `to_rdata_text`.
     pub fn to_rdata(&self) -> String {
         match self {
-            Value::Ip(s) | Value::Target(s) => s.clone(),
+            Value::Ip(s) | Value::Target(s) | Value::Base64(s) => s.clone(),
             Value::Text(s) => txt_rdata(s),
             Value::Mx(v) => format!("{} {}", v.preference, v.exchange),
             Value::Srv(v) => format!("{} {} {} {}", v.priority, v.weight, v.port, v.target),
@@ -326,10 +329,10 @@ impl Value {
         }
     }
 
-    /// The value's text for single-string types (IPs, targets, TXT).
+    /// The value's text for single-string types (IPs, targets, TXT, OPENPGPKEY).
     pub fn as_text(&self) -> Option<&str> {
         match self {
-            Value::Ip(s) | Value::Target(s) | Value::Text(s) => Some(s),
+            Value::Ip(s) | Value::Target(s) | Value::Text(s) | Value::Base64(s) => Some(s),
             _ => None,
         }
     }

@@ -9,6 +9,7 @@
 //! Rule: `provider` uses `model`, `plan` and `config`.
 
 pub mod yaml;
+pub mod zonefile;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -66,6 +67,7 @@ pub trait Provider: Send + Sync {
 pub fn build(cfg: &ProviderConfig) -> Result<Arc<dyn Provider>, ProviderError> {
     match cfg.kind {
         ProviderKind::Yaml => Ok(Arc::new(yaml::YamlProvider::new(cfg)?)),
+        ProviderKind::ZoneFile => Ok(Arc::new(zonefile::ZoneFileProvider::new(cfg)?)),
         other => Err(ProviderError::Config {
             provider: cfg.id.clone(),
             message: format!(

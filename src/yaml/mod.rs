@@ -330,7 +330,7 @@ impl Builder {
                 let mut entries: Vec<(Node, Node)> = Vec::new();
                 // true where the entry came in through a merge key and may be overridden
                 let mut merged: Vec<bool> = Vec::new();
-                let mut index: HashMap<String, usize> = HashMap::new();
+                let mut index = KeyIndex::default();
                 loop {
                     let (ev, span) = self.next(parser)?;
                     if matches!(ev, Event::MappingEnd) {
@@ -345,31 +345,30 @@ impl Builder {
                         self.merge(&mut entries, &mut merged, &mut index, value);
                         continue;
                     }
-                    let k = key.key_text();
-                    if let Some(&i) = index.get(&k) {
-                        if !merged[i] {
+                    match index.find(&entries, key.key_str()) {
+                        Some(i) if merged[i] => {
+                            entries[i] = (key, value);
+                            merged[i] = false;
+                        }
+                        Some(i) => {
                             let first = entries[i].0.pos.line;
                             self.err(
                                 key.pos.clone(),
                                 "yaml-duplicate-key",
                                 format!(
                                     "duplicate key {:?} (first at line {first}); YAML keeps only one of them, so a record would be lost",
-                                    k
+                                    key.key_str()
                                 ),
                             );
-                        }
-                        if merged[i] {
-                            entries[i] = (key, value);
-                            merged[i] = false;
-                        } else {
                             // keep both so each can still be checked; the error stands
                             entries.push((key, value));
                             merged.push(false);
                         }
-                    } else {
-                        index.insert(k, entries.len());
-                        entries.push((key, value));
-                        merged.push(false);
+                        None => {
+                            entries.push((key, value));
+                            merged.push(false);
+                            index.added(&entries);
+                        }
                     }
                 }
                 let node = Node {
@@ -395,7 +394,7 @@ impl Builder {
         &mut self,
         entries: &mut Vec<(Node, Node)>,
         merged: &mut Vec<bool>,
-        index: &mut HashMap<String, usize>,
+        index: &mut KeyIndex,
         value: Node,
     ) {
         let maps: Vec<Node> = match value.kind {
@@ -419,14 +418,13 @@ impl Builder {
             match m.kind {
                 Kind::Map(kv) => {
                     for (k, v) in kv {
-                        let text = k.key_text();
-                        if let Some(&i) = index.get(&text) {
+                        if let Some(i) = index.find(entries, k.key_str()) {
                             entries[i] = (k, v);
                             merged[i] = true;
                         } else {
-                            index.insert(text, entries.len());
                             entries.push((k, v));
                             merged.push(true);
+                            index.added(entries);
                         }
                     }
                 }
@@ -486,12 +484,13 @@ impl Builder {
         let Kind::Map(entries) = &node.kind else {
             return;
         };
-        let keys: Vec<String> = entries.iter().map(|(k, _)| k.key_text()).collect();
         // the first key that sorts before the one written above it is the one out of place
-        let Some(i) = (1..keys.len()).find(|&i| cmp(&keys[i - 1], &keys[i]) == Ordering::Greater)
-        else {
+        let Some(i) = (1..entries.len()).find(|&i| {
+            cmp(entries[i - 1].0.key_str(), entries[i].0.key_str()) == Ordering::Greater
+        }) else {
             return;
         };
+        let keys: Vec<String> = entries.iter().map(|(k, _)| k.key_text()).collect();
         let mut sorted = keys.clone();
         sorted.sort_by(|a, b| cmp(a, b));
         let first = keys.iter().zip(&sorted).find(|(k, s)| k != s);
@@ -509,6 +508,42 @@ impl Builder {
                 entries[i - 1].0.pos.line
             ),
         );
+    }
+}
+
+/// Finds a mapping's keys by text: a linear scan while the mapping is small (record
+/// mappings have a handful of keys), a hash index once it grows (a zone's record names).
+#[derive(Default)]
+struct KeyIndex {
+    map: Option<HashMap<String, usize>>,
+}
+
+const KEY_INDEX_FROM: usize = 16;
+
+impl KeyIndex {
+    fn find(&self, entries: &[(Node, Node)], key: &str) -> Option<usize> {
+        match &self.map {
+            Some(m) => m.get(key).copied(),
+            None => entries.iter().position(|(k, _)| k.key_str() == key),
+        }
+    }
+
+    /// Record the entry just pushed (the last one).
+    fn added(&mut self, entries: &[(Node, Node)]) {
+        match &mut self.map {
+            Some(m) => {
+                let i = entries.len() - 1;
+                m.entry(entries[i].0.key_text()).or_insert(i);
+            }
+            None if entries.len() > KEY_INDEX_FROM => {
+                let mut m = HashMap::with_capacity(entries.len() * 2);
+                for (i, (k, _)) in entries.iter().enumerate() {
+                    m.entry(k.key_text()).or_insert(i);
+                }
+                self.map = Some(m);
+            }
+            None => {}
+        }
     }
 }
 
@@ -625,6 +660,16 @@ fn chunks(s: &str) -> impl Iterator<Item = Chunk<'_>> {
 impl Node {
     /// The text of a scalar key (numbers and booleans keep their written form); for anything
     /// else a placeholder so it can still be reported.
+    /// The key text without allocating (see `key_text`).
+    pub fn key_str(&self) -> &str {
+        match &self.kind {
+            Kind::Scalar { text, .. } => text,
+            Kind::Null => "",
+            Kind::Seq(_) => "<sequence>",
+            Kind::Map(_) => "<mapping>",
+        }
+    }
+
     pub fn key_text(&self) -> String {
         match &self.kind {
             Kind::Scalar { text, .. } => text.clone(),

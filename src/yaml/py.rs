@@ -47,7 +47,8 @@ fn re(pattern: &str) -> Regex {
     Regex::new(pattern).expect("static regex")
 }
 
-/// PyYAML's implicit int resolver.
+/// PyYAML's implicit int resolver (the reference the hand-written matcher is tested against).
+#[cfg(test)]
 static YAML_INT: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
         r"^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)",
@@ -55,6 +56,7 @@ static YAML_INT: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 /// PyYAML's implicit float resolver.
+#[cfg(test)]
 static YAML_FLOAT: LazyLock<Regex> = LazyLock::new(|| {
     re(concat!(
         r"^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?",
@@ -107,12 +109,12 @@ pub fn resolve_plain(t: &str) -> Py<'_> {
             text: t.to_string(),
         });
     }
-    if YAML_FLOAT.is_match(t)
+    if is_yaml_float(t)
         && let Some(f) = yaml_float(t)
     {
         return Py::Float(f);
     }
-    if YAML_INT.is_match(t)
+    if is_yaml_int(t)
         && let Some(i) = yaml_int(t)
     {
         return Py::Int(i);
@@ -556,6 +558,173 @@ mod tests {
         }
         for t in ["1", "'0'", "a", "[0]", "yes"] {
             assert!(scalar(t).truthy(), "{t}");
+        }
+    }
+}
+
+/// `[-+]?`
+fn skip_sign(b: &[u8]) -> &[u8] {
+    match b.first() {
+        Some(b'-' | b'+') => &b[1..],
+        _ => b,
+    }
+}
+
+/// Count of leading bytes matching `f`.
+fn run(b: &[u8], f: impl Fn(u8) -> bool) -> usize {
+    b.iter().take_while(|&&c| f(c)).count()
+}
+
+/// `([eE][-+][0-9]+)?$` — true when `b` is empty or exactly such an exponent.
+fn exponent_rest(b: &[u8]) -> bool {
+    if b.is_empty() {
+        return true;
+    }
+    b.len() >= 3
+        && matches!(b[0], b'e' | b'E')
+        && matches!(b[1], b'-' | b'+')
+        && b[2..].iter().all(u8::is_ascii_digit)
+}
+
+/// `(:[0-5]?[0-9])+` at the start of `b`; returns the bytes consumed (0 if none).
+fn sexagesimal(b: &[u8]) -> usize {
+    let mut i = 0;
+    let mut groups = 0;
+    while i < b.len() && b[i] == b':' {
+        let rest = &b[i + 1..];
+        let n = match rest {
+            [a, c, ..] if (b'0'..=b'5').contains(a) && c.is_ascii_digit() => 2,
+            [a, ..] if a.is_ascii_digit() => 1,
+            _ => break,
+        };
+        i += 1 + n;
+        groups += 1;
+    }
+    if groups == 0 { 0 } else { i }
+}
+
+/// PyYAML's implicit float resolver, without a regex (this runs on every plain scalar).
+pub fn is_yaml_float(t: &str) -> bool {
+    let b = t.as_bytes();
+    if matches!(t, ".nan" | ".NaN" | ".NAN") {
+        return true;
+    }
+    let s = skip_sign(b);
+    if matches!(s, b".inf" | b".Inf" | b".INF") {
+        return true;
+    }
+    // \.[0-9_]+(exp)?  (no sign)
+    if b.first() == Some(&b'.') {
+        let n = run(&b[1..], |c| c.is_ascii_digit() || c == b'_');
+        return n > 0 && exponent_rest(&b[1 + n..]);
+    }
+    // [-+]?[0-9][0-9_]* then either \.[0-9_]*(exp)? or (:[0-5]?[0-9])+\.[0-9_]*
+    if !s.first().is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
+    let n = run(s, |c| c.is_ascii_digit() || c == b'_');
+    let rest = &s[n..];
+    if rest.first() == Some(&b'.') {
+        let m = run(&rest[1..], |c| c.is_ascii_digit() || c == b'_');
+        return exponent_rest(&rest[1 + m..]);
+    }
+    let g = sexagesimal(rest);
+    if g > 0 && rest.get(g) == Some(&b'.') {
+        let tail = &rest[g + 1..];
+        return tail.iter().all(|&c| c.is_ascii_digit() || c == b'_');
+    }
+    false
+}
+
+/// PyYAML's implicit int resolver, without a regex.
+pub fn is_yaml_int(t: &str) -> bool {
+    let s = skip_sign(t.as_bytes());
+    match s {
+        [] => false,
+        [b'0'] => true,
+        [b'0', b'b', rest @ ..] => {
+            !rest.is_empty() && rest.iter().all(|&c| matches!(c, b'0' | b'1' | b'_'))
+        }
+        [b'0', b'x', rest @ ..] => {
+            !rest.is_empty() && rest.iter().all(|&c| c.is_ascii_hexdigit() || c == b'_')
+        }
+        [b'0', rest @ ..] => rest
+            .iter()
+            .all(|&c| (b'0'..=b'7').contains(&c) || c == b'_'),
+        [first, ..] if (b'1'..=b'9').contains(first) => {
+            let n = run(s, |c| c.is_ascii_digit() || c == b'_');
+            let rest = &s[n..];
+            rest.is_empty() || sexagesimal(rest) == rest.len()
+        }
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod resolver_tests {
+    use super::*;
+
+    #[test]
+    fn hand_written_resolvers_match_pyyaml_regexes() {
+        let samples = [
+            "0",
+            "00",
+            "07",
+            "08",
+            "09",
+            "0_7",
+            "0b101",
+            "0b",
+            "0b2",
+            "0x1F",
+            "0x",
+            "0xg",
+            "1",
+            "12",
+            "1_000",
+            "-1",
+            "+5",
+            "-",
+            "+",
+            "1:30",
+            "1:60",
+            "1:5:59",
+            "1:",
+            "190:20:30.15",
+            "1.5",
+            "1.",
+            ".5",
+            "._",
+            "._5",
+            "1e5",
+            "1.0e+5",
+            "1.0e5",
+            "1.0E-10",
+            ".inf",
+            "-.inf",
+            "+.Inf",
+            ".nan",
+            "-.nan",
+            "1.2.3.4",
+            "192.0.2.1",
+            "2001:db8::1",
+            "1:2:3.4.5",
+            "1.5x",
+            "12:34",
+            "1_2.3_4",
+            "-0",
+            "0o17",
+            "1e",
+            "+.5",
+            "-.5",
+            "0.",
+            "00.5",
+            "9:59.",
+            "10:9:9",
+        ];
+        for s in samples {
+            assert_eq!(is_yaml_float(s), YAML_FLOAT.is_match(s), "float {s}");
+            assert_eq!(is_yaml_int(s), YAML_INT.is_match(s), "int {s}");
         }
     }
 }

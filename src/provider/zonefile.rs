@@ -1,0 +1,1605 @@
+//! BIND master files: octodns-bind's ZoneFileSource / ZoneFileProvider.
+//!
+//! One file per zone, `<directory>/<zone without its final dot><file_extension>` (default
+//! extension `.`, so zone `example.com.` lives in `example.com.`; a `/` in an RFC 2317 zone
+//! name becomes `-`).
+//!
+//! Reading is a real master-file parser (RFC 1035 §5 with BIND's and dnspython's extensions):
+//! `$ORIGIN`, `$TTL` (with `1h30m` units), `$INCLUDE file [origin]` (relative to the including
+//! file; origin, `$TTL` and the previous owner are restored afterwards, as dnspython does), `@`,
+//! relative and absolute owner names, the owner inherited when a line starts with whitespace,
+//! TTL and class in either order, parentheses across lines, `;` comments and quoted strings
+//! with escapes. Record data goes through `model::rdata`; names inside it are made absolute
+//! against the current origin (dnspython's `relativize=False`). The SOA is not part of the
+//! model, but its serial is kept so a rewrite bumps it. Types the model does not carry
+//! (DNSKEY, RRSIG, HINFO, …) and names outside the zone are skipped, as octodns-bind does;
+//! an unknown type mnemonic is an error, as in dnspython. An rrset whose records disagree on
+//! the TTL takes the lowest (dnspython's behaviour) and a note is logged.
+//!
+//! Writing rewrites the whole file, deterministically: `$ORIGIN`, `$TTL`, the SOA (octodns-bind's
+//! layout and settings), then one RR per line `name ttl IN TYPE rdata`, sorted by name then
+//! type, names relative (`@` for the apex). The file is written to a temporary file and renamed
+//! over the old one, and what is written is read back and checked before it replaces anything.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::{ApplyReport, BoxFut, Provider, ProviderError};
+use crate::config::ProviderConfig;
+use crate::model::rdata::{self, Entry, Lexer, TokKind, Token};
+use crate::model::{Capabilities, RecordSet, RecordType, Value, Zone, idna_decode, idna_encode};
+use crate::plan::{Op, ZonePlan};
+use crate::yaml::Pos;
+
+/// How deep `$INCLUDE`s may nest (a loop stops here instead of overflowing the stack).
+const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// The provider's settings, with octodns-bind's names and defaults.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoneFileSettings {
+    pub directory: PathBuf,
+    /// Appended to the zone name without its final dot (default `.`).
+    pub file_extension: String,
+    /// Require an SOA at the zone apex when reading (default true).
+    pub check_origin: bool,
+    /// A user name (the zone is appended) or a full address (default `webmaster`).
+    pub hostmaster_email: String,
+    /// The serial for a new file; None: time-based. An existing file's serial is bumped.
+    pub serial: Option<u32>,
+    pub refresh: u32,
+    pub retry: u32,
+    pub expire: u32,
+    pub nxdomain: u32,
+    /// The SOA's TTL and the file's `$TTL`.
+    pub default_ttl: u32,
+}
+
+impl ZoneFileSettings {
+    pub fn from_config(p: &ProviderConfig) -> Result<ZoneFileSettings, String> {
+        let directory = p.str("directory").ok_or_else(|| {
+            format!(
+                "Incorrect provider config for {}: missing `directory`",
+                p.id
+            )
+        })?;
+        let string = |k: &str, default: &str| -> Result<String, String> {
+            match p.settings.get(k) {
+                None | Some(serde_json::Value::Null) => Ok(default.to_string()),
+                Some(serde_json::Value::String(s)) => Ok(s.clone()),
+                Some(other) => Err(format!("`{k}` must be a string, not {other}")),
+            }
+        };
+        let num = |k: &str, default: Option<u32>| -> Result<Option<u32>, String> {
+            match p.settings.get(k) {
+                None | Some(serde_json::Value::Null) => Ok(default),
+                Some(_) => match p.u64(k) {
+                    Some(n) if n <= u64::from(u32::MAX) => Ok(Some(n as u32)),
+                    _ => Err(format!("`{k}` must be an integer from 0 to 4294967295")),
+                },
+            }
+        };
+        let check_origin = match p.settings.get("check_origin") {
+            None | Some(serde_json::Value::Null) => true,
+            Some(serde_json::Value::Bool(b)) => *b,
+            Some(other) => {
+                return Err(format!("`check_origin` must be true or false, not {other}"));
+            }
+        };
+        let n = |k: &str, d: u32| num(k, Some(d)).map(|v| v.unwrap_or(d));
+        Ok(ZoneFileSettings {
+            directory: PathBuf::from(directory),
+            file_extension: string("file_extension", ".")?,
+            check_origin,
+            hostmaster_email: string("hostmaster_email", "webmaster")?,
+            serial: num("serial", None)?,
+            refresh: n("refresh", 3600)?,
+            retry: n("retry", 600)?,
+            expire: n("expire", 604800)?,
+            nxdomain: n("nxdomain", 3600)?,
+            default_ttl: n("default_ttl", 3600)?,
+        })
+    }
+
+    /// The file holding `zone` (IDNA-encoded, with its trailing dot).
+    pub fn path(&self, zone: &str) -> PathBuf {
+        let base = zone.strip_suffix('.').unwrap_or(zone).replace('/', "-");
+        self.directory
+            .join(format!("{base}{}", self.file_extension))
+    }
+}
+
+/// The SOA of a zone file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Soa {
+    pub mname: String,
+    pub rname: String,
+    pub serial: u32,
+    pub refresh: u32,
+    pub retry: u32,
+    pub expire: u32,
+    pub minimum: u32,
+}
+
+/// What a zone file holds.
+#[derive(Clone, Debug)]
+pub struct ZoneFileData {
+    pub zone: Zone,
+    /// The SOA at the apex, if any.
+    pub soa: Option<Soa>,
+    /// Things worth telling (TTLs lowered, records skipped), each `path:line: what`.
+    pub notes: Vec<String>,
+}
+
+/// The record types this provider reads and writes: every core type but the two that are not
+/// DNS wire types.
+pub fn supported_types() -> Vec<RecordType> {
+    RecordType::CORE
+        .iter()
+        .filter(|t| !matches!(t, RecordType::Alias | RecordType::Urlfwd))
+        .cloned()
+        .collect()
+}
+
+pub struct ZoneFileProvider {
+    id: String,
+    settings: ZoneFileSettings,
+    caps: Capabilities,
+}
+
+impl ZoneFileProvider {
+    pub fn new(cfg: &ProviderConfig) -> Result<Self, ProviderError> {
+        let settings =
+            ZoneFileSettings::from_config(cfg).map_err(|message| ProviderError::Config {
+                provider: cfg.id.clone(),
+                message,
+            })?;
+        Ok(Self::with_settings(&cfg.id, settings))
+    }
+
+    pub fn with_settings(id: &str, settings: ZoneFileSettings) -> Self {
+        ZoneFileProvider {
+            id: id.to_string(),
+            settings,
+            caps: Capabilities {
+                types: Some(supported_types()),
+                root_ns: true,
+                dynamic: false,
+                geo: false,
+                dynamic_subnets: false,
+                pool_value_status: false,
+                multivalue_ptr: true,
+                healthchecks: false,
+            },
+        }
+    }
+
+    pub fn settings(&self) -> &ZoneFileSettings {
+        &self.settings
+    }
+
+    fn err(&self, zone: &str, message: String) -> ProviderError {
+        ProviderError::Failed {
+            provider: self.id.clone(),
+            zone: zone.to_string(),
+            message,
+        }
+    }
+
+    /// Read a zone file with its SOA; `None` when the file does not exist.
+    pub fn read_data(&self, zone: &str) -> Result<Option<ZoneFileData>, ProviderError> {
+        let path = self.settings.path(zone);
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let data = read_zone_file(
+            &path,
+            zone,
+            self.settings.check_origin,
+            Some(Arc::from(self.id.as_str())),
+        )
+        .map_err(|m| self.err(zone, m))?;
+        for n in &data.notes {
+            tracing::warn!(provider = %self.id, "{n}");
+        }
+        Ok(Some(data))
+    }
+
+    /// Read a zone synchronously; `None` when its file does not exist.
+    pub fn read(&self, zone: &str) -> Result<Option<Zone>, ProviderError> {
+        Ok(self.read_data(zone)?.map(|d| d.zone))
+    }
+
+    /// Write `zone` with SOA serial `serial`, atomically, after checking that the text reads
+    /// back as the same zone.
+    pub fn write(&self, zone: &Zone, serial: u32) -> Result<(), ProviderError> {
+        let text =
+            render_zone(zone, &self.settings, serial).map_err(|m| self.err(&zone.name, m))?;
+        let path = self.settings.path(&zone.name);
+        let shown = path.display().to_string();
+        let back = parse_zone_text(&text, &shown, &zone.name, false, None).map_err(|m| {
+            self.err(
+                &zone.name,
+                format!("refusing to write an unreadable file: {m}"),
+            )
+        })?;
+        for r in zone.iter() {
+            if back.zone.get(&r.name, &r.rtype) != Some(r) {
+                tracing::warn!(
+                    provider = %self.id,
+                    "{shown}: {} {} will not read back as it is in the plan (values {:?})",
+                    idna_decode(&r.fqdn(&zone.name)),
+                    r.rtype,
+                    r.rdata()
+                );
+            }
+        }
+        let dir = &self.settings.directory;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| self.err(&zone.name, format!("cannot create {}: {e}", dir.display())))?;
+        let file_name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = path.with_file_name(format!(".{file_name}.dnsplan-tmp"));
+        let res = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &path));
+        if let Err(e) = res {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(self.err(&zone.name, format!("cannot write {shown}: {e}")));
+        }
+        Ok(())
+    }
+
+    pub fn apply_sync(&self, plan: &ZonePlan) -> Result<ApplyReport, ProviderError> {
+        let existing = self.read_data(&plan.zone)?;
+        let old_serial = existing
+            .as_ref()
+            .and_then(|d| d.soa.as_ref())
+            .map(|s| s.serial);
+        let mut zone = existing
+            .map(|d| d.zone)
+            .unwrap_or_else(|| Zone::new(plan.zone.clone()));
+        for c in &plan.changes {
+            let key = (c.name.clone(), c.rtype.clone());
+            match c.op {
+                Op::Delete => {
+                    zone.records.remove(&key);
+                }
+                Op::Create | Op::Update => {
+                    if let Some(d) = &c.desired {
+                        zone.records.insert(key, d.clone());
+                    }
+                }
+            }
+        }
+        let serial = match old_serial {
+            Some(s) => s.wrapping_add(1),
+            None => self.settings.serial.unwrap_or_else(time_serial),
+        };
+        self.write(&zone, serial)?;
+        Ok(ApplyReport {
+            applied: plan.changes.len(),
+        })
+    }
+
+    /// The zones in the directory: every file ending with the extension.
+    pub fn list_zones_sync(&self) -> Result<Vec<String>, ProviderError> {
+        let dir = &self.settings.directory;
+        let rd = std::fs::read_dir(dir)
+            .map_err(|e| self.err("*", format!("cannot list {}: {e}", dir.display())))?;
+        let ext = self.settings.file_extension.as_str();
+        let mut out = std::collections::BTreeSet::new();
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') || !e.path().is_file() {
+                continue;
+            }
+            let Some(stem) = name.strip_suffix(ext) else {
+                continue;
+            };
+            if stem.is_empty() || stem.ends_with('.') {
+                continue;
+            }
+            out.insert(idna_encode(&format!("{stem}.")).unwrap_or_else(|_| format!("{stem}.")));
+        }
+        Ok(out.into_iter().collect())
+    }
+}
+
+impl Provider for ZoneFileProvider {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+
+    fn existing<'a>(&'a self, zone: &'a str) -> BoxFut<'a, Result<Option<Zone>, ProviderError>> {
+        Box::pin(async move { tokio::task::block_in_place(|| self.read(zone)) })
+    }
+
+    fn apply<'a>(&'a self, plan: &'a ZonePlan) -> BoxFut<'a, Result<ApplyReport, ProviderError>> {
+        Box::pin(async move { tokio::task::block_in_place(|| self.apply_sync(plan)) })
+    }
+
+    fn list_zones(&self) -> BoxFut<'_, Result<Vec<String>, ProviderError>> {
+        Box::pin(async move { tokio::task::block_in_place(|| self.list_zones_sync()) })
+    }
+}
+
+/// octodns-bind's serial: seconds since the epoch, wrapped at 2^31-1.
+fn time_serial() -> u32 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    (secs % 2_147_483_647) as u32
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading
+// ---------------------------------------------------------------------------------------------
+
+/// Read the zone file at `path` for `zone` (IDNA-encoded, trailing dot). Errors are
+/// `path:line: what`.
+pub fn read_zone_file(
+    path: &Path,
+    zone: &str,
+    check_origin: bool,
+    source: Option<Arc<str>>,
+) -> Result<ZoneFileData, String> {
+    let mut r = Reader::new(zone, source);
+    let mut state = State::new(zone);
+    r.read_file(path, &mut state, 0)?;
+    r.finish(&path.display().to_string(), check_origin)
+}
+
+/// Read zone-file text (`$INCLUDE` is resolved against the working directory). `shown` names
+/// the text in messages.
+pub fn parse_zone_text(
+    text: &str,
+    shown: &str,
+    zone: &str,
+    check_origin: bool,
+    source: Option<Arc<str>>,
+) -> Result<ZoneFileData, String> {
+    let mut r = Reader::new(zone, source);
+    let mut state = State::new(zone);
+    r.read_text(text, shown, Path::new(""), &mut state, 0)?;
+    r.finish(shown, check_origin)
+}
+
+/// Parser state that `$INCLUDE` saves and restores.
+#[derive(Clone, Debug)]
+struct State {
+    origin: String,
+    default_ttl: Option<u32>,
+    last_ttl: Option<u32>,
+    last_owner: Option<String>,
+}
+
+impl State {
+    fn new(zone: &str) -> Self {
+        State {
+            origin: zone.to_string(),
+            default_ttl: None,
+            last_ttl: None,
+            last_owner: None,
+        }
+    }
+}
+
+struct Acc {
+    ttl: u32,
+    values: Vec<Value>,
+    pos: Pos,
+    lowered: Option<String>,
+}
+
+struct Reader {
+    zone: String,
+    source: Option<Arc<str>>,
+    records: BTreeMap<(String, RecordType), Acc>,
+    soa: Option<Soa>,
+    apex_ns: bool,
+    notes: Vec<String>,
+}
+
+impl Reader {
+    fn new(zone: &str, source: Option<Arc<str>>) -> Self {
+        Reader {
+            zone: zone.to_ascii_lowercase(),
+            source,
+            records: BTreeMap::new(),
+            soa: None,
+            apex_ns: false,
+            notes: Vec::new(),
+        }
+    }
+
+    fn read_file(&mut self, path: &Path, state: &mut State, depth: usize) -> Result<(), String> {
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            format!(
+                "{shown}: not UTF-8 text (byte {})",
+                e.utf8_error().valid_up_to()
+            )
+        })?;
+        let dir = path.parent().unwrap_or(Path::new(""));
+        self.read_text(&text, &shown, dir, state, depth)
+    }
+
+    fn read_text(
+        &mut self,
+        text: &str,
+        shown: &str,
+        dir: &Path,
+        state: &mut State,
+        depth: usize,
+    ) -> Result<(), String> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let file: Arc<str> = Arc::from(shown);
+        let mut lx = Lexer::new(text);
+        loop {
+            let entry = match lx.next_entry() {
+                Ok(Some(e)) => e,
+                Ok(None) => break,
+                Err(e) => return Err(format!("{shown}:{}: {}", e.line, e.message)),
+            };
+            let Some(first) = entry.tokens.first() else {
+                continue;
+            };
+            let line = first.line;
+            let at = |m: String| format!("{shown}:{line}: {m}");
+            if !entry.leading_ws && first.kind == TokKind::Word && first.raw.starts_with('$') {
+                self.directive(&entry, state, dir, depth, &at)?;
+            } else {
+                self.record(&entry, state, &file, line).map_err(at)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn directive(
+        &mut self,
+        e: &Entry,
+        state: &mut State,
+        dir: &Path,
+        depth: usize,
+        at: &dyn Fn(String) -> String,
+    ) -> Result<(), String> {
+        let toks = &e.tokens;
+        let name = toks[0].raw.to_ascii_uppercase();
+        let args = &toks[1..];
+        let arity = |min: usize, max: usize| -> Result<(), String> {
+            if args.len() < min || args.len() > max {
+                Err(at(format!(
+                    "{name} takes {} argument{}, found {}",
+                    if min == max {
+                        min.to_string()
+                    } else {
+                        format!("{min} or {max}")
+                    },
+                    if max == 1 { "" } else { "s" },
+                    args.len()
+                )))
+            } else {
+                Ok(())
+            }
+        };
+        match name.as_str() {
+            "$ORIGIN" => {
+                arity(1, 1)?;
+                state.origin = owner_name(&args[0], &state.origin).map_err(at)?;
+            }
+            "$TTL" => {
+                arity(1, 1)?;
+                state.default_ttl = Some(parse_ttl(&args[0].raw).map_err(at)?);
+            }
+            "$INCLUDE" => {
+                arity(1, 2)?;
+                if depth + 1 >= MAX_INCLUDE_DEPTH {
+                    return Err(at(format!(
+                        "$INCLUDE nested more than {MAX_INCLUDE_DEPTH} deep (an include loop?)"
+                    )));
+                }
+                let file = args[0].string().map_err(at)?;
+                let file = Path::new(&file);
+                let path = if file.is_absolute() {
+                    file.to_path_buf()
+                } else {
+                    dir.join(file)
+                };
+                let mut child = state.clone();
+                if let Some(o) = args.get(1) {
+                    child.origin = owner_name(o, &state.origin).map_err(at)?;
+                }
+                // the included file's errors carry its own path and line
+                self.read_file(&path, &mut child, depth + 1)
+                    .map_err(|m| at(format!("in $INCLUDE: {m}")))?;
+            }
+            "$GENERATE" => return Err(at("$GENERATE is not supported".into())),
+            _ => return Err(at(format!("unknown directive {}", toks[0].raw))),
+        }
+        Ok(())
+    }
+
+    fn record(
+        &mut self,
+        e: &Entry,
+        state: &mut State,
+        file: &Arc<str>,
+        line: usize,
+    ) -> Result<(), String> {
+        let toks = &e.tokens;
+        let mut i = 0;
+        let owner = if e.leading_ws {
+            state.last_owner.clone().ok_or_else(|| {
+                "no owner name: the line starts with whitespace and no record precedes it"
+                    .to_string()
+            })?
+        } else {
+            i = 1;
+            owner_name(&toks[0], &state.origin)?
+        };
+        state.last_owner = Some(owner.clone());
+        let mut ttl = None;
+        let mut class = false;
+        while let Some(t) = toks.get(i) {
+            if t.kind != TokKind::Word {
+                break;
+            }
+            if ttl.is_none() && t.raw.starts_with(|c: char| c.is_ascii_digit()) {
+                ttl = Some(parse_ttl(&t.raw)?);
+            } else if !class && is_class(&t.raw) {
+                let c = t.raw.to_ascii_uppercase();
+                if c != "IN" && c != "CLASS1" {
+                    return Err(format!("class {} is not supported (only IN)", t.raw));
+                }
+                class = true;
+            } else {
+                break;
+            }
+            i += 1;
+        }
+        let type_tok = toks
+            .get(i)
+            .ok_or_else(|| "missing record type".to_string())?;
+        i += 1;
+        if type_tok.kind != TokKind::Word {
+            return Err(format!("expected a record type, found {}", type_tok.raw));
+        }
+        let tname = type_tok.raw.to_ascii_uppercase();
+        let rtoks = &toks[i..];
+        if let Some(t) = ttl {
+            state.last_ttl = Some(t);
+        }
+        let ttl = ttl.or(state.default_ttl).or(state.last_ttl);
+        let rel = relative(&owner, &self.zone);
+
+        if tname == "SOA" {
+            let soa = parse_soa(rtoks)?;
+            if state.default_ttl.is_none() {
+                // pre-RFC 2308: the SOA minimum is the default TTL when there is no $TTL
+                state.default_ttl = Some(soa.minimum);
+            }
+            if rel.as_deref() == Some("") {
+                self.soa = Some(soa);
+            }
+            return Ok(());
+        }
+        let ttl = ttl.ok_or_else(|| {
+            "no TTL: give one on the record or set a default with $TTL".to_string()
+        })?;
+        let Some(rel) = rel else {
+            self.notes.push(format!(
+                "{file}:{line}: {owner} is outside the zone {}; skipped",
+                self.zone
+            ));
+            return Ok(());
+        };
+        let rtype = match RecordType::core(&tname) {
+            Some(t) if !matches!(t, RecordType::Alias | RecordType::Urlfwd) => t,
+            Some(_) => {
+                self.notes.push(format!(
+                    "{file}:{line}: {tname} is not a DNS record type; skipped"
+                ));
+                return Ok(());
+            }
+            None if known_type(&tname) => {
+                self.notes.push(format!(
+                    "{file}:{line}: {tname} records are not supported; {owner} {tname} skipped"
+                ));
+                return Ok(());
+            }
+            None => return Err(format!("unknown record type {}", type_tok.raw)),
+        };
+        let mut v = parse_rdata(&rtype, rtoks).map_err(|e| e.to_string())?;
+        absolutize(&mut v, &state.origin);
+        if rel.is_empty() && rtype == RecordType::Ns {
+            self.apex_ns = true;
+        }
+        let pos = Pos::new(file, line.min(u32::MAX as usize) as u32, 1);
+        match self.records.entry((rel, rtype)) {
+            std::collections::btree_map::Entry::Vacant(slot) => {
+                slot.insert(Acc {
+                    ttl,
+                    values: vec![v],
+                    pos,
+                    lowered: None,
+                });
+            }
+            std::collections::btree_map::Entry::Occupied(mut slot) => {
+                let acc = slot.get_mut();
+                if ttl != acc.ttl {
+                    acc.lowered = Some(format!(
+                        "{file}:{line}: {owner} {tname} has records with TTLs {} and {ttl}; \
+                         using the lowest, {}",
+                        acc.ttl,
+                        acc.ttl.min(ttl)
+                    ));
+                    acc.ttl = acc.ttl.min(ttl);
+                }
+                acc.values.push(v);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self, shown: &str, check_origin: bool) -> Result<ZoneFileData, String> {
+        let mut notes = self.notes;
+        if check_origin {
+            if self.soa.is_none() {
+                return Err(format!(
+                    "{shown}: no SOA record at the zone apex {} (set check_origin: false to \
+                     read files without one)",
+                    self.zone
+                ));
+            }
+            if !self.apex_ns {
+                notes.push(format!(
+                    "{shown}: no NS records at the zone apex {}",
+                    self.zone
+                ));
+            }
+        }
+        let mut zone = Zone::new(self.zone.clone());
+        for ((name, rtype), acc) in self.records {
+            if let Some(n) = acc.lowered {
+                notes.push(n);
+            }
+            let mut r = RecordSet::new(name, rtype, acc.ttl, acc.values);
+            r.pos = acc.pos;
+            r.source = self.source.clone();
+            zone.insert(r);
+        }
+        Ok(ZoneFileData {
+            zone,
+            soa: self.soa,
+            notes,
+        })
+    }
+}
+
+/// Record data tokens → a value. TXT/SPF follow master-file rules (every token is one
+/// character-string); everything else goes through `rdata::parse`.
+fn parse_rdata(rtype: &RecordType, toks: &[Token]) -> Result<Value, rdata::RdataError> {
+    let text = rdata::join_raw(toks);
+    if matches!(rtype, RecordType::Txt | RecordType::Spf) {
+        // quote each token, so unquoted words are character-strings, not legacy raw text
+        let quoted: Vec<String> = toks.iter().map(|t| quote_bytes(&t.bytes)).collect();
+        return rdata::parse(rtype, &quoted.join(" ")).map_err(|mut e| {
+            e.text = text;
+            e
+        });
+    }
+    rdata::parse(rtype, &text)
+}
+
+fn quote_bytes(b: &[u8]) -> String {
+    let mut out = String::with_capacity(b.len() + 2);
+    out.push('"');
+    for &c in b {
+        match c {
+            b'"' | b'\\' => {
+                out.push('\\');
+                out.push(c as char);
+            }
+            0x20..=0x7e => out.push(c as char),
+            _ => {
+                let _ = write!(out, "\\{c:03}");
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// An owner (or `$ORIGIN`) name: `@`, absolute, or relative to `origin`; IDNA-encoded and
+/// lowercased.
+fn owner_name(t: &Token, origin: &str) -> Result<String, String> {
+    if t.kind != TokKind::Word {
+        return Err(format!("a name cannot be a quoted string: {}", t.raw));
+    }
+    let fqdn = absolute(&t.raw, origin);
+    idna_encode(&fqdn).map_err(|e| e.0)
+}
+
+fn absolute(name: &str, origin: &str) -> String {
+    if name == "@" {
+        origin.to_string()
+    } else if name.ends_with('.') {
+        name.to_string()
+    } else if origin == "." {
+        format!("{name}.")
+    } else {
+        format!("{name}.{origin}")
+    }
+}
+
+/// Make the names inside a value absolute (dnspython reads with `relativize=False`).
+fn absolutize(v: &mut Value, origin: &str) {
+    let fix = |n: &mut String| *n = absolute(n, origin);
+    match v {
+        Value::Target(n) => fix(n),
+        Value::Mx(m) => fix(&mut m.exchange),
+        Value::Srv(s) => fix(&mut s.target),
+        Value::Svcb(s) => fix(&mut s.targetname),
+        Value::Naptr(n) => fix(&mut n.replacement),
+        _ => {}
+    }
+}
+
+fn relative(fqdn: &str, zone: &str) -> Option<String> {
+    if fqdn == zone {
+        return Some(String::new());
+    }
+    if zone == "." {
+        return fqdn.strip_suffix('.').map(str::to_string);
+    }
+    fqdn.strip_suffix(zone)
+        .and_then(|s| s.strip_suffix('.'))
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+fn is_class(s: &str) -> bool {
+    let u = s.to_ascii_uppercase();
+    matches!(u.as_str(), "IN" | "CH" | "CS" | "HS" | "NONE" | "ANY")
+        || u.strip_prefix("CLASS")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A TTL: seconds, or BIND's units (`1w2d3h4m5s`, case-insensitive), at most 2^32-1.
+fn parse_ttl(s: &str) -> Result<u32, String> {
+    let bad = |why: &str| format!("bad TTL {s:?}: {why}");
+    if s.is_empty() {
+        return Err(bad("empty"));
+    }
+    let mut total: u64 = 0;
+    let mut cur: u64 = 0;
+    let mut digits = false;
+    let units = !s.bytes().all(|b| b.is_ascii_digit());
+    for c in s.bytes() {
+        if c.is_ascii_digit() {
+            cur = cur
+                .checked_mul(10)
+                .and_then(|x| x.checked_add(u64::from(c - b'0')))
+                .ok_or_else(|| bad("too large"))?;
+            digits = true;
+            continue;
+        }
+        let mult = match c.to_ascii_lowercase() {
+            b'w' => 604_800,
+            b'd' => 86_400,
+            b'h' => 3_600,
+            b'm' => 60,
+            b's' => 1,
+            _ => return Err(bad("expected digits and the units w, d, h, m, s")),
+        };
+        if !digits {
+            return Err(bad("a unit needs a number before it"));
+        }
+        total = cur
+            .checked_mul(mult)
+            .and_then(|x| total.checked_add(x))
+            .ok_or_else(|| bad("too large"))?;
+        cur = 0;
+        digits = false;
+    }
+    if units && digits {
+        return Err(bad("a number after the last unit has no unit"));
+    }
+    if !units {
+        total = cur;
+    }
+    u32::try_from(total).map_err(|_| bad("larger than 4294967295"))
+}
+
+fn parse_soa(toks: &[Token]) -> Result<Soa, String> {
+    if toks.len() != 7 {
+        return Err(format!(
+            "SOA needs 7 fields (mname rname serial refresh retry expire minimum), found {}",
+            toks.len()
+        ));
+    }
+    let serial = toks[2].raw.parse::<u32>().map_err(|_| {
+        format!(
+            "SOA serial {:?} is not a number up to 4294967295",
+            toks[2].raw
+        )
+    })?;
+    Ok(Soa {
+        mname: toks[0].raw.to_ascii_lowercase(),
+        rname: toks[1].raw.to_ascii_lowercase(),
+        serial,
+        refresh: parse_ttl(&toks[3].raw)?,
+        retry: parse_ttl(&toks[4].raw)?,
+        expire: parse_ttl(&toks[5].raw)?,
+        minimum: parse_ttl(&toks[6].raw)?,
+    })
+}
+
+/// Type mnemonics (IANA's registry) that are skipped rather than rejected.
+fn known_type(t: &str) -> bool {
+    const KNOWN: &[&str] = &[
+        "A6",
+        "AFSDB",
+        "AMTRELAY",
+        "APL",
+        "ATMA",
+        "AVC",
+        "AXFR",
+        "CDNSKEY",
+        "CDS",
+        "CERT",
+        "CSYNC",
+        "DHCID",
+        "DLV",
+        "DNSKEY",
+        "DOA",
+        "DSYNC",
+        "EID",
+        "EUI48",
+        "EUI64",
+        "GID",
+        "GPOS",
+        "HINFO",
+        "HIP",
+        "IPSECKEY",
+        "ISDN",
+        "IXFR",
+        "KEY",
+        "KX",
+        "L32",
+        "L64",
+        "LP",
+        "MAILA",
+        "MAILB",
+        "MB",
+        "MD",
+        "MF",
+        "MG",
+        "MINFO",
+        "MR",
+        "NID",
+        "NIMLOC",
+        "NINFO",
+        "NSAP",
+        "NSAP-PTR",
+        "NSEC",
+        "NSEC3",
+        "NSEC3PARAM",
+        "NULL",
+        "NXNAME",
+        "NXT",
+        "OPT",
+        "PX",
+        "RESINFO",
+        "RKEY",
+        "RP",
+        "RRSIG",
+        "RT",
+        "SIG",
+        "SINK",
+        "SMIMEA",
+        "TA",
+        "TALINK",
+        "TKEY",
+        "TSIG",
+        "UID",
+        "UINFO",
+        "UNSPEC",
+        "WALLET",
+        "WKS",
+        "X25",
+        "ZONEMD",
+    ];
+    KNOWN.contains(&t)
+        || t.strip_prefix("TYPE")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing
+// ---------------------------------------------------------------------------------------------
+
+/// octodns-bind's SOA RNAME: a user name gets the zone appended; in a full address the `@`
+/// becomes a dot (and the domain is made absolute); dots in the user part are escaped.
+fn hostmaster(email: &str, zone: &str) -> String {
+    match email.split_once('@') {
+        Some((user, domain)) => {
+            let user = user.replace('.', "\\.");
+            if domain.ends_with('.') {
+                format!("{user}.{domain}")
+            } else {
+                format!("{user}.{domain}.")
+            }
+        }
+        None => format!("{}.{zone}", email.replace('.', "\\.")),
+    }
+}
+
+/// The whole file for `zone`, deterministic for a given serial.
+pub fn render_zone(zone: &Zone, s: &ZoneFileSettings, serial: u32) -> Result<String, String> {
+    let supported = supported_types();
+    let mut rows: Vec<(String, Option<String>, &RecordSet, String)> = Vec::new();
+    for r in zone.iter() {
+        if !supported.contains(&r.rtype) {
+            return Err(format!(
+                "{} {} cannot be written to a zone file ({} is not a DNS record type this \
+                 provider supports)",
+                idna_decode(&r.fqdn(&zone.name)),
+                r.rtype,
+                r.rtype
+            ));
+        }
+        let name = if r.name.is_empty() {
+            "@".to_string()
+        } else {
+            r.name.clone()
+        };
+        let fqdn = r.fqdn(&zone.name);
+        let decoded = idna_decode(&fqdn);
+        let comment = (decoded != fqdn).then_some(decoded);
+        for v in &r.values {
+            rows.push((name.clone(), comment.clone(), r, v.to_rdata()));
+        }
+    }
+    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(1);
+
+    let mut out = String::new();
+    let _ = writeln!(out, "$ORIGIN {}", zone.name);
+    let _ = writeln!(out, "$TTL {}", s.default_ttl);
+    let decoded = idna_decode(&zone.name);
+    if decoded != zone.name {
+        let _ = writeln!(out, "; Zone name: {decoded}");
+    }
+    out.push('\n');
+    let mname = zone
+        .get("", &RecordType::Ns)
+        .and_then(|r| r.values.first())
+        .and_then(Value::as_text)
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("ns.{}", zone.name));
+    let _ = write!(
+        out,
+        "@ {ttl} IN SOA {mname} {rname} (\n    {serial} ; Serial\n    {refresh} ; Refresh\n    \
+         {retry} ; Retry\n    {expire} ; Expire\n    {nxdomain} ; NXDOMAIN ttl\n)\n\n",
+        ttl = s.default_ttl,
+        rname = hostmaster(&s.hostmaster_email, &zone.name),
+        refresh = s.refresh,
+        retry = s.retry,
+        expire = s.expire,
+        nxdomain = s.nxdomain,
+    );
+    let mut prev: Option<&str> = None;
+    for (name, comment, r, text) in &rows {
+        if prev != Some(name.as_str()) {
+            if let Some(c) = comment {
+                let _ = writeln!(out, "; Name: {c}");
+            }
+            prev = Some(name);
+        }
+        let _ = writeln!(
+            out,
+            "{name:<width$} {ttl:>8} IN {rtype:<8} {text}",
+            ttl = r.ttl,
+            rtype = r.rtype.as_str()
+        );
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ZONE: &str = "example.com.";
+
+    fn fixtures() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/zonefile")
+    }
+
+    fn settings(dir: &Path) -> ZoneFileSettings {
+        ZoneFileSettings {
+            directory: dir.to_path_buf(),
+            file_extension: ".".into(),
+            check_origin: true,
+            hostmaster_email: "webmaster".into(),
+            serial: Some(2024010100),
+            refresh: 3600,
+            retry: 600,
+            expire: 604800,
+            nxdomain: 3600,
+            default_ttl: 3600,
+        }
+    }
+
+    fn config(settings: serde_json::Value) -> ProviderConfig {
+        ProviderConfig {
+            id: "zf".into(),
+            class: "octodns_bind.ZoneFileProvider".into(),
+            kind: crate::config::ProviderKind::ZoneFile,
+            common: crate::config::Common::default(),
+            settings: settings.as_object().cloned().unwrap_or_default(),
+            secret_keys: Default::default(),
+            pos: Pos::none(),
+        }
+    }
+
+    fn rdatas(z: &Zone, name: &str, t: &str) -> Vec<String> {
+        z.get(name, &RecordType::core(t).unwrap())
+            .unwrap_or_else(|| panic!("{name} {t} missing"))
+            .rdata()
+    }
+
+    fn ttl(z: &Zone, name: &str, t: &str) -> u32 {
+        z.get(name, &RecordType::core(t).unwrap()).unwrap().ttl
+    }
+
+    #[test]
+    fn reads_a_hand_written_zone() {
+        let p = ZoneFileProvider::with_settings("zf", settings(&fixtures()));
+        let d = p.read_data(ZONE).unwrap().expect("the fixture exists");
+        let z = &d.zone;
+        assert_eq!(d.soa.as_ref().map(|s| s.serial), Some(2024010101));
+        // apex: owner inherited from the SOA line, relative and absolute names, TTL and class
+        // in either order
+        assert_eq!(
+            rdatas(z, "", "NS"),
+            ["ns1.example.com.", "ns2.example.net."]
+        );
+        assert_eq!(ttl(z, "", "NS"), 3600);
+        assert_eq!(
+            rdatas(z, "", "MX"),
+            ["10 mail.example.com.", "20 mail2.example.net."]
+        );
+        assert_eq!(ttl(z, "", "MX"), 7200);
+        assert_eq!(
+            rdatas(z, "", "TXT"),
+            ["\"v=spf1 include:_spf.example.net -all\""]
+        );
+        assert_eq!(ttl(z, "", "TXT"), 300);
+        // TTLs differ within the rrset: the lowest wins, with a note
+        assert_eq!(
+            rdatas(z, "www", "A"),
+            ["192.0.2.1", "192.0.2.2", "192.0.2.3"]
+        );
+        assert_eq!(ttl(z, "www", "A"), 600);
+        assert!(
+            d.notes.iter().any(|n| n.contains("using the lowest, 600")),
+            "{:?}",
+            d.notes
+        );
+        // an absolute, upper-case owner
+        assert_eq!(rdatas(z, "www", "AAAA"), ["2001:db8::1"]);
+        assert_eq!(rdatas(z, "mail2", "CNAME"), ["www.example.com."]);
+        assert_eq!(rdatas(z, "apex-alias", "CNAME"), ["example.com."]);
+        assert_eq!(
+            rdatas(z, "_sip._tcp", "SRV"),
+            ["10 20 5060 sip.example.com.", "20 0 5060 ."]
+        );
+        // parentheses across lines, a comment inside, `;` inside quotes, unquoted words
+        assert_eq!(
+            z.get("txt", &RecordType::Txt).unwrap().values,
+            [Value::Text("first part second\\; part".into())]
+        );
+        assert_eq!(
+            z.get("txt2", &RecordType::Txt).unwrap().values,
+            [Value::Text("quote \" backslash \\ decimal A".into())]
+        );
+        assert_eq!(
+            z.get("words", &RecordType::Txt).unwrap().values,
+            [Value::Text("helloworld".into())]
+        );
+        assert_eq!(rdatas(z, "caa", "CAA"), ["128 issue \"letsencrypt.org\""]);
+        // `$ORIGIN` changes
+        assert_eq!(rdatas(z, "host.sub", "A"), ["192.0.2.20"]);
+        assert_eq!(rdatas(z, "host.sub", "MX"), ["5 mx.sub.example.com."]);
+        // `$INCLUDE` with its own `$TTL`, restored afterwards
+        assert_eq!(rdatas(z, "inc", "A"), ["192.0.2.40"]);
+        assert_eq!(ttl(z, "inc", "A"), 120);
+        assert_eq!(ttl(z, "after", "A"), 3600);
+        // `$INCLUDE` with an origin
+        assert_eq!(rdatas(z, "other", "A"), ["192.0.2.50"]);
+        assert_eq!(rdatas(z, "x.other", "CNAME"), ["other.example.com."]);
+        // `1h30m` units, a lower-case type and class
+        assert_eq!(ttl(z, "units", "A"), 5400);
+        // IDNA owner
+        assert_eq!(rdatas(z, "xn--bcher-kva", "A"), ["192.0.2.60"]);
+        // skipped: out of zone, unsupported types
+        assert!(z.iter().all(|r| r.name != "out.of.zone"));
+        assert!(d.notes.iter().any(|n| n.contains("outside the zone")));
+        assert!(
+            d.notes
+                .iter()
+                .any(|n| n.contains("HINFO records are not supported"))
+        );
+        assert!(z.get("unknown", &RecordType::Txt).is_some());
+        // positions point into the file
+        let r = z.get("www", &RecordType::Aaaa).unwrap();
+        assert!(r.pos.file.ends_with("example.com.") && r.pos.line > 0);
+        assert_eq!(r.source.as_deref(), Some("zf"));
+    }
+
+    #[test]
+    fn missing_file_is_none_and_extension_names_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = ZoneFileProvider::with_settings("zf", settings(dir.path()));
+        assert!(p.read("nothing.example.").unwrap().is_none());
+        let mut s = settings(dir.path());
+        s.file_extension = ".zone".into();
+        assert_eq!(s.path(ZONE), dir.path().join("example.com.zone"));
+        assert_eq!(
+            s.path("0/26.2.0.192.in-addr.arpa."),
+            dir.path().join("0-26.2.0.192.in-addr.arpa.zone")
+        );
+        assert_eq!(
+            settings(dir.path()).path(ZONE),
+            dir.path().join("example.com.")
+        );
+    }
+
+    /// A zone holding every supported type.
+    fn every_type_zone() -> Zone {
+        let mut z = Zone::new(ZONE);
+        let mut add = |name: &str, t: &str, ttl: u32, vals: &[&str]| {
+            let rtype = RecordType::core(t).unwrap();
+            let values = vals
+                .iter()
+                .map(|v| rdata::parse(&rtype, v).unwrap_or_else(|e| panic!("{e}")))
+                .collect();
+            z.insert(RecordSet::new(name, rtype, ttl, values));
+        };
+        add("", "NS", 3600, &["ns1.example.com.", "ns2.example.net."]);
+        add("", "A", 300, &["192.0.2.1", "192.0.2.2"]);
+        add("", "AAAA", 300, &["2001:db8::1"]);
+        add(
+            "",
+            "CAA",
+            3600,
+            &["0 issue \"letsencrypt.org\"", "128 iodef \"mailto:a@b.c\""],
+        );
+        add(
+            "",
+            "MX",
+            3600,
+            &["10 mx1.example.com.", "20 mx2.example.com."],
+        );
+        add(
+            "",
+            "TXT",
+            3600,
+            &[
+                "\"v=spf1 -all\"",
+                "\"semi; colon \\\"quoted\\\" back\\\\slash\"",
+                &format!("\"{}\" \"{}\"", "a".repeat(255), "b"),
+                &format!("\"{}\" \"{}\"", "c".repeat(255), "d".repeat(255)),
+                "\"\"",
+                "\"ünï\"",
+            ],
+        );
+        add(
+            "",
+            "SPF",
+            3600,
+            &["\"v=spf1 include:_spf.example.net ~all\""],
+        );
+        add(
+            "",
+            "LOC",
+            3600,
+            &["31 58 52.1 S 115 49 11.7 E 20m 10m 10m 2m"],
+        );
+        add(
+            "",
+            "HTTPS",
+            3600,
+            &["1 . alpn=h2,h3 ipv4hint=192.0.2.1 no-default-alpn port=8443"],
+        );
+        add("", "SVCB", 3600, &["0 svc.example.net."]);
+        add(
+            "_sip._tcp",
+            "SRV",
+            600,
+            &["10 20 5060 sip.example.com.", "0 0 0 ."],
+        );
+        add(
+            "_sip._udp",
+            "NAPTR",
+            600,
+            &["100 10 \"S\" \"SIP+D2U\" \"!^.*$!sip:x@y!\" ."],
+        );
+        add(
+            "_ftp._tcp",
+            "URI",
+            600,
+            &["10 1 \"ftp://ftp.example.com/public\""],
+        );
+        add("www", "CNAME", 300, &["example.com."]);
+        add("old", "DNAME", 300, &["new.example.net."]);
+        add(
+            "sub",
+            "NS",
+            3600,
+            &["ns1.sub.example.com.", "ns2.sub.example.com."],
+        );
+        add(
+            "sub",
+            "DS",
+            3600,
+            &["60485 5 1 2bb183af5f22588179a53b0a98631fad1a292118"],
+        );
+        add(
+            "host",
+            "SSHFP",
+            3600,
+            &["1 1 123456789abcdef67890123456789abcdef67890"],
+        );
+        add(
+            "_443._tcp",
+            "TLSA",
+            3600,
+            &["3 1 1 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"],
+        );
+        add("1.2", "PTR", 3600, &["a.example.com.", "b.example.com."]);
+        add(
+            "key",
+            "OPENPGPKEY",
+            3600,
+            &["mQINBFnVAMgBEADWXjx0/vGOWnDMQ+/T"],
+        );
+        add("nomail", "MX", 3600, &["0 ."]);
+        add("*", "A", 60, &["192.0.2.9"]);
+        add("xn--bcher-kva", "A", 60, &["192.0.2.10"]);
+        z
+    }
+
+    fn assert_same(a: &Zone, b: &Zone) {
+        let ka: Vec<_> = a.records.keys().collect();
+        let kb: Vec<_> = b.records.keys().collect();
+        assert_eq!(ka, kb);
+        for (k, r) in &a.records {
+            assert_eq!(Some(r), b.records.get(k), "{k:?}");
+        }
+    }
+
+    #[test]
+    fn write_then_read_round_trips_every_supported_type() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = ZoneFileProvider::with_settings("zf", settings(dir.path()));
+        let z = every_type_zone();
+        assert_eq!(
+            z.iter()
+                .map(|r| r.rtype.clone())
+                .collect::<std::collections::BTreeSet<_>>()
+                .len(),
+            supported_types().len()
+        );
+        p.write(&z, 7).unwrap();
+        let text = std::fs::read_to_string(dir.path().join("example.com.")).unwrap();
+        assert!(text.starts_with("$ORIGIN example.com.\n$TTL 3600\n\n@ 3600 IN SOA ns1.example.com. webmaster.example.com. (\n    7 ; Serial\n"), "{text}");
+        assert!(
+            text.lines().any(|l| l
+                .split_whitespace()
+                .eq(["@", "300", "IN", "A", "192.0.2.1"])),
+            "{text}"
+        );
+        assert!(
+            text.contains("; Name: bücher.example.com.\nxn--bcher-kva"),
+            "{text}"
+        );
+        let back = p.read_data(ZONE).unwrap().unwrap();
+        assert_same(&z, &back.zone);
+        assert_eq!(back.soa.unwrap().serial, 7);
+        assert!(back.notes.is_empty(), "{:?}", back.notes);
+        // deterministic
+        assert_eq!(render_zone(&back.zone, p.settings(), 7).unwrap(), text);
+        assert_eq!(p.list_zones_sync().unwrap(), [ZONE]);
+        // no temporary file left behind
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn refuses_types_it_cannot_write() {
+        let mut z = Zone::new(ZONE);
+        z.insert(RecordSet::new(
+            "",
+            RecordType::Alias,
+            300,
+            vec![Value::Target("x.example.net.".into())],
+        ));
+        let dir = tempfile::tempdir().unwrap();
+        let p = ZoneFileProvider::with_settings("zf", settings(dir.path()));
+        let e = p.write(&z, 1).unwrap_err().to_string();
+        assert!(e.contains("ALIAS"), "{e}");
+        assert!(!p.capabilities().supports_type(&RecordType::Alias));
+        assert!(!p.capabilities().supports_type(&RecordType::Urlfwd));
+        assert!(p.capabilities().supports_type(&RecordType::Openpgpkey));
+    }
+
+    #[test]
+    fn apply_plans_into_an_empty_directory_and_bumps_the_serial() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("zones");
+        let p = ZoneFileProvider::new(&config(serde_json::json!({
+            "directory": target.display().to_string(),
+            "file_extension": ".zone",
+            "serial": 100,
+            "hostmaster_email": "dns.admin@example.org",
+        })))
+        .unwrap();
+        let desired = every_type_zone();
+        assert!(p.read(ZONE).unwrap().is_none());
+        let plan = crate::plan::diff(None, &desired, "zf", p.capabilities());
+        assert!(!plan.exists);
+        let report = p.apply_sync(&plan).unwrap();
+        assert_eq!(report.applied, desired.len());
+        let text = std::fs::read_to_string(target.join("example.com.zone")).unwrap();
+        assert!(
+            text.contains("dns\\.admin.example.org. (\n    100 ; Serial"),
+            "{text}"
+        );
+        let got = p.read(ZONE).unwrap().expect("written");
+        assert_same(&desired, &got);
+
+        // a second plan: one update, one delete, one create
+        let mut next = desired.clone();
+        next.records.remove(&("www".to_string(), RecordType::Cname));
+        next.insert(RecordSet::new(
+            "new",
+            RecordType::A,
+            60,
+            vec![Value::Ip("192.0.2.77".into())],
+        ));
+        next.insert(RecordSet::new(
+            "",
+            RecordType::A,
+            900,
+            vec![Value::Ip("192.0.2.1".into())],
+        ));
+        let plan = crate::plan::diff(Some(&got), &next, "zf", p.capabilities());
+        assert_eq!(plan.changes.len(), 3);
+        p.apply_sync(&plan).unwrap();
+        let data = p.read_data(ZONE).unwrap().unwrap();
+        assert_same(&next, &data.zone);
+        assert_eq!(data.soa.unwrap().serial, 101);
+        assert!(
+            crate::plan::diff(Some(&data.zone), &next, "zf", p.capabilities())
+                .changes
+                .is_empty()
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn provider_trait_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = config(serde_json::json!({"directory": dir.path().display().to_string()}));
+        let p = super::super::build(&cfg).unwrap();
+        assert!(p.existing(ZONE).await.unwrap().is_none());
+        let mut desired = Zone::new(ZONE);
+        desired.insert(RecordSet::new(
+            "www",
+            RecordType::A,
+            300,
+            vec![Value::Ip("192.0.2.1".into())],
+        ));
+        let plan = crate::plan::diff(None, &desired, "zf", p.capabilities());
+        p.apply(&plan).await.unwrap();
+        let got = p.existing(ZONE).await.unwrap().unwrap();
+        assert_same(&desired, &got);
+        assert_eq!(p.list_zones().await.unwrap(), [ZONE]);
+    }
+
+    #[test]
+    fn config_keys_and_defaults() {
+        let s =
+            ZoneFileSettings::from_config(&config(serde_json::json!({"directory": "d"}))).unwrap();
+        assert_eq!(s.file_extension, ".");
+        assert!(s.check_origin);
+        assert_eq!(s.hostmaster_email, "webmaster");
+        assert_eq!(s.serial, None);
+        assert_eq!(
+            (s.refresh, s.retry, s.expire, s.nxdomain, s.default_ttl),
+            (3600, 600, 604800, 3600, 3600)
+        );
+        assert!(ZoneFileSettings::from_config(&config(serde_json::json!({}))).is_err());
+        for bad in [
+            serde_json::json!({"directory": "d", "refresh": "soon"}),
+            serde_json::json!({"directory": "d", "serial": 4294967296u64}),
+            serde_json::json!({"directory": "d", "check_origin": "yes"}),
+            serde_json::json!({"directory": "d", "file_extension": 3}),
+        ] {
+            assert!(
+                ZoneFileSettings::from_config(&config(bad.clone())).is_err(),
+                "{bad}"
+            );
+        }
+        assert_eq!(hostmaster("webmaster", ZONE), "webmaster.example.com.");
+        assert_eq!(
+            hostmaster("first.last@example.org.", ZONE),
+            "first\\.last.example.org."
+        );
+        assert!(time_serial() > 1_600_000_000);
+    }
+
+    #[test]
+    fn check_origin_and_no_soa() {
+        let text = "$TTL 300\n@ NS ns1.example.com.\nwww A 192.0.2.1\n";
+        let e = parse_zone_text(text, "t", ZONE, true, None).unwrap_err();
+        assert!(e.contains("no SOA"), "{e}");
+        let d = parse_zone_text(text, "t", ZONE, false, None).unwrap();
+        assert_eq!(d.zone.len(), 2);
+        assert!(d.soa.is_none());
+        // without $TTL, the SOA minimum is the default
+        let text = "@ IN SOA ns. host. 1 2 3 4 99\nwww A 192.0.2.1\n";
+        let d = parse_zone_text(text, "t", ZONE, true, None).unwrap();
+        assert_eq!(ttl(&d.zone, "www", "A"), 99);
+        assert!(d.notes.iter().any(|n| n.contains("no NS records")));
+        // without $TTL or SOA, the previous record's TTL
+        let text = "a 42 A 192.0.2.1\nb A 192.0.2.2\n";
+        let d = parse_zone_text(text, "t", ZONE, false, None).unwrap();
+        assert_eq!(ttl(&d.zone, "b", "A"), 42);
+    }
+
+    #[test]
+    fn ttl_units() {
+        assert_eq!(parse_ttl("300"), Ok(300));
+        assert_eq!(
+            parse_ttl("1w2d3h4m5s"),
+            Ok(604800 + 2 * 86400 + 3 * 3600 + 4 * 60 + 5)
+        );
+        assert_eq!(parse_ttl("1H"), Ok(3600));
+        assert_eq!(parse_ttl("4294967295"), Ok(u32::MAX));
+        for bad in [
+            "",
+            "4294967296",
+            "1h30",
+            "h",
+            "1x",
+            "99999999999999999999999w",
+        ] {
+            assert!(parse_ttl(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn malformed_input_names_the_line() {
+        let cases: &[(&str, usize)] = &[
+            ("$TTL 300\nwww A 192.0.2.1\nbad A 300.1.1.1\n", 3),
+            ("$TTL 300\n\n\nwww A 192.0.2.1 (\n", 4),
+            ("$TTL 300\nwww A 192.0.2.1 )\n", 2),
+            ("$TTL 300\n  A 192.0.2.1\n", 2),
+            ("$TTL 300\nwww\n", 2),
+            ("$TTL 300\nwww IN\n", 2),
+            ("$TTL 300\nwww CH A 192.0.2.1\n", 2),
+            ("$TTL 300\nwww BOGUS 1 2 3\n", 2),
+            ("$TTL 300\nwww TXT \"unterminated\n", 2),
+            ("$TTL 300\nwww TXT \"a\\999\"\n", 2),
+            ("$TTL 1x\n", 1),
+            ("$TTL\n", 1),
+            ("$ORIGIN\n", 1),
+            ("$BOGUS x\n", 1),
+            ("$GENERATE 1-10 host$ A 192.0.2.$\n", 1),
+            ("$INCLUDE /nonexistent/zone/file\n", 1),
+            ("www A 192.0.2.1\n", 1),
+            ("$TTL 300\n@ SOA ns. host. ( 1 2 3\n 4 )\n", 2),
+            ("$TTL 300\n@ SOA ns. host. x 2 3 4 5\n", 2),
+            ("$TTL 300\nmx MX 10\n", 2),
+            ("$TTL 300\n\"quoted\" A 192.0.2.1\n", 2),
+            ("$TTL 300\nwww 99999999999 A 192.0.2.1\n", 2),
+            ("$TTL 300\nw LOC 1 N 2 E\n", 2),
+            ("$TTL 300\nw SVCB 1 . port=1 port=2\n", 2),
+        ];
+        for (text, line) in cases {
+            let e = parse_zone_text(text, "f.zone", ZONE, false, None)
+                .err()
+                .unwrap_or_else(|| panic!("{text:?} parsed"));
+            assert!(e.starts_with(&format!("f.zone:{line}: ")), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn include_errors_carry_the_included_file_and_loops_stop() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("bad.inc"), "\n\nx A nope\n").unwrap();
+        std::fs::write(
+            dir.path().join("example.com."),
+            "$TTL 60\n@ SOA ns. h. 1 2 3 4 5\n$INCLUDE bad.inc\n",
+        )
+        .unwrap();
+        let p = ZoneFileProvider::with_settings("zf", settings(dir.path()));
+        let e = p.read(ZONE).unwrap_err().to_string();
+        assert!(e.contains("example.com.:3: in $INCLUDE: "), "{e}");
+        assert!(e.contains("bad.inc:3: "), "{e}");
+        std::fs::write(dir.path().join("loop.inc"), "$INCLUDE loop.inc\n").unwrap();
+        std::fs::write(
+            dir.path().join("example.com."),
+            "$TTL 60\n@ SOA ns. h. 1 2 3 4 5\n$INCLUDE loop.inc\n",
+        )
+        .unwrap();
+        let e = p.read(ZONE).unwrap_err().to_string();
+        assert!(e.contains("nested more than"), "{e}");
+    }
+
+    #[test]
+    fn never_panics_on_garbage() {
+        // a small deterministic generator over master-file-ish fragments
+        let parts = [
+            " ",
+            "\t",
+            "\n",
+            "(",
+            ")",
+            "\"",
+            "\\",
+            "\\0",
+            "\\123",
+            ";",
+            "@",
+            ".",
+            "$TTL",
+            "$ORIGIN",
+            "$INCLUDE",
+            "IN",
+            "CH",
+            "300",
+            "1h",
+            "A",
+            "TXT",
+            "MX",
+            "SOA",
+            "LOC",
+            "SVCB",
+            "CAA",
+            "NAPTR",
+            "192.0.2.1",
+            "x",
+            "é",
+            "=",
+            ",",
+            "\r",
+            "0",
+            "99999999999999999999",
+        ];
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        for _ in 0..3000 {
+            let mut text = String::new();
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let n = (seed % 24) as usize;
+            for _ in 0..n {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                text.push_str(parts[(seed % parts.len() as u64) as usize]);
+            }
+            let _ = parse_zone_text(&text, "g", ZONE, seed.is_multiple_of(2), None);
+        }
+    }
+}
