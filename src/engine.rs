@@ -179,14 +179,23 @@ pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError>
     let total = pairs.len();
     let done = Arc::new(AtomicUsize::new(0));
     let progress = progress_ticker(total, done.clone());
-    let workers = cfg.manager.max_workers.max(1);
+    // `max_workers` bounds requests in flight to remote providers; local files are parsed
+    // with every core whatever it says
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let remote = Arc::new(tokio::sync::Semaphore::new(cfg.manager.max_workers.max(1)));
     let results: Vec<Result<ZonePlan, EngineError>> = futures_util::stream::iter(pairs)
         .map(|(zc, desired, target)| {
             let prov = providers[&target].clone();
             let pcfg = &cfg.providers[&target];
             let done = done.clone();
+            let remote = remote.clone();
             async move {
-                let existing = prov.existing(&zc.name).await?;
+                let existing = if prov.is_local() {
+                    prov.existing(&zc.name).await?
+                } else {
+                    let _permit = remote.acquire().await.expect("semaphore open");
+                    prov.existing(&zc.name).await?
+                };
                 let mut warnings = Vec::new();
                 let fitted = plan::fit_to_target(
                     &desired,
@@ -207,7 +216,7 @@ pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError>
                 Ok(zp)
             }
         })
-        .buffer_unordered(workers)
+        .buffer_unordered(cfg.manager.max_workers.max(cores * 2))
         .collect()
         .await;
     if let Some(t) = progress {

@@ -6,6 +6,7 @@
 //!
 //! Rule: `cli` may use every module; nothing imports it.
 
+mod github;
 mod plan;
 mod report;
 mod validate;
@@ -63,6 +64,14 @@ pub enum Command {
     Drift(plan::DriftArgs),
     /// Write what a source holds for one zone as octoDNS YAML (octodns-dump).
     Dump(plan::DumpArgs),
+    /// Run as the GitHub Action: validate, plan, apply or check drift as the event calls for.
+    ///
+    /// Reads the Actions environment (GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, …) and the
+    /// action's inputs (INPUT_COMMAND, INPUT_CONFIG, …). pull_request: validate, plan, one
+    /// sticky comment (never applies); push to the default branch: apply and report on the
+    /// merged pull request; schedule / workflow_dispatch: drift check (exit 2) and one drift
+    /// issue. Writes annotations, the step summary and outputs. See docs/github-action.md.
+    Github(github::Args),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -100,6 +109,7 @@ pub fn main() -> i32 {
         Command::Apply(a) => plan::apply(a),
         Command::Drift(a) => plan::drift(a),
         Command::Dump(a) => plan::dump(a),
+        Command::Github(a) => github::run(a),
     }
 }
 

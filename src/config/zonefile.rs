@@ -379,13 +379,15 @@ fn add_records(
                     rules: ctx.rules,
                 };
                 validate::check_record(&rctx, &mut reasons);
-                validate::record_diagnostics(
-                    &idna_decode(&fqdn),
-                    rtype.as_str(),
-                    reasons,
-                    lenient,
-                    diags,
-                );
+                if !reasons.0.is_empty() {
+                    validate::record_diagnostics(
+                        &idna_decode(&fqdn),
+                        rtype.as_str(),
+                        reasons,
+                        lenient,
+                        diags,
+                    );
+                }
             }
             let Some(mut record) = record_from_node(&name, rec, s.default_ttl) else {
                 continue;

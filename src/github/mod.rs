@@ -1,7 +1,16 @@
-//! GitHub Actions integration: workflow commands (annotations), outputs, step summary, and
-//! later the sticky PR comment and drift issues.
+//! GitHub Actions integration: workflow commands (annotations), the step's environment and
+//! event, outputs and step summary, markdown that fits GitHub's limits, a REST client, the
+//! sticky pull-request comment and the one-issue-per-key tracker.
 //!
 //! Rule: `github` knows nothing of DNS; it receives rendered strings and plain data.
+//! `cli::github` connects it to the engine and the renderings.
+
+pub mod api;
+pub mod env;
+pub mod event;
+pub mod files;
+pub mod markdown;
+pub mod sticky;
 
 /// Escape the message part of a workflow command (`%`, CR, LF).
 pub fn escape_data(s: &str) -> String {

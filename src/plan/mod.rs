@@ -116,20 +116,62 @@ impl Plan {
         J::Array(self.plans.iter().map(zone_plan_json).collect())
     }
 
-    /// SHA-256 of the canonical JSON text: what `apply --checksum` compares.
-    pub fn checksum(&self) -> String {
-        let text = serde_json::to_string(&self.canonical()).unwrap_or_default();
-        let digest = Sha256::digest(text.as_bytes());
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+    /// Write the canonical text (compact JSON of the plans array, keys sorted) one zone plan at
+    /// a time, so memory stays proportional to the largest zone, not the whole run.
+    pub fn write_canonical(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
+        w.write_all(b"[")?;
+        for (i, p) in self.plans.iter().enumerate() {
+            if i > 0 {
+                w.write_all(b",")?;
+            }
+            serde_json::to_writer(&mut *w, &zone_plan_json(p))?;
+        }
+        w.write_all(b"]")
     }
 
-    /// The full JSON document: `{version, checksum, plans}`.
+    /// SHA-256 of the canonical text: what `apply --checksum` compares.
+    pub fn checksum(&self) -> String {
+        struct Hasher(Sha256);
+        impl std::io::Write for Hasher {
+            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+                self.0.update(b);
+                Ok(b.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut h = Hasher(Sha256::new());
+        self.write_canonical(&mut h).expect("hashing cannot fail");
+        h.0.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// The full JSON document: `{version, checksum, plans}` (small plans and tests; the CLI
+    /// streams it with `write_json`).
     pub fn to_json(&self) -> J {
         json!({
             "version": 1,
             "checksum": self.checksum(),
             "plans": self.canonical(),
         })
+    }
+
+    /// The JSON document, pretty-printed and streamed zone plan by zone plan.
+    pub fn write_json(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
+        writeln!(w, "{{")?;
+        writeln!(w, "  \"checksum\": \"{}\",", self.checksum())?;
+        write!(w, "  \"plans\": [")?;
+        for (i, p) in self.plans.iter().enumerate() {
+            w.write_all(if i > 0 { b",\n    " } else { b"\n    " })?;
+            let text = serde_json::to_string_pretty(&zone_plan_json(p))?;
+            w.write_all(text.replace('\n', "\n    ").as_bytes())?;
+        }
+        if !self.plans.is_empty() {
+            w.write_all(b"\n  ")?;
+        }
+        writeln!(w, "],")?;
+        writeln!(w, "  \"version\": 1")?;
+        writeln!(w, "}}")
     }
 }
 

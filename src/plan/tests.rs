@@ -348,3 +348,33 @@ fn checksum_is_stable_and_sensitive() {
     );
     assert_eq!(j["plans"][0]["summary"]["creates"], 1);
 }
+
+#[test]
+fn streamed_json_and_checksum_equal_the_tree() {
+    let desired = zone(vec![
+        a("www", 60, &["2.2.2.2"]),
+        a("api", 60, &["1.1.1.1", "3.3.3.3"]),
+    ]);
+    let mut plan = Plan {
+        plans: vec![
+            diff(None, &desired, "t", &all()),
+            diff(Some(&desired), &desired, "u", &all()),
+        ],
+    };
+    plan.sort();
+    let mut streamed = Vec::new();
+    plan.write_json(&mut streamed).unwrap();
+    let parsed: serde_json::Value = serde_json::from_slice(&streamed).unwrap();
+    assert_eq!(parsed, plan.to_json());
+    let tree_text = serde_json::to_string(&plan.canonical()).unwrap();
+    let mut canon = Vec::new();
+    plan.write_canonical(&mut canon).unwrap();
+    assert_eq!(String::from_utf8(canon).unwrap(), tree_text);
+    let empty = Plan::default();
+    let mut e = Vec::new();
+    empty.write_json(&mut e).unwrap();
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&e).unwrap(),
+        empty.to_json()
+    );
+}

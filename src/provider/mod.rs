@@ -8,6 +8,7 @@
 //!
 //! Rule: `provider` uses `model`, `plan` and `config`.
 
+pub mod powerdns;
 pub mod yaml;
 pub mod zonefile;
 
@@ -61,12 +62,29 @@ pub trait Provider: Send + Sync {
 
     /// The zones this provider holds (for `'*'` templates and dumps).
     fn list_zones(&self) -> BoxFut<'_, Result<Vec<String>, ProviderError>>;
+
+    /// Local files (CPU-bound reads, no rate limits): read with every core, not limited by
+    /// `max_workers`, which bounds requests to remote providers.
+    fn is_local(&self) -> bool {
+        false
+    }
+}
+
+/// Run blocking work (file I/O and parsing of local providers) on tokio's blocking pool, so
+/// that many zones are read in parallel (`block_in_place` inside one stream would serialise
+/// them). A panic in the work is re-raised.
+pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(v) => v,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
 }
 
 /// Build the provider a config entry describes.
 pub fn build(cfg: &ProviderConfig) -> Result<Arc<dyn Provider>, ProviderError> {
     match cfg.kind {
         ProviderKind::Yaml => Ok(Arc::new(yaml::YamlProvider::new(cfg)?)),
+        ProviderKind::PowerDns => Ok(Arc::new(powerdns::PowerDnsProvider::new(cfg)?)),
         ProviderKind::ZoneFile => Ok(Arc::new(zonefile::ZoneFileProvider::new(cfg)?)),
         other => Err(ProviderError::Config {
             provider: cfg.id.clone(),

@@ -19,6 +19,7 @@ use crate::plan::{Op, ZonePlan};
 use crate::validate::Rules;
 use crate::yaml::{KeyOrder, Pos, natural_cmp};
 
+#[derive(Clone)]
 pub struct YamlProvider {
     id: String,
     settings: YamlSettings,
@@ -127,12 +128,18 @@ impl Provider for YamlProvider {
         &self.id
     }
 
+    fn is_local(&self) -> bool {
+        true
+    }
+
     fn capabilities(&self) -> &Capabilities {
         &self.caps
     }
 
     fn existing<'a>(&'a self, zone: &'a str) -> BoxFut<'a, Result<Option<Zone>, ProviderError>> {
-        Box::pin(async move { tokio::task::block_in_place(|| self.read(zone)) })
+        let this = self.clone();
+        let zone = zone.to_string();
+        Box::pin(super::blocking(move || this.read(&zone)))
     }
 
     fn apply<'a>(&'a self, plan: &'a ZonePlan) -> BoxFut<'a, Result<ApplyReport, ProviderError>> {

@@ -142,6 +142,7 @@ pub fn supported_types() -> Vec<RecordType> {
         .collect()
 }
 
+#[derive(Clone)]
 pub struct ZoneFileProvider {
     id: String,
     settings: ZoneFileSettings,
@@ -312,12 +313,18 @@ impl Provider for ZoneFileProvider {
         &self.id
     }
 
+    fn is_local(&self) -> bool {
+        true
+    }
+
     fn capabilities(&self) -> &Capabilities {
         &self.caps
     }
 
     fn existing<'a>(&'a self, zone: &'a str) -> BoxFut<'a, Result<Option<Zone>, ProviderError>> {
-        Box::pin(async move { tokio::task::block_in_place(|| self.read(zone)) })
+        let this = self.clone();
+        let zone = zone.to_string();
+        Box::pin(super::blocking(move || this.read(&zone)))
     }
 
     fn apply<'a>(&'a self, plan: &'a ZonePlan) -> BoxFut<'a, Result<ApplyReport, ProviderError>> {

@@ -22,7 +22,9 @@ pub struct Context {
 
 /// The JSON document (docs/plan-json.md).
 pub fn json(plan: &Plan) -> String {
-    serde_json::to_string_pretty(&plan.to_json()).unwrap_or_default() + "\n"
+    let mut out = Vec::new();
+    plan.write_json(&mut out).expect("writing to memory");
+    String::from_utf8(out).expect("JSON is UTF-8")
 }
 
 /// A record's values as short text, one per value (presentation format; dynamic records add

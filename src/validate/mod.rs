@@ -15,14 +15,14 @@ pub mod record;
 pub mod values;
 pub mod zone;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use crate::diag::Diagnostic;
 use crate::model::{RecordType, Zone};
 use crate::yaml::{Node, Pos};
 
 /// A rule set name.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Set {
     Legacy,
     Strict,
@@ -51,7 +51,7 @@ pub const ALWAYS: &[Set] = &[];
 /// Which rules are active: the enabled sets, minus rules disabled by id (per type or `*`).
 #[derive(Clone, Debug)]
 pub struct Rules {
-    pub sets: HashSet<Set>,
+    pub sets: BTreeSet<Set>,
     /// type (or `*`) → disabled rule ids.
     pub disabled: HashMap<String, HashSet<String>>,
     /// zone rule ids disabled.
@@ -74,7 +74,7 @@ impl Rules {
         if !(sets.is_empty() || sets.iter().any(|s| self.sets.contains(s))) {
             return false;
         }
-        if id.starts_with('_') {
+        if id.starts_with('_') || self.disabled.is_empty() {
             return true;
         }
         let off = |k: &str| self.disabled.get(k).is_some_and(|s| s.contains(id));

@@ -327,9 +327,9 @@ impl Builder {
                 Ok(node)
             }
             Event::MappingStart(anchor, _tag) => {
-                let mut entries: Vec<(Node, Node)> = Vec::new();
+                let mut entries: Vec<(Node, Node)> = Vec::with_capacity(4);
                 // true where the entry came in through a merge key and may be overridden
-                let mut merged: Vec<bool> = Vec::new();
+                let mut merged: Vec<bool> = Vec::with_capacity(4);
                 let mut index = KeyIndex::default();
                 loop {
                     let (ev, span) = self.next(parser)?;

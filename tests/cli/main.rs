@@ -2,5 +2,6 @@
 
 mod common;
 mod config;
+mod github;
 mod plan;
 mod validate;

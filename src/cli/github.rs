@@ -1,0 +1,1471 @@
+//! `dnsplan github`: the GitHub Action. Reads the Actions environment and the action's inputs,
+//! decides what the event calls for, runs validate / plan / apply / drift through the engine,
+//! and reports through `crate::github`: annotations, the step summary, outputs, one sticky
+//! pull-request comment, apply results on the merged pull request (or the commit), and one
+//! drift issue per config.
+//!
+//! `command: auto` (the default):
+//! - `pull_request` / `pull_request_target`: validate, plan, sticky comment. Never applies.
+//!   A pull request from a fork (or a run without a token) is only validated.
+//! - `push` to the default branch: apply, then report on the merged pull request.
+//! - `schedule` / `workflow_dispatch`: drift check (exit 2 on drift) and the drift issue.
+//!
+//! Large estates: `--shard K/N` plans a stable share of the zones and writes its plan file
+//! without commenting; `--merge-plans DIR` merges the shards' files into one report and one
+//! checksum (the checksum a full plan of the same state has, so `apply --checksum` verifies).
+//!
+//! Everything written (log, summary, outputs, comments, issues, plan files) is scrubbed of
+//! the token and of every `env/` secret of the config.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clap::ValueEnum;
+use serde_json::{Value as J, json};
+use sha2::{Digest, Sha256};
+
+use super::{EXIT_CHANGES, EXIT_ERROR, EXIT_OK, report};
+use crate::config::{self, Config};
+use crate::diag::Diagnostic;
+use crate::engine::{self, EngineError, Selection};
+use crate::github::api::{ApiError, Client};
+use crate::github::env::ActionEnv;
+use crate::github::event::{self, Trigger};
+use crate::github::markdown::{self as ghmd, COMMENT_LIMIT, Measure, Notes};
+use crate::github::{self as gh, files, sticky};
+use crate::plan::{Change, Op, Plan, ZonePlan};
+use crate::render;
+
+/// At most this many annotations of each level (GitHub shows 10 per step and drops the rest).
+const MAX_ANNOTATIONS: usize = 10;
+
+#[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
+pub enum Mode {
+    /// Decide from the event: pull_request → plan + comment; push to the default branch →
+    /// apply; schedule / workflow_dispatch → drift.
+    Auto,
+    /// Only validate (annotations + summary).
+    Validate,
+    /// Validate and plan; comment on the pull request.
+    Plan,
+    /// Validate, plan and apply (refused on pull-request events).
+    Apply,
+    /// Validate and check for drift; exit 2 on drift; open / update / close the drift issue.
+    Drift,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// What to do. Default: the action input `command`, else `auto`.
+    #[arg(long, value_enum)]
+    pub command: Option<Mode>,
+    /// The octoDNS-format config file. Default: input `config`, else $DNSPLAN_CONFIG, else
+    /// config.yaml.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Plan only shard K of N of the zones (input `shard`), write the plan file, no comment.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
+    /// Instead of planning, merge the plan files in DIR written by shard jobs (input
+    /// `merge-plans`) into one report, one comment and one checksum.
+    #[arg(long, value_name = "DIR")]
+    pub merge_plans: Option<PathBuf>,
+    /// Where to write the plan JSON (input `plan-file`; default dnsplan-plan.json, or
+    /// dnsplan-plan-K-of-N.json for a shard).
+    #[arg(long, value_name = "FILE")]
+    pub plan_file: Option<PathBuf>,
+    /// Apply even when a safety rail refuses (input `force`).
+    #[arg(long)]
+    pub force: bool,
+    /// Apply only if the re-plan has this checksum (input `checksum`); `reviewed` takes it
+    /// from the plan comment of the merged pull request.
+    #[arg(long, value_name = "HEX")]
+    pub checksum: Option<String>,
+    /// Do not comment on the pull request or commit (input `comment: false`).
+    #[arg(long)]
+    pub no_comment: bool,
+    /// Do not open, update or close the drift issue (input `drift-issue: false`).
+    #[arg(long)]
+    pub no_drift_issue: bool,
+    /// Only these zones (input `zones`, separated by spaces or commas).
+    #[arg(value_name = "ZONE")]
+    pub zones: Vec<String>,
+}
+
+fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+    let (k, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("expected K/N (e.g. 1/4), got {s:?}"))?;
+    let k: u32 = k
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad shard number {k:?}"))?;
+    let n: u32 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("bad shard count {n:?}"))?;
+    if n == 0 || k == 0 || k > n {
+        return Err(format!("shard must satisfy 1 <= K <= N, got {k}/{n}"));
+    }
+    Ok((k, n))
+}
+
+fn parse_mode(s: &str) -> Result<Mode, String> {
+    Mode::from_str(s.trim(), true).map_err(|_| {
+        format!("input `command` must be auto, validate, plan, apply or drift, got {s:?}")
+    })
+}
+
+/// What this run does, after `auto` is resolved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Action {
+    Validate,
+    Plan,
+    Apply,
+    Drift,
+}
+
+/// The resolved inputs.
+#[derive(Debug)]
+struct Settings {
+    mode: Mode,
+    action: Action,
+    config: PathBuf,
+    /// The config path as shown and used in markers.
+    config_key: String,
+    zones: Vec<String>,
+    shard: Option<(u32, u32)>,
+    merge: Option<PathBuf>,
+    plan_file: PathBuf,
+    force: bool,
+    checksum: Option<String>,
+    comment: bool,
+    drift_issue: bool,
+    bot_login: Option<String>,
+    drift_label: String,
+}
+
+fn settings(a: Args, env: &ActionEnv, trigger: &Trigger) -> Result<Settings, String> {
+    let mode = match (a.command, env.input("command")) {
+        (Some(m), _) => m,
+        (None, Some(s)) => parse_mode(s)?,
+        (None, None) => Mode::Auto,
+    };
+    let action = match mode {
+        Mode::Validate => Action::Validate,
+        Mode::Plan => Action::Plan,
+        Mode::Apply => Action::Apply,
+        Mode::Drift => Action::Drift,
+        Mode::Auto => match trigger {
+            Trigger::PullRequest(_) => Action::Plan,
+            Trigger::Push(p) if p.is_default_branch() => Action::Apply,
+            Trigger::Push(_) => Action::Plan,
+            Trigger::Schedule | Trigger::Dispatch => Action::Drift,
+            Trigger::Other(_) => Action::Plan,
+        },
+    };
+    let config = a
+        .config
+        .or_else(|| env.input("config").map(PathBuf::from))
+        .or_else(|| std::env::var_os("DNSPLAN_CONFIG").map(PathBuf::from))
+        .unwrap_or_else(|| PathBuf::from("config.yaml"));
+    let config_key = config
+        .to_string_lossy()
+        .trim_start_matches("./")
+        .to_string();
+    let zones = if a.zones.is_empty() {
+        env.input("zones")
+            .map(|z| {
+                z.split(|c: char| c.is_whitespace() || c == ',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    } else {
+        a.zones
+    };
+    let shard = match (a.shard, env.input("shard")) {
+        (Some(s), _) => Some(s),
+        (None, Some(s)) => Some(parse_shard(s).map_err(|e| format!("input `shard`: {e}"))?),
+        (None, None) => None,
+    };
+    let merge = a
+        .merge_plans
+        .or_else(|| env.input("merge-plans").map(PathBuf::from));
+    if shard.is_some() && merge.is_some() {
+        return Err("`shard` and `merge-plans` exclude each other".into());
+    }
+    let plan_file = a
+        .plan_file
+        .or_else(|| env.input("plan-file").map(PathBuf::from))
+        .unwrap_or_else(|| match shard {
+            Some((k, n)) => PathBuf::from(format!("dnsplan-plan-{k}-of-{n}.json")),
+            None => PathBuf::from("dnsplan-plan.json"),
+        });
+    let force = a.force || env.input_bool("force", false)?;
+    let checksum = a
+        .checksum
+        .or_else(|| env.input("checksum").map(str::to_string));
+    if let Some(c) = &checksum
+        && c != "reviewed"
+        && !(c.len() == 64 && c.chars().all(|ch| ch.is_ascii_hexdigit()))
+    {
+        return Err("input `checksum` must be 64 hex digits (from the plan) or `reviewed`".into());
+    }
+    Ok(Settings {
+        mode,
+        action,
+        config,
+        config_key,
+        zones,
+        shard,
+        merge,
+        plan_file,
+        force,
+        checksum,
+        comment: !a.no_comment && env.input_bool("comment", true)?,
+        drift_issue: !a.no_drift_issue && env.input_bool("drift-issue", true)?,
+        bot_login: env.input("bot-login").map(str::to_string),
+        drift_label: env
+            .input("drift-label")
+            .unwrap_or("dnsplan-drift")
+            .to_string(),
+    })
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+}
+
+/// A plan ready to report: the plan, what the renderings show besides it, its checksum, and
+/// the plan-file document.
+struct Report {
+    plan: Plan,
+    ctx: render::Context,
+    checksum: String,
+    /// `{version, checksum, plans, dnsplan: {…}}`.
+    doc: J,
+}
+
+/// The state of one run.
+struct Run {
+    env: ActionEnv,
+    trigger: Trigger,
+    s: Settings,
+    /// Longest first, so a secret containing another is replaced whole.
+    secrets: Vec<String>,
+    outputs: Vec<(String, String)>,
+    summary: String,
+    client: Option<Client>,
+    bots: Option<Vec<String>>,
+}
+
+pub fn run(a: Args) -> i32 {
+    let env = ActionEnv::from_env();
+    let trigger = event::classify(&env);
+    let s = match settings(a, &env, &trigger) {
+        Ok(s) => s,
+        Err(msg) => {
+            println!("{}", gh::annotation("error", "", 0, 0, "dnsplan", &msg));
+            return EXIT_ERROR;
+        }
+    };
+    let mut r = Run {
+        secrets: env.token.iter().cloned().collect(),
+        env,
+        trigger,
+        s,
+        outputs: Vec::new(),
+        summary: String::new(),
+        client: None,
+        bots: None,
+    };
+    r.sort_secrets();
+    let rt = runtime();
+    let code = rt.block_on(r.main());
+    r.finish(code)
+}
+
+impl Run {
+    fn sort_secrets(&mut self) {
+        self.secrets.retain(|s| s.len() >= 4);
+        self.secrets
+            .sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+        self.secrets.dedup();
+    }
+
+    fn add_secrets(&mut self, cfg: &Config) {
+        self.secrets.extend(cfg.secret_values());
+        self.sort_secrets();
+    }
+
+    /// Remove the token and every configured secret.
+    fn scrub(&self, s: &str) -> String {
+        let mut out = s.to_string();
+        for secret in &self.secrets {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), "***");
+            }
+        }
+        out
+    }
+
+    fn log(&self, s: &str) {
+        println!("{}", self.scrub(s));
+    }
+
+    fn annotate(&self, level: &str, title: &str, msg: &str) {
+        println!(
+            "{}",
+            gh::annotation(level, "", 0, 0, title, &self.scrub(msg))
+        );
+    }
+
+    fn output(&mut self, k: &str, v: &str) {
+        let v = self.scrub(v);
+        self.outputs.retain(|(n, _)| n != k);
+        self.outputs.push((k.to_string(), v));
+    }
+
+    fn summarize(&mut self, md: &str) {
+        self.summary.push_str(md);
+        if !self.summary.ends_with("\n\n") {
+            self.summary.push('\n');
+        }
+    }
+
+    fn is_fork_pr(&self) -> bool {
+        matches!(&self.trigger, Trigger::PullRequest(pr) if pr.is_fork())
+    }
+
+    fn pr_number(&self) -> Option<u64> {
+        match &self.trigger {
+            Trigger::PullRequest(pr) if pr.number > 0 => Some(pr.number),
+            _ => None,
+        }
+    }
+
+    fn short_sha(&self) -> String {
+        let sha = match &self.trigger {
+            Trigger::PullRequest(pr) => pr.head_sha.clone().unwrap_or(self.env.sha.clone()),
+            Trigger::Push(p) => p.sha.clone(),
+            _ => self.env.sha.clone(),
+        };
+        sha.chars().take(7).collect()
+    }
+
+    /// The line under every report.
+    fn footer(&self) -> String {
+        let mut parts = vec![format!("dnsplan {}", env!("CARGO_PKG_VERSION"))];
+        parts.push(format!("config {}", ghmd::code(&self.s.config_key)));
+        let sha = self.short_sha();
+        if !sha.is_empty() {
+            parts.push(format!("commit {}", ghmd::code(&sha)));
+        }
+        if let Some(u) = self.env.run_url() {
+            parts.push(format!("[workflow run]({u})"));
+        }
+        format!("<sub>{}</sub>\n", parts.join(" · "))
+    }
+
+    fn summary_pointer(&self) -> String {
+        match self.env.run_url() {
+            Some(u) => format!("the [step summary of the workflow run]({u})"),
+            None => "the step summary of the workflow run".into(),
+        }
+    }
+
+    /// Fit a report for a comment: marker and footer kept, the middle fitted; `reserve`
+    /// characters are left for text the caller adds.
+    fn comment_body(&self, marker: &str, md: &str, reserve: usize) -> String {
+        let footer = self.footer();
+        let head = format!("{marker}\n");
+        let budget = comment_limit()
+            .saturating_sub(Measure::Utf16.len(&head) + Measure::Utf16.len(&footer) + 2 + reserve);
+        let pointer = self.summary_pointer();
+        let dropped = |n: usize| {
+            format!(
+                "_Per-record details of {n} zone × target plan{} are left out to stay under \
+                 GitHub's comment size limit; {pointer} has the full plan._",
+                if n == 1 { "" } else { "s" }
+            )
+        };
+        let truncated = format!(
+            "**Truncated**: this plan is too long for a pull-request comment. The full plan is \
+             in {pointer} and in the plan JSON file of the run."
+        );
+        let fitted = ghmd::fit(
+            md,
+            budget,
+            Measure::Utf16,
+            &Notes {
+                dropped: &dropped,
+                truncated: &truncated,
+            },
+        );
+        let mut body = head;
+        body.push_str(&fitted.text);
+        if !body.ends_with("\n\n") {
+            body.push('\n');
+        }
+        body.push_str(&footer);
+        body
+    }
+
+    async fn client(&mut self) -> Option<&Client> {
+        if self.client.is_none() {
+            let token = self.env.token.clone()?;
+            let (owner, repo) = self.env.repository.clone()?;
+            match Client::new(&self.env.api_url, &token, &owner, &repo) {
+                Ok(c) => self.client = Some(c),
+                Err(e) => {
+                    self.annotate("error", "GitHub API", &e.to_string());
+                    return None;
+                }
+            }
+        }
+        self.client.as_ref()
+    }
+
+    async fn bots(&mut self) -> Result<Vec<String>, ApiError> {
+        if let Some(b) = &self.bots {
+            return Ok(b.clone());
+        }
+        let explicit = self.s.bot_login.clone();
+        let Some(client) = self.client().await else {
+            return Ok(vec![]);
+        };
+        let b = sticky::identity(client, explicit.as_deref()).await?;
+        self.bots = Some(b.clone());
+        Ok(b)
+    }
+
+    fn api_failed(&self, what: &str, e: &ApiError) {
+        self.annotate("error", "GitHub API", &format!("could not {what}: {e}"));
+    }
+
+    async fn main(&mut self) -> i32 {
+        if let Some(e) = self.env.event_error.clone() {
+            self.annotate("warning", "event payload", &e);
+        }
+        self.log(&format!(
+            "dnsplan github: event {}, command {:?} → {:?}, config {}",
+            if self.env.event_name.is_empty() {
+                "(none)"
+            } else {
+                &self.env.event_name
+            },
+            self.s.mode,
+            self.s.action,
+            self.s.config_key
+        ));
+        if self.s.action == Action::Apply && self.trigger.is_pull_request() {
+            self.annotate(
+                "error",
+                "apply refused",
+                "dnsplan never applies on pull_request / pull_request_target events; apply runs on push to the default branch (after review)",
+            );
+            self.summarize(
+                "## DNS apply\n\n❌ Refused: dnsplan never applies on pull-request events.\n",
+            );
+            return EXIT_ERROR;
+        }
+        if let Some(dir) = self.s.merge.clone() {
+            return self.merged(&dir).await;
+        }
+
+        // 1. validate
+        let (cfg, load_diags) = config::load(&self.s.config);
+        if let Some(c) = &cfg {
+            self.add_secrets(c);
+        }
+        let diags = if cfg.is_some() {
+            super::validate::collect(&self.s.config, &self.s.zones)
+        } else {
+            load_diags
+        };
+        let errors = diags.iter().filter(|d| d.is_error()).count();
+        self.annotate_diags(&diags);
+        let validation = self.validation_md(&diags);
+        let fork = self.is_fork_pr() || self.env.token.is_none() && self.trigger.is_pull_request();
+        if errors > 0 || cfg.is_none() {
+            let validation = if validation.is_empty() {
+                format!(
+                    "❌ **The config {} could not be loaded.** Nothing was planned.\n",
+                    ghmd::code(&self.s.config_key)
+                )
+            } else {
+                validation
+            };
+            if self.s.action == Action::Apply {
+                let md = format!("## DNS apply\n\n{validation}");
+                self.summarize(&md);
+                if self.s.comment && self.env.token.is_some() {
+                    let sha = self.push_sha();
+                    let pr = self.merged_pr(&sha).await;
+                    self.report_apply(pr, &sha, &md).await;
+                }
+                return EXIT_ERROR;
+            }
+            let md = format!("## DNS plan\n\n{validation}");
+            self.summarize(&md);
+            if !fork && self.s.comment && self.s.shard.is_none() {
+                self.comment_on_pr("plan", &md).await;
+            }
+            return EXIT_ERROR;
+        }
+        let cfg = cfg.expect("checked");
+        if self.s.action == Action::Validate || !validation.is_empty() {
+            self.summarize(&format!(
+                "## DNS validation\n\n✅ {} is valid.\n\n{validation}",
+                ghmd::code(&self.s.config_key)
+            ));
+        }
+        if self.s.action == Action::Validate {
+            return EXIT_OK;
+        }
+        if fork {
+            let why = if self.is_fork_pr() {
+                "this pull request comes from a fork, and GitHub gives workflows of fork pull requests neither secrets nor a write token"
+            } else {
+                "no GitHub token is available"
+            };
+            self.log(&format!("validation only: {why}"));
+            self.summarize(&format!(
+                "## DNS plan\n\nℹ️ **Validation only**: {why}. The zones are valid; the plan \
+                 against the live providers runs after a maintainer pushes the change to a \
+                 branch of this repository (or once it is merged).\n"
+            ));
+            return EXIT_OK;
+        }
+
+        // 2. plan
+        let sel = Selection {
+            zones: self.s.zones.clone(),
+            shard: self.s.shard,
+        };
+        let planned = match engine::plan(&cfg, &sel).await {
+            Ok(p) => p,
+            Err(e) => return self.plan_failed(e).await,
+        };
+        let ctx = render::Context {
+            refusals: planned.refusal_messages(),
+            warnings: Vec::new(),
+            dry_run: planned.dry_run.clone(),
+        };
+        let report = Report {
+            doc: plan_doc(
+                &planned.plan,
+                &ctx,
+                &self.s.config_key,
+                self.s.shard,
+                &planned.plan.checksum(),
+            ),
+            checksum: planned.plan.checksum(),
+            plan: planned.plan.clone(),
+            ctx,
+        };
+        self.log_plan(&report);
+        match self.s.action {
+            Action::Apply => self.apply(&planned, &report).await,
+            Action::Drift => self.drift(&report).await,
+            _ => self.plan(&report).await,
+        }
+    }
+
+    fn annotate_diags(&self, diags: &[Diagnostic]) {
+        let errors: Vec<Diagnostic> = diags
+            .iter()
+            .filter(|d| d.is_error())
+            .take(MAX_ANNOTATIONS)
+            .cloned()
+            .collect();
+        let warnings: Vec<Diagnostic> = diags
+            .iter()
+            .filter(|d| !d.is_error())
+            .take(MAX_ANNOTATIONS)
+            .cloned()
+            .collect();
+        let mut text = report::github(&errors);
+        text.push_str(&report::github(&warnings));
+        print!("{}", self.scrub(&text));
+        let shown = errors.len() + warnings.len();
+        if diags.len() > shown {
+            self.log(&format!(
+                "{} more problem(s) are listed in the step summary (GitHub shows {MAX_ANNOTATIONS} annotations of each level per step)",
+                diags.len() - shown
+            ));
+        }
+    }
+
+    /// Every diagnostic as a table (empty when there are none).
+    fn validation_md(&self, diags: &[Diagnostic]) -> String {
+        if diags.is_empty() {
+            return String::new();
+        }
+        let errors = diags.iter().filter(|d| d.is_error()).count();
+        let warnings = diags.len() - errors;
+        let mut md = String::new();
+        if errors > 0 {
+            md.push_str(&format!(
+                "❌ **Validation failed**: {errors} error{}, {warnings} warning{}. Nothing was planned.\n\n",
+                plural(errors),
+                plural(warnings)
+            ));
+        } else {
+            md.push_str(&format!(
+                "⚠️ Validation: {warnings} warning{}.\n\n",
+                plural(warnings)
+            ));
+        }
+        md.push_str("| | where | rule | problem |\n| --- | --- | --- | --- |\n");
+        for d in diags {
+            let mark = if d.is_error() { "❌" } else { "⚠️" };
+            let at = if d.pos.line > 0 {
+                format!("{}:{}:{}", d.pos.file, d.pos.line, d.pos.col)
+            } else {
+                d.pos.file.to_string()
+            };
+            let msg = if d.subject.is_empty() {
+                d.message.clone()
+            } else {
+                format!("{}: {}", d.subject, d.message)
+            };
+            md.push_str(&format!(
+                "| {mark} | {} | {} | {} |\n",
+                ghmd::code(&self.scrub(&at)),
+                ghmd::code(&d.rule),
+                ghmd::inert(&self.scrub(&msg))
+            ));
+        }
+        md.push('\n');
+        md
+    }
+
+    async fn plan_failed(&mut self, e: EngineError) -> i32 {
+        let msg = match &e {
+            EngineError::Invalid(diags) => {
+                self.annotate_diags(diags);
+                let v = self.validation_md(diags);
+                self.summarize(&format!("## DNS plan\n\n{v}"));
+                if self.s.comment && self.s.shard.is_none() && self.s.action == Action::Plan {
+                    self.comment_on_pr("plan", &format!("## DNS plan\n\n{v}"))
+                        .await;
+                }
+                return EXIT_ERROR;
+            }
+            other => other.to_string(),
+        };
+        self.annotate("error", "plan failed", &msg);
+        let md = format!(
+            "## DNS plan\n\n❌ **Plan failed**: nothing was changed.\n\n{}\n",
+            fenced(&self.scrub(&msg))
+        );
+        self.summarize(&md);
+        if self.s.comment && self.s.shard.is_none() && self.s.action == Action::Plan {
+            self.comment_on_pr("plan", &md).await;
+        }
+        EXIT_ERROR
+    }
+
+    /// The plan as a table in a folded log group; workflow commands are off meanwhile, so
+    /// no value can pass for one.
+    fn log_plan(&self, r: &Report) {
+        let stop = files::random_hex();
+        println!("::group::Plan ({} zone × target)", r.plan.plans.len());
+        println!("::stop-commands::{stop}");
+        print!(
+            "{}",
+            self.scrub(&render::table::render(&r.plan, &r.ctx, false))
+        );
+        println!("::{stop}::");
+        println!("::endgroup::");
+        self.log(&format!("checksum {}", r.checksum));
+    }
+
+    fn write_plan_file(&mut self, r: &Report) {
+        let text = self.scrub(&(serde_json::to_string_pretty(&r.doc).unwrap_or_default() + "\n"));
+        let path = self.s.plan_file.clone();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            let _ = std::fs::create_dir_all(parent);
+        }
+        match std::fs::write(&path, text) {
+            Ok(()) => {
+                self.output("plan-json", &path.to_string_lossy());
+                self.log(&format!("plan written to {}", path.display()));
+            }
+            Err(e) => self.annotate(
+                "warning",
+                "plan file",
+                &format!("cannot write {}: {e}", path.display()),
+            ),
+        }
+    }
+
+    /// The markdown plan, with a headline of totals under its title (so they survive any
+    /// truncation of the comment).
+    fn markdown(&self, r: &Report) -> String {
+        let md = render::markdown::render(&r.plan, &r.ctx);
+        let md = match md.strip_prefix(PLAN_TITLE) {
+            Some(rest) if r.plan.has_changes() => {
+                format!("{PLAN_TITLE}{}{rest}", headline(&r.plan))
+            }
+            _ => md,
+        };
+        self.scrub(&md)
+    }
+
+    async fn plan(&mut self, r: &Report) -> i32 {
+        self.write_plan_file(r);
+        self.output("has-changes", bool_str(r.plan.has_changes()));
+        self.output("checksum", &r.checksum);
+        let mut md = self.markdown(r);
+        if let Some((k, n)) = self.s.shard {
+            md = format!(
+                "### Shard {k} of {n}\n\nThis job planned a share of the zones; the merge job reports the whole plan.\n\n{md}"
+            );
+            self.summarize(&md);
+            self.summarize(&self.footer());
+            return EXIT_OK;
+        }
+        self.summarize(&md);
+        self.summarize(&self.footer());
+        if self.s.comment && !self.comment_on_pr("plan", &md).await {
+            return EXIT_ERROR;
+        }
+        EXIT_OK
+    }
+
+    /// The sticky comment of `kind` on the pull request of this event, if there is one.
+    /// False when commenting failed (already reported).
+    async fn comment_on_pr(&mut self, kind: &str, md: &str) -> bool {
+        let Some(number) = self.pr_number() else {
+            return true;
+        };
+        if self.is_fork_pr() {
+            return true;
+        }
+        let marker = sticky::marker(kind, &self.s.config_key);
+        let body = self.scrub(&self.comment_body(&marker, md, 0));
+        self.upsert(number, &marker, &body).await
+    }
+
+    async fn upsert(&mut self, number: u64, marker: &str, body: &str) -> bool {
+        let bots = match self.bots().await {
+            Ok(b) => b,
+            Err(e) => {
+                self.api_failed("identify the token's user", &e);
+                return false;
+            }
+        };
+        let Some(client) = self.client().await else {
+            self.annotate(
+                "warning",
+                "comment",
+                "no GitHub token or repository: the plan is only in the step summary",
+            );
+            return false;
+        };
+        match sticky::upsert_comment(client, number, marker, body, &bots).await {
+            Ok(u) => {
+                let url = u.comment().html_url.clone();
+                self.log(&format!("comment {}: {url}", u.verb()));
+                self.output("comment-url", &url);
+                true
+            }
+            Err(e) => {
+                self.api_failed(&format!("comment on pull request #{number}"), &e);
+                false
+            }
+        }
+    }
+
+    async fn drift(&mut self, r: &Report) -> i32 {
+        if self.s.shard.is_some() {
+            // shards only collect; the merge job decides and reports
+            return self.plan(r).await;
+        }
+        self.write_plan_file(r);
+        let drifted = r.plan.has_changes();
+        self.output("has-changes", bool_str(drifted));
+        self.output("checksum", &r.checksum);
+        let md = if drifted {
+            let plan = self.markdown(r);
+            let plan = match plan.strip_prefix(PLAN_TITLE) {
+                Some(rest) => format!("### The plan that restores git's state\n\n{rest}"),
+                None => plan,
+            };
+            format!(
+                "## ⚠️ DNS drift: live DNS differs from {}\n\nThe providers no longer hold what git says. Applying this plan (the apply workflow) restores git's state; or change git to match what is live.\n\n{plan}",
+                ghmd::code(&self.s.config_key),
+            )
+        } else {
+            format!(
+                "## ✅ No DNS drift\n\nEvery zone of {} matches its targets.\n\n<sub>checksum `{}`</sub>\n",
+                ghmd::code(&self.s.config_key),
+                r.checksum
+            )
+        };
+        self.summarize(&md);
+        self.summarize(&self.footer());
+        let issue_ok = !self.s.drift_issue || self.drift_issue(drifted, &md, &r.checksum).await;
+        if drifted {
+            self.annotate(
+                "warning",
+                "drift",
+                &format!(
+                    "live DNS differs from {}; see the step summary",
+                    self.s.config_key
+                ),
+            );
+            EXIT_CHANGES
+        } else if issue_ok {
+            EXIT_OK
+        } else {
+            EXIT_ERROR
+        }
+    }
+
+    /// Open / update / close the drift issue; false when the API failed (already reported).
+    async fn drift_issue(&mut self, drifted: bool, md: &str, checksum: &str) -> bool {
+        let bots = match self.bots().await {
+            Ok(b) => b,
+            Err(e) => {
+                self.api_failed("identify the token's user", &e);
+                return false;
+            }
+        };
+        if self.client().await.is_none() {
+            return true;
+        }
+        let marker = sticky::marker("drift", &self.s.config_key);
+        let title = self.scrub(&format!("DNS drift: {}", self.s.config_key));
+        let label = self.s.drift_label.clone();
+        let run = self.env.run_url();
+        let link = run
+            .as_ref()
+            .map(|u| format!("[workflow run]({u})"))
+            .unwrap_or_else(|| "this run".into());
+        // the issue body: marker + fingerprint line (added by sticky::report) + report
+        let fp_len = Measure::Utf16.len(&sticky::fingerprint_line(checksum)) + 1;
+        let body = self
+            .scrub(&self.comment_body(&marker, md, fp_len))
+            .replacen(&format!("{marker}\n"), "", 1);
+        let comment_text = if drifted {
+            let prefix = format!("Drift detected by {link}.\n\n");
+            let c = self.comment_body(
+                &sticky::marker("drift-comment", &self.s.config_key),
+                md,
+                Measure::Utf16.len(&prefix),
+            );
+            self.scrub(&format!("{prefix}{c}"))
+        } else {
+            self.scrub(&format!(
+                "✅ No drift any more ({link}): every zone matches git. Closing."
+            ))
+        };
+        let tracker = sticky::Tracker {
+            marker: &marker,
+            title: &title,
+            label: &label,
+            bots: &bots,
+        };
+        let client = self.client.as_ref().expect("built above");
+        let res = if drifted {
+            sticky::report(client, &tracker, &body, checksum, &comment_text).await
+        } else {
+            sticky::resolve(client, &tracker, &comment_text).await
+        };
+        match res {
+            Ok(o) => {
+                if let Some(i) = o.issue() {
+                    let url = i.html_url.clone();
+                    self.log(&format!("drift issue #{} {}: {url}", i.number, o.verb()));
+                    self.output("comment-url", &url);
+                }
+                true
+            }
+            Err(e) => {
+                self.api_failed("update the drift issue", &e);
+                false
+            }
+        }
+    }
+
+    /// The checksum in our plan comment on the merged pull request.
+    async fn reviewed_checksum(&mut self, pr: Option<u64>) -> Result<String, String> {
+        let Some(number) = pr else {
+            return Err("`checksum: reviewed` needs the merged pull request of this commit, and none was found".into());
+        };
+        let bots = self.bots().await.map_err(|e| e.to_string())?;
+        let marker = sticky::marker("plan", &self.s.config_key);
+        let client = self.client().await.ok_or("no GitHub token")?;
+        let comments = client
+            .issue_comments(number)
+            .await
+            .map_err(|e| e.to_string())?;
+        let body = comments
+            .iter()
+            .filter(|c| {
+                sticky::has_marker(&c.body, &marker)
+                    && bots.iter().any(|b| b.eq_ignore_ascii_case(&c.user_login))
+            })
+            .max_by_key(|c| c.id)
+            .map(|c| c.body.clone())
+            .ok_or_else(|| format!("no dnsplan plan comment on pull request #{number}"))?;
+        find_checksum(&body)
+            .ok_or_else(|| format!("the plan comment on pull request #{number} has no checksum"))
+    }
+
+    /// The commit an apply reports on.
+    fn push_sha(&self) -> String {
+        match &self.trigger {
+            Trigger::Push(p) => p.sha.clone(),
+            _ => self.env.sha.clone(),
+        }
+    }
+
+    /// The pull request a push merged (None when the commit was pushed directly).
+    async fn merged_pr(&mut self, sha: &str) -> Option<u64> {
+        if sha.is_empty() {
+            return None;
+        }
+        let client = self.client().await?;
+        match client.commit_pulls(sha).await {
+            Ok(prs) => prs
+                .iter()
+                .find(|p| p.merged && p.merge_commit_sha.as_deref() == Some(sha))
+                .or_else(|| prs.iter().find(|p| p.merged))
+                .map(|p| p.number),
+            Err(e) => {
+                self.api_failed("find the pull request of the commit", &e);
+                None
+            }
+        }
+    }
+
+    async fn apply(&mut self, planned: &engine::Planned, r: &Report) -> i32 {
+        if self.s.shard.is_some() {
+            self.annotate(
+                "error",
+                "apply",
+                "apply is not sharded: shard the plan, then apply the whole config with the merged checksum",
+            );
+            return EXIT_ERROR;
+        }
+        self.output("has-changes", bool_str(r.plan.has_changes()));
+        self.output("checksum", &r.checksum);
+        let sha = self.push_sha();
+        let pr = if self.env.token.is_some() && !sha.is_empty() {
+            self.merged_pr(&sha).await
+        } else {
+            None
+        };
+        let mut checksum = self.s.checksum.clone();
+        if checksum.as_deref() == Some("reviewed") {
+            match self.reviewed_checksum(pr).await {
+                Ok(c) => {
+                    self.log(&format!("reviewed checksum {c}"));
+                    checksum = Some(c);
+                }
+                Err(e) => {
+                    self.annotate("error", "apply refused", &e);
+                    let md = format!(
+                        "## DNS apply\n\n❌ **Refused**: {}. Nothing was changed.\n",
+                        ghmd::inert(&e)
+                    );
+                    self.summarize(&md);
+                    self.report_apply(pr, &sha, &md).await;
+                    return EXIT_ERROR;
+                }
+            }
+        }
+        let plan_md = self.markdown(r);
+        let (code, head) = if !r.plan.has_changes() {
+            (
+                EXIT_OK,
+                "✅ Nothing to apply: every zone matches its targets.".to_string(),
+            )
+        } else {
+            match engine::apply(planned, checksum.as_deref(), self.s.force).await {
+                Ok(done) => {
+                    let mut lines = Vec::new();
+                    for (z, t, n) in &done.applied {
+                        lines.push(format!(
+                            "- {} on {}: {n} change{}",
+                            ghmd::code(z),
+                            ghmd::code(t),
+                            plural(*n)
+                        ));
+                    }
+                    for (z, t) in &done.skipped_dry_run {
+                        lines.push(format!(
+                            "- {} on {}: skipped, plan only (always-dry-run / apply_disabled)",
+                            ghmd::code(z),
+                            ghmd::code(t)
+                        ));
+                    }
+                    self.log(&format!("applied: {}", done.applied.len()));
+                    (EXIT_OK, format!("✅ **Applied**.\n\n{}", lines.join("\n")))
+                }
+                Err(e) => {
+                    let msg = self.scrub(&e.to_string());
+                    self.annotate("error", "apply refused or failed", &msg);
+                    (
+                        EXIT_ERROR,
+                        format!("❌ **Apply refused or failed**:\n\n{}", fenced(&msg)),
+                    )
+                }
+            }
+        };
+        let md = format!(
+            "## DNS apply\n\n{head}\n\n<details><summary>The plan that was applied</summary>\n\n{plan_md}\n</details>\n\n<sub>checksum `{}`</sub>\n",
+            r.checksum
+        );
+        self.summarize(&md);
+        self.summarize(&self.footer());
+        if self.s.comment {
+            self.report_apply(pr, &sha, &md).await;
+        }
+        code
+    }
+
+    /// Report an apply on the merged pull request, else on the commit.
+    async fn report_apply(&mut self, pr: Option<u64>, sha: &str, md: &str) {
+        if self.client().await.is_none() {
+            return;
+        }
+        let marker = sticky::marker("apply", &self.s.config_key);
+        let body = self.scrub(&self.comment_body(&marker, md, 0));
+        match pr {
+            Some(n) => {
+                self.upsert(n, &marker, &body).await;
+            }
+            None if !sha.is_empty() => {
+                let client = self.client.as_ref().expect("built above");
+                match client.create_commit_comment(sha, &body).await {
+                    Ok(c) => {
+                        self.log(&format!("commit comment: {}", c.html_url));
+                        self.output("comment-url", &c.html_url);
+                    }
+                    Err(e) => self.api_failed("comment on the commit", &e),
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// `--merge-plans DIR`: one report from the shards' plan files.
+    async fn merged(&mut self, dir: &Path) -> i32 {
+        if let (Some(cfg), _) = config::load(&self.s.config) {
+            self.add_secrets(&cfg);
+        }
+        if self.s.action == Action::Apply {
+            self.annotate(
+                "error",
+                "merge-plans",
+                "merge-plans reports plans; apply the whole config with the merged checksum",
+            );
+            return EXIT_ERROR;
+        }
+        let exclude = std::fs::canonicalize(&self.s.plan_file).ok();
+        let report = match merge_dir(dir, exclude.as_deref(), &self.s.config_key) {
+            Ok(r) => r,
+            Err(e) => {
+                self.annotate("error", "merge-plans", &e);
+                self.summarize(&format!(
+                    "## DNS plan\n\n❌ **Could not merge the shard plans**: {}\n",
+                    ghmd::inert(&e)
+                ));
+                return EXIT_ERROR;
+            }
+        };
+        self.log_plan(&report);
+        match self.s.action {
+            Action::Drift => self.drift(&report).await,
+            _ => self.plan(&report).await,
+        }
+    }
+
+    /// Write outputs and the summary; the exit code.
+    fn finish(&mut self, code: i32) -> i32 {
+        if let Some(path) = self.env.output.clone()
+            && !self.outputs.is_empty()
+            && let Err(e) = files::write_outputs(&path, &self.outputs)
+        {
+            self.annotate(
+                "warning",
+                "outputs",
+                &format!("cannot write $GITHUB_OUTPUT: {e}"),
+            );
+        }
+        if let Some(path) = self.env.step_summary.clone()
+            && !self.summary.is_empty()
+        {
+            let room = files::summary_room(&path);
+            let plan_file = self.s.plan_file.display().to_string();
+            let dropped = |n: usize| {
+                format!(
+                    "_Per-record details of {n} zone × target plan{} are left out to stay under GitHub's 1 MiB step-summary limit; the plan JSON file `{}` has everything._",
+                    plural(n),
+                    plan_file.replace('`', "")
+                )
+            };
+            let truncated = format!(
+                "**Truncated** to GitHub's 1 MiB step-summary limit; the plan JSON file `{}` has the full plan.",
+                plan_file.replace('`', "")
+            );
+            let text = self.scrub(&self.summary);
+            let fitted = ghmd::fit(
+                &text,
+                room.saturating_sub(1),
+                Measure::Bytes,
+                &Notes {
+                    dropped: &dropped,
+                    truncated: &truncated,
+                },
+            );
+            if let Err(e) = files::append_summary(&path, &fitted.text) {
+                self.annotate(
+                    "warning",
+                    "summary",
+                    &format!("cannot write $GITHUB_STEP_SUMMARY: {e}"),
+                );
+            }
+        }
+        code
+    }
+}
+
+/// The first line of `render::markdown::render`.
+const PLAN_TITLE: &str = "## DNS plan\n\n";
+
+/// "**3** zone × target plans change: **5** to create, **1** to update, **0** to delete."
+fn headline(plan: &Plan) -> String {
+    let changed: Vec<&ZonePlan> = plan.plans.iter().filter(|p| p.has_changes()).collect();
+    let (mut c, mut u, mut d) = (0, 0, 0);
+    for p in &changed {
+        let s = p.summary();
+        c += s.creates;
+        u += s.updates;
+        d += s.deletes;
+    }
+    format!(
+        "**{}** zone × target plan{} of {} change{}: **{c}** to create, **{u}** to update, **{d}** to delete.\n\n",
+        changed.len(),
+        plural(changed.len()),
+        plan.plans.len(),
+        if changed.len() == 1 { "s" } else { "" },
+    )
+}
+
+/// The comment size budget: GitHub's limit (a smaller one may be set for tests through
+/// `DNSPLAN_GITHUB_COMMENT_LIMIT`; never a larger one).
+fn comment_limit() -> usize {
+    std::env::var("DNSPLAN_GITHUB_COMMENT_LIMIT")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .map(|n| n.clamp(1000, COMMENT_LIMIT))
+        .unwrap_or(COMMENT_LIMIT)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+fn bool_str(b: bool) -> &'static str {
+    if b { "true" } else { "false" }
+}
+
+/// A fenced block longer than any backtick run inside.
+fn fenced(s: &str) -> String {
+    let mut best = 0;
+    let mut cur = 0;
+    for c in s.chars() {
+        if c == '`' {
+            cur += 1;
+            best = best.max(cur);
+        } else {
+            cur = 0;
+        }
+    }
+    let f = "`".repeat((best + 1).max(3));
+    format!("{f}text\n{}\n{f}\n", s.trim_end())
+}
+
+/// The 64-hex checksum after "checksum `" in a report.
+fn find_checksum(body: &str) -> Option<String> {
+    let mut rest = body;
+    let mut last = None;
+    while let Some(i) = rest.find("checksum `") {
+        let after = &rest[i + "checksum `".len()..];
+        let hex: String = after.chars().take(64).collect();
+        if hex.len() == 64
+            && hex.chars().all(|c| c.is_ascii_hexdigit())
+            && after[64..].starts_with('`')
+        {
+            last = Some(hex);
+        }
+        rest = after;
+    }
+    last
+}
+
+// ---------------------------------------------------------------------------------------------
+// Plan files: what a shard writes and the merge reads.
+
+/// The plan document: the plan JSON of `docs/plan-json.md` plus a `dnsplan` section with what
+/// the markdown shows besides the plan (refusals, plan-only pairs, capability warnings).
+fn plan_doc(
+    plan: &Plan,
+    ctx: &render::Context,
+    config: &str,
+    shard: Option<(u32, u32)>,
+    checksum: &str,
+) -> J {
+    let warnings: Vec<J> = plan
+        .plans
+        .iter()
+        .flat_map(|p| p.warnings.iter().map(|w| json!([p.zone, p.target, w])))
+        .collect();
+    json!({
+        "version": 1,
+        "checksum": checksum,
+        "plans": plan.canonical(),
+        "dnsplan": {
+            "config": config,
+            "shard": shard.map(|(k, n)| format!("{k}/{n}")),
+            "refusals": ctx.refusals,
+            "dry_run": ctx.dry_run.iter().map(|(z, t)| json!([z, t])).collect::<Vec<_>>(),
+            "warnings": warnings,
+        }
+    })
+}
+
+/// SHA-256 of the compact JSON of a plans array: `Plan::checksum`'s rule, over JSON.
+pub fn checksum_of_plans(plans: &[J]) -> String {
+    let text = serde_json::to_string(&J::Array(plans.to_vec())).unwrap_or_default();
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn plan_key(p: &J) -> (String, String) {
+    (
+        p.get("zone")
+            .and_then(J::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        p.get("target")
+            .and_then(J::as_str)
+            .unwrap_or_default()
+            .to_string(),
+    )
+}
+
+/// Read every plan file (`*.json` with a `plans` array) in `dir` and merge them.
+fn merge_dir(dir: &Path, exclude: Option<&Path>, config: &str) -> Result<Report, String> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json") && p.is_file())
+        .filter(|p| exclude.is_none_or(|x| std::fs::canonicalize(p).ok().as_deref() != Some(x)))
+        .collect();
+    paths.sort();
+    let mut docs = Vec::new();
+    for p in &paths {
+        let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+        let v: J = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?;
+        if v.get("plans").is_some_and(J::is_array) {
+            docs.push((p.clone(), v));
+        }
+    }
+    if docs.is_empty() {
+        return Err(format!(
+            "no plan files (*.json with `plans`) in {}",
+            dir.display()
+        ));
+    }
+    merge_docs(&docs, config)
+}
+
+/// Merge plan documents: plans sorted by zone then target, each pair at most once.
+fn merge_docs(docs: &[(PathBuf, J)], config: &str) -> Result<Report, String> {
+    let mut plans: Vec<J> = Vec::new();
+    let mut seen = BTreeSet::new();
+    let mut ctx = render::Context::default();
+    let mut warnings: Vec<(String, String, String)> = Vec::new();
+    for (path, d) in docs {
+        if let Some(v) = d.get("version").and_then(J::as_u64)
+            && v != 1
+        {
+            return Err(format!("{}: unknown plan version {v}", path.display()));
+        }
+        if let Some(c) = d.get("checksum").and_then(J::as_str) {
+            let own = checksum_of_plans(d["plans"].as_array().map(Vec::as_slice).unwrap_or(&[]));
+            if own != c {
+                return Err(format!(
+                    "{}: its checksum does not match its plans (edited or truncated?)",
+                    path.display()
+                ));
+            }
+        }
+        for p in d["plans"].as_array().into_iter().flatten() {
+            let key = plan_key(p);
+            if !seen.insert(key.clone()) {
+                return Err(format!(
+                    "{}: {} on {} is in more than one plan file (overlapping shards?)",
+                    path.display(),
+                    key.0,
+                    key.1
+                ));
+            }
+            plans.push(p.clone());
+        }
+        let extra = &d["dnsplan"];
+        for r in extra["refusals"].as_array().into_iter().flatten() {
+            if let Some(s) = r.as_str() {
+                ctx.refusals.push(s.to_string());
+            }
+        }
+        for pair in extra["dry_run"].as_array().into_iter().flatten() {
+            if let (Some(z), Some(t)) = (pair[0].as_str(), pair[1].as_str()) {
+                ctx.dry_run.push((z.to_string(), t.to_string()));
+            }
+        }
+        for w in extra["warnings"].as_array().into_iter().flatten() {
+            if let (Some(z), Some(t), Some(m)) = (w[0].as_str(), w[1].as_str(), w[2].as_str()) {
+                warnings.push((z.to_string(), t.to_string(), m.to_string()));
+            }
+        }
+    }
+    plans.sort_by_key(plan_key);
+    let checksum = checksum_of_plans(&plans);
+    let mut plan = plan_from_json(&plans)?;
+    for zp in &mut plan.plans {
+        zp.warnings = warnings
+            .iter()
+            .filter(|(z, t, _)| *z == zp.zone && *t == zp.target)
+            .map(|(_, _, m)| m.clone())
+            .collect();
+    }
+    if plan.checksum() != checksum {
+        return Err(
+            "the merged plans do not read back identically (a record shape this version cannot rebuild); report it, and plan without shards meanwhile".into(),
+        );
+    }
+    let doc = json!({
+        "version": 1,
+        "checksum": checksum,
+        "plans": plans,
+        "dnsplan": {
+            "config": config,
+            "shard": J::Null,
+            "merged_from": docs.iter().map(|(p, _)| p.display().to_string()).collect::<Vec<_>>(),
+            "refusals": ctx.refusals,
+            "dry_run": ctx.dry_run.iter().map(|(z, t)| json!([z, t])).collect::<Vec<_>>(),
+            "warnings": warnings.iter().map(|(z, t, m)| json!([z, t, m])).collect::<Vec<_>>(),
+        }
+    });
+    Ok(Report {
+        plan,
+        ctx,
+        checksum,
+        doc,
+    })
+}
+
+/// Rebuild a `Plan` from its canonical JSON (for rendering merged shard plans). Records are
+/// rebuilt through the YAML loader from their octoDNS data shape.
+fn plan_from_json(plans: &[J]) -> Result<Plan, String> {
+    let file: Arc<str> = Arc::from("<plan file>");
+    let record = |name: &str, data: &J| -> Result<Option<crate::model::RecordSet>, String> {
+        if data.is_null() {
+            return Ok(None);
+        }
+        let text = serde_json::to_string(data).unwrap_or_default();
+        let loaded = crate::yaml::load_str(
+            &text,
+            &file,
+            crate::yaml::LoadOptions {
+                order: crate::yaml::KeyOrder::Any,
+                includes: false,
+            },
+        );
+        let node = loaded
+            .root
+            .ok_or_else(|| format!("record {name:?}: unreadable data"))?;
+        crate::model::build::record_from_node(name, &node, 3600)
+            .map(Some)
+            .ok_or_else(|| format!("record {name:?}: no known type"))
+    };
+    let mut out = Plan::default();
+    for p in plans {
+        let zone = p["zone"].as_str().ok_or("a plan without zone")?.to_string();
+        let target = p["target"]
+            .as_str()
+            .ok_or("a plan without target")?
+            .to_string();
+        let mut changes = Vec::new();
+        for c in p["changes"].as_array().into_iter().flatten() {
+            let op = match c["op"].as_str() {
+                Some("create") => Op::Create,
+                Some("update") => Op::Update,
+                Some("delete") => Op::Delete,
+                other => return Err(format!("{zone}: unknown op {other:?}")),
+            };
+            let shown = c["name"].as_str().unwrap_or_default();
+            let name = if shown.is_empty() {
+                String::new()
+            } else {
+                crate::model::idna_encode(shown).unwrap_or_else(|_| shown.to_lowercase())
+            };
+            let rtype = c["type"]
+                .as_str()
+                .and_then(crate::model::RecordType::parse)
+                .ok_or_else(|| format!("{zone}: unknown record type in {shown:?}"))?;
+            changes.push(Change {
+                op,
+                name: name.clone(),
+                rtype,
+                existing: record(&name, &c["existing"])?,
+                desired: record(&name, &c["desired"])?,
+            });
+        }
+        out.plans.push(ZonePlan {
+            zone,
+            target,
+            exists: p["exists"].as_bool().unwrap_or(true),
+            changes,
+            existing_count: p["summary"]["existing"].as_u64().unwrap_or(0) as usize,
+            warnings: Vec::new(),
+        });
+    }
+    out.sort();
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksums_are_found_in_reports() {
+        let sum = "a".repeat(64);
+        let body = format!("x\n<sub>checksum `{sum}`</sub>\n");
+        assert_eq!(find_checksum(&body), Some(sum));
+        assert_eq!(find_checksum("checksum `abc`"), None);
+    }
+
+    #[test]
+    fn fences_outgrow_content() {
+        assert!(fenced("a ``` b").starts_with("````text\n"));
+    }
+}

@@ -1,0 +1,681 @@
+//! PowerDNS Authoritative over its HTTP API (octodns-powerdns's `PowerDnsProvider`).
+//!
+//! Settings are octodns-powerdns 1.2's: `host` and `api_key` (required), `port` (8081),
+//! `scheme` (`http`), `server_id` (`localhost`), `timeout` (5 s per request), `soa_edit_api`
+//! (`default`), `mode_of_operation` (`master`), `notify` (false), `ssl_verify` (true, false, or
+//! the path of a PEM CA bundle as in requests) and `enable_dynamic` (accepted; dynamic records
+//! are not written as LUA yet).
+//!
+//! - Reading: `GET /api/v1/servers/{server_id}/zones/{zone}`; 404 (or 422 "Could not find
+//!   domain" from servers before 4.2) means the zone does not exist. Every rrset becomes a
+//!   record set (`content` module): the SOA is skipped, disabled records are not values,
+//!   unknown types (LUA, HINFO, …) are kept as `PowerDnsProvider/TYPE` data, which no plan
+//!   ever deletes.
+//! - Applying: a missing zone is created by one `POST …/zones` holding every record of the
+//!   plan as rrsets (`kind` from `mode_of_operation`, `nameservers: []`, so the apex NS is the
+//!   one the zone files configure, and `soa_edit_api`); an existing zone gets one `PATCH`
+//!   with `changetype` `DELETE`/`REPLACE`, deletes first (PowerDNS applies the rrsets in
+//!   order, so an A→CNAME swap at one name needs the delete before the replace). Then
+//!   `PUT …/notify` when `notify` is set.
+//! - Timeouts, connection failures, 429 and 5xx are retried with exponential backoff and
+//!   jitter (each wait a random 50–100 % of its step), 4 tries in all: PowerDNS on sqlite3
+//!   answers 500 "database is locked" when writes overlap. A create whose retry meets 409 (the
+//!   first try did create the zone) continues as a PATCH. Errors are `ProviderError::Api` with
+//!   the status and the response body (truncated, the API key scrubbed).
+//! - Capabilities: every core type PowerDNS 4.7 stores but URLFWD (not a DNS type), ALIAS
+//!   only when the server runs with `expand-alias=yes` (read once from `GET …/config`;
+//!   without it PowerDNS answers NODATA for an ALIAS name), root NS, multi-value PTR; no
+//!   dynamic records yet.
+
+pub mod content;
+
+use std::hash::{BuildHasher, Hasher};
+use std::time::Duration;
+
+use serde_json::{Value as J, json};
+use tokio::sync::OnceCell;
+
+use super::{ApplyReport, BoxFut, Provider, ProviderError};
+use crate::config::ProviderConfig;
+use crate::model::{Capabilities, RecordType, Zone};
+use crate::plan::{Op, ZonePlan};
+
+/// How much of an error body is kept.
+const MAX_BODY: usize = 600;
+
+const KNOWN_KEYS: &[&str] = &[
+    "host",
+    "port",
+    "api_key",
+    "scheme",
+    "server_id",
+    "timeout",
+    "soa_edit_api",
+    "mode_of_operation",
+    "notify",
+    "ssl_verify",
+    "enable_dynamic",
+];
+
+const SOA_EDIT_API: &[&str] = &[
+    "default",
+    "increase",
+    "epoch",
+    "soa-edit",
+    "soa-edit-increase",
+];
+const MODES: &[&str] = &["native", "primary", "secondary", "master", "slave"];
+
+/// TLS certificate checking (`ssl_verify`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SslVerify {
+    Yes,
+    No,
+    /// A PEM file of CA certificates to trust (in addition to the system's).
+    CaBundle(String),
+}
+
+/// The provider's settings, with octodns-powerdns's names and defaults.
+#[derive(Clone)]
+pub struct Settings {
+    pub host: String,
+    pub port: u16,
+    pub scheme: String,
+    pub api_key: String,
+    pub server_id: String,
+    pub timeout: Duration,
+    pub soa_edit_api: String,
+    pub mode_of_operation: String,
+    pub notify: bool,
+    pub ssl_verify: SslVerify,
+    /// Tries per request (the first one included) for retryable failures.
+    pub max_attempts: u32,
+    /// The first retry waits up to this long; each later one twice as long (capped at 5 s).
+    pub backoff: Duration,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("url", &self.base_url())
+            .field("api_key", &"***")
+            .field("timeout", &self.timeout)
+            .field("soa_edit_api", &self.soa_edit_api)
+            .field("mode_of_operation", &self.mode_of_operation)
+            .field("notify", &self.notify)
+            .field("ssl_verify", &self.ssl_verify)
+            .finish()
+    }
+}
+
+impl Settings {
+    pub fn from_config(p: &ProviderConfig) -> Result<Settings, String> {
+        let mut unknown: Vec<&str> = p
+            .settings
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !KNOWN_KEYS.contains(k))
+            .collect();
+        if !unknown.is_empty() {
+            unknown.sort();
+            let hint = if unknown.contains(&"nameserver_values") {
+                " (nameserver_values is no longer supported by octodns-powerdns: configure the \
+                 root NS record in the zone files)"
+            } else {
+                ""
+            };
+            return Err(format!(
+                "unknown setting(s) {}{hint}; known: {}",
+                unknown.join(", "),
+                KNOWN_KEYS.join(", ")
+            ));
+        }
+        let string = |k: &str, default: Option<&str>| -> Result<String, String> {
+            match p.settings.get(k) {
+                None | Some(J::Null) => default.map(str::to_string).ok_or(format!("missing `{k}`")),
+                Some(J::String(s)) if !s.is_empty() => Ok(s.clone()),
+                Some(J::String(_)) => Err(format!("`{k}` is empty")),
+                Some(J::Number(n)) => Ok(n.to_string()),
+                Some(_) => Err(format!("`{k}` must be a string")),
+            }
+        };
+        let boolean = |k: &str, default: bool| -> Result<bool, String> {
+            match p.settings.get(k) {
+                None | Some(J::Null) => Ok(default),
+                Some(J::Bool(b)) => Ok(*b),
+                Some(J::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
+                Some(J::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
+                Some(_) => Err(format!("`{k}` must be true or false")),
+            }
+        };
+        let host = string("host", None)?;
+        let api_key = match p.settings.get("api_key") {
+            Some(J::String(s)) if !s.is_empty() => s.clone(),
+            Some(J::String(_)) => return Err("`api_key` is empty".into()),
+            None | Some(J::Null) => return Err("missing `api_key`".into()),
+            Some(_) => return Err("`api_key` must be a string".into()),
+        };
+        let port = match p.settings.get("port") {
+            None | Some(J::Null) => 8081,
+            Some(_) => p
+                .u64("port")
+                .and_then(|n| u16::try_from(n).ok())
+                .filter(|n| *n > 0)
+                .ok_or("`port` must be a port number (1-65535)")?,
+        };
+        let scheme = string("scheme", Some("http"))?.to_ascii_lowercase();
+        if scheme != "http" && scheme != "https" {
+            return Err(format!("`scheme` must be http or https, not {scheme:?}"));
+        }
+        let timeout = match p.settings.get("timeout") {
+            None | Some(J::Null) => 5.0,
+            Some(v) => v
+                .as_f64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                .filter(|t| t.is_finite() && *t > 0.0 && *t <= 3600.0)
+                .ok_or("`timeout` must be a number of seconds (> 0)")?,
+        };
+        let soa_edit_api = string("soa_edit_api", Some("default"))?;
+        if !SOA_EDIT_API.contains(&soa_edit_api.as_str()) {
+            return Err(format!(
+                "invalid soa_edit_api, {soa_edit_api:?} - available values: {}",
+                SOA_EDIT_API.join(", ")
+            ));
+        }
+        let mode_of_operation = string("mode_of_operation", Some("master"))?;
+        if !MODES.contains(&mode_of_operation.as_str()) {
+            return Err(format!(
+                "invalid mode_of_operation {mode_of_operation:?} - available values: {}",
+                MODES.join(", ")
+            ));
+        }
+        let ssl_verify = match p.settings.get("ssl_verify") {
+            None | Some(J::Null) | Some(J::Bool(true)) => SslVerify::Yes,
+            Some(J::Bool(false)) => SslVerify::No,
+            Some(J::String(s)) if s.eq_ignore_ascii_case("true") => SslVerify::Yes,
+            Some(J::String(s)) if s.eq_ignore_ascii_case("false") => SslVerify::No,
+            Some(J::String(s)) if !s.is_empty() => SslVerify::CaBundle(s.clone()),
+            Some(_) => {
+                return Err("`ssl_verify` must be true, false or the path of a CA bundle".into());
+            }
+        };
+        boolean("enable_dynamic", false)?;
+        Ok(Settings {
+            host,
+            port,
+            scheme,
+            api_key,
+            server_id: string("server_id", Some("localhost"))?,
+            timeout: Duration::from_secs_f64(timeout),
+            soa_edit_api,
+            mode_of_operation,
+            notify: boolean("notify", false)?,
+            ssl_verify,
+            max_attempts: 4,
+            backoff: Duration::from_millis(250),
+        })
+    }
+
+    /// `scheme://host:port` (an IPv6 host in brackets).
+    pub fn base_url(&self) -> String {
+        let host = if self.host.contains(':') && !self.host.starts_with('[') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        format!("{}://{host}:{}", self.scheme, self.port)
+    }
+}
+
+/// A zone name as a URL path segment, as octodns-powerdns encodes it (`quote_plus`, then `%`
+/// → `=`: PowerDNS 4.7 wants `=2F` for the `/` of RFC 2317 zones).
+pub fn encode_zone_name(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for b in name.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'.' | b'-' | b'~' => {
+                out.push(b as char)
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("={b:02X}")),
+        }
+    }
+    out
+}
+
+/// The record types PowerDNS 4.7 stores that the model carries (ALIAS decided separately).
+pub fn supported_types(alias: bool) -> Vec<RecordType> {
+    RecordType::CORE
+        .iter()
+        .filter(|t| match t {
+            RecordType::Urlfwd => false,
+            RecordType::Alias => alias,
+            _ => true,
+        })
+        .cloned()
+        .collect()
+}
+
+fn capabilities(alias: bool) -> Capabilities {
+    Capabilities {
+        types: Some(supported_types(alias)),
+        root_ns: true,
+        dynamic: false,
+        geo: false,
+        dynamic_subnets: false,
+        pool_value_status: false,
+        multivalue_ptr: true,
+        healthchecks: false,
+    }
+}
+
+/// A response: status and body text.
+struct Reply {
+    status: u16,
+    body: String,
+}
+
+impl Reply {
+    fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    fn json(&self) -> Option<J> {
+        serde_json::from_str(&self.body).ok()
+    }
+
+    /// PowerDNS's `{"error": "…"}` message, or the plain body.
+    fn error_text(&self) -> String {
+        self.json()
+            .and_then(|j| j.get("error").and_then(J::as_str).map(str::to_string))
+            .unwrap_or_else(|| self.body.clone())
+    }
+}
+
+pub struct PowerDnsProvider {
+    id: String,
+    settings: Settings,
+    client: reqwest::Client,
+    /// Capabilities before the server was asked (no ALIAS).
+    base_caps: Capabilities,
+    /// Capabilities once `GET …/config` said whether ALIAS is expanded.
+    probed: OnceCell<Capabilities>,
+}
+
+impl PowerDnsProvider {
+    pub fn new(cfg: &ProviderConfig) -> Result<Self, ProviderError> {
+        let settings = Settings::from_config(cfg).map_err(|message| ProviderError::Config {
+            provider: cfg.id.clone(),
+            message,
+        })?;
+        Self::with_settings(&cfg.id, settings)
+    }
+
+    pub fn with_settings(id: &str, settings: Settings) -> Result<Self, ProviderError> {
+        let config_err = |message: String| ProviderError::Config {
+            provider: id.to_string(),
+            message,
+        };
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut b = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout)
+            .user_agent(concat!("dnsplan/", env!("CARGO_PKG_VERSION")));
+        match &settings.ssl_verify {
+            SslVerify::Yes => {}
+            SslVerify::No => b = b.danger_accept_invalid_certs(true),
+            SslVerify::CaBundle(path) => {
+                let pem = std::fs::read(path)
+                    .map_err(|e| config_err(format!("ssl_verify: cannot read {path}: {e}")))?;
+                let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| {
+                    config_err(format!("ssl_verify: {path} is not a PEM bundle: {e}"))
+                })?;
+                b = b.tls_certs_merge(certs);
+            }
+        }
+        let client = b
+            .build()
+            .map_err(|e| config_err(format!("cannot build the HTTP client: {e}")))?;
+        Ok(PowerDnsProvider {
+            id: id.to_string(),
+            settings,
+            client,
+            base_caps: capabilities(false),
+            probed: OnceCell::new(),
+        })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    fn url(&self, path: &str) -> String {
+        let base = format!(
+            "{}/api/v1/servers/{}",
+            self.settings.base_url(),
+            encode_zone_name(&self.settings.server_id)
+        );
+        if path.is_empty() {
+            base
+        } else {
+            format!("{base}/{path}")
+        }
+    }
+
+    fn failed(&self, zone: &str, message: String) -> ProviderError {
+        ProviderError::Failed {
+            provider: self.id.clone(),
+            zone: zone.to_string(),
+            message,
+        }
+    }
+
+    /// An API error, the body shortened and scrubbed of the API key.
+    fn api_error(&self, zone: &str, r: &Reply) -> ProviderError {
+        let mut body = r.error_text().replace(&self.settings.api_key, "***");
+        body = body.trim().to_string();
+        if body.chars().count() > MAX_BODY {
+            body = body.chars().take(MAX_BODY).collect::<String>() + "…";
+        }
+        if r.status == 401 && body.is_empty() {
+            body = "Unauthorized".into();
+        }
+        ProviderError::Api {
+            provider: self.id.clone(),
+            zone: zone.to_string(),
+            status: r.status,
+            body,
+        }
+    }
+
+    /// How long to wait before try `attempt + 2`: a random 50–100 % of an exponential step.
+    fn backoff(&self, attempt: u32) -> Duration {
+        let step = self
+            .settings
+            .backoff
+            .saturating_mul(1u32 << attempt.min(16))
+            .min(Duration::from_secs(5));
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(attempt);
+        let frac = (h.finish() % 1000) as f64 / 1000.0;
+        step.mul_f64(0.5 + frac / 2.0)
+    }
+
+    /// One API call with retries. `Ok` for any HTTP answer that is not retryable (the caller
+    /// looks at the status); `Err` when the server could not be reached in the end. The
+    /// second value tells whether an earlier try may have reached the server.
+    async fn call(
+        &self,
+        zone: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&J>,
+    ) -> Result<(Reply, bool), ProviderError> {
+        let url = self.url(path);
+        let attempts = self.settings.max_attempts.max(1);
+        let mut retried = false;
+        let mut attempt = 0;
+        loop {
+            let mut req = self
+                .client
+                .request(method.clone(), &url)
+                .header("X-API-Key", &self.settings.api_key)
+                .header("Accept", "application/json");
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let outcome = match req.send().await {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    match resp.text().await {
+                        Ok(text) => Ok(Reply { status, body: text }),
+                        Err(e) => Err(e),
+                    }
+                }
+                Err(e) => Err(e),
+            };
+            let retry_reason = match &outcome {
+                Ok(r) if r.status == 429 || (500..600).contains(&r.status) => {
+                    Some(format!("HTTP {}", r.status))
+                }
+                Ok(_) => None,
+                Err(e) if e.is_timeout() || e.is_connect() || e.is_request() || e.is_body() => {
+                    Some(self.describe(e))
+                }
+                Err(_) => None,
+            };
+            attempt += 1;
+            match (outcome, retry_reason) {
+                (Ok(r), None) => return Ok((r, retried)),
+                (_, Some(reason)) if attempt < attempts => {
+                    tracing::warn!(
+                        provider = %self.id,
+                        "{method} {url}: {reason}; retrying ({attempt}/{attempts})"
+                    );
+                    retried = true;
+                    tokio::time::sleep(self.backoff(attempt - 1)).await;
+                }
+                (Ok(r), Some(_)) => return Ok((r, retried)),
+                (Err(e), _) => {
+                    let what = self.describe(&e);
+                    return Err(self.failed(
+                        zone,
+                        format!(
+                            "{method} {url}: {what} (after {attempt} attempt{})",
+                            if attempt == 1 { "" } else { "s" }
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// A transport error without the URL (the caller names it): its causes, innermost last.
+    fn describe(&self, e: &reqwest::Error) -> String {
+        if e.is_timeout() {
+            return format!("timed out after {:?}", self.settings.timeout);
+        }
+        let mut causes = Vec::new();
+        let mut src = std::error::Error::source(e);
+        while let Some(s) = src {
+            causes.push(s.to_string());
+            src = s.source();
+        }
+        if causes.is_empty() {
+            e.to_string()
+        } else {
+            causes.join(": ")
+        }
+    }
+
+    /// Ask the server once whether it expands ALIAS records.
+    async fn probe(&self, zone: &str) -> Result<&Capabilities, ProviderError> {
+        self.probed
+            .get_or_try_init(|| async {
+                let (r, _) = self
+                    .call(zone, reqwest::Method::GET, "config", None)
+                    .await?;
+                if r.status == 401 || r.status == 403 {
+                    return Err(self.api_error(zone, &r));
+                }
+                let alias = r.ok()
+                    && r.json()
+                        .and_then(|j| j.as_array().cloned())
+                        .unwrap_or_default()
+                        .iter()
+                        .any(|s| {
+                            s.get("name").and_then(J::as_str) == Some("expand-alias")
+                                && s.get("value").and_then(J::as_str) == Some("yes")
+                        });
+                Ok(capabilities(alias))
+            })
+            .await
+    }
+
+    /// The zone as PowerDNS holds it; `None` when it does not exist.
+    pub async fn read(&self, zone: &str) -> Result<Option<Zone>, ProviderError> {
+        self.probe(zone).await?;
+        let path = format!("zones/{}", encode_zone_name(zone));
+        let (r, _) = self.call(zone, reqwest::Method::GET, &path, None).await?;
+        if r.status == 404
+            || (r.status == 422 && r.error_text().starts_with("Could not find domain"))
+        {
+            return Ok(None);
+        }
+        if !r.ok() {
+            return Err(self.api_error(zone, &r));
+        }
+        let data = r
+            .json()
+            .ok_or_else(|| self.failed(zone, "the zone is not valid JSON".into()))?;
+        let mut z = Zone::new(zone);
+        for rr in data
+            .get("rrsets")
+            .and_then(J::as_array)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+        {
+            match content::rrset(&z, rr) {
+                Ok(Some(rs)) => {
+                    z.insert(rs);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    return Err(self.failed(zone, format!("cannot read a record: {e}")));
+                }
+            }
+        }
+        Ok(Some(z))
+    }
+
+    /// The rrset changes of a plan, deletes first.
+    pub fn mods(plan: &ZonePlan) -> Vec<J> {
+        let mut deletes = Vec::new();
+        let mut replaces = Vec::new();
+        for c in &plan.changes {
+            let r = c.record();
+            let name = r.fqdn(&plan.zone);
+            match c.op {
+                Op::Delete => deletes.push(json!({
+                    "name": name,
+                    "type": c.rtype.as_str(),
+                    "changetype": "DELETE",
+                })),
+                Op::Create | Op::Update => replaces.push(json!({
+                    "name": name,
+                    "type": c.rtype.as_str(),
+                    "ttl": r.ttl,
+                    "changetype": "REPLACE",
+                    "records": content::records(r),
+                })),
+            }
+        }
+        deletes.extend(replaces);
+        deletes
+    }
+
+    async fn patch(&self, zone: &str, mods: &[J]) -> Result<(), ProviderError> {
+        if mods.is_empty() {
+            return Ok(());
+        }
+        let path = format!("zones/{}", encode_zone_name(zone));
+        let body = json!({ "rrsets": mods });
+        let (r, _) = self
+            .call(zone, reqwest::Method::PATCH, &path, Some(&body))
+            .await?;
+        if r.ok() {
+            Ok(())
+        } else {
+            Err(self.api_error(zone, &r))
+        }
+    }
+
+    async fn create(&self, zone: &str, mods: &[J]) -> Result<(), ProviderError> {
+        let rrsets: Vec<J> = mods
+            .iter()
+            .filter(|m| m["changetype"] == "REPLACE")
+            .cloned()
+            .collect();
+        let body = json!({
+            "name": zone,
+            "kind": self.settings.mode_of_operation,
+            "masters": [],
+            "nameservers": [],
+            "rrsets": rrsets,
+            "soa_edit_api": self.settings.soa_edit_api,
+        });
+        let (r, retried) = self
+            .call(zone, reqwest::Method::POST, "zones", Some(&body))
+            .await?;
+        if r.ok() {
+            return Ok(());
+        }
+        if r.status == 409 && retried {
+            // an earlier try created the zone before its answer was lost
+            return self.patch(zone, mods).await;
+        }
+        Err(self.api_error(zone, &r))
+    }
+
+    /// Apply a plan: create the zone or patch it, then notify.
+    pub async fn apply_plan(&self, plan: &ZonePlan) -> Result<ApplyReport, ProviderError> {
+        let zone = plan.zone.as_str();
+        let mods = Self::mods(plan);
+        if plan.exists {
+            self.patch(zone, &mods).await?;
+        } else {
+            self.create(zone, &mods).await?;
+        }
+        if self.settings.notify {
+            let path = format!("zones/{}/notify", encode_zone_name(zone));
+            let (r, _) = self.call(zone, reqwest::Method::PUT, &path, None).await?;
+            if !r.ok() {
+                return Err(self.api_error(zone, &r));
+            }
+        }
+        Ok(ApplyReport {
+            applied: plan.changes.len(),
+        })
+    }
+
+    pub async fn zones(&self) -> Result<Vec<String>, ProviderError> {
+        let (r, _) = self.call("", reqwest::Method::GET, "zones", None).await?;
+        if !r.ok() {
+            return Err(self.api_error("", &r));
+        }
+        let mut names: Vec<String> = r
+            .json()
+            .and_then(|j| j.as_array().cloned())
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|z| z.get("name").and_then(J::as_str).map(str::to_string))
+            .collect();
+        names.sort();
+        Ok(names)
+    }
+}
+
+impl Provider for PowerDnsProvider {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        self.probed.get().unwrap_or(&self.base_caps)
+    }
+
+    fn existing<'a>(&'a self, zone: &'a str) -> BoxFut<'a, Result<Option<Zone>, ProviderError>> {
+        Box::pin(self.read(zone))
+    }
+
+    fn apply<'a>(&'a self, plan: &'a ZonePlan) -> BoxFut<'a, Result<ApplyReport, ProviderError>> {
+        Box::pin(self.apply_plan(plan))
+    }
+
+    fn list_zones(&self) -> BoxFut<'_, Result<Vec<String>, ProviderError>> {
+        Box::pin(self.zones())
+    }
+}
+
+#[cfg(test)]
+mod tests;

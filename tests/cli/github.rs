@@ -1,0 +1,1874 @@
+//! `dnsplan github` end to end: the real binary with a temporary GITHUB_EVENT_PATH,
+//! GITHUB_OUTPUT and GITHUB_STEP_SUMMARY, a YAML source → YAML target project, and a stateful
+//! fake of GitHub's REST API (wiremock) that answers in GitHub's published shapes: comments
+//! with id, body, user.login and html_url; issues with number, state and body; list pages
+//! linked by `Link: <…>; rel="next"`.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::{Arc, Mutex};
+
+use comrak::nodes::NodeValue;
+use serde_json::{Value as J, json};
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+use crate::common::*;
+
+const TOKEN: &str = "ghs_TESTTOKEN0123456789abcdefXYZ";
+const SECRET: &str = "hunter2-dns-provider-secret";
+const OWNER_REPO: &str = "octo/dns";
+
+// ---------------------------------------------------------------------------------------------
+// The GitHub fake.
+
+#[derive(Clone, Debug)]
+struct CommentRec {
+    id: u64,
+    issue: u64,
+    body: String,
+    login: String,
+}
+
+#[derive(Clone, Debug)]
+struct IssueRec {
+    number: u64,
+    title: String,
+    body: String,
+    state: String,
+    labels: Vec<String>,
+    login: String,
+}
+
+#[derive(Default)]
+struct State {
+    /// `GET /user`: Some(login) for a personal token, None for the Actions token (403).
+    user: Option<String>,
+    comments: Vec<CommentRec>,
+    commit_comments: Vec<(String, String)>,
+    issues: Vec<IssueRec>,
+    /// commit sha → pull requests (`GET /repos/o/r/commits/{sha}/pulls`).
+    commit_pulls: Vec<(String, J)>,
+    next_id: u64,
+    page_size: usize,
+    /// The server's address, for `Link` headers and `url` fields.
+    base: String,
+    /// (method, path substring, response): answered once, before the normal routes.
+    failures: VecDeque<(String, String, ResponseTemplate)>,
+}
+
+#[derive(Clone)]
+struct Fake {
+    state: Arc<Mutex<State>>,
+}
+
+fn comment_json(base: &str, c: &CommentRec) -> J {
+    json!({
+        "id": c.id,
+        "node_id": format!("IC_{}", c.id),
+        "url": format!("{base}/repos/{OWNER_REPO}/issues/comments/{}", c.id),
+        "html_url": format!("https://github.com/{OWNER_REPO}/pull/{}#issuecomment-{}", c.issue, c.id),
+        "issue_url": format!("{base}/repos/{OWNER_REPO}/issues/{}", c.issue),
+        "body": c.body,
+        "user": {"login": c.login, "id": 41898282, "type": if c.login.ends_with("[bot]") { "Bot" } else { "User" }},
+        "created_at": "2026-11-24T10:00:00Z",
+        "updated_at": "2026-11-24T10:00:00Z",
+        "author_association": "NONE",
+    })
+}
+
+fn issue_json(base: &str, i: &IssueRec) -> J {
+    json!({
+        "id": 1000 + i.number,
+        "number": i.number,
+        "title": i.title,
+        "body": i.body,
+        "state": i.state,
+        "state_reason": if i.state == "closed" { json!("completed") } else { J::Null },
+        "labels": i.labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>(),
+        "user": {"login": i.login, "type": "Bot"},
+        "url": format!("{base}/repos/{OWNER_REPO}/issues/{}", i.number),
+        "html_url": format!("https://github.com/{OWNER_REPO}/issues/{}", i.number),
+        "comments": 0,
+    })
+}
+
+fn query(req: &Request, key: &str) -> Option<String> {
+    req.url
+        .query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+}
+
+impl Fake {
+    fn page(&self, req: &Request, base: &str, items: Vec<J>) -> ResponseTemplate {
+        let size = self.state.lock().unwrap().page_size.max(1);
+        let page: usize = query(req, "page").and_then(|p| p.parse().ok()).unwrap_or(1);
+        let last = items.len().div_ceil(size).max(1);
+        let chunk: Vec<J> = items
+            .into_iter()
+            .skip((page - 1) * size)
+            .take(size)
+            .collect();
+        let mut t = ResponseTemplate::new(200).set_body_json(chunk);
+        let mut links = Vec::new();
+        let mut url = req.url.clone();
+        let keep: Vec<(String, String)> = req
+            .url
+            .query_pairs()
+            .filter(|(k, _)| k != "page")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let mut link_to = |p: usize, rel: &str| {
+            url.query_pairs_mut().clear().extend_pairs(&keep);
+            url.query_pairs_mut().append_pair("page", &p.to_string());
+            let u = format!("{base}{}?{}", url.path(), url.query().unwrap_or(""));
+            links.push(format!("<{u}>; rel=\"{rel}\""));
+        };
+        if page < last {
+            link_to(page + 1, "next");
+            link_to(last, "last");
+        }
+        if page > 1 {
+            link_to(1, "first");
+            link_to(page - 1, "prev");
+        }
+        if !links.is_empty() {
+            t = t.insert_header("link", links.join(", ").as_str());
+        }
+        t
+    }
+
+    fn me(&self) -> String {
+        self.state
+            .lock()
+            .unwrap()
+            .user
+            .clone()
+            .unwrap_or_else(|| "github-actions[bot]".into())
+    }
+
+    fn handle(&self, req: &Request) -> ResponseTemplate {
+        // wiremock's request URL has no port: links are built from the server's address
+        let base = self.state.lock().unwrap().base.clone();
+        let auth = req
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if auth != format!("Bearer {TOKEN}") {
+            return ResponseTemplate::new(401).set_body_json(json!({"message": "Bad credentials"}));
+        }
+        let method = req.method.as_str().to_string();
+        let path = req.url.path().to_string();
+        {
+            let mut st = self.state.lock().unwrap();
+            if let Some(i) = st
+                .failures
+                .iter()
+                .position(|(m, p, _)| *m == method && path.contains(p.as_str()))
+            {
+                let (_, _, t) = st.failures.remove(i).unwrap();
+                return t;
+            }
+        }
+        let body: J = req.body_json().unwrap_or(J::Null);
+        let repo = format!("/repos/{OWNER_REPO}");
+        let Some(rest) = path.strip_prefix(&repo) else {
+            if path == "/user" {
+                return match self.state.lock().unwrap().user.clone() {
+                    Some(l) => ResponseTemplate::new(200).set_body_json(json!({"login": l, "id": 7, "type": "User"})),
+                    None => ResponseTemplate::new(403).set_body_json(json!({
+                        "message": "Resource not accessible by integration",
+                        "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user"})),
+                };
+            }
+            return ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"}));
+        };
+        let seg: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
+        match (method.as_str(), seg.as_slice()) {
+            ("GET", ["issues", n, "comments"]) => {
+                let n: u64 = n.parse().unwrap_or(0);
+                let items: Vec<J> = {
+                    let st = self.state.lock().unwrap();
+                    st.comments
+                        .iter()
+                        .filter(|c| c.issue == n)
+                        .map(|c| comment_json(&base, c))
+                        .collect()
+                };
+                self.page(req, &base, items)
+            }
+            ("POST", ["issues", n, "comments"]) => {
+                let Some(text) = body["body"].as_str() else {
+                    return ResponseTemplate::new(422).set_body_json(
+                        json!({"message": "Invalid request.\n\n\"body\" wasn't supplied."}),
+                    );
+                };
+                if text.chars().count() > 65536 {
+                    return ResponseTemplate::new(422).set_body_json(json!({
+                        "message": "Validation Failed",
+                        "errors": [{"resource": "IssueComment", "code": "custom", "field": "body",
+                                    "message": "Body is too long (maximum is 65536 characters)"}]}));
+                }
+                let me = self.me();
+                let mut st = self.state.lock().unwrap();
+                st.next_id += 1;
+                let c = CommentRec {
+                    id: st.next_id,
+                    issue: n.parse().unwrap_or(0),
+                    body: text.to_string(),
+                    login: me,
+                };
+                st.comments.push(c.clone());
+                ResponseTemplate::new(201).set_body_json(comment_json(&base, &c))
+            }
+            ("PATCH", ["issues", "comments", id]) => {
+                let id: u64 = id.parse().unwrap_or(0);
+                let text = body["body"].as_str().unwrap_or("").to_string();
+                if text.chars().count() > 65536 {
+                    return ResponseTemplate::new(422)
+                        .set_body_json(json!({"message": "Validation Failed"}));
+                }
+                let mut st = self.state.lock().unwrap();
+                match st.comments.iter_mut().find(|c| c.id == id) {
+                    Some(c) => {
+                        c.body = text;
+                        let c = c.clone();
+                        ResponseTemplate::new(200).set_body_json(comment_json(&base, &c))
+                    }
+                    None => {
+                        ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"}))
+                    }
+                }
+            }
+            ("GET", ["commits", sha, "pulls"]) => {
+                let items: Vec<J> = {
+                    let st = self.state.lock().unwrap();
+                    st.commit_pulls
+                        .iter()
+                        .filter(|(s, _)| s == sha)
+                        .map(|(_, p)| p.clone())
+                        .collect()
+                };
+                self.page(req, &base, items)
+            }
+            ("POST", ["commits", sha, "comments"]) => {
+                let text = body["body"].as_str().unwrap_or("").to_string();
+                let me = self.me();
+                let mut st = self.state.lock().unwrap();
+                st.next_id += 1;
+                let id = st.next_id;
+                st.commit_comments.push((sha.to_string(), text.clone()));
+                ResponseTemplate::new(201).set_body_json(json!({
+                    "id": id, "body": text, "commit_id": sha,
+                    "user": {"login": me},
+                    "html_url": format!("https://github.com/{OWNER_REPO}/commit/{sha}#commitcomment-{id}"),
+                }))
+            }
+            ("GET", ["issues"]) => {
+                let state = query(req, "state").unwrap_or_else(|| "open".into());
+                let labels: Vec<String> = query(req, "labels")
+                    .map(|l| l.split(',').map(str::to_string).collect())
+                    .unwrap_or_default();
+                let items: Vec<J> = {
+                    let st = self.state.lock().unwrap();
+                    let mut v: Vec<&IssueRec> = st
+                        .issues
+                        .iter()
+                        .filter(|i| state == "all" || i.state == state)
+                        .filter(|i| labels.iter().all(|l| i.labels.contains(l)))
+                        .collect();
+                    v.sort_by_key(|i| std::cmp::Reverse(i.number));
+                    v.into_iter().map(|i| issue_json(&base, i)).collect()
+                };
+                self.page(req, &base, items)
+            }
+            ("POST", ["issues"]) => {
+                let me = self.me();
+                let mut st = self.state.lock().unwrap();
+                let number = st.issues.len() as u64 + 100;
+                let i = IssueRec {
+                    number,
+                    title: body["title"].as_str().unwrap_or("").into(),
+                    body: body["body"].as_str().unwrap_or("").into(),
+                    state: "open".into(),
+                    labels: body["labels"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|l| l.as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    login: me,
+                };
+                st.issues.push(i.clone());
+                ResponseTemplate::new(201).set_body_json(issue_json(&base, &i))
+            }
+            ("PATCH", ["issues", n]) => {
+                let n: u64 = n.parse().unwrap_or(0);
+                let mut st = self.state.lock().unwrap();
+                match st.issues.iter_mut().find(|i| i.number == n) {
+                    Some(i) => {
+                        if let Some(s) = body["state"].as_str() {
+                            i.state = s.into();
+                        }
+                        if let Some(b) = body["body"].as_str() {
+                            i.body = b.into();
+                        }
+                        let i = i.clone();
+                        ResponseTemplate::new(200).set_body_json(issue_json(&base, &i))
+                    }
+                    None => {
+                        ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"}))
+                    }
+                }
+            }
+            _ => ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found",
+                "documentation_url": "https://docs.github.com/rest"})),
+        }
+    }
+}
+
+/// A running fake: a runtime, the server, and its state.
+struct Gh {
+    rt: tokio::runtime::Runtime,
+    server: MockServer,
+    state: Arc<Mutex<State>>,
+}
+
+impl Gh {
+    fn start(user: Option<&str>) -> Gh {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let state = Arc::new(Mutex::new(State {
+            user: user.map(str::to_string),
+            page_size: 2,
+            next_id: 5000,
+            ..State::default()
+        }));
+        let fake = Fake {
+            state: state.clone(),
+        };
+        let server = rt.block_on(async {
+            let s = MockServer::start().await;
+            fake.state.lock().unwrap().base = s.uri();
+            Mock::given(any())
+                .respond_with(move |r: &Request| fake.handle(r))
+                .mount(&s)
+                .await;
+            s
+        });
+        Gh { rt, server, state }
+    }
+
+    fn uri(&self) -> String {
+        self.server.uri()
+    }
+
+    fn requests(&self) -> Vec<Request> {
+        self.rt
+            .block_on(self.server.received_requests())
+            .unwrap_or_default()
+    }
+
+    /// (method, path) of every request received.
+    fn calls(&self) -> Vec<(String, String)> {
+        self.requests()
+            .iter()
+            .map(|r| (r.method.as_str().to_string(), r.url.path().to_string()))
+            .collect()
+    }
+
+    fn count(&self, method: &str, path_part: &str) -> usize {
+        self.calls()
+            .iter()
+            .filter(|(m, p)| m == method && p.contains(path_part))
+            .count()
+    }
+
+    fn reset_log(&self) {
+        self.rt.block_on(self.server.reset());
+        let fake = Fake {
+            state: self.state.clone(),
+        };
+        self.rt.block_on(
+            Mock::given(any())
+                .respond_with(move |r: &Request| fake.handle(r))
+                .mount(&self.server),
+        );
+    }
+
+    fn comments_on(&self, issue: u64) -> Vec<CommentRec> {
+        self.state
+            .lock()
+            .unwrap()
+            .comments
+            .iter()
+            .filter(|c| c.issue == issue)
+            .cloned()
+            .collect()
+    }
+
+    fn seed_comment(&self, issue: u64, login: &str, body: &str) {
+        let mut st = self.state.lock().unwrap();
+        st.next_id += 1;
+        let id = st.next_id;
+        st.comments.push(CommentRec {
+            id,
+            issue,
+            body: body.into(),
+            login: login.into(),
+        });
+    }
+
+    fn seed_issue(&self, login: &str, state: &str, body: &str) {
+        let mut st = self.state.lock().unwrap();
+        let number = st.issues.len() as u64 + 100;
+        st.issues.push(IssueRec {
+            number,
+            title: "DNS drift: config.yaml".into(),
+            body: body.into(),
+            state: state.into(),
+            labels: vec!["dnsplan-drift".into()],
+            login: login.into(),
+        });
+    }
+
+    fn fail_once(&self, method: &str, path_part: &str, t: ResponseTemplate) {
+        self.state
+            .lock()
+            .unwrap()
+            .failures
+            .push_back((method.into(), path_part.into(), t));
+    }
+
+    /// Every body the binary sent.
+    fn sent_bodies(&self) -> String {
+        self.requests()
+            .iter()
+            .map(|r| String::from_utf8_lossy(&r.body).into_owned())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running the action.
+
+/// A project plus the files of one Actions step.
+struct Step {
+    dir: tempfile::TempDir,
+}
+
+fn zone_a(n: usize) -> String {
+    let mut s = String::from("---\n");
+    for i in 0..n {
+        s.push_str(&format!(
+            "h{i:03}:\n  type: A\n  value: 192.0.2.{}\n",
+            i % 250 + 1
+        ));
+    }
+    s
+}
+
+impl Step {
+    /// A project whose YAML target carries an `env/` secret.
+    fn new(files: &[(&str, &str)], zones: &[&str]) -> Step {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("zones")).unwrap();
+        for (name, text) in files {
+            std::fs::write(dir.path().join("zones").join(name), text).unwrap();
+        }
+        let mut cfg = String::from(
+            "providers:\n  config: {class: octodns.provider.yaml.YamlProvider, directory: ./zones}\n  \
+             out: {class: octodns.provider.yaml.YamlProvider, directory: ./out, api_token: env/DNSPLAN_TEST_SECRET}\nzones:\n",
+        );
+        for z in zones {
+            cfg.push_str(&format!("  {z}: {{sources: [config], targets: [out]}}\n"));
+        }
+        std::fs::write(dir.path().join("config.yaml"), cfg).unwrap();
+        Step { dir }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// A plain dnsplan command in the project (with the secret the config needs).
+    fn cli(&self, args: &[&str]) -> i32 {
+        bin()
+            .current_dir(self.path())
+            .args(args)
+            .env_remove("DNSPLAN_CONFIG")
+            .env("DNSPLAN_TEST_SECRET", SECRET)
+            .output()
+            .expect("run dnsplan")
+            .status
+            .code()
+            .unwrap_or(-1)
+    }
+
+    fn cli_stdout(&self, args: &[&str]) -> String {
+        let o = bin()
+            .current_dir(self.path())
+            .args(args)
+            .env_remove("DNSPLAN_CONFIG")
+            .env("DNSPLAN_TEST_SECRET", SECRET)
+            .output()
+            .expect("run dnsplan");
+        stdout(&o)
+    }
+
+    fn write_zone(&self, name: &str, text: &str) {
+        std::fs::write(self.path().join("zones").join(name), text).unwrap();
+    }
+
+    /// Run `dnsplan github ARGS` for `event_name` with `payload`; `env` adds or overrides.
+    fn run(
+        &self,
+        gh: Option<&Gh>,
+        event_name: &str,
+        payload: &J,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Run {
+        let event = self.path().join("event.json");
+        std::fs::write(&event, serde_json::to_string(payload).unwrap()).unwrap();
+        let output = self.path().join("github_output");
+        let summary = self.path().join("step_summary.md");
+        let _ = std::fs::remove_file(&output);
+        let _ = std::fs::remove_file(&summary);
+        let mut cmd = bin();
+        cmd.current_dir(self.path())
+            .arg("github")
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_EVENT_NAME", event_name)
+            .env("GITHUB_EVENT_PATH", &event)
+            .env("GITHUB_REPOSITORY", OWNER_REPO)
+            .env("GITHUB_SERVER_URL", "https://github.com")
+            .env("GITHUB_RUN_ID", "777")
+            .env("GITHUB_SHA", "0123456789abcdef0123456789abcdef01234567")
+            .env("GITHUB_OUTPUT", &output)
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .env("INPUT_CONFIG", "config.yaml")
+            .env("INPUT_GITHUB-TOKEN", TOKEN)
+            .env("DNSPLAN_TEST_SECRET", SECRET)
+            .env("DNSPLAN_GITHUB_RETRY_BASE_MS", "5");
+        if let Some(g) = gh {
+            cmd.env("GITHUB_API_URL", g.uri());
+        } else {
+            cmd.env("GITHUB_API_URL", "http://127.0.0.1:9");
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().expect("run dnsplan github");
+        Run {
+            out,
+            output: std::fs::read_to_string(&output).unwrap_or_default(),
+            summary: std::fs::read_to_string(&summary).unwrap_or_default(),
+        }
+    }
+}
+
+struct Run {
+    out: Output,
+    output: String,
+    summary: String,
+}
+
+impl Run {
+    fn code(&self) -> i32 {
+        self.out.status.code().unwrap_or(-1)
+    }
+    fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.out.stdout).into_owned()
+    }
+    fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.out.stderr).into_owned()
+    }
+    fn log(&self) -> String {
+        format!("{}\n{}", self.stdout(), self.stderr())
+    }
+    /// Parsed `$GITHUB_OUTPUT` (checking the heredoc delimiters as it goes).
+    fn outputs(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut lines = self.output.lines();
+        while let Some(l) = lines.next() {
+            let (name, delim) = l
+                .split_once("<<")
+                .unwrap_or_else(|| panic!("bad line {l:?}"));
+            assert!(
+                delim.starts_with("ghadelim_") && delim.len() > 20,
+                "delimiter {delim:?}"
+            );
+            let mut value = Vec::new();
+            loop {
+                let v = lines.next().expect("unterminated output");
+                if v == delim {
+                    break;
+                }
+                value.push(v);
+            }
+            out.push((name.to_string(), value.join("\n")));
+        }
+        out
+    }
+    fn output_value(&self, name: &str) -> Option<String> {
+        self.outputs()
+            .into_iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v)
+    }
+}
+
+fn pr_event(number: u64, head: &str) -> J {
+    json!({
+        "action": "synchronize",
+        "number": number,
+        "pull_request": {
+            "number": number,
+            "head": {"sha": "feedfacefeedfacefeedfacefeedfacefeedface", "repo": {"full_name": head}},
+            "base": {"ref": "main", "repo": {"full_name": OWNER_REPO}},
+        },
+        "repository": {"full_name": OWNER_REPO, "default_branch": "main"},
+    })
+}
+
+fn push_event(sha: &str) -> J {
+    json!({
+        "ref": "refs/heads/main",
+        "before": "1111111111111111111111111111111111111111",
+        "after": sha,
+        "repository": {"full_name": OWNER_REPO, "default_branch": "main"},
+    })
+}
+
+fn assert_no_secrets(what: &str, text: &str) {
+    assert!(!text.contains(TOKEN), "{what} contains the token:\n{text}");
+    assert!(
+        !text.contains(SECRET),
+        "{what} contains the secret:\n{text}"
+    );
+}
+
+fn assert_run_clean(r: &Run) {
+    assert_no_secrets("stdout/stderr", &r.log());
+    assert_no_secrets("GITHUB_OUTPUT", &r.output);
+    assert_no_secrets("step summary", &r.summary);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Markdown checks with comrak.
+
+fn md_options() -> comrak::Options<'static> {
+    let mut o = comrak::Options::default();
+    o.extension.table = true;
+    o.extension.strikethrough = true;
+    o.extension.autolink = true;
+    o.extension.tasklist = true;
+    o.extension.alerts = true;
+    o.render.r#unsafe = true;
+    o
+}
+
+/// Fences closed, `<details>` balanced (never closed before opened), nothing after the body
+/// swallowed by an open block.
+fn assert_balanced(md: &str) {
+    let arena = comrak::Arena::new();
+    let root = comrak::parse_document(&arena, md, &md_options());
+    let mut depth: i64 = 0;
+    for node in root.descendants() {
+        let v = &node.data.borrow().value;
+        match v {
+            NodeValue::CodeBlock(cb) => {
+                assert!(cb.closed || !cb.fenced, "unclosed fence:\n{}", cb.literal);
+            }
+            NodeValue::HtmlBlock(h) => {
+                for line in h.literal.lines() {
+                    depth += line.matches("<details").count() as i64;
+                    depth -= line.matches("</details>").count() as i64;
+                    assert!(depth >= 0, "</details> before <details>");
+                }
+            }
+            NodeValue::HtmlInline(h) => {
+                depth += h.matches("<details").count() as i64;
+                depth -= h.matches("</details>").count() as i64;
+                assert!(depth >= 0, "</details> before <details>");
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(depth, 0, "unbalanced <details>");
+}
+
+/// No mention or issue reference outside code, no raw `<script>`.
+fn assert_inert(md: &str) {
+    let arena = comrak::Arena::new();
+    let root = comrak::parse_document(&arena, md, &md_options());
+    for node in root.descendants() {
+        let v = &node.data.borrow().value;
+        match v {
+            NodeValue::Text(t) => {
+                let t: &str = t.as_ref();
+                let chars: Vec<char> = t.chars().collect();
+                for (i, c) in chars.iter().enumerate() {
+                    let next = chars.get(i + 1).copied().unwrap_or(' ');
+                    if *c == '@' {
+                        assert!(!next.is_alphanumeric(), "mention in text {t:?}");
+                    }
+                    if *c == '#' {
+                        assert!(!next.is_ascii_digit(), "issue link in text {t:?}");
+                    }
+                }
+            }
+            NodeValue::HtmlBlock(h) => {
+                assert!(
+                    !h.literal.to_lowercase().contains("<script"),
+                    "{}",
+                    h.literal
+                )
+            }
+            NodeValue::HtmlInline(h) => {
+                assert!(!h.to_lowercase().contains("<script"), "{h}")
+            }
+            NodeValue::Link(l) => {
+                assert!(
+                    l.url.starts_with("https://github.com/"),
+                    "unexpected link {}",
+                    l.url
+                )
+            }
+            _ => {}
+        }
+    }
+}
+
+const MARKER: &str = "<!-- dnsplan:plan:config.yaml -->";
+
+// ---------------------------------------------------------------------------------------------
+// Tests.
+
+#[test]
+fn pr_comment_is_created_then_updated_in_place_then_left_alone() {
+    let gh = Gh::start(None); // the Actions token: GET /user is 403
+    let p = Step::new(&[("example.com.yaml", &zone_a(3))], &["example.com."]);
+    // other people's comments, one of them impersonating ours: on several pages
+    for i in 0..5 {
+        gh.seed_comment(7, "alice", &format!("looks good {i}"));
+    }
+    gh.seed_comment(7, "mallory", &format!("{MARKER}\nfake plan"));
+
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(7, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert_run_clean(&r);
+    assert_eq!(
+        gh.count("POST", "/issues/7/comments"),
+        1,
+        "{:?}",
+        gh.calls()
+    );
+    assert_eq!(gh.count("PATCH", "/issues/comments/"), 0);
+    assert!(
+        gh.count("GET", "/issues/7/comments") >= 3,
+        "pages followed: {:?}",
+        gh.calls()
+    );
+    let ours: Vec<CommentRec> = gh
+        .comments_on(7)
+        .into_iter()
+        .filter(|c| c.login == "github-actions[bot]")
+        .collect();
+    assert_eq!(ours.len(), 1);
+    let body = &ours[0].body;
+    assert!(body.starts_with(MARKER), "{body}");
+    assert!(
+        body.contains("## DNS plan") && body.contains("<details>"),
+        "{body}"
+    );
+    assert!(body.contains("https://github.com/octo/dns/actions/runs/777"));
+    let checksum = r.output_value("checksum").unwrap();
+    assert_eq!(checksum.len(), 64);
+    assert!(body.contains(&checksum));
+    assert_eq!(r.output_value("has-changes").as_deref(), Some("true"));
+    assert_eq!(
+        r.output_value("comment-url").as_deref(),
+        Some(
+            format!(
+                "https://github.com/{OWNER_REPO}/pull/7#issuecomment-{}",
+                ours[0].id
+            )
+            .as_str()
+        )
+    );
+    let plan_json = r.output_value("plan-json").unwrap();
+    let doc: J =
+        serde_json::from_str(&std::fs::read_to_string(p.path().join(&plan_json)).unwrap()).unwrap();
+    assert_eq!(doc["checksum"], checksum.as_str());
+    assert!(r.summary.contains("## DNS plan") && r.summary.contains(&checksum));
+    assert_balanced(body);
+
+    // same plan again: nothing is sent
+    gh.reset_log();
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(7, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert_eq!(gh.count("POST", "/comments"), 0, "{:?}", gh.calls());
+    assert_eq!(gh.count("PATCH", "/comments"), 0, "{:?}", gh.calls());
+    assert!(r.stdout().contains("comment unchanged"), "{}", r.stdout());
+
+    // the zone changes: the same comment is edited
+    p.write_zone("example.com.yaml", &zone_a(4));
+    gh.reset_log();
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(7, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert_eq!(gh.count("POST", "/comments"), 0, "{:?}", gh.calls());
+    assert_eq!(
+        gh.count("PATCH", &format!("/issues/comments/{}", ours[0].id)),
+        1,
+        "{:?}",
+        gh.calls()
+    );
+    let after = gh.comments_on(7);
+    assert_eq!(after.len(), 7, "no new comment");
+    let edited = after.iter().find(|c| c.id == ours[0].id).unwrap();
+    assert!(edited.body.contains("h003.example.com."), "{}", edited.body);
+    let mallory = after.iter().find(|c| c.login == "mallory").unwrap();
+    assert_eq!(
+        mallory.body,
+        format!("{MARKER}\nfake plan"),
+        "never edit others' comments"
+    );
+}
+
+#[test]
+fn a_personal_token_comments_as_its_user() {
+    let gh = Gh::start(Some("dns-bot"));
+    let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
+    // a marker comment by the Actions bot is not ours under a personal token
+    gh.seed_comment(3, "github-actions[bot]", &format!("{MARKER}\nold"));
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(3, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert_eq!(gh.count("GET", "/user"), 1);
+    assert_eq!(gh.count("POST", "/issues/3/comments"), 1);
+    let mine: Vec<CommentRec> = gh
+        .comments_on(3)
+        .into_iter()
+        .filter(|c| c.login == "dns-bot")
+        .collect();
+    assert_eq!(mine.len(), 1);
+    gh.reset_log();
+    p.write_zone("example.com.yaml", &zone_a(2));
+    let r = p.run(
+        Some(&gh),
+        "pull_request_target",
+        &pr_event(3, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert_eq!(gh.count("PATCH", &format!("/comments/{}", mine[0].id)), 1);
+    assert_eq!(gh.count("POST", "/comments"), 0);
+}
+
+#[test]
+fn fork_pull_requests_are_only_validated() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(9, "mallory/dns"),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert!(gh.calls().is_empty(), "{:?}", gh.calls());
+    assert!(r.summary.contains("Validation only"), "{}", r.summary);
+    assert!(r.summary.contains("fork"), "{}", r.summary);
+    assert!(!p.path().join("out").exists());
+    // no token at all: the same
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(9, OWNER_REPO),
+        &[],
+        &[("INPUT_GITHUB-TOKEN", "")],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert!(r.summary.contains("no GitHub token"), "{}", r.summary);
+    assert!(gh.calls().is_empty());
+}
+
+#[test]
+fn pull_requests_never_apply_whatever_the_input() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
+    for ev in ["pull_request", "pull_request_target"] {
+        let r = p.run(
+            Some(&gh),
+            ev,
+            &pr_event(4, OWNER_REPO),
+            &[],
+            &[("INPUT_COMMAND", "apply"), ("INPUT_FORCE", "true")],
+        );
+        assert_eq!(r.code(), 1, "{}", r.log());
+        assert!(r.stdout().contains("::error"), "{}", r.stdout());
+        assert!(r.stdout().contains("never applies"));
+        assert!(!p.path().join("out").exists(), "nothing applied");
+    }
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(4, OWNER_REPO),
+        &["--command", "apply"],
+        &[],
+    );
+    assert_eq!(r.code(), 1);
+    assert!(!p.path().join("out").exists());
+}
+
+#[test]
+fn push_to_main_applies_and_reports_on_the_merged_pull_request() {
+    let gh = Gh::start(None);
+    let sha = "abc0000000000000000000000000000000000def";
+    gh.state.lock().unwrap().commit_pulls.push((
+        sha.into(),
+        json!({"number": 12, "state": "closed", "merged_at": "2026-11-24T09:00:00Z",
+               "merge_commit_sha": sha, "html_url": "https://github.com/octo/dns/pull/12"}),
+    ));
+    let p = Step::new(&[("example.com.yaml", &zone_a(2))], &["example.com."]);
+    let r = p.run(Some(&gh), "push", &push_event(sha), &[], &[]);
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert_run_clean(&r);
+    assert!(p.path().join("out/example.com.yaml").exists(), "applied");
+    let c = gh.comments_on(12);
+    assert_eq!(c.len(), 1, "{:?}", gh.calls());
+    assert!(c[0].body.contains("## DNS apply") && c[0].body.contains("Applied"));
+    assert!(c[0].body.contains("<!-- dnsplan:apply:config.yaml -->"));
+    assert_balanced(&c[0].body);
+    assert!(r.summary.contains("Applied"));
+    // a push to another branch only plans
+    let mut ev = push_event(sha);
+    ev["ref"] = json!("refs/heads/feature");
+    p.write_zone("example.com.yaml", &zone_a(3));
+    let r = p.run(Some(&gh), "push", &ev, &[], &[]);
+    assert_eq!(r.code(), 0, "{}", r.log());
+    let applied = std::fs::read_to_string(p.path().join("out/example.com.yaml")).unwrap();
+    assert!(!applied.contains("h002"), "not applied off main");
+}
+
+#[test]
+fn a_direct_push_is_reported_on_the_commit() {
+    let gh = Gh::start(None);
+    let sha = "dead000000000000000000000000000000000000";
+    let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
+    let r = p.run(Some(&gh), "push", &push_event(sha), &[], &[]);
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert_eq!(gh.count("GET", &format!("/commits/{sha}/pulls")), 1);
+    assert_eq!(gh.count("POST", &format!("/commits/{sha}/comments")), 1);
+    let cc = gh.state.lock().unwrap().commit_comments.clone();
+    assert!(cc[0].1.contains("Applied"), "{}", cc[0].1);
+    assert!(
+        r.output_value("comment-url")
+            .unwrap()
+            .contains("#commitcomment-")
+    );
+}
+
+#[test]
+fn apply_verifies_the_reviewed_checksum() {
+    let gh = Gh::start(None);
+    let sha = "beef000000000000000000000000000000000000";
+    gh.state.lock().unwrap().commit_pulls.push((
+        sha.into(),
+        json!({"number": 21, "state": "closed", "merged_at": "2026-11-24T09:00:00Z",
+               "merge_commit_sha": sha, "html_url": "https://github.com/octo/dns/pull/21"}),
+    ));
+    let p = Step::new(&[("example.com.yaml", &zone_a(2))], &["example.com."]);
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(21, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    // the zone changes after review (e.g. another merge): the reviewed checksum refuses
+    p.write_zone("example.com.yaml", &zone_a(3));
+    let r = p.run(
+        Some(&gh),
+        "push",
+        &push_event(sha),
+        &[],
+        &[("INPUT_CHECKSUM", "reviewed")],
+    );
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert!(r.log().contains("does not match"), "{}", r.log());
+    assert!(
+        !p.path().join("out").exists(),
+        "refused apply changes nothing"
+    );
+    // back to what was reviewed: applies
+    p.write_zone("example.com.yaml", &zone_a(2));
+    let r = p.run(
+        Some(&gh),
+        "push",
+        &push_event(sha),
+        &[],
+        &[("INPUT_CHECKSUM", "reviewed")],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert!(p.path().join("out/example.com.yaml").exists());
+}
+
+#[test]
+fn drift_opens_updates_closes_and_reopens_one_issue() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", &zone_a(3))], &["example.com."]);
+    assert_eq!(p.cli(&["apply", "--config", "config.yaml"]), 0);
+    let drift_env: &[(&str, &str)] = &[];
+    // issues with the label on several pages, one impersonating ours: never touched
+    gh.seed_issue(
+        "mallory",
+        "open",
+        "<!-- dnsplan:drift:config.yaml -->\nfake",
+    );
+    for _ in 0..3 {
+        gh.seed_issue("alice", "closed", "something else");
+    }
+    // in sync: no issue, exit 0
+    let r = p.run(
+        Some(&gh),
+        "schedule",
+        &json!({"schedule": "0 * * * *"}),
+        &[],
+        drift_env,
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert_eq!(gh.count("POST", "/issues"), 0);
+    assert!(r.summary.contains("No DNS drift"), "{}", r.summary);
+
+    // someone edits live DNS
+    let out = p.path().join("out/example.com.yaml");
+    let live = std::fs::read_to_string(&out).unwrap();
+    std::fs::write(&out, live.replace("192.0.2.2", "198.51.100.66")).unwrap();
+    let r = p.run(Some(&gh), "schedule", &json!({}), &[], drift_env);
+    assert_eq!(r.code(), 2, "{}", r.log());
+    assert_run_clean(&r);
+    let issues: Vec<IssueRec> = gh
+        .state
+        .lock()
+        .unwrap()
+        .issues
+        .iter()
+        .filter(|i| i.login == "github-actions[bot]")
+        .cloned()
+        .collect();
+    assert_eq!(issues.len(), 1);
+    let issue = &issues[0];
+    assert!(
+        gh.count("GET", "/repos/octo/dns/issues") >= 3,
+        "issue pages followed: {:?}",
+        gh.calls()
+    );
+    assert_eq!(issue.state, "open");
+    assert_eq!(issue.labels, vec!["dnsplan-drift".to_string()]);
+    assert!(issue.body.contains("<!-- dnsplan:drift:config.yaml -->"));
+    assert!(issue.body.contains("198.51.100.66"), "{}", issue.body);
+
+    assert_balanced(&issue.body);
+    assert_eq!(
+        r.output_value("comment-url").unwrap(),
+        format!("https://github.com/{OWNER_REPO}/issues/{}", issue.number)
+    );
+    assert_eq!(r.output_value("has-changes").as_deref(), Some("true"));
+
+    // the same drift again: nothing new
+    gh.reset_log();
+    let r = p.run(Some(&gh), "schedule", &json!({}), &[], drift_env);
+    assert_eq!(r.code(), 2);
+    assert_eq!(gh.count("POST", "/issues"), 0, "{:?}", gh.calls());
+    assert_eq!(gh.count("PATCH", "/issues"), 0, "{:?}", gh.calls());
+
+    // different drift: the body is updated and a comment added
+    let live = std::fs::read_to_string(&out).unwrap();
+    std::fs::write(&out, live.replace("192.0.2.3", "198.51.100.77")).unwrap();
+    gh.reset_log();
+    let r = p.run(
+        Some(&gh),
+        "workflow_dispatch",
+        &json!({"inputs": {}}),
+        &[],
+        drift_env,
+    );
+    assert_eq!(r.code(), 2, "{}", r.log());
+    assert_eq!(
+        gh.count("POST", "/issues"),
+        1,
+        "one comment: {:?}",
+        gh.calls()
+    ); // the comment
+    assert_eq!(
+        gh.count("POST", &format!("/issues/{}/comments", issue.number)),
+        1
+    );
+    let ours = |gh: &Gh| -> Vec<IssueRec> {
+        gh.state
+            .lock()
+            .unwrap()
+            .issues
+            .iter()
+            .filter(|i| i.login == "github-actions[bot]")
+            .cloned()
+            .collect()
+    };
+    assert_eq!(ours(&gh).len(), 1, "still one issue");
+    assert!(ours(&gh)[0].body.contains("198.51.100.77"));
+
+    // fixed: comment and close
+    assert_eq!(p.cli(&["apply", "--config", "config.yaml"]), 0);
+    gh.reset_log();
+    let r = p.run(Some(&gh), "schedule", &json!({}), &[], drift_env);
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert_eq!(ours(&gh)[0].state, "closed");
+    let closing = gh.comments_on(issue.number);
+    assert!(
+        closing.last().unwrap().body.contains("No drift"),
+        "{closing:?}"
+    );
+
+    // drift comes back: the same issue is reopened, with a comment
+    let live = std::fs::read_to_string(&out).unwrap();
+    std::fs::write(&out, live.replace("192.0.2.1\n", "203.0.113.9\n")).unwrap();
+    gh.reset_log();
+    let r = p.run(Some(&gh), "schedule", &json!({}), &[], drift_env);
+    assert_eq!(r.code(), 2, "{}", r.log());
+    let mine = ours(&gh);
+    assert_eq!(mine.len(), 1, "reopened, not a new issue");
+    assert_eq!(mine[0].state, "open");
+    assert!(mine[0].body.contains("203.0.113.9"));
+    assert_eq!(gh.comments_on(issue.number).len(), closing.len() + 1);
+    let st = gh.state.lock().unwrap();
+    let mallory = st.issues.iter().find(|i| i.login == "mallory").unwrap();
+    assert_eq!(mallory.body, "<!-- dnsplan:drift:config.yaml -->\nfake");
+    assert_eq!(mallory.state, "open");
+}
+
+#[test]
+fn rate_limits_and_server_errors_are_retried() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
+    // secondary rate limit with retry-after, primary with remaining 0 + reset, then a 502
+    gh.fail_once(
+        "GET",
+        "/issues/5/comments",
+        ResponseTemplate::new(403)
+            .insert_header("retry-after", "1")
+            .set_body_json(json!({"message": "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."})),
+    );
+    let reset = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 2)
+    .to_string();
+    gh.fail_once(
+        "POST",
+        "/issues/5/comments",
+        ResponseTemplate::new(403)
+            .insert_header("x-ratelimit-remaining", "0")
+            .insert_header("x-ratelimit-reset", reset.as_str())
+            .set_body_json(json!({"message": "API rate limit exceeded for installation ID 1."})),
+    );
+    gh.fail_once(
+        "POST",
+        "/issues/5/comments",
+        ResponseTemplate::new(502).set_body_string("bad gateway"),
+    );
+    let t = std::time::Instant::now();
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(5, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert!(t.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(
+        gh.count("POST", "/issues/5/comments"),
+        3,
+        "{:?}",
+        gh.calls()
+    );
+    assert_eq!(gh.comments_on(5).len(), 1);
+    assert!(r.stderr().contains("rate limited"), "{}", r.stderr());
+
+    // retries are bounded: a rate limit that never lifts fails the step
+    let gh = Gh::start(None);
+    for _ in 0..10 {
+        gh.fail_once(
+            "GET",
+            "/issues/6/comments",
+            ResponseTemplate::new(429).insert_header("retry-after", "1"),
+        );
+    }
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(6, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert_eq!(gh.count("GET", "/issues/6/comments"), 5, "1 + 4 retries");
+    assert!(r.stdout().contains("::error"), "{}", r.stdout());
+}
+
+#[test]
+fn permission_and_validation_errors_are_not_retried_and_fail_loudly() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
+    gh.fail_once(
+        "POST",
+        "/issues/8/comments",
+        ResponseTemplate::new(403).set_body_json(json!({
+            "message": "Resource not accessible by integration",
+            "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment"})),
+    );
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(8, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert_eq!(gh.count("POST", "/issues/8/comments"), 1, "not retried");
+    let out = r.stdout();
+    assert!(out.contains("::error") && out.contains("HTTP 403"), "{out}");
+    assert!(out.contains("pull-requests: write"), "{out}");
+    assert_run_clean(&r);
+    // the plan is still in the summary
+    assert!(r.summary.contains("## DNS plan"));
+
+    gh.fail_once(
+        "POST",
+        "/issues/8/comments",
+        ResponseTemplate::new(422).set_body_json(json!({
+            "message": "Validation Failed",
+            "errors": [{"resource": "IssueComment", "code": "unprocessable", "field": "data",
+                        "message": "Could not resolve to a node"}]})),
+    );
+    gh.reset_log();
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(8, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert_eq!(gh.count("POST", "/issues/8/comments"), 1, "not retried");
+    assert!(r.stdout().contains("HTTP 422") && r.stdout().contains("Validation Failed"));
+}
+
+/// A zone with hostile values in every field a reviewer reads.
+const HOSTILE: &str = "---
+'':
+  type: TXT
+  values:
+  - 'a|b | c'
+  - 'x `y` ``z`` ```w``` @org/team fixes #123 <script>alert(1)</script>'
+  - '</details> ```'
+evil:
+  type: TXT
+  value: '<details><summary>@org/team</summary> #1 `|`'
+mail:
+  type: MX
+  value:
+    exchange: mx.example.com.
+    preference: 10
+";
+
+#[test]
+fn hostile_values_render_inert() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", HOSTILE)], &["example.com."]);
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(11, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    let body = &gh.comments_on(11)[0].body;
+    assert!(
+        body.contains("@org/team"),
+        "the value is shown, in code: {body}"
+    );
+    assert_balanced(body);
+    assert_inert(body);
+    assert_balanced(&r.summary);
+    assert_inert(&r.summary);
+    // an update shows a diff of the hostile values: still inert
+    assert_eq!(p.cli(&["apply", "--config", "config.yaml"]), 0);
+    p.write_zone(
+        "example.com.yaml",
+        &HOSTILE.replace("a|b | c", "a|b | c | @d #4"),
+    );
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(11, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    let body = &gh.comments_on(11)[0].body;
+    assert!(
+        body.contains("```diff") || body.contains("````diff"),
+        "{body}"
+    );
+    assert_balanced(body);
+    assert_inert(body);
+}
+
+#[test]
+fn validation_errors_annotate_ten_and_list_all() {
+    let gh = Gh::start(None);
+    let mut z = String::from("---\n");
+    for i in 0..14 {
+        z.push_str(&format!("h{i:02}:\n  type: A\n  value: not-an-ip-{i}\n"));
+    }
+    let p = Step::new(&[("example.com.yaml", &z)], &["example.com."]);
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(13, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 1, "{}", r.log());
+    let errors = r
+        .stdout()
+        .lines()
+        .filter(|l| l.starts_with("::error "))
+        .count();
+    assert_eq!(errors, 10, "{}", r.stdout());
+    for i in 0..14 {
+        assert!(
+            r.summary.contains(&format!("not-an-ip-{i}")),
+            "summary lists every problem: {}",
+            r.summary
+        );
+    }
+    // the pull request sees it too
+    let c = gh.comments_on(13);
+    assert_eq!(c.len(), 1);
+    assert!(c[0].body.contains("Validation failed"), "{}", c[0].body);
+    assert_balanced(&c[0].body);
+    assert_inert(&c[0].body);
+    assert!(!p.path().join("out").exists());
+}
+
+#[test]
+fn large_plans_fit_the_comment_limit_and_stay_balanced() {
+    let gh = Gh::start(None);
+    // 1,100 zones: the summary table alone is over 65,536 characters
+    let names: Vec<String> = (0..1100)
+        .map(|i| format!("zone{i:04}.a-rather-long-name.example."))
+        .collect();
+    let text = zone_a(6);
+    let files: Vec<(String, String)> = names
+        .iter()
+        .map(|n| (format!("{n}yaml"), text.clone()))
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let zones: Vec<&str> = names.iter().map(String::as_str).collect();
+    let p = Step::new(&refs, &zones);
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(20, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    let body = gh.comments_on(20)[0].body.clone();
+    assert!(body.chars().count() <= 65_536, "{}", body.chars().count());
+    assert!(body.encode_utf16().count() <= 65_536);
+    assert!(body.contains("**Truncated**"), "cut with a note");
+    assert!(body.contains("step summary"), "points to the summary");
+    let checksum = r.output_value("checksum").unwrap();
+    assert!(body.contains(&checksum), "the checksum survives the cut");
+    assert!(body.trim_end().ends_with("</sub>"));
+    assert_balanced(&body);
+    // the step summary holds everything that fits in 1 MiB, balanced
+    assert!(r.summary.len() <= 1024 * 1024);
+    assert!(
+        r.summary.contains("zone1099.a-rather-long-name.example."),
+        "summary has every zone"
+    );
+    assert_balanced(&r.summary);
+
+    // smaller limits: every stage (details dropped, then cut) stays balanced
+    let first40: Vec<&str> = names[..40].iter().map(String::as_str).collect();
+    let mut saw_dropped = false;
+    for limit in [1000, 2500, 6000, 15000, 40000] {
+        let r = p.run(
+            Some(&gh),
+            "pull_request",
+            &pr_event(20, OWNER_REPO),
+            &first40,
+            &[("DNSPLAN_GITHUB_COMMENT_LIMIT", &limit.to_string())],
+        );
+        assert_eq!(r.code(), 0, "{}", r.log());
+        let body = gh.comments_on(20)[0].body.clone();
+        assert!(
+            body.encode_utf16().count() <= limit,
+            "{limit}: {}",
+            body.len()
+        );
+        assert_balanced(&body);
+        assert!(body.starts_with(MARKER));
+        saw_dropped |= body.contains("are left out");
+    }
+    assert!(saw_dropped, "some size dropped only the details");
+}
+
+#[test]
+fn secrets_never_reach_comments_summaries_outputs_or_logs() {
+    let gh = Gh::start(None);
+    // the secret even sits in a record value and in a zone's error path
+    let z = format!(
+        "---\nleak:\n  type: TXT\n  value: 'token {SECRET} and {TOKEN}'\nwww:\n  type: A\n  value: 192.0.2.1\n"
+    );
+    let p = Step::new(&[("example.com.yaml", &z)], &["example.com."]);
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(30, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert_run_clean(&r);
+    let plan_file = std::fs::read_to_string(p.path().join("dnsplan-plan.json")).unwrap();
+    assert_no_secrets("plan file", &plan_file);
+    assert_no_secrets("requests sent to GitHub", &gh.sent_bodies());
+    for c in gh.comments_on(30) {
+        assert_no_secrets("comment", &c.body);
+    }
+    // apply and drift too
+    let sha = "5ec0000000000000000000000000000000000000";
+    let r = p.run(Some(&gh), "push", &push_event(sha), &[], &[]);
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert_run_clean(&r);
+    let out = p.path().join("out/example.com.yaml");
+    let live = std::fs::read_to_string(&out).unwrap();
+    std::fs::write(&out, live.replace("192.0.2.1", "192.0.2.99")).unwrap();
+    let r = p.run(Some(&gh), "schedule", &json!({}), &[], &[]);
+    assert_eq!(r.code(), 2, "{}", r.log());
+    assert_run_clean(&r);
+    assert_no_secrets("requests sent to GitHub", &gh.sent_bodies());
+    for i in gh.state.lock().unwrap().issues.iter() {
+        assert_no_secrets("issue", &i.body);
+    }
+    // a provider failure whose message carries the secret
+    std::fs::write(
+        p.path().join("config.yaml"),
+        "providers:\n  config: {class: yaml, directory: ./zones}\n  \
+             out: {class: yaml, directory: ./out, api_token: env/DNSPLAN_TEST_SECRET}\n  \
+             bad: {class: yaml, directory: env/DNSPLAN_TEST_SECRET}\nzones:\n  example.com.: {sources: [config], targets: [out, bad]}\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(p.path().join(SECRET)).unwrap();
+    std::fs::write(
+        p.path().join(SECRET).join("example.com.yaml"),
+        "{not: [valid",
+    )
+    .unwrap();
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(30, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert!(
+        r.log().contains("***"),
+        "the message is shown, scrubbed: {}",
+        r.log()
+    );
+    assert_run_clean(&r);
+    assert_no_secrets("requests sent to GitHub", &gh.sent_bodies());
+    for c in gh.comments_on(30) {
+        assert_no_secrets("comment", &c.body);
+    }
+}
+
+#[test]
+fn shards_merge_into_one_comment_and_one_checksum() {
+    let gh = Gh::start(None);
+    let names: Vec<String> = (0..30).map(|i| format!("s{i}.example.")).collect();
+    let files: Vec<(String, String)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (format!("{n}yaml"), zone_a(i % 4 + 1)))
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let zones: Vec<&str> = names.iter().map(String::as_str).collect();
+    let p = Step::new(&refs, &zones);
+    // some zones exist already, one with a change, so the plan mixes creates and updates
+    assert_eq!(
+        p.cli(&[
+            "apply",
+            "--config",
+            "config.yaml",
+            "s1.example.",
+            "s2.example."
+        ]),
+        0
+    );
+    p.write_zone(
+        "s1.example.yaml",
+        &zone_a(2).replace("192.0.2.2", "192.0.2.200"),
+    );
+    let mut shard_files = Vec::new();
+    for k in 1..=3 {
+        let r = p.run(
+            Some(&gh),
+            "pull_request",
+            &pr_event(40, OWNER_REPO),
+            &[],
+            &[
+                ("INPUT_SHARD", &format!("{k}/3")),
+                ("INPUT_PLAN-FILE", &format!("shards/plan-{k}.json")),
+            ],
+        );
+        assert_eq!(r.code(), 0, "{}", r.log());
+        assert_run_clean(&r);
+        shard_files.push(r.output_value("plan-json").unwrap());
+    }
+    assert!(
+        gh.calls().is_empty(),
+        "shards do not comment: {:?}",
+        gh.calls()
+    );
+    assert_eq!(shard_files[0], "shards/plan-1.json");
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(40, OWNER_REPO),
+        &["--merge-plans", "shards", "--plan-file", "merged.json"],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    let merged = r.output_value("checksum").unwrap();
+    let comments = gh.comments_on(40);
+    assert_eq!(comments.len(), 1, "one sticky comment");
+    assert!(comments[0].body.contains(&merged));
+    for n in names.iter().filter(|n| *n != "s2.example.") {
+        assert!(
+            comments[0].body.contains(&format!("`{n}`")),
+            "{n} in the comment"
+        );
+    }
+    assert!(comments[0].body.contains("192.0.2.200"), "the update of s1");
+    assert_balanced(&comments[0].body);
+
+    // the merged checksum is the full plan's checksum
+    let full: J = serde_json::from_str(&p.cli_stdout(&[
+        "plan",
+        "--config",
+        "config.yaml",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(full["checksum"].as_str().unwrap(), merged);
+    let doc: J =
+        serde_json::from_str(&std::fs::read_to_string(p.path().join("merged.json")).unwrap())
+            .unwrap();
+    assert_eq!(doc["plans"], full["plans"]);
+    // and the full markdown equals the merged one (modulo nothing)
+    let full_md = p.cli_stdout(&["plan", "--config", "config.yaml", "--format", "markdown"]);
+    let full_body = full_md.strip_prefix("## DNS plan\n\n").unwrap();
+    assert!(
+        comments[0].body.contains(full_body.trim_end()),
+        "merged comment renders the same plan:\n{full_md}\n---\n{}",
+        comments[0].body
+    );
+    // apply with the merged checksum verifies on a full re-plan
+    assert_eq!(
+        p.cli(&["apply", "--config", "config.yaml", "--checksum", &merged]),
+        0
+    );
+    // overlapping shard files are refused
+    std::fs::copy(
+        p.path().join("shards/plan-1.json"),
+        p.path().join("shards/plan-1-again.json"),
+    )
+    .unwrap();
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(40, OWNER_REPO),
+        &["--merge-plans", "shards"],
+        &[],
+    );
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert!(
+        r.stdout().contains("more than one plan file"),
+        "{}",
+        r.stdout()
+    );
+}
+
+#[test]
+fn outputs_use_fresh_random_delimiters() {
+    let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
+    let r = p.run(
+        None,
+        "workflow_dispatch",
+        &json!({}),
+        &["--no-drift-issue"],
+        &[],
+    );
+    assert_eq!(r.code(), 2, "{}", r.log());
+    let delims: Vec<&str> = r
+        .output
+        .lines()
+        .filter_map(|l| l.split_once("<<").map(|(_, d)| d))
+        .collect();
+    assert!(delims.len() >= 3, "{}", r.output);
+    let unique: std::collections::HashSet<&&str> = delims.iter().collect();
+    assert_eq!(unique.len(), delims.len(), "a new delimiter per output");
+    assert_eq!(r.output_value("has-changes").as_deref(), Some("true"));
+    assert!(
+        PathBuf::from(p.path())
+            .join(r.output_value("plan-json").unwrap())
+            .exists()
+    );
+}
+
+#[test]
+fn drift_issues_and_comments_fit_the_limit_too() {
+    let gh = Gh::start(None);
+    let names: Vec<String> = (0..40).map(|i| format!("d{i:02}.example.")).collect();
+    let files: Vec<(String, String)> = names
+        .iter()
+        .map(|n| (format!("{n}yaml"), zone_a(5)))
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let zones: Vec<&str> = names.iter().map(String::as_str).collect();
+    let p = Step::new(&refs, &zones);
+    let limit = [("DNSPLAN_GITHUB_COMMENT_LIMIT", "2000")];
+    // nothing applied: every zone drifts
+    let r = p.run(Some(&gh), "schedule", &json!({}), &[], &limit);
+    assert_eq!(r.code(), 2, "{}", r.log());
+    // now drift differently (one zone applied): the issue gets a comment
+    assert_eq!(
+        p.cli(&["apply", "--config", "config.yaml", "d00.example."]),
+        0
+    );
+    let r = p.run(Some(&gh), "schedule", &json!({}), &[], &limit);
+    assert_eq!(r.code(), 2, "{}", r.log());
+    let st = gh.state.lock().unwrap();
+    assert_eq!(st.issues.len(), 1);
+    let body = &st.issues[0].body;
+    assert!(body.encode_utf16().count() <= 2000, "{}", body.len());
+    assert_balanced(body);
+    let comments: Vec<&CommentRec> = st.comments.iter().collect();
+    assert_eq!(comments.len(), 1);
+    assert!(comments[0].body.encode_utf16().count() <= 2000);
+    assert!(
+        comments[0]
+            .body
+            .starts_with("Drift detected by [workflow run]")
+    );
+    assert_balanced(&comments[0].body);
+}
+
+#[test]
+fn an_invalid_merge_is_not_applied_and_says_so_on_the_pull_request() {
+    let gh = Gh::start(None);
+    let sha = "bad0000000000000000000000000000000000000";
+    gh.state.lock().unwrap().commit_pulls.push((
+        sha.into(),
+        json!({"number": 50, "state": "closed", "merged_at": "2026-11-24T09:00:00Z",
+               "merge_commit_sha": sha, "html_url": "https://github.com/octo/dns/pull/50"}),
+    ));
+    let p = Step::new(
+        &[(
+            "example.com.yaml",
+            "---\nwww:\n  type: A\n  value: 999.1.1.1\n",
+        )],
+        &["example.com."],
+    );
+    let r = p.run(Some(&gh), "push", &push_event(sha), &[], &[]);
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert!(!p.path().join("out").exists());
+    let c = gh.comments_on(50);
+    assert_eq!(c.len(), 1, "{:?}", gh.calls());
+    assert!(c[0].body.contains("## DNS apply") && c[0].body.contains("Validation failed"));
+    // validate only: offline, no API
+    let gh2 = Gh::start(None);
+    let r = p.run(
+        Some(&gh2),
+        "push",
+        &push_event(sha),
+        &[],
+        &[("INPUT_COMMAND", "validate")],
+    );
+    assert_eq!(r.code(), 1);
+    assert!(r.stdout().contains("::error file="), "{}", r.stdout());
+    assert!(gh2.calls().is_empty());
+}
+
+#[test]
+fn merged_plans_rebuild_every_record_type_exactly() {
+    let gh = Gh::start(None);
+    let dir = fixtures().join("octodns");
+    let names = ["unit.tests.", "dynamic.tests.", "subzone.unit.tests."];
+    let files: Vec<(String, String)> = names
+        .iter()
+        .map(|n| {
+            let f = format!("{n}yaml");
+            let text = std::fs::read_to_string(dir.join(&f)).unwrap();
+            (f, text)
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let p = Step::new(&refs, &names);
+    let merge = |p: &Step| -> String {
+        let _ = std::fs::remove_dir_all(p.path().join("shards"));
+        for k in 1..=2 {
+            let r = p.run(
+                None,
+                "push",
+                &json!({}),
+                &[
+                    "--command",
+                    "plan",
+                    "--shard",
+                    &format!("{k}/2"),
+                    "--plan-file",
+                    &format!("shards/{k}.json"),
+                ],
+                &[],
+            );
+            assert_eq!(r.code(), 0, "{}", r.log());
+        }
+        let r = p.run(
+            Some(&gh),
+            "push",
+            &json!({}),
+            &["--command", "plan", "--merge-plans", "shards"],
+            &[],
+        );
+        assert_eq!(r.code(), 0, "{}", r.log());
+        r.output_value("checksum").unwrap()
+    };
+    let full = |p: &Step| -> String {
+        let j: J = serde_json::from_str(&p.cli_stdout(&[
+            "plan",
+            "--config",
+            "config.yaml",
+            "--format",
+            "json",
+        ]))
+        .unwrap();
+        j["checksum"].as_str().unwrap().to_string()
+    };
+    // every record type created
+    assert_eq!(merge(&p), full(&p));
+    // updates of values, TTLs and dynamic pools; deletes
+    assert_eq!(p.cli(&["apply", "--config", "config.yaml", "--force"]), 0);
+    let unit = files[0]
+        .1
+        .replace("ttl: 600", "ttl: 601")
+        .replace("1.2.3.4", "1.2.3.9");
+    p.write_zone("unit.tests.yaml", &unit);
+    let dynamic = files[1].1.replacen("weight: 1", "weight: 7", 1);
+    p.write_zone("dynamic.tests.yaml", &dynamic);
+    assert_ne!(unit, files[0].1);
+    assert_ne!(dynamic, files[1].1);
+    let planned: J = serde_json::from_str(&p.cli_stdout(&[
+        "plan",
+        "--config",
+        "config.yaml",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let updates: u64 = planned["plans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["summary"]["updates"].as_u64().unwrap())
+        .sum();
+    assert!(updates >= 2, "{planned:#}");
+    let checksum = merge(&p);
+    assert_eq!(checksum, full(&p));
+    assert_eq!(
+        p.cli(&[
+            "apply",
+            "--config",
+            "config.yaml",
+            "--force",
+            "--checksum",
+            &checksum
+        ]),
+        0
+    );
+}

@@ -1,0 +1,119 @@
+//! Real servers for the conformance tests: started once per test binary, on free loopback
+//! ports, by the project's scripts in `scripts/harness/`, and stopped when the binary ends
+//! (the script's watchdog follows this process's PID, so a crashed or killed run leaves
+//! nothing behind). A test that needs a server fails when it cannot be started or reached:
+//! it never skips.
+//!
+//! `DNSPLAN_PDNS_API_URL` + `DNSPLAN_PDNS_DNS` (+ `PDNS_API_KEY`, default `test-api-key`)
+//! point the tests at a server that is already running instead.
+
+use std::net::{SocketAddr, TcpListener, UdpSocket};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+pub fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A running PowerDNS Authoritative server.
+#[derive(Debug)]
+pub struct Pdns {
+    /// `http://127.0.0.1:PORT`
+    pub api_url: String,
+    pub api_host: String,
+    pub api_port: u16,
+    pub api_key: String,
+    pub dns: SocketAddr,
+}
+
+static PDNS: OnceLock<Result<Pdns, String>> = OnceLock::new();
+
+/// The PowerDNS server of this test binary; panics (fails the test) when it cannot run.
+pub fn pdns() -> &'static Pdns {
+    match PDNS.get_or_init(start_pdns) {
+        Ok(p) => p,
+        Err(e) => panic!("PowerDNS is needed by this test and could not be started:\n{e}"),
+    }
+}
+
+/// A loopback port that is free for TCP and UDP right now.
+fn free_port(udp_too: bool) -> u16 {
+    for _ in 0..50 {
+        let tcp = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let port = tcp.local_addr().unwrap().port();
+        if !udp_too || UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free loopback port");
+}
+
+fn start_pdns() -> Result<Pdns, String> {
+    if let (Ok(api), Ok(dns)) = (
+        std::env::var("DNSPLAN_PDNS_API_URL"),
+        std::env::var("DNSPLAN_PDNS_DNS"),
+    ) {
+        let key = std::env::var("PDNS_API_KEY").unwrap_or_else(|_| "test-api-key".into());
+        let hostport = api
+            .trim_end_matches('/')
+            .rsplit("//")
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let (host, port) = hostport
+            .rsplit_once(':')
+            .ok_or(format!("DNSPLAN_PDNS_API_URL={api}: no port"))?;
+        return Ok(Pdns {
+            api_url: api.clone(),
+            api_host: host.to_string(),
+            api_port: port.parse().map_err(|_| format!("bad port in {api}"))?,
+            api_key: key,
+            dns: dns
+                .parse()
+                .map_err(|e| format!("DNSPLAN_PDNS_DNS={dns}: {e}"))?,
+        });
+    }
+    let dns_port = free_port(true);
+    let mut api_port = free_port(false);
+    while api_port == dns_port {
+        api_port = free_port(false);
+    }
+    let key = "conformance-api-key".to_string();
+    let work: PathBuf =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pdns-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    let out = Command::new(repo().join("scripts/harness/pdns.sh"))
+        .arg("start")
+        .arg(&work)
+        .env("PDNS_DNS_PORT", dns_port.to_string())
+        .env("PDNS_API_PORT", api_port.to_string())
+        .env("PDNS_API_KEY", &key)
+        .env("PDNS_OWNER_PID", std::process::id().to_string())
+        .env("PDNS_CLEANUP", "1")
+        .output()
+        .map_err(|e| format!("cannot run scripts/harness/pdns.sh: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "scripts/harness/pdns.sh start failed ({}); install the server with \
+             `scripts/harness/pdns.sh install`:\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(Pdns {
+        api_url: format!("http://127.0.0.1:{api_port}"),
+        api_host: "127.0.0.1".into(),
+        api_port,
+        api_key: key,
+        dns: SocketAddr::from(([127, 0, 0, 1], dns_port)),
+    })
+}
+
+/// The project's Python venv (octoDNS), as scripts/test sets it up.
+pub fn venv() -> PathBuf {
+    std::env::var_os("DNSPLAN_OCTODNS_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join(".venv"))
+}
