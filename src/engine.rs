@@ -3,7 +3,7 @@
 //!
 //! Rule: `engine` uses `config`, `plan` and `provider`; `cli`, `drift` and `github` call it.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -58,6 +58,9 @@ impl Planned {
     }
 }
 
+/// Zones planned per round (see `plan`).
+const CHUNK: usize = 64;
+
 /// FNV-1a: a hash that never changes between runs or versions, for `--shard`.
 fn stable_hash(s: &str) -> u64 {
     let mut h: u64 = 0xcbf29ce484222325;
@@ -101,65 +104,22 @@ fn rails_for(zc: &ZoneConfig, p: &config::ProviderConfig) -> Rails {
 pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError> {
     let zones = select(cfg, sel)?;
 
-    // desired state: parse and validate every zone's files in parallel
-    let loaded: Vec<(String, config::Desired)> = tokio::task::block_in_place(|| {
-        zones
-            .par_iter()
-            .filter(|z| z.alias.is_none())
-            .map(|z| (z.name.clone(), config::load_desired(cfg, z)))
-            .collect()
-    });
-    let mut diags = Vec::new();
-    let mut desired: BTreeMap<String, Zone> = BTreeMap::new();
-    for (name, d) in loaded {
-        diags.extend(d.diagnostics);
-        if !d.other_sources.is_empty() {
-            diags.push(Diagnostic::error(
-                cfg.zones[&name].pos.clone(),
-                "config-unsupported",
-                format!(
-                    "zone {name}: reading sources of kind other than YAML ({}) is not available yet",
-                    d.other_sources.join(", ")
-                ),
-            ));
-        }
-        desired.insert(name, d.zone);
-    }
-    if diags.iter().any(Diagnostic::is_error) {
-        return Err(EngineError::Invalid(diags));
-    }
-    // aliases: an exact copy of their source zone, planned against its targets
-    let mut jobs: Vec<(&ZoneConfig, Zone, Vec<String>)> = Vec::new();
-    for zc in &zones {
+    // providers, built once (targets of aliases are their source zone's targets)
+    let targets_of = |zc: &ZoneConfig| -> Vec<String> {
         match &zc.alias {
-            None => jobs.push((
-                zc,
-                desired.remove(&zc.name).unwrap_or_default(),
-                zc.targets.clone(),
-            )),
-            Some(src) => {
-                let Some(szc) = cfg.zones.get(src) else {
-                    continue;
-                };
-                let base = match desired.get(src) {
-                    Some(z) => z.clone(),
-                    None => config::load_desired(cfg, szc).zone,
-                };
-                let mut copy = Zone::new(zc.name.clone());
-                for r in base.iter() {
-                    copy.insert(r.clone());
-                }
-                jobs.push((zc, copy, szc.targets.clone()));
-            }
+            None => zc.targets.clone(),
+            Some(src) => cfg
+                .zones
+                .get(src)
+                .map(|s| s.targets.clone())
+                .unwrap_or_default(),
         }
-    }
-
-    // providers, built once
+    };
     let mut providers: HashMap<String, Arc<dyn Provider>> = HashMap::new();
-    for (_, _, targets) in &jobs {
-        for t in targets {
-            if !providers.contains_key(t) {
-                let p = cfg.providers.get(t).ok_or_else(|| ProviderError::Config {
+    for zc in &zones {
+        for t in targets_of(zc) {
+            if !providers.contains_key(&t) {
+                let p = cfg.providers.get(&t).ok_or_else(|| ProviderError::Config {
                     provider: t.clone(),
                     message: "not configured".into(),
                 })?;
@@ -168,69 +128,136 @@ pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError>
         }
     }
 
-    // every zone × target, concurrently with a bound
-    let pairs: Vec<(&ZoneConfig, Arc<Zone>, String)> = jobs
-        .into_iter()
-        .flat_map(|(zc, z, targets)| {
-            let z = Arc::new(z);
-            targets.into_iter().map(move |t| (zc, z.clone(), t))
-        })
-        .collect();
-    let total = pairs.len();
+    let total: usize = zones.iter().map(|z| targets_of(z).len()).sum();
     let done = Arc::new(AtomicUsize::new(0));
     let progress = progress_ticker(total, done.clone());
     // `max_workers` bounds requests in flight to remote providers; local files are parsed
     // with every core whatever it says
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let remote = Arc::new(tokio::sync::Semaphore::new(cfg.manager.max_workers.max(1)));
-    let results: Vec<Result<ZonePlan, EngineError>> = futures_util::stream::iter(pairs)
-        .map(|(zc, desired, target)| {
-            let prov = providers[&target].clone();
-            let pcfg = &cfg.providers[&target];
-            let done = done.clone();
-            let remote = remote.clone();
-            async move {
-                let existing = if prov.is_local() {
-                    prov.existing(&zc.name).await?
-                } else {
-                    let _permit = remote.acquire().await.expect("semaphore open");
-                    prov.existing(&zc.name).await?
-                };
-                let mut warnings = Vec::new();
-                let fitted = plan::fit_to_target(
-                    &desired,
-                    prov.capabilities(),
-                    pcfg.common.strict_supports,
-                    &mut warnings,
-                )
-                .map_err(|e| {
-                    EngineError::Unsupported(
-                        e.into_iter()
-                            .map(|u| format!("{target}: {}", u.message))
-                            .collect(),
-                    )
-                })?;
-                let mut zp = plan::diff(existing.as_ref(), &fitted, &target, prov.capabilities());
-                zp.warnings = warnings;
-                done.fetch_add(1, Ordering::Relaxed);
-                Ok(zp)
+
+    // Zones are planned a chunk at a time: the chunk's zone files are parsed and validated in
+    // parallel, its targets read concurrently, then everything but the plans is dropped, so
+    // memory is bounded by the chunk, not the estate.
+    let mut diags = Vec::new();
+    let mut out = Plan::default();
+    let mut unsupported = Vec::new();
+    for chunk in zones.chunks(CHUNK) {
+        let loaded: Vec<(&ZoneConfig, config::Desired)> = tokio::task::block_in_place(|| {
+            chunk
+                .par_iter()
+                .map(|zc| {
+                    // an alias is an exact copy of its source zone's desired state
+                    let src = zc
+                        .alias
+                        .as_ref()
+                        .and_then(|a| cfg.zones.get(a))
+                        .unwrap_or(zc);
+                    let mut d = config::load_desired(cfg, src);
+                    if zc.alias.is_some() {
+                        let mut copy = Zone::new(zc.name.clone());
+                        for r in d.zone.records.into_values() {
+                            copy.insert(r);
+                        }
+                        d.zone = copy;
+                        d.diagnostics.clear(); // reported for the source zone itself
+                    }
+                    (*zc, d)
+                })
+                .collect()
+        });
+        let mut jobs = Vec::new();
+        for (zc, d) in loaded {
+            diags.extend(d.diagnostics);
+            if !d.other_sources.is_empty() {
+                diags.push(Diagnostic::error(
+                    zc.pos.clone(),
+                    "config-unsupported",
+                    format!(
+                        "zone {}: reading sources of kind other than YAML ({}) is not available yet",
+                        zc.name,
+                        d.other_sources.join(", ")
+                    ),
+                ));
             }
-        })
-        .buffer_unordered(cfg.manager.max_workers.max(cores * 2))
-        .collect()
-        .await;
+            jobs.push((zc, d.zone));
+        }
+        // invalid zones block the whole plan: stop reading targets, keep collecting problems
+        if diags.iter().any(Diagnostic::is_error) {
+            continue;
+        }
+        let pairs: Vec<(&ZoneConfig, Zone, String)> = jobs
+            .into_iter()
+            .flat_map(|(zc, z)| {
+                let targets = targets_of(zc);
+                let n = targets.len();
+                let mut z = Some(z);
+                targets.into_iter().enumerate().map(move |(i, t)| {
+                    // the last target takes the zone itself, the others a copy
+                    let zone = if i + 1 == n {
+                        z.take().unwrap_or_default()
+                    } else {
+                        z.clone().unwrap_or_default()
+                    };
+                    (zc, zone, t)
+                })
+            })
+            .collect();
+        let results: Vec<Result<ZonePlan, EngineError>> = futures_util::stream::iter(pairs)
+            .map(|(zc, desired, target)| {
+                let prov = providers[&target].clone();
+                let pcfg = &cfg.providers[&target];
+                let done = done.clone();
+                let remote = remote.clone();
+                async move {
+                    let existing = if prov.is_local() {
+                        prov.existing(&zc.name).await?
+                    } else {
+                        let _permit = remote.acquire().await.expect("semaphore open");
+                        prov.existing(&zc.name).await?
+                    };
+                    let mut warnings = Vec::new();
+                    let fitted = plan::fit(
+                        desired,
+                        prov.capabilities(),
+                        pcfg.common.strict_supports,
+                        &mut warnings,
+                    )
+                    .map_err(|e| {
+                        EngineError::Unsupported(
+                            e.into_iter()
+                                .map(|u| format!("{target}: {}", u.message))
+                                .collect(),
+                        )
+                    })?;
+                    let mut zp = plan::diff_owned(existing, fitted, &target, prov.capabilities());
+                    zp.warnings = warnings;
+                    done.fetch_add(1, Ordering::Relaxed);
+                    Ok(zp)
+                }
+            })
+            .buffer_unordered(cfg.manager.max_workers.max(cores * 2))
+            .collect()
+            .await;
+        for r in results {
+            match r {
+                Ok(zp) => out.plans.push(zp),
+                Err(EngineError::Unsupported(m)) => unsupported.extend(m),
+                Err(e) => {
+                    if let Some(t) = &progress {
+                        t.abort();
+                    }
+                    return Err(e);
+                }
+            }
+        }
+    }
     if let Some(t) = progress {
         t.abort();
         eprint!("\r\x1b[K");
     }
-    let mut out = Plan::default();
-    let mut unsupported = Vec::new();
-    for r in results {
-        match r {
-            Ok(zp) => out.plans.push(zp),
-            Err(EngineError::Unsupported(m)) => unsupported.extend(m),
-            Err(e) => return Err(e),
-        }
+    if diags.iter().any(Diagnostic::is_error) {
+        return Err(EngineError::Invalid(diags));
     }
     if !unsupported.is_empty() {
         unsupported.sort();

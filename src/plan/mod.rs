@@ -216,6 +216,16 @@ pub fn fit_to_target(
     strict: bool,
     warnings: &mut Vec<String>,
 ) -> Result<Zone, Vec<Unsupported>> {
+    fit(desired.clone(), caps, strict, warnings)
+}
+
+/// `fit_to_target` on an owned zone: records are moved, not copied.
+pub fn fit(
+    desired: Zone,
+    caps: &Capabilities,
+    strict: bool,
+    warnings: &mut Vec<String>,
+) -> Result<Zone, Vec<Unsupported>> {
     let mut out = Zone::new(desired.name.clone());
     let mut errors = Vec::new();
     let mut problem = |msg: String, fallback: &str| {
@@ -225,7 +235,7 @@ pub fn fit_to_target(
             warnings.push(format!("{msg}; {fallback}"));
         }
     };
-    for r in desired.iter() {
+    for r in desired.records.into_values() {
         let fqdn = idna_decode(&r.fqdn(&desired.name));
         if !caps.supports_type(&r.rtype) {
             problem(
@@ -241,7 +251,7 @@ pub fn fit_to_target(
             );
             continue;
         }
-        let mut r = r.clone();
+        let mut r = r;
         if r.dynamic.is_some() && !caps.dynamic {
             problem(
                 format!("dynamic records not supported for {fqdn}"),
@@ -348,23 +358,34 @@ pub fn diff(
     target: &str,
     caps: &Capabilities,
 ) -> ZonePlan {
-    let empty = Zone::new(desired.name.clone());
-    let ex = existing.unwrap_or(&empty);
+    diff_owned(existing.cloned(), desired.clone(), target, caps)
+}
+
+/// `diff` on owned zones: changed records move into the plan; the rest is dropped, so a run
+/// keeps only its changes in memory.
+pub fn diff_owned(
+    existing: Option<Zone>,
+    desired: Zone,
+    target: &str,
+    caps: &Capabilities,
+) -> ZonePlan {
+    let exists = existing.is_some();
+    let mut desired_records = desired.records;
     let mut changes = Vec::new();
     let mut existing_count = 0;
-    for (key, e) in &ex.records {
+    for (key, e) in existing.map(|z| z.records).unwrap_or_default() {
         // octoDNS removes root NS from existing when the target does not manage it, or when
         // it is not in the desired state: root NS it was not told about is never deleted
         if e.name.is_empty()
             && e.rtype == RecordType::Ns
-            && (!caps.root_ns || !desired.records.contains_key(key))
+            && (!caps.root_ns || !desired_records.contains_key(&key))
         {
             continue;
         }
         existing_count += 1;
-        let d = desired.records.get(key);
-        let managed =
-            e.settings.managed_on(target) && d.is_none_or(|d| d.settings.managed_on(target));
+        let d = desired_records.remove(&key);
+        let managed = e.settings.managed_on(target)
+            && d.as_ref().is_none_or(|d| d.settings.managed_on(target));
         if !managed {
             continue;
         }
@@ -373,46 +394,44 @@ pub fn diff(
                 if caps.supports_type(&e.rtype) {
                     changes.push(Change {
                         op: Op::Delete,
-                        name: e.name.clone(),
-                        rtype: e.rtype.clone(),
-                        existing: Some(e.clone()),
+                        name: key.0,
+                        rtype: key.1,
+                        existing: Some(e),
                         desired: None,
                     });
                 }
             }
             Some(d) => {
-                if differs(e, d, caps) {
+                if differs(&e, &d, caps) {
                     changes.push(Change {
                         op: Op::Update,
-                        name: e.name.clone(),
-                        rtype: e.rtype.clone(),
-                        existing: Some(e.clone()),
-                        desired: Some(d.clone()),
+                        name: key.0,
+                        rtype: key.1,
+                        existing: Some(e),
+                        desired: Some(d),
                     });
                 }
             }
         }
     }
-    for (key, d) in &desired.records {
-        if ex.records.contains_key(key) {
-            continue;
-        }
+    // what is left of desired does not exist on the target
+    for (key, d) in desired_records {
         if !d.settings.managed_on(target) || !caps.supports_type(&d.rtype) {
             continue;
         }
         changes.push(Change {
             op: Op::Create,
-            name: d.name.clone(),
-            rtype: d.rtype.clone(),
+            name: key.0,
+            rtype: key.1,
             existing: None,
-            desired: Some(d.clone()),
+            desired: Some(d),
         });
     }
     changes.sort_by(|a, b| (a.op, &a.name, &a.rtype).cmp(&(b.op, &b.name, &b.rtype)));
     ZonePlan {
-        zone: desired.name.clone(),
+        zone: desired.name,
         target: target.to_string(),
-        exists: existing.is_some(),
+        exists,
         changes,
         existing_count,
         warnings: Vec::new(),
