@@ -109,6 +109,8 @@ pub struct DumpArgs {
 pub enum DumpFormat {
     /// octoDNS YAML zone files.
     Yaml,
+    /// BIND master files (octodns-bind's ZoneFileProvider layout, with an SOA).
+    Zonefile,
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -311,18 +313,39 @@ pub fn dump(a: DumpArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
-    let out = crate::provider::yaml::dump_settings(&a.output_dir);
-    let files = crate::provider::yaml::render_files(&existing, &out);
     if let Err(e) = std::fs::create_dir_all(&a.output_dir) {
         eprintln!("error: cannot create {}: {e}", a.output_dir.display());
         return EXIT_ERROR;
     }
-    for (path, text) in files {
-        if let Err(e) = std::fs::write(&path, text) {
-            eprintln!("error: cannot write {}: {e}", path.display());
-            return EXIT_ERROR;
+    match a.format {
+        DumpFormat::Yaml => {
+            let out = crate::provider::yaml::dump_settings(&a.output_dir);
+            for (path, text) in crate::provider::yaml::render_files(&existing, &out) {
+                if let Err(e) = std::fs::write(&path, text) {
+                    eprintln!("error: cannot write {}: {e}", path.display());
+                    return EXIT_ERROR;
+                }
+                println!("wrote {} ({} records)", path.display(), existing.len());
+            }
         }
-        println!("wrote {} ({} records)", path.display(), existing.len());
+        DumpFormat::Zonefile => {
+            use crate::provider::zonefile::{ZoneFileProvider, ZoneFileSettings};
+            let settings = ZoneFileSettings::defaults(&a.output_dir);
+            let path = settings.path(&zone);
+            let writer = ZoneFileProvider::with_settings("dump", settings);
+            let n = existing.len();
+            let plan = crate::plan::diff_owned(
+                None,
+                existing,
+                "dump",
+                &crate::model::Capabilities::everything(),
+            );
+            if let Err(e) = writer.apply_sync(&plan) {
+                eprintln!("error: {}", scrub(&cfg, &e.to_string()));
+                return EXIT_ERROR;
+            }
+            println!("wrote {} ({n} records)", path.display());
+        }
     }
     EXIT_OK
 }

@@ -57,6 +57,22 @@ pub struct ZoneFileSettings {
 }
 
 impl ZoneFileSettings {
+    /// octodns-bind's defaults, writing into `directory` (used by `dnsplan dump`).
+    pub fn defaults(directory: &Path) -> ZoneFileSettings {
+        ZoneFileSettings {
+            directory: directory.to_path_buf(),
+            file_extension: ".".into(),
+            check_origin: true,
+            hostmaster_email: "webmaster".into(),
+            serial: None,
+            refresh: 3600,
+            retry: 600,
+            expire: 604800,
+            nxdomain: 3600,
+            default_ttl: 3600,
+        }
+    }
+
     pub fn from_config(p: &ProviderConfig) -> Result<ZoneFileSettings, String> {
         let directory = p.str("directory").ok_or_else(|| {
             format!(

@@ -320,3 +320,44 @@ fn octodns_reads_what_dnsplan_wrote_as_identical() {
         "octoDNS saw changes:\n{err}"
     );
 }
+
+#[test]
+fn dump_writes_yaml_and_zone_files_that_read_back_identically() {
+    let p = project(&[("example.com.yaml", &zone_a(4))], &["example.com."], "");
+    for fmt in ["yaml", "zonefile"] {
+        let o = run_in(
+            p.path(),
+            &[
+                "dump",
+                "--config",
+                "config.yaml",
+                "--output-dir",
+                fmt,
+                "--format",
+                fmt,
+                "example.com.",
+                "config",
+            ],
+        );
+        assert!(
+            o.status.success(),
+            "{fmt}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    assert!(p.path().join("yaml/example.com.yaml").exists());
+    let bind = std::fs::read_to_string(p.path().join("zonefile/example.com.")).unwrap();
+    assert!(bind.contains(" IN SOA ") && bind.contains("h003"), "{bind}");
+    // both dumps, used as targets, are in sync with the source
+    std::fs::write(
+        p.path().join("config.yaml"),
+        "providers:\n  config: {class: yaml, directory: ./zones}\n  y: {class: yaml, directory: ./yaml}\n  \
+         z: {class: octodns_bind.ZoneFileProvider, directory: ./zonefile}\n\
+         zones:\n  example.com.: {sources: [config], targets: [y, z]}\n",
+    )
+    .unwrap();
+    let (_, j) = plan_json(p.path(), &[]);
+    for plan in j["plans"].as_array().unwrap() {
+        assert_eq!(plan["changes"].as_array().unwrap().len(), 0, "{plan:#}");
+    }
+}
