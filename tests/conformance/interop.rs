@@ -147,3 +147,68 @@ fn dnsplan_plans_nothing_against_what_octodns_wrote() {
         "dnsplan wants changes on a zone octoDNS wrote:\n{plan:#}"
     );
 }
+
+/// A dynamic A record both tools can write and read as LUA: continent and country rules, a
+/// subnet rule, a fallback chain, and `values` equal to the catch-all pool (octoDNS itself
+/// shows a change on every run when they differ).
+fn dynamic(zone: &str) -> String {
+    let _ = zone;
+    "---
+www:
+  dynamic:
+    pools:
+      eu:
+        fallback: us
+        values:
+          - value: 192.0.2.10
+            weight: 3
+          - value: 192.0.2.11
+            weight: 1
+      lan:
+        values:
+          - value: 10.0.0.10
+      us:
+        values:
+          - value: 198.51.100.10
+    rules:
+      - pool: lan
+        subnets: [10.20.0.0/16]
+      - geos: [EU, NA-CA]
+        pool: eu
+      - pool: us
+  ttl: 60
+  type: A
+  values: [198.51.100.10]
+"
+    .to_string()
+}
+
+#[test]
+fn octodns_plans_nothing_against_a_dynamic_record_dnsplan_wrote() {
+    let zone = "dnsplan-dyn.interop.test.";
+    let p = Project::new(&target(), &[zone]);
+    p.write_zone(zone, &dynamic(zone));
+    p.apply();
+    assert!(suite::changes(&p.plan()).is_empty());
+    let out = octodns_sync(&p, false);
+    assert!(
+        out.contains("No changes were planned"),
+        "octoDNS wants changes on a dynamic record dnsplan wrote:\n{out}"
+    );
+}
+
+#[test]
+fn dnsplan_plans_nothing_against_a_dynamic_record_octodns_wrote() {
+    let zone = "octodns-dyn.interop.test.";
+    let p = Project::new(&target(), &[zone]);
+    p.write_zone(zone, &dynamic(zone));
+    octodns_sync(&p, true);
+    assert!(octodns_sync(&p, false).contains("No changes were planned"));
+    let plan = p.plan();
+    assert_eq!(plan["plans"][0]["exists"], true, "{plan:#}");
+    assert_eq!(
+        suite::changes(&plan),
+        Vec::<String>::new(),
+        "dnsplan wants changes on a dynamic record octoDNS wrote:\n{plan:#}"
+    );
+}

@@ -9,6 +9,7 @@
 
 mod cases;
 mod dns;
+mod dynamic;
 mod harness;
 mod interop;
 mod powerdns;

@@ -79,8 +79,11 @@ fn svcb(s: &Svcb) -> String {
     out
 }
 
-/// The API's `records` list for a record set.
-pub fn records(r: &RecordSet) -> J {
+/// The API's `records` list for a record set (`fqdn`: its name, for health check hosts).
+pub fn records(r: &RecordSet, fqdn: &str) -> J {
+    if let Some(c) = super::lua::content(r, fqdn).filter(|_| super::lua::is_lua_type(&r.rtype)) {
+        return serde_json::json!([{"content": c, "disabled": false}]);
+    }
     J::Array(
         r.values
             .iter()
@@ -114,6 +117,16 @@ pub fn rrset(zone: &Zone, rrset: &J) -> Result<Option<RecordSet>, String> {
         .collect();
     if contents.is_empty() {
         return Ok(None);
+    }
+    // a dynamic record dnsplan or octodns-powerdns wrote: one LUA record with our marker
+    if ty == "LUA"
+        && contents.len() == 1
+        && let Some((rtype, values, dynamic)) =
+            super::lua::decode(contents[0]).map_err(|e| format!("{name} LUA: {e}"))?
+    {
+        let mut rs = RecordSet::new(rel, rtype, ttl, values);
+        rs.dynamic = Some(dynamic);
+        return Ok(Some(rs));
     }
     let (rtype, values) = match RecordType::core(ty).filter(|t| *t != RecordType::Urlfwd) {
         Some(t) => {

@@ -3,8 +3,9 @@
 //! Settings are octodns-powerdns 1.2's: `host` and `api_key` (required), `port` (8081),
 //! `scheme` (`http`), `server_id` (`localhost`), `timeout` (5 s per request), `soa_edit_api`
 //! (`default`), `mode_of_operation` (`master`), `notify` (false), `ssl_verify` (true, false, or
-//! the path of a PEM CA bundle as in requests) and `enable_dynamic` (accepted; dynamic records
-//! are not written as LUA yet).
+//! the path of a PEM CA bundle as in requests) and `enable_dynamic` (unset: dynamic records
+//! are supported when `GET …/config` shows `enable-lua-records` yes/shared and the geoip
+//! backend; true/false forces it).
 //!
 //! - Reading: `GET /api/v1/servers/{server_id}/zones/{zone}`; 404 (or 422 "Could not find
 //!   domain" from servers before 4.2) means the zone does not exist. Every rrset becomes a
@@ -24,10 +25,13 @@
 //!   the status and the response body (truncated, the API key scrubbed).
 //! - Capabilities: every core type PowerDNS 4.7 stores but URLFWD (not a DNS type), ALIAS
 //!   only when the server runs with `expand-alias=yes` (read once from `GET …/config`;
-//!   without it PowerDNS answers NODATA for an ALIAS name), root NS, multi-value PTR; no
-//!   dynamic records yet.
+//!   without it PowerDNS answers NODATA for an ALIAS name), root NS, multi-value PTR;
+//!   dynamic A/AAAA/CNAME with subnets (no pool value status, as octodns-powerdns) as one
+//!   `LUA` rrset each (`lua` module); a static↔dynamic switch deletes the old rrset type in
+//!   the same PATCH.
 
 pub mod content;
+pub mod lua;
 
 use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
@@ -92,6 +96,8 @@ pub struct Settings {
     pub max_attempts: u32,
     /// The first retry waits up to this long; each later one twice as long (capped at 5 s).
     pub backoff: Duration,
+    /// `enable_dynamic`: None asks the server (`enable-lua-records` and the geoip backend).
+    pub enable_dynamic: Option<bool>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -199,8 +205,12 @@ impl Settings {
                 return Err("`ssl_verify` must be true, false or the path of a CA bundle".into());
             }
         };
-        boolean("enable_dynamic", false)?;
+        let enable_dynamic = match p.settings.get("enable_dynamic") {
+            None | Some(J::Null) => None,
+            Some(_) => Some(boolean("enable_dynamic", false)?),
+        };
         Ok(Settings {
+            enable_dynamic,
             host,
             port,
             scheme,
@@ -256,13 +266,13 @@ pub fn supported_types(alias: bool) -> Vec<RecordType> {
         .collect()
 }
 
-fn capabilities(alias: bool) -> Capabilities {
+fn capabilities(alias: bool, dynamic: bool) -> Capabilities {
     Capabilities {
         types: Some(supported_types(alias)),
         root_ns: true,
-        dynamic: false,
+        dynamic,
         geo: false,
-        dynamic_subnets: false,
+        dynamic_subnets: dynamic,
         pool_value_status: false,
         multivalue_ptr: true,
         healthchecks: false,
@@ -336,11 +346,12 @@ impl PowerDnsProvider {
         let client = b
             .build()
             .map_err(|e| config_err(format!("cannot build the HTTP client: {e}")))?;
+        let forced = settings.enable_dynamic == Some(true);
         Ok(PowerDnsProvider {
             id: id.to_string(),
             settings,
             client,
-            base_caps: capabilities(false),
+            base_caps: capabilities(false, forced),
             probed: OnceCell::new(),
         })
     }
@@ -498,16 +509,32 @@ impl PowerDnsProvider {
                 if r.status == 401 || r.status == 403 {
                     return Err(self.api_error(zone, &r));
                 }
-                let alias = r.ok()
-                    && r.json()
+                let config: Vec<J> = if r.ok() {
+                    r.json()
                         .and_then(|j| j.as_array().cloned())
                         .unwrap_or_default()
+                } else {
+                    Vec::new()
+                };
+                let setting = |name: &str| -> Option<&str> {
+                    config
                         .iter()
-                        .any(|s| {
-                            s.get("name").and_then(J::as_str) == Some("expand-alias")
-                                && s.get("value").and_then(J::as_str) == Some("yes")
-                        });
-                Ok(capabilities(alias))
+                        .find(|s| s.get("name").and_then(J::as_str) == Some(name))
+                        .and_then(|s| s.get("value").and_then(J::as_str))
+                };
+                let alias = setting("expand-alias") == Some("yes");
+                let dynamic = self.settings.enable_dynamic.unwrap_or_else(|| {
+                    let lua = matches!(setting("enable-lua-records"), Some("yes" | "shared"));
+                    let geoip = setting("launch")
+                        .unwrap_or_default()
+                        .split(',')
+                        .any(|b| b.trim() == "geoip")
+                        || !setting("geoip-database-files")
+                            .unwrap_or_default()
+                            .is_empty();
+                    lua && geoip
+                });
+                Ok(capabilities(alias, dynamic))
             })
             .await
     }
@@ -555,19 +582,32 @@ impl PowerDnsProvider {
         for c in &plan.changes {
             let r = c.record();
             let name = r.fqdn(&plan.zone);
+            // a dynamic A/AAAA/CNAME is stored as a LUA rrset: when an update moves a record
+            // between the two forms, the old rrset goes in the same PATCH
+            let old_type = c.existing.as_ref().map(lua::stored_type);
             match c.op {
                 Op::Delete => deletes.push(json!({
                     "name": name,
-                    "type": c.rtype.as_str(),
+                    "type": old_type.unwrap_or_else(|| c.rtype.as_str().to_string()),
                     "changetype": "DELETE",
                 })),
-                Op::Create | Op::Update => replaces.push(json!({
-                    "name": name,
-                    "type": c.rtype.as_str(),
-                    "ttl": r.ttl,
-                    "changetype": "REPLACE",
-                    "records": content::records(r),
-                })),
+                Op::Create | Op::Update => {
+                    let new_type = lua::stored_type(r);
+                    if let Some(old) = old_type.filter(|o| *o != new_type) {
+                        deletes.push(json!({
+                            "name": name,
+                            "type": old,
+                            "changetype": "DELETE",
+                        }));
+                    }
+                    replaces.push(json!({
+                        "name": name,
+                        "type": new_type,
+                        "ttl": r.ttl,
+                        "changetype": "REPLACE",
+                        "records": content::records(r, &name),
+                    }))
+                }
             }
         }
         deletes.extend(replaces);
