@@ -9,6 +9,7 @@ pub mod config;
 pub mod diag;
 pub mod engine;
 pub mod github;
+pub mod mdtext;
 pub mod model;
 pub mod plan;
 pub mod provider;

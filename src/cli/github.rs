@@ -65,7 +65,7 @@ pub struct Args {
     #[arg(long, short = 'c', value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Plan only shard K of N of the zones (input `shard`), write the plan file, no comment.
-    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    #[arg(long, value_name = "K/N", value_parser = super::plan::parse_shard)]
     pub shard: Option<(u32, u32)>,
     /// Instead of planning, merge the plan files in DIR written by shard jobs (input
     /// `merge-plans`) into one report, one comment and one checksum.
@@ -91,24 +91,6 @@ pub struct Args {
     /// Only these zones (input `zones`, separated by spaces or commas).
     #[arg(value_name = "ZONE")]
     pub zones: Vec<String>,
-}
-
-fn parse_shard(s: &str) -> Result<(u32, u32), String> {
-    let (k, n) = s
-        .split_once('/')
-        .ok_or_else(|| format!("expected K/N (e.g. 1/4), got {s:?}"))?;
-    let k: u32 = k
-        .trim()
-        .parse()
-        .map_err(|_| format!("bad shard number {k:?}"))?;
-    let n: u32 = n
-        .trim()
-        .parse()
-        .map_err(|_| format!("bad shard count {n:?}"))?;
-    if n == 0 || k == 0 || k > n {
-        return Err(format!("shard must satisfy 1 <= K <= N, got {k}/{n}"));
-    }
-    Ok((k, n))
 }
 
 fn parse_mode(s: &str) -> Result<Mode, String> {
@@ -188,7 +170,9 @@ fn settings(a: Args, env: &ActionEnv, trigger: &Trigger) -> Result<Settings, Str
     };
     let shard = match (a.shard, env.input("shard")) {
         (Some(s), _) => Some(s),
-        (None, Some(s)) => Some(parse_shard(s).map_err(|e| format!("input `shard`: {e}"))?),
+        (None, Some(s)) => {
+            Some(super::plan::parse_shard(s).map_err(|e| format!("input `shard`: {e}"))?)
+        }
         (None, None) => None,
     };
     let merge = a
@@ -235,13 +219,6 @@ fn settings(a: Args, env: &ActionEnv, trigger: &Trigger) -> Result<Settings, Str
     })
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-}
-
 /// A plan ready to report: the plan, what the renderings show besides it, its checksum, and
 /// the plan-file document.
 struct Report {
@@ -286,7 +263,7 @@ pub fn run(a: Args) -> i32 {
         bots: None,
     };
     r.sort_secrets();
-    let rt = runtime();
+    let rt = super::plan::runtime();
     let code = rt.block_on(r.main());
     r.finish(code)
 }
@@ -1182,20 +1159,9 @@ fn bool_str(b: bool) -> &'static str {
     if b { "true" } else { "false" }
 }
 
-/// A fenced block longer than any backtick run inside.
+/// A plain-text fenced block longer than any backtick run inside.
 fn fenced(s: &str) -> String {
-    let mut best = 0;
-    let mut cur = 0;
-    for c in s.chars() {
-        if c == '`' {
-            cur += 1;
-            best = best.max(cur);
-        } else {
-            cur = 0;
-        }
-    }
-    let f = "`".repeat((best + 1).max(3));
-    format!("{f}text\n{}\n{f}\n", s.trim_end())
+    crate::mdtext::fenced("text", s.trim_end())
 }
 
 /// The 64-hex checksum after "checksum `" in a report.

@@ -35,7 +35,7 @@ pub struct RunArgs {
     pub zones: Vec<String>,
 }
 
-fn parse_shard(s: &str) -> Result<(u32, u32), String> {
+pub(super) fn parse_shard(s: &str) -> Result<(u32, u32), String> {
     let (k, n) = s
         .split_once('/')
         .ok_or_else(|| format!("expected K/N (e.g. 1/4), got {s:?}"))?;
@@ -113,7 +113,7 @@ pub enum DumpFormat {
     Zonefile,
 }
 
-fn runtime() -> tokio::runtime::Runtime {
+pub(super) fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -359,32 +359,7 @@ pub fn inert(s: &str) -> String {
 }
 
 /// A code span showing `s` literally (safe in table cells).
-pub fn code(s: &str) -> String {
-    if s.is_empty() {
-        return "*(empty)*".into();
-    }
-    let mut best = 0;
-    let mut cur = 0;
-    for c in s.chars() {
-        if c == '`' {
-            cur += 1;
-            best = best.max(cur);
-        } else {
-            cur = 0;
-        }
-    }
-    let fence = "`".repeat(best + 1);
-    let body: String = s
-        .chars()
-        .map(|c| if c == '\n' || c == '\r' { ' ' } else { c })
-        .collect();
-    let body = if body.starts_with('`') || body.ends_with('`') || body.starts_with(' ') {
-        format!(" {body} ")
-    } else {
-        body
-    };
-    format!("{fence}{}{fence}", body.replace('|', "\\|"))
-}
+pub use crate::mdtext::code;
 
 /// A string safe inside an HTML comment (`<!-- … -->`): no `--`, no `>`, one line.
 pub fn comment_safe(s: &str) -> String {

@@ -93,6 +93,23 @@ impl ZonePlan {
     pub fn has_changes(&self) -> bool {
         !self.changes.is_empty() || !self.exists
     }
+
+    /// Make this plan's changes to an in-memory copy of the zone (what providers that rewrite
+    /// whole files do: read, apply, write).
+    pub fn apply_to(&self, zone: &mut Zone) {
+        for c in &self.changes {
+            let key = (c.name.clone(), c.rtype.clone());
+            match (&c.op, &c.desired) {
+                (Op::Delete, _) => {
+                    zone.records.remove(&key);
+                }
+                (Op::Create | Op::Update, Some(d)) => {
+                    zone.records.insert(key, d.clone());
+                }
+                (Op::Create | Op::Update, None) => {}
+            }
+        }
+    }
 }
 
 /// Every zone × target plan of one run, ordered by zone then target.

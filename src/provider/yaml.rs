@@ -15,7 +15,7 @@ use super::{ApplyReport, BoxFut, Provider, ProviderError};
 use crate::config::ProviderConfig;
 use crate::config::zonefile::{LoadCtx, YamlSettings, load_zone};
 use crate::model::{Capabilities, Zone, idna_decode};
-use crate::plan::{Op, ZonePlan};
+use crate::plan::ZonePlan;
 use crate::validate::Rules;
 use crate::yaml::{KeyOrder, Pos, natural_cmp};
 
@@ -103,19 +103,7 @@ impl YamlProvider {
         let mut zone = self
             .read(&plan.zone)?
             .unwrap_or_else(|| Zone::new(plan.zone.clone()));
-        for c in &plan.changes {
-            let key = (c.name.clone(), c.rtype.clone());
-            match c.op {
-                Op::Delete => {
-                    zone.records.remove(&key);
-                }
-                Op::Create | Op::Update => {
-                    if let Some(d) = &c.desired {
-                        zone.records.insert(key, d.clone());
-                    }
-                }
-            }
-        }
+        plan.apply_to(&mut zone);
         self.write(&zone)?;
         Ok(ApplyReport {
             applied: plan.changes.len(),

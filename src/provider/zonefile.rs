@@ -30,7 +30,7 @@ use super::{ApplyReport, BoxFut, Provider, ProviderError};
 use crate::config::ProviderConfig;
 use crate::model::rdata::{self, Entry, Lexer, TokKind, Token};
 use crate::model::{Capabilities, RecordSet, RecordType, Value, Zone, idna_decode, idna_encode};
-use crate::plan::{Op, ZonePlan};
+use crate::plan::ZonePlan;
 use crate::yaml::Pos;
 
 /// How deep `$INCLUDE`s may nest (a loop stops here instead of overflowing the stack).
@@ -277,19 +277,7 @@ impl ZoneFileProvider {
         let mut zone = existing
             .map(|d| d.zone)
             .unwrap_or_else(|| Zone::new(plan.zone.clone()));
-        for c in &plan.changes {
-            let key = (c.name.clone(), c.rtype.clone());
-            match c.op {
-                Op::Delete => {
-                    zone.records.remove(&key);
-                }
-                Op::Create | Op::Update => {
-                    if let Some(d) = &c.desired {
-                        zone.records.insert(key, d.clone());
-                    }
-                }
-            }
-        }
+        plan.apply_to(&mut zone);
         let serial = match old_serial {
             Some(s) => s.wrapping_add(1),
             None => self.settings.serial.unwrap_or_else(time_serial),
