@@ -16,7 +16,7 @@
 use std::collections::{HashMap, HashSet};
 use std::net::Ipv6Addr;
 
-use super::{BEST, LEGACY, LEGACY_STRICT, Reasons, RecordCtx, STRICT, check_target, geo_data};
+use super::{LEGACY, LEGACY_STRICT, Reasons, RecordCtx, geo_data, values};
 use crate::model::RecordType;
 use crate::yaml::{Kind, Node, Pos, parse_yaml11_int};
 
@@ -539,7 +539,8 @@ fn validate_pools<'a>(
     (exist, as_fallback)
 }
 
-/// A pool value checked with the record type's value rules (under their own ids).
+/// A pool value checked with the record type's value rules (under their own ids), by the
+/// same functions that check the record's own values.
 fn pool_value(ctx: &RecordCtx, v: &Node, pos: &Pos, out: &mut Reasons) {
     match ctx.rtype {
         RecordType::A | RecordType::Aaaa => ip_values(ctx, v, pos, out),
@@ -549,93 +550,19 @@ fn pool_value(ctx: &RecordCtx, v: &Node, pos: &Pos, out: &mut Reasons) {
             } else {
                 String::new()
             };
-            if ctx.on("target-value-rfc", LEGACY_STRICT) {
-                check_target(&text, ctx.rtype, "value", "target-value-rfc", pos, out);
-            }
-            if ctx.on("target-value-not-ip", STRICT) && target_is_ip(&text) {
-                out.add(
-                    "target-value-not-ip",
-                    pos,
-                    format!("{} value \"{text}\" is an IP address", ctx.rtype),
-                );
-            }
-            if ctx.on("target-value-best-practice", BEST)
-                && let Some(enc) = target_without_dot(&text)
-            {
-                out.add(
-                    "target-value-best-practice",
-                    pos,
-                    format!("{} value \"{enc}\" missing trailing .", ctx.rtype),
-                );
-            }
+            values::single_target(ctx, &text, pos, out);
         }
     }
 }
 
-/// octoDNS's `_check_target_not_ip`: is the target (less trailing dots) an IP address?
-fn target_is_ip(target: &str) -> bool {
-    if target.is_empty() || target == "." || (target.contains('{') && target.contains('}')) {
-        return false;
-    }
-    ip_ok(false, target.trim_end_matches('.')) || ip_ok(true, target.trim_end_matches('.'))
-}
-
-/// octoDNS's `_check_target_trailing_dot` for CNAME/DNAME: the encoded target when it lacks
-/// the trailing dot.
-fn target_without_dot(target: &str) -> Option<String> {
-    if target.is_empty() || (target.contains('{') && target.contains('}')) {
-        return None;
-    }
-    let enc = crate::model::idna_encode(target).unwrap_or_else(|_| target.to_string());
-    (!enc.ends_with('.')).then_some(enc)
-}
-
-/// Python's `ipaddress.IPv4Address(s)` / `IPv6Address(s)` accept `s`.
-fn ip_ok(v6: bool, s: &str) -> bool {
-    if v6 {
-        !s.contains('/') && parse_v6_network(s, None).is_some()
-    } else {
-        parse_v4_addr(s).is_some()
-    }
-}
-
-/// octoDNS's `ip-value-rfc` on a raw value: a list is checked item by item, anything else as
-/// a single value.
+/// `ip-value-rfc` on a raw value: a list is checked item by item, anything else as a single
+/// value (pool values and the deprecated `geo` values).
 fn ip_values(ctx: &RecordCtx, v: &Node, pos: &Pos, out: &mut Reasons) {
-    const VID: &str = "ip-value-rfc";
-    if !ctx.on(VID, LEGACY_STRICT) {
-        return;
-    }
     let items: Vec<&Node> = match &v.kind {
         Kind::Seq(items) => items.iter().collect(),
         _ => vec![v],
     };
-    if items.is_empty() {
-        out.add(VID, pos, "missing value(s)");
-        return;
-    }
-    let fam = if *ctx.rtype == RecordType::A {
-        "IPv4"
-    } else {
-        "IPv6"
-    };
-    for item in items {
-        let ipos = if std::ptr::eq(item, v) {
-            pos
-        } else {
-            &item.pos
-        };
-        match &item.kind {
-            Kind::Scalar { text, .. } if text.is_empty() => out.add(VID, ipos, "empty value"),
-            Kind::Null => out.add(VID, ipos, "missing value(s)"),
-            _ => {
-                let s = py_str(item);
-                if !ip_ok(*ctx.rtype == RecordType::Aaaa, &s) {
-                    out.add(VID, ipos, format!("invalid {fam} address \"{s}\""));
-                }
-            }
-        }
-    }
+    values::ip(ctx, &items, pos, out);
 }
 
 /// octoDNS's `_validate_rules`; returns the ids of pools used by rules.

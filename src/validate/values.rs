@@ -42,7 +42,8 @@ pub fn check(ctx: &RecordCtx, out: &mut Reasons) {
     }
 }
 
-fn ip(ctx: &RecordCtx, values: &[&Node], pos: &Pos, out: &mut Reasons) {
+/// `ip-value-rfc` on A/AAAA values (also used for the values of dynamic pools).
+pub fn ip(ctx: &RecordCtx, values: &[&Node], pos: &Pos, out: &mut Reasons) {
     const ID: &str = "ip-value-rfc";
     if !ctx.on(ID, LEGACY_STRICT) {
         return;
@@ -91,14 +92,20 @@ fn target(ctx: &RecordCtx, _values: &[&Node], pos: &Pos, out: &mut Reasons) {
         }
         return;
     }
+    single_target(ctx, text, vpos, out);
+}
+
+/// The value rules of one single-value target (ALIAS, CNAME, DNAME): also used for the
+/// values of dynamic pools.
+pub fn single_target(ctx: &RecordCtx, text: &str, pos: &Pos, out: &mut Reasons) {
     if ctx.on("target-value-rfc", LEGACY_STRICT) {
-        check_target(text, ctx.rtype, "value", "target-value-rfc", vpos, out);
+        check_target(text, ctx.rtype, "value", "target-value-rfc", pos, out);
     }
     if ctx.on("target-value-not-ip", STRICT) {
-        not_ip(text, ctx.rtype, "target-value-not-ip", vpos, out);
+        not_ip(text, ctx.rtype, "target-value-not-ip", pos, out);
     }
     if ctx.on("target-value-best-practice", BEST) {
-        trailing_dot(text, ctx.rtype, "target-value-best-practice", vpos, out);
+        trailing_dot(text, ctx.rtype, "target-value-best-practice", pos, out);
     }
 }
 
