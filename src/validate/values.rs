@@ -603,24 +603,41 @@ fn mx(ctx: &RecordCtx, values: &[&Node], out: &mut Reasons) {
         }
     }
     // the exchange of each mapping value, where it is set (falsy exchanges are skipped)
-    let exchanges = || {
-        values
-            .iter()
-            .filter(|v| v.entries().is_some())
-            .filter_map(|v| mx_exchange(v))
-            .map(|n| (target_text(Some(n)), &n.pos))
-            .filter(|(text, _)| !text.is_empty())
-    };
-    const NOT_IP: &str = "mx-value-not-ip";
-    if ctx.on(NOT_IP, STRICT_BEST) {
-        for (text, pos) in exchanges() {
-            not_ip_field(&text, t, "exchange", NOT_IP, pos, out);
+    target_field_rules(
+        ctx,
+        values,
+        mx_exchange,
+        "exchange",
+        ("mx-value-not-ip", "mx-value-best-practice"),
+        out,
+    );
+}
+
+/// The strict not-an-IP and best-practice trailing-dot rules on one target field of
+/// structured values (MX `exchange`, SRV `target`); empty targets are skipped.
+fn target_field_rules<'a>(
+    ctx: &RecordCtx,
+    values: &[&'a Node],
+    field: impl Fn(&'a Node) -> Option<&'a Node>,
+    key: &str,
+    (not_ip_id, bp_id): (&'static str, &'static str),
+    out: &mut Reasons,
+) {
+    let targets: Vec<(String, &Pos)> = values
+        .iter()
+        .filter(|v| v.entries().is_some())
+        .filter_map(|v| field(v))
+        .map(|n| (target_text(Some(n)), &n.pos))
+        .filter(|(text, _)| !text.is_empty())
+        .collect();
+    if ctx.on(not_ip_id, STRICT_BEST) {
+        for (text, pos) in &targets {
+            not_ip_field(text, ctx.rtype, key, not_ip_id, pos, out);
         }
     }
-    const BP: &str = "mx-value-best-practice";
-    if ctx.on(BP, BEST) {
-        for (text, pos) in exchanges() {
-            trailing_dot_field(&text, t, "exchange", BP, pos, out);
+    if ctx.on(bp_id, BEST) {
+        for (text, pos) in &targets {
+            trailing_dot_field(text, ctx.rtype, key, bp_id, pos, out);
         }
     }
 }
@@ -689,26 +706,14 @@ fn srv(ctx: &RecordCtx, values: &[&Node], out: &mut Reasons) {
             }
         }
     }
-    let targets = || {
-        values
-            .iter()
-            .filter(|v| v.entries().is_some())
-            .filter_map(|v| v.get("target"))
-            .map(|n| (target_text(Some(n)), &n.pos))
-            .filter(|(text, _)| !text.is_empty())
-    };
-    const NOT_IP: &str = "srv-value-not-ip";
-    if ctx.on(NOT_IP, STRICT_BEST) {
-        for (text, pos) in targets() {
-            not_ip_field(&text, t, "target", NOT_IP, pos, out);
-        }
-    }
-    const BP: &str = "srv-value-best-practice";
-    if ctx.on(BP, BEST) {
-        for (text, pos) in targets() {
-            trailing_dot_field(&text, t, "target", BP, pos, out);
-        }
-    }
+    target_field_rules(
+        ctx,
+        values,
+        |v| v.get("target"),
+        "target",
+        ("srv-value-not-ip", "srv-value-best-practice"),
+        out,
+    );
 }
 
 // URI -----------------------------------------------------------------------------------------
