@@ -74,7 +74,7 @@ fn stable_hash(s: &str) -> u64 {
 /// The zones of a selection, in name order.
 pub fn select<'a>(cfg: &'a Config, sel: &Selection) -> Result<Vec<&'a ZoneConfig>, EngineError> {
     let mut diags = Vec::new();
-    let zones = crate::cli::select_zones(cfg, &sel.zones, &mut diags);
+    let zones = cfg.select_zones(&sel.zones, &mut diags);
     if !diags.is_empty() {
         return Err(EngineError::Invalid(diags));
     }

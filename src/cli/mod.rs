@@ -125,34 +125,3 @@ fn init_logging() {
         )
         .try_init();
 }
-
-/// The zones a command works on: all, or those named (UTF-8 or IDNA, trailing dot optional).
-pub(crate) fn select_zones<'a>(
-    cfg: &'a crate::config::Config,
-    only: &[String],
-    diags: &mut Vec<crate::diag::Diagnostic>,
-) -> Vec<&'a crate::config::ZoneConfig> {
-    if only.is_empty() {
-        return cfg.zones.values().collect();
-    }
-    let mut out = Vec::new();
-    for z in only {
-        let mut name = crate::model::idna_encode(z).unwrap_or_else(|_| z.to_lowercase());
-        if !name.ends_with('.') {
-            name.push('.');
-        }
-        match cfg.zones.get(&name) {
-            Some(zc) => out.push(zc),
-            None => diags.push(crate::diag::Diagnostic::error(
-                crate::yaml::Pos::new(
-                    &std::sync::Arc::from(cfg.path.to_string_lossy().as_ref()),
-                    0,
-                    0,
-                ),
-                "zone-not-configured",
-                format!("Requested zone \"{z}\" not found in config"),
-            )),
-        }
-    }
-    out
-}

@@ -22,7 +22,7 @@ pub struct Args {
 pub fn collect(path: &std::path::Path, only: &[String]) -> Vec<Diagnostic> {
     let (cfg, mut diags) = config::load(path);
     if let Some(cfg) = cfg {
-        let zones = super::select_zones(&cfg, only, &mut diags);
+        let zones = cfg.select_zones(only, &mut diags);
         let per_zone: Vec<Vec<Diagnostic>> = zones
             .par_iter()
             .filter(|z| z.alias.is_none())

@@ -248,6 +248,30 @@ impl Config {
         }
     }
 
+    /// The zones a command works on: all, or those named (UTF-8 or IDNA, trailing dot
+    /// optional). A name that is not configured is reported, not ignored.
+    pub fn select_zones(&self, only: &[String], diags: &mut Vec<Diagnostic>) -> Vec<&ZoneConfig> {
+        if only.is_empty() {
+            return self.zones.values().collect();
+        }
+        let mut out = Vec::new();
+        for z in only {
+            let mut name = idna_encode(z).unwrap_or_else(|_| z.to_lowercase());
+            if !name.ends_with('.') {
+                name.push('.');
+            }
+            match self.zones.get(&name) {
+                Some(zc) => out.push(zc),
+                None => diags.push(Diagnostic::error(
+                    Pos::new(&Arc::from(self.path.to_string_lossy().as_ref()), 0, 0),
+                    "zone-not-configured",
+                    format!("Requested zone \"{z}\" not found in config"),
+                )),
+            }
+        }
+        out
+    }
+
     /// Every secret value of every provider, for scrubbing output.
     pub fn secret_values(&self) -> Vec<String> {
         self.providers
