@@ -6,13 +6,14 @@ Writes, under OUT:
   config.yaml                        the octoDNS config shared by both tools
 
 Every zone holds exactly RECORDS octoDNS records (one record = one name+type):
-  apex A (2 values), apex TXT, apex MX (2 values), then hosts cycling
-    hostN           A      (1 or 2 values, some with ttl 600)
+  apex A (2 values), apex MX (2 values), apex TXT (2 values), then hosts
+  cycling (one value each unless said otherwise)
+    hostN           A      2 values in every 4th cycle, ttl 600 in every 3rd
     hostN           AAAA
     hostN           CNAME  -> previous host, absolute (trailing dot)
-    hostN           TXT    ttl 300, every other one with escaped semicolons
-    hostN           MX     2 values
-    _sip._tcp.hostN SRV    2 values
+    hostN           TXT    ttl 300, every other one with escaped semicolons (\\;)
+    hostN           MX     -> the A host of the same cycle
+    _sip._tcp.hostN SRV    -> the A host of the same cycle
 Every record is valid under octoDNS's default (legacy) validation, and every
 mapping has its keys in sorted order, as YamlProvider's enforce_order demands.
 Numbers are zero-padded to a common width, so plain and natural sort agree.

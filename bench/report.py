@@ -125,6 +125,9 @@ def main():
         f' the maximum over the runs); seed {meta.get("seed", "?")}'
         + (' ; QUICK sizes' if meta.get('quick') == '1' else ''),
         f'- total run time: {meta.get("elapsed", "?")}',
+        f'- load average (1/5/15 min) at start: {meta.get("load_start", "?")},'
+        f' at end: {meta.get("load_end", "?")} (on {nproc} CPUs; other work on the'
+        ' machine inflates the times)',
         '',
         '## Results',
         '',
