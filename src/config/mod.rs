@@ -1032,11 +1032,6 @@ pub fn glob_match(pattern: &str, text: &str) -> bool {
     rec(&p, &t)
 }
 
-/// Resolve a provider's `directory` relative to the working directory (as octoDNS does).
-pub fn provider_dir(p: &ProviderConfig, _config_path: &Path) -> Option<PathBuf> {
-    p.str("directory").map(PathBuf::from)
-}
-
 /// The desired state of one zone as its YAML sources define it, validated. Sources of other
 /// kinds are not read here (the plan engine reads them through their providers); their ids
 /// are returned so the caller can.

@@ -97,10 +97,6 @@ impl RecordType {
             RecordType::A | RecordType::Aaaa | RecordType::Cname | RecordType::Dname
         )
     }
-
-    pub fn is_provider_specific(&self) -> bool {
-        matches!(self, RecordType::Other(s) if s.contains('/'))
-    }
 }
 
 impl PartialOrd for RecordType {

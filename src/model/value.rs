@@ -9,8 +9,6 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value as J, json};
 
-use super::rtype::RecordType;
-
 /// A float with a total order (LOC fields).
 #[derive(Clone, Copy, Debug)]
 pub struct F64(pub f64);
@@ -408,30 +406,6 @@ pub fn txt_raw(internal: &str) -> String {
 /// Raw TXT text (from a server) → internal form (`;` → `\;`).
 pub fn txt_internal(raw: &str) -> String {
     raw.replace(';', "\\;")
-}
-
-/// Which value shape a record type uses.
-pub fn kind_of(t: &RecordType) -> &'static str {
-    match t {
-        RecordType::A => "ipv4",
-        RecordType::Aaaa => "ipv6",
-        RecordType::Alias | RecordType::Cname | RecordType::Dname => "target",
-        RecordType::Ns | RecordType::Ptr => "targets",
-        RecordType::Txt | RecordType::Spf => "chunked",
-        RecordType::Openpgpkey => "openpgpkey",
-        RecordType::Mx => "mx",
-        RecordType::Srv => "srv",
-        RecordType::Uri => "uri",
-        RecordType::Caa => "caa",
-        RecordType::Sshfp => "sshfp",
-        RecordType::Tlsa => "tlsa",
-        RecordType::Ds => "ds",
-        RecordType::Naptr => "naptr",
-        RecordType::Loc => "loc",
-        RecordType::Svcb | RecordType::Https => "svcb",
-        RecordType::Urlfwd => "urlfwd",
-        RecordType::Other(_) => "data",
-    }
 }
 
 #[cfg(test)]

@@ -714,12 +714,6 @@ impl Node {
         self.py_float()
     }
 
-    /// True for a plain scalar that YAML 1.1 resolves to a boolean (used to tell `yes` apart
-    /// from the string "yes" where octoDNS would see a bool).
-    pub fn is_yaml_bool(&self) -> bool {
-        self.as_bool().is_some()
-    }
-
     /// Look a key up in a mapping.
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.kind {
