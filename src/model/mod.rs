@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use dynamic::{Dynamic, Pool, PoolValue, Rule, Status};
-pub use name::{NameError, idna_decode, idna_encode};
+pub use name::{NameError, idna_decode, idna_encode, relative_name};
 pub use rtype::RecordType;
 pub use value::Value;
 
@@ -252,12 +252,7 @@ impl Zone {
 
     /// The name relative to this zone for a fully qualified name, if it is inside the zone.
     pub fn relative(&self, fqdn: &str) -> Option<String> {
-        let fqdn = fqdn.to_ascii_lowercase();
-        if fqdn == self.name {
-            return Some(String::new());
-        }
-        fqdn.strip_suffix(&format!(".{}", self.name))
-            .map(str::to_string)
+        relative_name(&fqdn.to_ascii_lowercase(), &self.name)
     }
 }
 

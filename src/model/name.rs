@@ -57,6 +57,21 @@ pub fn idna_decode(name: &str) -> String {
         .join(".")
 }
 
+/// `fqdn` relative to `zone` (both absolute, lowercased): `""` for the apex, None when it is
+/// not inside the zone. The root zone `.` holds every name.
+pub fn relative_name(fqdn: &str, zone: &str) -> Option<String> {
+    if fqdn == zone {
+        return Some(String::new());
+    }
+    if zone == "." {
+        return fqdn.strip_suffix('.').map(str::to_string);
+    }
+    fqdn.strip_suffix(zone)
+        .and_then(|s| s.strip_suffix('.'))
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +82,23 @@ mod tests {
         assert_eq!(idna_encode("Bücher").unwrap(), "xn--bcher-kva");
         assert_eq!(idna_encode("_sip._tcp.Ü").unwrap(), "_sip._tcp.xn--tda");
         assert_eq!(idna_decode("xn--bcher-kva.example."), "bücher.example.");
+    }
+
+    #[test]
+    fn relative_names() {
+        assert_eq!(
+            relative_name("example.com.", "example.com.").as_deref(),
+            Some("")
+        );
+        assert_eq!(
+            relative_name("a.b.example.com.", "example.com.").as_deref(),
+            Some("a.b")
+        );
+        assert_eq!(relative_name("badexample.com.", "example.com."), None);
+        assert_eq!(relative_name("other.org.", "example.com."), None);
+        assert_eq!(
+            relative_name("www.example.com.", ".").as_deref(),
+            Some("www.example.com")
+        );
     }
 }

@@ -589,7 +589,7 @@ impl Reader {
             state.last_ttl = Some(t);
         }
         let ttl = ttl.or(state.default_ttl).or(state.last_ttl);
-        let rel = relative(&owner, &self.zone);
+        let rel = crate::model::relative_name(&owner, &self.zone);
 
         if tname == "SOA" {
             let soa = parse_soa(rtoks)?;
@@ -762,19 +762,6 @@ fn absolutize(v: &mut Value, origin: &str) {
         Value::Naptr(n) => fix(&mut n.replacement),
         _ => {}
     }
-}
-
-fn relative(fqdn: &str, zone: &str) -> Option<String> {
-    if fqdn == zone {
-        return Some(String::new());
-    }
-    if zone == "." {
-        return fqdn.strip_suffix('.').map(str::to_string);
-    }
-    fqdn.strip_suffix(zone)
-        .and_then(|s| s.strip_suffix('.'))
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
 }
 
 fn is_class(s: &str) -> bool {
