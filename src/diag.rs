@@ -76,8 +76,9 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// Sort for display: by file, line, column, then rule.
-pub fn sort(diags: &mut [Diagnostic]) {
+/// Ready a finished list for display: sorted by file, line, column, rule and message, and the
+/// same problem found twice (a file included from two places) kept once.
+pub fn normalize(diags: &mut Vec<Diagnostic>) {
     diags.sort_by(|a, b| {
         (&a.pos.file, a.pos.line, a.pos.col, &a.rule, &a.message).cmp(&(
             &b.pos.file,
@@ -87,5 +88,5 @@ pub fn sort(diags: &mut [Diagnostic]) {
             &b.message,
         ))
     });
-    // the same problem found twice (a file included from two places) is shown once
+    diags.dedup();
 }

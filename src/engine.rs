@@ -256,6 +256,7 @@ pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError>
         t.abort();
         eprint!("\r\x1b[K");
     }
+    crate::diag::normalize(&mut diags);
     if diags.iter().any(Diagnostic::is_error) {
         return Err(EngineError::Invalid(diags));
     }

@@ -30,8 +30,7 @@ pub fn collect(path: &std::path::Path, only: &[String]) -> Vec<Diagnostic> {
             .collect();
         diags.extend(per_zone.into_iter().flatten());
     }
-    diag::sort(&mut diags);
-    diags.dedup();
+    diag::normalize(&mut diags);
     diags
 }
 
