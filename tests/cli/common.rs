@@ -60,3 +60,16 @@ pub fn validate_json(dir: &Path) -> (i32, serde_json::Value) {
         serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("json: {e}\n{}", stdout(&o)));
     (o.status.code().unwrap_or(-1), v)
 }
+
+/// Borrowed views of owned `(file name, text)` pairs, for `project`.
+pub fn refs(files: &[(String, String)]) -> Vec<(&str, &str)> {
+    files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect()
+}
+
+/// Borrowed views of owned strings (zone names), for `project`.
+pub fn strs(names: &[String]) -> Vec<&str> {
+    names.iter().map(String::as_str).collect()
+}

@@ -1419,11 +1419,8 @@ fn large_plans_fit_the_comment_limit_and_stay_balanced() {
         .iter()
         .map(|n| (format!("{n}yaml"), text.clone()))
         .collect();
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    let zones: Vec<&str> = names.iter().map(String::as_str).collect();
+    let refs = refs(&files);
+    let zones = strs(&names);
     let p = Step::new(&refs, &zones);
     let r = p.run(
         Some(&gh),
@@ -1556,11 +1553,8 @@ fn shards_merge_into_one_comment_and_one_checksum() {
         .enumerate()
         .map(|(i, n)| (format!("{n}yaml"), zone_a(i % 4 + 1)))
         .collect();
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    let zones: Vec<&str> = names.iter().map(String::as_str).collect();
+    let refs = refs(&files);
+    let zones = strs(&names);
     let p = Step::new(&refs, &zones);
     // some zones exist already, one with a change, so the plan mixes creates and updates
     assert_eq!(
@@ -1703,11 +1697,8 @@ fn drift_issues_and_comments_fit_the_limit_too() {
         .iter()
         .map(|n| (format!("{n}yaml"), zone_a(5)))
         .collect();
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    let zones: Vec<&str> = names.iter().map(String::as_str).collect();
+    let refs = refs(&files);
+    let zones = strs(&names);
     let p = Step::new(&refs, &zones);
     let limit = [("DNSPLAN_GITHUB_COMMENT_LIMIT", "2000")];
     // nothing applied: every zone drifts
@@ -1785,10 +1776,7 @@ fn merged_plans_rebuild_every_record_type_exactly() {
             (f, text)
         })
         .collect();
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
+    let refs = refs(&files);
     let p = Step::new(&refs, &names);
     let merge = |p: &Step| -> String {
         let _ = std::fs::remove_dir_all(p.path().join("shards"));

@@ -187,11 +187,8 @@ fn shards_partition_the_zones() {
         .iter()
         .map(|n| (format!("{n}yaml"), zone_a(1)))
         .collect();
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    let zones: Vec<&str> = names.iter().map(String::as_str).collect();
+    let refs = refs(&files);
+    let zones = strs(&names);
     let p = project(&refs, &zones, "");
     let mut seen = Vec::new();
     for k in 1..=3 {

@@ -85,10 +85,7 @@ fn valid_fixtures_and_octodns_own_fixtures_are_clean() {
                 files.push((name, std::fs::read_to_string(e.path()).unwrap()));
             }
         }
-        let refs: Vec<(&str, &str)> = files
-            .iter()
-            .map(|(a, b)| (a.as_str(), b.as_str()))
-            .collect();
+        let refs = refs(&files);
         let p = project(&refs, &zones, "");
         let (code, report) = validate_json(p.path());
         assert_eq!(code, 0, "{dir}: {report:#}");
