@@ -456,52 +456,24 @@ impl Run {
             return self.merged(&dir).await;
         }
 
-        // 1. validate
-        let (cfg, load_diags) = config::load(&self.s.config);
+        // 1. validate: up front only when validating is all this run does (the validate
+        // command, fork pull requests); otherwise the engine validates while it plans, so the
+        // zones are parsed once
+        let (cfg, mut diags) = config::load(&self.s.config);
         if let Some(c) = &cfg {
             self.add_secrets(c);
         }
-        let diags = if cfg.is_some() {
-            super::validate::collect(&self.s.config, &self.s.zones)
-        } else {
-            load_diags
-        };
-        let errors = diags.iter().filter(|d| d.is_error()).count();
-        self.annotate_diags(&diags);
-        let validation = self.validation_md(&diags);
         let fork = self.is_fork_pr() || self.env.token.is_none() && self.trigger.is_pull_request();
-        if errors > 0 || cfg.is_none() {
-            let validation = if validation.is_empty() {
-                format!(
-                    "❌ **The config {} could not be loaded.** Nothing was planned.\n",
-                    ghmd::code(&self.s.config_key)
-                )
-            } else {
-                validation
-            };
-            if self.s.action == Action::Apply {
-                let md = format!("## DNS apply\n\n{validation}");
-                self.summarize(&md);
-                if self.s.comment && self.env.token.is_some() {
-                    let sha = self.push_sha();
-                    let pr = self.merged_pr(&sha).await;
-                    self.report_apply(pr, &sha, &md).await;
-                }
-                return EXIT_ERROR;
-            }
-            let md = format!("## DNS plan\n\n{validation}");
-            self.summarize(&md);
-            if !fork && self.s.comment && self.s.shard.is_none() {
-                self.comment_on_pr("plan", &md).await;
-            }
-            return EXIT_ERROR;
+        let validate_only = self.s.action == Action::Validate || fork;
+        if let Some(c) = cfg.as_ref().filter(|_| validate_only) {
+            super::validate::zones(c, &self.s.zones, &mut diags);
+            crate::diag::normalize(&mut diags);
         }
-        let cfg = cfg.expect("checked");
-        if self.s.action == Action::Validate || !validation.is_empty() {
-            self.summarize(&format!(
-                "## DNS validation\n\n✅ {} is valid.\n\n{validation}",
-                ghmd::code(&self.s.config_key)
-            ));
+        let Some(cfg) = cfg.filter(|_| !diags.iter().any(Diagnostic::is_error)) else {
+            return self.validation_failed(&diags).await;
+        };
+        if validate_only {
+            self.validation_passed(&diags);
         }
         if self.s.action == Action::Validate {
             return EXIT_OK;
@@ -528,8 +500,16 @@ impl Run {
         };
         let planned = match engine::plan(&cfg, &sel).await {
             Ok(p) => p,
+            Err(EngineError::Invalid(d)) => {
+                diags.extend(d);
+                crate::diag::normalize(&mut diags);
+                return self.validation_failed(&diags).await;
+            }
             Err(e) => return self.plan_failed(e).await,
         };
+        diags.extend(planned.warnings.iter().cloned());
+        crate::diag::normalize(&mut diags);
+        self.validation_passed(&diags);
         let ctx = render::Context {
             refusals: planned.refusal_messages(),
             warnings: Vec::new(),
@@ -624,17 +604,56 @@ impl Run {
         md
     }
 
+    /// Annotations, and a validation section in the summary when there is anything to say
+    /// (always for the validate command).
+    fn validation_passed(&mut self, diags: &[Diagnostic]) {
+        self.annotate_diags(diags);
+        let validation = self.validation_md(diags);
+        if self.s.action == Action::Validate || !validation.is_empty() {
+            self.summarize(&format!(
+                "## DNS validation\n\n✅ {} is valid.\n\n{validation}",
+                ghmd::code(&self.s.config_key)
+            ));
+        }
+    }
+
+    /// The config or the zones have errors: annotate, report (on the pull request, or for an
+    /// apply on the merged pull request or commit), plan nothing.
+    async fn validation_failed(&mut self, diags: &[Diagnostic]) -> i32 {
+        self.annotate_diags(diags);
+        let validation = self.validation_md(diags);
+        let validation = if validation.is_empty() {
+            format!(
+                "❌ **The config {} could not be loaded.** Nothing was planned.\n",
+                ghmd::code(&self.s.config_key)
+            )
+        } else {
+            validation
+        };
+        if self.s.action == Action::Apply {
+            let md = format!("## DNS apply\n\n{validation}");
+            self.summarize(&md);
+            if self.s.comment && self.env.token.is_some() {
+                let sha = self.push_sha();
+                let pr = self.merged_pr(&sha).await;
+                self.report_apply(pr, &sha, &md).await;
+            }
+            return EXIT_ERROR;
+        }
+        let md = format!("## DNS plan\n\n{validation}");
+        self.summarize(&md);
+        let fork = self.is_fork_pr() || self.env.token.is_none() && self.trigger.is_pull_request();
+        if !fork && self.s.comment && self.s.shard.is_none() {
+            self.comment_on_pr("plan", &md).await;
+        }
+        EXIT_ERROR
+    }
+
     async fn plan_failed(&mut self, e: EngineError) -> i32 {
         let msg = match &e {
             EngineError::Invalid(diags) => {
-                self.annotate_diags(diags);
-                let v = self.validation_md(diags);
-                self.summarize(&format!("## DNS plan\n\n{v}"));
-                if self.s.comment && self.s.shard.is_none() && self.s.action == Action::Plan {
-                    self.comment_on_pr("plan", &format!("## DNS plan\n\n{v}"))
-                        .await;
-                }
-                return EXIT_ERROR;
+                let diags = diags.clone();
+                return self.validation_failed(&diags).await;
             }
             other => other.to_string(),
         };

@@ -22,16 +22,21 @@ pub struct Args {
 pub fn collect(path: &std::path::Path, only: &[String]) -> Vec<Diagnostic> {
     let (cfg, mut diags) = config::load(path);
     if let Some(cfg) = cfg {
-        let zones = cfg.select_zones(only, &mut diags);
-        let per_zone: Vec<Vec<Diagnostic>> = zones
-            .par_iter()
-            .filter(|z| z.alias.is_none())
-            .map(|z| config::load_desired(&cfg, z).diagnostics)
-            .collect();
-        diags.extend(per_zone.into_iter().flatten());
+        zones(&cfg, only, &mut diags);
     }
     diag::normalize(&mut diags);
     diags
+}
+
+/// Validate the selected zones of a loaded config, adding to `diags` (not normalised).
+pub fn zones(cfg: &config::Config, only: &[String], diags: &mut Vec<Diagnostic>) {
+    let zones = cfg.select_zones(only, diags);
+    let per_zone: Vec<Vec<Diagnostic>> = zones
+        .par_iter()
+        .filter(|z| z.alias.is_none())
+        .map(|z| config::load_desired(cfg, z).diagnostics)
+        .collect();
+    diags.extend(per_zone.into_iter().flatten());
 }
 
 pub fn run(a: Args) -> i32 {
