@@ -230,7 +230,26 @@ pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError>
                                 .collect(),
                         )
                     })?;
-                    let mut zp = plan::diff_owned(existing, fitted, &target, prov.capabilities());
+                    let fitted = prov
+                        .process_desired(fitted, pcfg.common.strict_supports, &mut warnings)
+                        .map_err(|e| {
+                            EngineError::Unsupported(
+                                e.into_iter()
+                                    .map(|u| format!("{target}: {}", u.message))
+                                    .collect(),
+                            )
+                        })?;
+                    let forced = match &existing {
+                        Some(e) => prov.extra_changes(e, &fitted),
+                        None => Vec::new(),
+                    };
+                    let mut zp = plan::diff_forced(
+                        existing,
+                        fitted,
+                        &target,
+                        prov.capabilities(),
+                        &forced,
+                    );
                     zp.warnings = warnings;
                     done.fetch_add(1, Ordering::Relaxed);
                     Ok(zp)

@@ -268,6 +268,9 @@ pub struct Capabilities {
     pub pool_value_status: bool,
     pub multivalue_ptr: bool,
     pub healthchecks: bool,
+    /// Types whose TTL the provider does not store (Route 53 aliases): a TTL difference alone
+    /// is no change.
+    pub ttl_free: Vec<RecordType>,
 }
 
 impl Capabilities {
@@ -282,6 +285,7 @@ impl Capabilities {
             pool_value_status: true,
             multivalue_ptr: true,
             healthchecks: true,
+            ttl_free: Vec::new(),
         }
     }
 

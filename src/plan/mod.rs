@@ -364,7 +364,8 @@ pub fn differs(existing: &RecordSet, desired: &RecordSet, caps: &Capabilities) -
     if caps.geo && existing.geo != desired.geo {
         return true;
     }
-    existing.values != desired.values || existing.ttl != desired.ttl
+    existing.values != desired.values
+        || (existing.ttl != desired.ttl && !caps.ttl_free.contains(&desired.rtype))
 }
 
 /// The changes that turn `existing` (None: the zone does not exist) into `desired` on the
@@ -385,6 +386,18 @@ pub fn diff_owned(
     desired: Zone,
     target: &str,
     caps: &Capabilities,
+) -> ZonePlan {
+    diff_forced(existing, desired, target, caps, &[])
+}
+
+/// `diff_owned`, where the records in `forced` (name, type) are updated even when they
+/// compare equal (a provider's `extra_changes`).
+pub fn diff_forced(
+    existing: Option<Zone>,
+    desired: Zone,
+    target: &str,
+    caps: &Capabilities,
+    forced: &[(String, RecordType)],
 ) -> ZonePlan {
     let exists = existing.is_some();
     let mut desired_records = desired.records;
@@ -419,7 +432,7 @@ pub fn diff_owned(
                 }
             }
             Some(d) => {
-                if differs(&e, &d, caps) {
+                if differs(&e, &d, caps) || forced.contains(&key) {
                     changes.push(Change {
                         op: Op::Update,
                         name: key.0,

@@ -9,6 +9,7 @@
 //! Rule: `provider` uses `model`, `plan` and `config`.
 
 pub mod powerdns;
+pub mod route53;
 pub mod yaml;
 pub mod zonefile;
 
@@ -17,8 +18,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use crate::config::{ProviderConfig, ProviderKind};
-use crate::model::{Capabilities, Zone};
-use crate::plan::ZonePlan;
+use crate::model::{Capabilities, RecordType, Zone};
+use crate::plan::{Unsupported, ZonePlan};
 
 pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
@@ -68,6 +69,26 @@ pub trait Provider: Send + Sync {
     fn is_local(&self) -> bool {
         false
     }
+
+    /// octoDNS's `_process_desired_zone` for what is particular to this provider (after the
+    /// generic `plan::fit`): reject or degrade records it cannot hold as written, bring
+    /// provider-specific values into the form it reads back. With `strict` a degradation is
+    /// an error, otherwise a warning.
+    fn process_desired(
+        &self,
+        desired: Zone,
+        _strict: bool,
+        _warnings: &mut Vec<String>,
+    ) -> Result<Zone, Vec<Unsupported>> {
+        Ok(desired)
+    }
+
+    /// octoDNS's `_extra_changes`: records that compare equal in the model but must still be
+    /// rewritten because of state the model does not carry (Route 53 health checks whose
+    /// settings changed). Only records present in both zones are considered.
+    fn extra_changes(&self, _existing: &Zone, _desired: &Zone) -> Vec<(String, RecordType)> {
+        Vec::new()
+    }
 }
 
 /// Run blocking work (file I/O and parsing of local providers) on tokio's blocking pool, so
@@ -86,6 +107,7 @@ pub fn build(cfg: &ProviderConfig) -> Result<Arc<dyn Provider>, ProviderError> {
         ProviderKind::Yaml => Ok(Arc::new(yaml::YamlProvider::new(cfg)?)),
         ProviderKind::PowerDns => Ok(Arc::new(powerdns::PowerDnsProvider::new(cfg)?)),
         ProviderKind::ZoneFile => Ok(Arc::new(zonefile::ZoneFileProvider::new(cfg)?)),
+        ProviderKind::Route53 => Ok(Arc::new(route53::Route53Provider::new(cfg)?)),
         other => Err(ProviderError::Config {
             provider: cfg.id.clone(),
             message: format!(

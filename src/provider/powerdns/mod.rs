@@ -276,6 +276,7 @@ fn capabilities(alias: bool, dynamic: bool) -> Capabilities {
         pool_value_status: false,
         multivalue_ptr: true,
         healthchecks: false,
+        ttl_free: Vec::new(),
     }
 }
 
