@@ -243,13 +243,8 @@ pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError>
                         Some(e) => prov.extra_changes(e, &fitted),
                         None => Vec::new(),
                     };
-                    let mut zp = plan::diff_forced(
-                        existing,
-                        fitted,
-                        &target,
-                        prov.capabilities(),
-                        &forced,
-                    );
+                    let mut zp =
+                        plan::diff_forced(existing, fitted, &target, prov.capabilities(), &forced);
                     zp.warnings = warnings;
                     done.fetch_add(1, Ordering::Relaxed);
                     Ok(zp)

@@ -188,7 +188,7 @@ impl ZoneFileProvider {
                 pool_value_status: false,
                 multivalue_ptr: true,
                 healthchecks: false,
-        ttl_free: Vec::new(),
+                ttl_free: Vec::new(),
             },
         }
     }

@@ -147,7 +147,10 @@ pub fn check(state: &[Rrset], zone: &str, batches: &[Vec<Mod>]) -> Vec<String> {
         let mut seen = BTreeSet::new();
         for m in batch {
             if !seen.insert(m.rrset.key()) {
-                problems.push(format!("{}: a second change to the same rrset in one batch", at(m)));
+                problems.push(format!(
+                    "{}: a second change to the same rrset in one batch",
+                    at(m)
+                ));
             }
             if m.action != Action::Delete {
                 for p in value_problems(&m.rrset, zone) {
@@ -228,7 +231,8 @@ fn value_problems(r: &Rrset, zone: &str) -> Vec<String> {
     {
         out.push("the name is too long (253 characters, 63 per label)".to_string());
     }
-    if !(r.name.eq_ignore_ascii_case(zone) || r.name.to_ascii_lowercase().ends_with(&format!(".{zone}")))
+    if !(r.name.eq_ignore_ascii_case(zone)
+        || r.name.to_ascii_lowercase().ends_with(&format!(".{zone}")))
     {
         out.push(format!("the name is not in the zone {zone}"));
     }
@@ -250,7 +254,9 @@ fn value_problems(r: &Rrset, zone: &str) -> Vec<String> {
     }
     match r.ttl {
         None => out.push("a TTL is required".to_string()),
-        Some(t) if !(0..=2_147_483_647).contains(&t) => out.push(format!("TTL {t} is out of range")),
+        Some(t) if !(0..=2_147_483_647).contains(&t) => {
+            out.push(format!("TTL {t} is out of range"))
+        }
         _ => {}
     }
     if r.records.is_empty() {
@@ -307,7 +313,9 @@ fn quoted_strings_ok(v: &str) -> bool {
                     break;
                 }
                 Some(b'\\') => {
-                    let digits = b.get(i + 1..i + 4).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+                    let digits = b
+                        .get(i + 1..i + 4)
+                        .is_some_and(|d| d.iter().all(u8::is_ascii_digit));
                     i += if digits { 4 } else { 2 };
                 }
                 Some(_) => i += 1,
@@ -346,10 +354,19 @@ mod tests {
         let old = vec![a("a.z.", &["192.0.2.1"]), a("b.z.", &["192.0.2.2"])];
         let new = vec![a("a.z.", &["192.0.2.1"]), a("c.z.", &["192.0.2.3"])];
         let m = mods_for(&old, &new);
-        let got: Vec<(Action, &str)> = m.iter().map(|m| (m.action, m.rrset.name.as_str())).collect();
-        assert_eq!(got, vec![(Action::Delete, "b.z."), (Action::Create, "c.z.")]);
+        let got: Vec<(Action, &str)> = m
+            .iter()
+            .map(|m| (m.action, m.rrset.name.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(Action::Delete, "b.z."), (Action::Create, "c.z.")]
+        );
         // a value order difference is no change
-        let m = mods_for(&[a("a.z.", &["192.0.2.1", "192.0.2.2"])], &[a("a.z.", &["192.0.2.2", "192.0.2.1"])]);
+        let m = mods_for(
+            &[a("a.z.", &["192.0.2.1", "192.0.2.2"])],
+            &[a("a.z.", &["192.0.2.2", "192.0.2.1"])],
+        );
         assert!(m.is_empty());
         let m = mods_for(&[a("a.z.", &["192.0.2.1"])], &[a("a.z.", &["192.0.2.9"])]);
         assert_eq!(m[0].action, Action::Upsert);
@@ -364,8 +381,20 @@ mod tests {
             evaluate: false,
         });
         let mut groups = vec![
-            group("www Route53Provider/ALIAS", vec![Mod { action: Action::Delete, rrset: alias }]),
-            group("www A", vec![Mod { action: Action::Create, rrset: a("www.z.", &["192.0.2.1"]) }]),
+            group(
+                "www Route53Provider/ALIAS",
+                vec![Mod {
+                    action: Action::Delete,
+                    rrset: alias,
+                }],
+            ),
+            group(
+                "www A",
+                vec![Mod {
+                    action: Action::Create,
+                    rrset: a("www.z.", &["192.0.2.1"]),
+                }],
+            ),
         ];
         merge_replacements(&mut groups);
         assert!(groups[0].mods.is_empty());
@@ -376,22 +405,38 @@ mod tests {
     fn batches_respect_limits_and_keep_records_whole() {
         let groups: Vec<Group> = (0..5)
             .map(|i| {
-                let values: Vec<String> = (0..300).map(|j| format!("10.{i}.{}.{}", j / 256, j % 256)).collect();
+                let values: Vec<String> = (0..300)
+                    .map(|j| format!("10.{i}.{}.{}", j / 256, j % 256))
+                    .collect();
                 let v: Vec<&str> = values.iter().map(String::as_str).collect();
                 group(
                     &format!("r{i} A"),
-                    vec![Mod { action: Action::Create, rrset: a(&format!("r{i}.z."), &v) }],
+                    vec![Mod {
+                        action: Action::Create,
+                        rrset: a(&format!("r{i}.z."), &v),
+                    }],
                 )
             })
             .collect();
         let b = batches(groups, MAX_RECORDS).unwrap();
-        let sizes: Vec<usize> = b.iter().map(|b| b.iter().map(Mod::record_count).sum()).collect();
+        let sizes: Vec<usize> = b
+            .iter()
+            .map(|b| b.iter().map(Mod::record_count).sum())
+            .collect();
         assert_eq!(sizes, vec![900, 600]);
         // one record over the limit is refused before anything is sent
-        let big: Vec<String> = (0..1001).map(|j| format!("10.9.{}.{}", j / 256, j % 256)).collect();
+        let big: Vec<String> = (0..1001)
+            .map(|j| format!("10.9.{}.{}", j / 256, j % 256))
+            .collect();
         let v: Vec<&str> = big.iter().map(String::as_str).collect();
         let err = batches(
-            vec![group("big A", vec![Mod { action: Action::Create, rrset: a("big.z.", &v) }])],
+            vec![group(
+                "big A",
+                vec![Mod {
+                    action: Action::Create,
+                    rrset: a("big.z.", &v),
+                }],
+            )],
             MAX_RECORDS,
         )
         .unwrap_err();
@@ -401,8 +446,16 @@ mod tests {
         let txt = |i: usize| {
             let mut r = Rrset::new(format!("t{i}.z."), "TXT");
             r.ttl = Some(60);
-            r.records = (0..50).map(|j| format!("{long}{j:03}").replace("x\"", "\"")).collect();
-            group("t TXT", vec![Mod { action: Action::Create, rrset: r }])
+            r.records = (0..50)
+                .map(|j| format!("{long}{j:03}").replace("x\"", "\""))
+                .collect();
+            group(
+                "t TXT",
+                vec![Mod {
+                    action: Action::Create,
+                    rrset: r,
+                }],
+            )
         };
         let b = batches((0..6).map(txt).collect(), MAX_RECORDS).unwrap();
         assert!(b.len() >= 2);
@@ -414,7 +467,10 @@ mod tests {
     #[test]
     fn checks_what_route53_rejects() {
         let state = vec![a("a.z.", &["192.0.2.1"]), a("c.z.", &["192.0.2.3"])];
-        let create = |r: Rrset| Mod { action: Action::Create, rrset: r };
+        let create = |r: Rrset| Mod {
+            action: Action::Create,
+            rrset: r,
+        };
         let mut cname = Rrset::new("c.z.", "CNAME");
         cname.ttl = Some(60);
         cname.records = vec!["x.example.".into()];
@@ -428,8 +484,14 @@ mod tests {
             create(a("www.other.", &["192.0.2.1"])),
             create(cname),
             create(apex),
-            Mod { action: Action::Delete, rrset: a("gone.z.", &["192.0.2.1"]) },
-            Mod { action: Action::Delete, rrset: a("c.z.", &["192.0.2.4"]) },
+            Mod {
+                action: Action::Delete,
+                rrset: a("gone.z.", &["192.0.2.1"]),
+            },
+            Mod {
+                action: Action::Delete,
+                rrset: a("c.z.", &["192.0.2.4"]),
+            },
         ];
         let p = check(&state, "z.", &[batch]).join("\n");
         for want in [
@@ -449,7 +511,10 @@ mod tests {
         cname.ttl = Some(60);
         cname.records = vec!["x.example.".into()];
         let p = check(&state, "z.", &[vec![create(cname)]]).join("\n");
-        assert!(p.contains("a.z.: a CNAME cannot exist beside other data (A)"), "{p}");
+        assert!(
+            p.contains("a.z.: a CNAME cannot exist beside other data (A)"),
+            "{p}"
+        );
         // and a clean batch passes
         let ok = vec![create(a("n.z.", &["192.0.2.1"]))];
         assert!(check(&state, "z.", &[ok]).is_empty());

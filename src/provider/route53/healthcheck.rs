@@ -48,7 +48,12 @@ pub fn params(record: &RecordSet, zone: &str) -> Result<Params, String> {
         None => 10,
         Some(v) => match v.as_i64() {
             Some(n @ (10 | 30)) => n as i32,
-            _ => return Err("route53.healthcheck.request_interval parameter must be either 10 or 30.".into()),
+            _ => {
+                return Err(
+                    "route53.healthcheck.request_interval parameter must be either 10 or 30."
+                        .into(),
+                );
+            }
         },
     };
     let failure_threshold = match get("failure_threshold") {
@@ -88,7 +93,10 @@ pub fn want(params: &Params, value: &str, status: Status) -> Option<Want> {
         return None;
     }
     let (ip, host) = match value.parse::<IpAddr>() {
-        Ok(ip) => (Some(ip), params.host.clone().or_else(|| Some(value.to_string()))),
+        Ok(ip) => (
+            Some(ip),
+            params.host.clone().or_else(|| Some(value.to_string())),
+        ),
         Err(_) => (None, Some(value.to_string())),
     };
     // TCP checks carry no host header
@@ -276,8 +284,14 @@ mod tests {
             "example.com.",
         )
         .unwrap();
-        assert_eq!((p.protocol.as_str(), p.host, p.path, p.port), ("TCP", None, None, Some(8080)));
-        assert_eq!((p.measure_latency, p.request_interval, p.failure_threshold), (false, 30, 2));
+        assert_eq!(
+            (p.protocol.as_str(), p.host, p.path, p.port),
+            ("TCP", None, None, Some(8080))
+        );
+        assert_eq!(
+            (p.measure_latency, p.request_interval, p.failure_threshold),
+            (false, 30, 2)
+        );
         let bad = params(
             &record(serde_json::json!({"route53": {"healthcheck": {"request_interval": 20}}})),
             "example.com.",
@@ -292,7 +306,10 @@ mod tests {
 
     #[test]
     fn caller_reference_prefix_hashes_long_names() {
-        assert_eq!(ref_prefix("0001", "A", "www.example.com."), "0001:A:www.example.com.");
+        assert_eq!(
+            ref_prefix("0001", "A", "www.example.com."),
+            "0001:A:www.example.com."
+        );
         let long = format!("{}.example.com.", "x".repeat(50));
         let p = ref_prefix("0001", "A", &long);
         assert_eq!(p.len(), "0001:A:".len() + 20);
@@ -314,18 +331,39 @@ mod tests {
         let w6 = want(&p, "2001:db8::1", Status::Obey).unwrap();
         let mut c6 = config(&w6);
         c6.ip = Some("2001:db8:0:0:0:0:0:1".into());
-        checks.insert("h6".into(), mk("h6", "0001:A:www.example.com.:aaaaaaaaaaaa", c6));
-        checks.insert("h1".into(), mk("h1", "0001:A:www.example.com.:bbbbbbbbbbbb", config(&w)));
+        checks.insert(
+            "h6".into(),
+            mk("h6", "0001:A:www.example.com.:aaaaaaaaaaaa", c6),
+        );
+        checks.insert(
+            "h1".into(),
+            mk("h1", "0001:A:www.example.com.:bbbbbbbbbbbb", config(&w)),
+        );
         let down = want(&p, "192.0.2.1", Status::Down).unwrap();
-        checks.insert("h2".into(), mk("h2", "0001:AAAA:www.example.com.:cccccccccccc", config(&w)));
-        checks.insert("h3".into(), mk("h3", "0000:A:legacy", {
-            let mut c = config(&w);
-            c.fqdn = Some("www.example.com".into());
-            c
-        }));
-        checks.insert("h4".into(), mk("h4", "0002:A:www.example.com.:dddddddddddd", config(&w)));
-        assert_eq!(find(&checks, "A", "www.example.com.", &w).as_deref(), Some("h1"));
-        assert_eq!(find(&checks, "A", "www.example.com.", &w6).as_deref(), Some("h6"));
+        checks.insert(
+            "h2".into(),
+            mk("h2", "0001:AAAA:www.example.com.:cccccccccccc", config(&w)),
+        );
+        checks.insert(
+            "h3".into(),
+            mk("h3", "0000:A:legacy", {
+                let mut c = config(&w);
+                c.fqdn = Some("www.example.com".into());
+                c
+            }),
+        );
+        checks.insert(
+            "h4".into(),
+            mk("h4", "0002:A:www.example.com.:dddddddddddd", config(&w)),
+        );
+        assert_eq!(
+            find(&checks, "A", "www.example.com.", &w).as_deref(),
+            Some("h1")
+        );
+        assert_eq!(
+            find(&checks, "A", "www.example.com.", &w6).as_deref(),
+            Some("h6")
+        );
         assert_eq!(find(&checks, "A", "www.example.com.", &down), None);
         let gone: Vec<&str> = unused(&checks, "A", "www.example.com.", &["h1".to_string()])
             .iter()
@@ -342,8 +380,14 @@ mod tests {
         assert_eq!(c.fqdn.as_deref(), Some("www.example.com"));
         assert!(c.disabled && c.inverted && c.enable_sni);
         let c = config(&want(&p, "origin.example.net.", Status::Obey).unwrap());
-        assert_eq!((c.ip, c.fqdn.as_deref()), (None, Some("origin.example.net.")));
+        assert_eq!(
+            (c.ip, c.fqdn.as_deref()),
+            (None, Some("origin.example.net."))
+        );
         let w = want(&p, "*.x", Status::Obey).unwrap();
-        assert_eq!(name_tag("*.example.com.", "CNAME", &w, "*.x"), "-.example.com.:CNAME - -.x");
+        assert_eq!(
+            name_tag("*.example.com.", "CNAME", &w, "*.x"),
+            "-.example.com.:CNAME - -.x"
+        );
     }
 }

@@ -84,6 +84,10 @@ pub struct Settings {
     pub vpc_id: Option<String>,
     pub vpc_region: Option<String>,
     pub vpc_multi_action: String,
+    /// Not a config key: the endpoint comes from the standard AWS settings. Tests set it.
+    pub endpoint_url: Option<String>,
+    /// The first retry's backoff ceiling (the SDK's standard 1 s); tests shorten it.
+    pub initial_backoff: std::time::Duration,
 }
 
 impl std::fmt::Debug for Settings {
@@ -139,19 +143,15 @@ impl Settings {
                 Some(_) => Err(format!("`{k}` must be true or false")),
             }
         };
-        let number = |k: &str, default: u64, range: std::ops::RangeInclusive<u64>| {
-            match p.settings.get(k) {
+        let number =
+            |k: &str, default: u64, range: std::ops::RangeInclusive<u64>| match p.settings.get(k) {
                 None | Some(J::Null) => Ok(default),
-                Some(_) => p
-                    .u64(k)
-                    .filter(|n| range.contains(n))
-                    .ok_or(format!(
-                        "`{k}` must be a whole number from {} to {}",
-                        range.start(),
-                        range.end()
-                    )),
-            }
-        };
+                Some(_) => p.u64(k).filter(|n| range.contains(n)).ok_or(format!(
+                    "`{k}` must be a whole number from {} to {}",
+                    range.start(),
+                    range.end()
+                )),
+            };
         let s = Settings {
             access_key_id: string("access_key_id")?,
             secret_access_key: string("secret_access_key")?,
@@ -166,11 +166,15 @@ impl Settings {
             vpc_id: string("vpc_id")?,
             vpc_region: string("vpc_region")?,
             vpc_multi_action: string("vpc_multi_action")?.unwrap_or_else(|| "error".into()),
+            endpoint_url: None,
+            initial_backoff: std::time::Duration::from_secs(1),
         };
         if s.access_key_id.is_some() != s.secret_access_key.is_some() {
-            return Err("`access_key_id` and `secret_access_key` go together: set both, or \
+            return Err(
+                "`access_key_id` and `secret_access_key` go together: set both, or \
                         neither to use the standard AWS credential chain"
-                .into());
+                    .into(),
+            );
         }
         let mut s = s;
         if s.vpc_id.is_some() {
@@ -178,9 +182,11 @@ impl Settings {
                 return Err("vpc_region is required when vpc_id is specified".into());
             }
             if s.private == Some(false) {
-                return Err("vpc_id cannot be used with private=False (VPC-associated zones \
+                return Err(
+                    "vpc_id cannot be used with private=False (VPC-associated zones \
                             are always private)"
-                    .into());
+                        .into(),
+                );
             }
             s.private = Some(true);
         }
@@ -188,9 +194,11 @@ impl Settings {
             return Err("vpc_multi_action must be 'error', 'warn', or 'ignore'".into());
         }
         if s.delegation_set_id.is_some() && s.private == Some(true) {
-            return Err("delegation_set_id cannot be used with private zones (delegation sets \
+            return Err(
+                "delegation_set_id cannot be used with private zones (delegation sets \
                         only apply to public zones)"
-                .into());
+                    .into(),
+            );
         }
         Ok(s)
     }
@@ -219,17 +227,34 @@ pub struct Route53Provider {
     zones: Mutex<Option<BTreeMap<String, String>>>,
 }
 
-/// An SDK error as text: the service's code and message when there is one.
-fn sdk_text<E, R>(e: &aws_sdk_route53::error::SdkError<E, R>) -> String
+/// An SDK error as text: the service's code and message, or the HTTP status and the start
+/// of the body when the answer was not a Route 53 error.
+fn sdk_text<E>(
+    e: &aws_sdk_route53::error::SdkError<E, aws_sdk_route53::config::http::HttpResponse>,
+) -> String
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
 {
-    match (e.code(), e.message()) {
-        (Some(c), Some(m)) => format!("{c}: {m}"),
-        (Some(c), None) => c.to_string(),
-        _ => DisplayErrorContext(e).to_string(),
+    if let (Some(c), m) = (e.code(), e.message()) {
+        return match m {
+            Some(m) => format!("{c}: {m}"),
+            None => c.to_string(),
+        };
     }
+    if let Some(raw) = e.raw_response() {
+        let body = raw
+            .body()
+            .bytes()
+            .map(|b| {
+                String::from_utf8_lossy(b)
+                    .chars()
+                    .take(300)
+                    .collect::<String>()
+            })
+            .unwrap_or_default();
+        return format!("HTTP {}: {}", raw.status().as_u16(), body.trim());
+    }
+    DisplayErrorContext(e).to_string()
 }
 
 /// 12 random hex characters (CallerReferences).
@@ -260,13 +285,17 @@ impl Route53Provider {
             provider: cfg.id.clone(),
             message,
         })?;
-        Ok(Route53Provider {
-            id: cfg.id.clone(),
+        Ok(Self::with_settings(&cfg.id, settings))
+    }
+
+    pub fn with_settings(id: &str, settings: Settings) -> Self {
+        Route53Provider {
+            id: id.to_string(),
             settings,
             caps: capabilities(),
             client: OnceCell::new(),
             zones: Mutex::new(None),
-        })
+        }
     }
 
     fn failed(&self, zone: &str, message: String) -> ProviderError {
@@ -292,22 +321,27 @@ impl Route53Provider {
                     .http_client(http)
                     .retry_config(
                         aws_config::retry::RetryConfig::standard()
-                            .with_max_attempts(s.client_max_attempts),
+                            .with_max_attempts(s.client_max_attempts)
+                            .with_initial_backoff(s.initial_backoff),
                     );
                 if let Some(p) = &s.profile {
                     loader = loader.profile_name(p);
                 }
                 if let (Some(k), Some(secret)) = (&s.access_key_id, &s.secret_access_key) {
-                    loader = loader.credentials_provider(aws_sdk_route53::config::Credentials::new(
-                        k,
-                        secret,
-                        s.session_token.clone(),
-                        None,
-                        "dnsplan-config",
-                    ));
+                    loader =
+                        loader.credentials_provider(aws_sdk_route53::config::Credentials::new(
+                            k,
+                            secret,
+                            s.session_token.clone(),
+                            None,
+                            "dnsplan-config",
+                        ));
                 }
                 let conf = loader.load().await;
                 let mut b = aws_sdk_route53::config::Builder::from(&conf);
+                if let Some(url) = &s.endpoint_url {
+                    b = b.endpoint_url(url);
+                }
                 if conf.region().is_none() {
                     // Route 53 is global; its API lives in us-east-1
                     b = b.region(aws_sdk_route53::config::Region::new("us-east-1"));
@@ -326,7 +360,10 @@ impl Route53Provider {
     }
 
     /// Every hosted zone this provider manages, by name (octoDNS's `_r53_zones`).
-    async fn all_zones(&self, zone_for_errors: &str) -> Result<BTreeMap<String, String>, ProviderError> {
+    async fn all_zones(
+        &self,
+        zone_for_errors: &str,
+    ) -> Result<BTreeMap<String, String>, ProviderError> {
         let client = self.client().await;
         let mut zones = BTreeMap::new();
         let mut add = |name: &str, id: &str| -> Result<(), ProviderError> {
@@ -410,10 +447,8 @@ impl Route53Provider {
                 }
                 if rrset::unescape_name(z.name()).eq_ignore_ascii_case(name) {
                     if found.is_some() {
-                        return Err(self.failed(
-                            name,
-                            format!("Multiple zones named \"{name}\" were found."),
-                        ));
+                        return Err(self
+                            .failed(name, format!("Multiple zones named \"{name}\" were found.")));
                     }
                     found = Some(z.id().to_string());
                 }
@@ -455,10 +490,9 @@ impl Route53Provider {
                     .build(),
             );
         }
-        let resp = req
-            .send()
-            .await
-            .map_err(|e| self.failed(name, format!("creating the hosted zone: {}", sdk_text(&e))))?;
+        let resp = req.send().await.map_err(|e| {
+            self.failed(name, format!("creating the hosted zone: {}", sdk_text(&e)))
+        })?;
         let id = resp
             .hosted_zone()
             .map(|z| z.id().to_string())
@@ -541,7 +575,9 @@ impl Route53Provider {
                 .set_marker(marker.clone())
                 .send()
                 .await
-                .map_err(|e| self.failed(zone, format!("listing health checks: {}", sdk_text(&e))))?;
+                .map_err(|e| {
+                    self.failed(zone, format!("listing health checks: {}", sdk_text(&e)))
+                })?;
             for h in resp.health_checks() {
                 if let Some(hc) = sdk::health_check_from(h)
                     && healthcheck::is_octodns(&hc)
@@ -568,7 +604,9 @@ impl Route53Provider {
                 .set_next_token(token.clone())
                 .send()
                 .await
-                .map_err(|e| self.failed(zone, format!("listing CIDR collections: {}", sdk_text(&e))))?;
+                .map_err(|e| {
+                    self.failed(zone, format!("listing CIDR collections: {}", sdk_text(&e)))
+                })?;
             for c in resp.cidr_collections() {
                 if c.name() == Some(CIDR_COLLECTION) {
                     return Ok(c.id().map(str::to_string));
@@ -581,7 +619,11 @@ impl Route53Provider {
         }
     }
 
-    async fn cidr_blocks(&self, zone: &str, collection: &str) -> Result<CidrLocations, ProviderError> {
+    async fn cidr_blocks(
+        &self,
+        zone: &str,
+        collection: &str,
+    ) -> Result<CidrLocations, ProviderError> {
         let client = self.client().await;
         let mut out = CidrLocations::new();
         let mut token: Option<String> = None;
@@ -595,7 +637,9 @@ impl Route53Provider {
                 .map_err(|e| self.failed(zone, format!("listing CIDR blocks: {}", sdk_text(&e))))?;
             for b in resp.cidr_blocks() {
                 if let (Some(loc), Some(block)) = (b.location_name(), b.cidr_block()) {
-                    out.entry(loc.to_string()).or_default().push(block.to_string());
+                    out.entry(loc.to_string())
+                        .or_default()
+                        .push(block.to_string());
                 }
             }
             token = resp.next_token().map(str::to_string);
@@ -606,7 +650,11 @@ impl Route53Provider {
     }
 
     /// A hosted zone's rrsets, and its records as `layout` reads them.
-    async fn load(&self, zone: &str, id: &str) -> Result<(Vec<Rrset>, layout::Read, HealthChecks), ProviderError> {
+    async fn load(
+        &self,
+        zone: &str,
+        id: &str,
+    ) -> Result<(Vec<Rrset>, layout::Read, HealthChecks), ProviderError> {
         let sets = self.rrsets(zone, id).await?;
         let checks = if sets.iter().any(|r| r.health_check_id.is_some()) {
             self.health_checks(zone).await?
@@ -658,7 +706,9 @@ impl Route53Provider {
             }
         }
         let existing_collection = if locations.is_empty() {
-            state.iter().find_map(|r| r.cidr.as_ref().map(|c| c.collection_id.clone()))
+            state
+                .iter()
+                .find_map(|r| r.cidr.as_ref().map(|c| c.collection_id.clone()))
         } else {
             self.cidr_collection(zone).await?
         };
@@ -700,12 +750,17 @@ impl Route53Provider {
             }
             let old = existing.map(layout::rrsets_of).unwrap_or_default();
             let new = match &c.desired {
-                Some(d) => layout::rrsets_for(d, zone, &zone_id, collection.as_deref(), &mut resolver)
-                    .map_err(|m| err(format!("{label}: {m}")))?,
+                Some(d) => {
+                    layout::rrsets_for(d, zone, &zone_id, collection.as_deref(), &mut resolver)
+                        .map_err(|m| err(format!("{label}: {m}")))?
+                }
                 None => Vec::new(),
             };
             if matches!(c.rtype.as_str(), "A" | "AAAA" | "CNAME") {
-                let used = new.iter().filter_map(|r| r.health_check_id.clone()).collect();
+                let used = new
+                    .iter()
+                    .filter_map(|r| r.health_check_id.clone())
+                    .collect();
                 in_use.push((c.record().fqdn(zone), c.rtype.as_str().to_string(), used));
             }
             groups.push(Group {
@@ -736,7 +791,9 @@ impl Route53Provider {
                         .caller_reference(random_hex(32))
                         .send()
                         .await
-                        .map_err(|e| err(format!("creating the CIDR collection: {}", sdk_text(&e))))?;
+                        .map_err(|e| {
+                            err(format!("creating the CIDR collection: {}", sdk_text(&e)))
+                        })?;
                     resp.collection()
                         .and_then(|c| c.id())
                         .map(str::to_string)
@@ -808,8 +865,15 @@ impl Route53Provider {
                 if !gone.insert(hc.id.clone()) {
                     continue;
                 }
-                match client.delete_health_check().health_check_id(&hc.id).send().await {
-                    Ok(_) => tracing::info!(provider = %self.id, zone, "deleted unused health check {}", hc.id),
+                match client
+                    .delete_health_check()
+                    .health_check_id(&hc.id)
+                    .send()
+                    .await
+                {
+                    Ok(_) => {
+                        tracing::info!(provider = %self.id, zone, "deleted unused health check {}", hc.id)
+                    }
                     Err(e) => gc_failed.push(format!("{} ({})", hc.id, sdk_text(&e))),
                 }
             }
@@ -848,7 +912,9 @@ impl Route53Provider {
             if self.settings.vpc_multi_action == "error" {
                 return Err(self.failed(
                     zone,
-                    format!("{msg} Set vpc_multi_action to \"warn\" or \"ignore\" to manage this zone."),
+                    format!(
+                        "{msg} Set vpc_multi_action to \"warn\" or \"ignore\" to manage this zone."
+                    ),
                 ));
             }
             tracing::warn!(provider = %self.id, zone, "{msg} Changes will affect all VPCs.");
@@ -865,8 +931,15 @@ impl Route53Provider {
         let have = self.cidr_blocks(zone, collection).await?;
         let mut changes = Vec::new();
         for (loc, blocks) in want {
-            let existing: BTreeSet<&String> = have.get(loc).map(|v| v.iter().collect()).unwrap_or_default();
-            let add: Vec<String> = blocks.iter().filter(|b| !existing.contains(b)).cloned().collect();
+            let existing: BTreeSet<&String> = have
+                .get(loc)
+                .map(|v| v.iter().collect())
+                .unwrap_or_default();
+            let add: Vec<String> = blocks
+                .iter()
+                .filter(|b| !existing.contains(b))
+                .cloned()
+                .collect();
             if !add.is_empty() {
                 changes.push(
                     aws_sdk_route53::types::CidrCollectionChange::builder()
@@ -892,7 +965,11 @@ impl Route53Provider {
         Ok(())
     }
 
-    async fn create_health_check(&self, zone: &str, p: &PendingCheck) -> Result<String, ProviderError> {
+    async fn create_health_check(
+        &self,
+        zone: &str,
+        p: &PendingCheck,
+    ) -> Result<String, ProviderError> {
         let client = self.client().await;
         let config = sdk::health_check_config_to(&healthcheck::config(&p.want))
             .map_err(|m| self.failed(zone, m))?;
@@ -902,7 +979,16 @@ impl Route53Provider {
             .health_check_config(config)
             .send()
             .await
-            .map_err(|e| self.failed(zone, format!("creating a health check for {}: {}", p.name_tag, sdk_text(&e))))?;
+            .map_err(|e| {
+                self.failed(
+                    zone,
+                    format!(
+                        "creating a health check for {}: {}",
+                        p.name_tag,
+                        sdk_text(&e)
+                    ),
+                )
+            })?;
         let id = resp
             .health_check()
             .map(|h| h.id().to_string())
@@ -911,17 +997,24 @@ impl Route53Provider {
             .change_tags_for_resource()
             .resource_type(aws_sdk_route53::types::TagResourceType::Healthcheck)
             .resource_id(&id)
-            .add_tags(aws_sdk_route53::types::Tag::builder().key("Name").value(&p.name_tag).build())
+            .add_tags(
+                aws_sdk_route53::types::Tag::builder()
+                    .key("Name")
+                    .value(&p.name_tag)
+                    .build(),
+            )
             .send()
             .await
-            .map_err(|e| self.failed(zone, format!("tagging health check {id}: {}", sdk_text(&e))))?;
+            .map_err(|e| {
+                self.failed(zone, format!("tagging health check {id}: {}", sdk_text(&e)))
+            })?;
         tracing::info!(provider = %self.id, zone, "created health check {id} ({})", p.name_tag);
         Ok(id)
     }
 }
 
 /// Routing the layout does not manage in the rrsets a record was read from.
-fn unmanaged(r: &RecordSet) -> Option<String> {
+pub(crate) fn unmanaged(r: &RecordSet) -> Option<String> {
     if r.dynamic.is_some() || r.rtype.as_str() == ALIAS_TYPE {
         return None;
     }
@@ -966,7 +1059,11 @@ fn failure_report(failed: usize, batches: &[Vec<Mod>], error: &str) -> String {
             out.push_str(&format!("\n  {}: {}", i + 1, describe(b)));
         }
     }
-    out.push_str(&format!("\nnot applied (batches {}-{}):", failed + 1, batches.len()));
+    out.push_str(&format!(
+        "\nnot applied (batches {}-{}):",
+        failed + 1,
+        batches.len()
+    ));
     for (i, b) in batches[failed..].iter().enumerate() {
         out.push_str(&format!("\n  {}: {}", failed + i + 1, describe(b)));
     }
@@ -992,7 +1089,12 @@ struct ApplyChecks<'a> {
 }
 
 impl HealthCheckIds for ApplyChecks<'_> {
-    fn id(&mut self, record: &RecordSet, value: &str, status: Status) -> Result<Option<String>, String> {
+    fn id(
+        &mut self,
+        record: &RecordSet,
+        value: &str,
+        status: Status,
+    ) -> Result<Option<String>, String> {
         let params = healthcheck::params(record, &self.zone)?;
         let Some(want) = healthcheck::want(&params, value, status) else {
             return Ok(None);
@@ -1106,14 +1208,19 @@ pub fn process_desired(
             let hc = r.settings.healthcheck(&fqdn);
             if !["HTTP", "HTTPS", "TCP"].contains(&hc.protocol.as_str()) {
                 errors.push(Unsupported {
-                    message: format!("{provider}: healthcheck protocol \"{}\" not supported", hc.protocol),
+                    message: format!(
+                        "{provider}: healthcheck protocol \"{}\" not supported",
+                        hc.protocol
+                    ),
                 });
             }
             let has_geos = d.rules.iter().any(|x| !x.geos.is_empty());
             let has_subnets = d.rules.iter().any(|x| !x.subnets.is_empty());
             if has_geos && has_subnets {
                 errors.push(Unsupported {
-                    message: format!("{provider}: mixed geo and subnet rules not supported for {shown}"),
+                    message: format!(
+                        "{provider}: mixed geo and subnet rules not supported for {shown}"
+                    ),
                 });
             }
             let mut kept = Vec::new();
@@ -1122,8 +1229,12 @@ pub fn process_desired(
                     kept.push(rule);
                     continue;
                 }
-                let filtered: Vec<String> =
-                    rule.geos.iter().filter(|g| !g.starts_with("NA-CA-")).cloned().collect();
+                let filtered: Vec<String> = rule
+                    .geos
+                    .iter()
+                    .filter(|g| !g.starts_with("NA-CA-"))
+                    .cloned()
+                    .collect();
                 let msg = format!("NA-CA-* not supported for {shown}");
                 if filtered.is_empty() {
                     if strict {
@@ -1156,7 +1267,11 @@ pub fn process_desired(
         }
         out.insert(r);
     }
-    if errors.is_empty() { Ok(out) } else { Err(errors) }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
 
 /// An alias value in the form Route 53 reads back, after octodns-route53's checks.
@@ -1164,10 +1279,15 @@ fn alias_value(v: &crate::model::Value) -> Result<crate::model::Value, String> {
     let crate::model::Value::Data(d) = v else {
         return Err("a value must be a mapping with name and type".into());
     };
-    let m = d.0.as_object().ok_or("a value must be a mapping with name and type")?;
+    let m =
+        d.0.as_object()
+            .ok_or("a value must be a mapping with name and type")?;
     let t = m.get("type").and_then(J::as_str).ok_or("missing type")?;
     let name = m.get("name").and_then(J::as_str).unwrap_or("");
-    let hzid = m.get("hosted-zone-id").and_then(J::as_str).filter(|s| !s.is_empty());
+    let hzid = m
+        .get("hosted-zone-id")
+        .and_then(J::as_str)
+        .filter(|s| !s.is_empty());
     let service = layout::is_service_alias(name);
     if service && hzid.is_none() {
         return Err("service alias without hosted-zone-id".into());

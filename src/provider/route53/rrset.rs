@@ -239,7 +239,9 @@ pub fn unescape_name(name: &str) -> String {
             && i + 3 < b.len()
             && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
         {
-            let v = (b[i + 1] - b'0') as u32 * 64 + (b[i + 2] - b'0') as u32 * 8 + (b[i + 3] - b'0') as u32;
+            let v = (b[i + 1] - b'0') as u32 * 64
+                + (b[i + 2] - b'0') as u32 * 8
+                + (b[i + 3] - b'0') as u32;
             if let Ok(c) = u8::try_from(v) {
                 out.push(c);
                 i += 4;
@@ -285,7 +287,7 @@ mod tests {
             action,
             rrset: rrset.clone(),
         };
-        let mut mods = vec![
+        let mut mods = [
             m(Action::Create, &rule),
             m(Action::Delete, &value),
             m(Action::Upsert, &secondary),
@@ -297,13 +299,7 @@ mod tests {
         mods.sort_by_key(Mod::order_key);
         let got: Vec<(Action, &str, Option<&str>)> = mods
             .iter()
-            .map(|m| {
-                (
-                    m.action,
-                    m.rrset.name.as_str(),
-                    m.rrset.failover.as_deref(),
-                )
-            })
+            .map(|m| (m.action, m.rrset.name.as_str(), m.rrset.failover.as_deref()))
             .collect();
         assert_eq!(
             got,

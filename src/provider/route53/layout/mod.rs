@@ -31,7 +31,9 @@ use sha2::{Digest, Sha256};
 use super::healthcheck::{self, Params};
 use super::rrset::{Alias, Cidr, CidrLocations, Geo, HealthChecks, Rrset};
 use crate::model::value::JsonOrd;
-use crate::model::{Dynamic, Pool, PoolValue, RecordSet, RecordType, Rule, Status, Value, Zone, rdata};
+use crate::model::{
+    Dynamic, Pool, PoolValue, RecordSet, RecordType, Rule, Status, Value, Zone, rdata,
+};
 
 pub const ALIAS_TYPE: &str = "Route53Provider/ALIAS";
 /// octoDNS's TTL for aliases, which have none in Route 53.
@@ -232,7 +234,8 @@ pub fn alias_value(name: &str, rtype: &str, evaluate: bool, hosted_zone_id: J) -
 fn pool_of(name: &str) -> Option<&str> {
     let first = name.split('.').next()?;
     let rest = first.strip_prefix("_octodns-")?;
-    rest.strip_suffix("-pool").or_else(|| rest.strip_suffix("-value"))
+    rest.strip_suffix("-pool")
+        .or_else(|| rest.strip_suffix("-value"))
 }
 
 fn read_dynamic(
@@ -247,7 +250,11 @@ fn read_dynamic(
     let mut rules: BTreeMap<usize, Rule> = BTreeMap::new();
     let mut base: Option<(u32, Vec<Value>)> = None;
     for r in sets {
-        let is_pool = r.name.split('.').next().is_some_and(|l| l.ends_with("-pool"))
+        let is_pool = r
+            .name
+            .split('.')
+            .next()
+            .is_some_and(|l| l.ends_with("-pool"))
             && r.name.starts_with("_octodns-");
         if is_pool {
             let pool = pool_of(&r.name).ok_or("bad pool name")?.to_string();
@@ -275,7 +282,9 @@ fn read_dynamic(
                 .and_then(|n| n.parse().ok())
                 .ok_or_else(|| format!("rule set identifier {id:?} has no index"))?;
             let target = r.alias.as_ref().ok_or("rule without alias")?;
-            let pool = pool_of(&target.dns_name).ok_or("bad rule target")?.to_string();
+            let pool = pool_of(&target.dns_name)
+                .ok_or("bad rule target")?
+                .to_string();
             let rule = rules.entry(i).or_insert_with(|| Rule {
                 pool: pool.clone(),
                 geos: Vec::new(),
@@ -292,14 +301,15 @@ fn read_dynamic(
                     rule.subnets = blocks;
                     rule.subnets.sort();
                 }
-            } else if let Some(g) = &r.geo {
-                if let Some(code) = geo_code(g) {
-                    rule.geos.push(code);
-                }
+            } else if let Some(code) = r.geo.as_ref().and_then(geo_code) {
+                rule.geos.push(code);
             }
         } else {
             // a pool value
-            let id = r.set_id.as_deref().ok_or("pool value without set identifier")?;
+            let id = r
+                .set_id
+                .as_deref()
+                .ok_or("pool value without set identifier")?;
             let pool = id
                 .get(..id.len().saturating_sub(4))
                 .filter(|p| !p.is_empty())
@@ -385,7 +395,12 @@ fn geo_location(code: &str) -> Geo {
 /// How a generated rrset gets its health check: the id for (value text, status), or None
 /// for `status: up`. Creation (at apply) or lookup (at plan) is the caller's.
 pub trait HealthCheckIds {
-    fn id(&mut self, record: &RecordSet, value: &str, status: Status) -> Result<Option<String>, String>;
+    fn id(
+        &mut self,
+        record: &RecordSet,
+        value: &str,
+        status: Status,
+    ) -> Result<Option<String>, String>;
 }
 
 /// The rrsets a record is written as. `zone_id` is the hosted zone's id without
@@ -571,14 +586,23 @@ pub fn needs_rewrite(existing: &RecordSet, desired: &RecordSet, zone: &str) -> b
     let checks = checks_of(existing);
     for r in &sets {
         let first = r.name.split('.').next().unwrap_or("");
-        if !first.starts_with("_octodns-") || !first.ends_with("-value") || r.name.contains("-default-")
+        if !first.starts_with("_octodns-")
+            || !first.ends_with("-value")
+            || r.name.contains("-default-")
         {
             continue;
         }
         let Some(value) = r.records.first() else {
             continue;
         };
-        if stale_check(&params, desired, value, statuses.get(value).copied(), r, &checks) {
+        if stale_check(
+            &params,
+            desired,
+            value,
+            statuses.get(value).copied(),
+            r,
+            &checks,
+        ) {
             return true;
         }
     }
