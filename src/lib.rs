@@ -15,4 +15,5 @@ pub mod plan;
 pub mod provider;
 pub mod render;
 pub mod validate;
+pub mod verify;
 pub mod yaml;

@@ -10,6 +10,7 @@ mod github;
 mod plan;
 mod report;
 mod validate;
+mod verify;
 
 use std::path::PathBuf;
 
@@ -72,6 +73,19 @@ pub enum Command {
     /// merged pull request; schedule / workflow_dispatch: drift check (exit 2) and one drift
     /// issue. Writes annotations, the step summary and outputs. See docs/github-action.md.
     Github(github::Args),
+    /// Ask every target's name servers for every configured record: differences from git and
+    /// between providers.
+    ///
+    /// For each zone and target, queries the target's authoritative servers directly (the
+    /// provider's own server, else the zone's NS records via in-zone glue or the system
+    /// resolver, or --nameservers) for every name and type in the zone files, and compares the
+    /// answers (values and TTL) with git and across targets. A server that does not answer is
+    /// reported. Exit 0 when every answer matches, 2 on any difference, 1 on error.
+    Verify(verify::VerifyArgs),
+    /// Each record's answers from a list of servers, with a consistency column (octodns-report).
+    ///
+    /// Example: `dnsplan report --config c.yaml --zone example.com. 192.0.2.53 198.51.100.53`.
+    Report(verify::ReportArgs),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -110,6 +124,8 @@ pub fn main() -> i32 {
         Command::Drift(a) => plan::drift(a),
         Command::Dump(a) => plan::dump(a),
         Command::Github(a) => github::run(a),
+        Command::Verify(a) => verify::verify(a),
+        Command::Report(a) => verify::report(a),
     }
 }
 

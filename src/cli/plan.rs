@@ -160,7 +160,7 @@ fn planned(cfg: &Config, run: &RunArgs) -> Option<Planned> {
 }
 
 /// Remove every configured secret from a message before it is shown.
-fn scrub(cfg: &Config, s: &str) -> String {
+pub(super) fn scrub(cfg: &Config, s: &str) -> String {
     let mut out = s.to_string();
     for secret in cfg.secret_values() {
         out = out.replace(&secret, "***");

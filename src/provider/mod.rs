@@ -83,6 +83,12 @@ pub trait Provider: Send + Sync {
         Ok(desired)
     }
 
+    /// The DNS servers that answer for this provider's zones, when the provider knows them
+    /// (an RFC 2136 server is its own); `dnsplan verify` asks them.
+    fn nameservers(&self) -> Option<Vec<std::net::SocketAddr>> {
+        None
+    }
+
     /// octoDNS's `_extra_changes`: records that compare equal in the model but must still be
     /// rewritten because of state the model does not carry (Route 53 health checks whose
     /// settings changed). Only records present in both zones are considered.
