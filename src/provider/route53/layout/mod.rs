@@ -64,9 +64,32 @@ pub fn supported_types() -> Vec<RecordType> {
     v
 }
 
-/// One value as Route 53 wants it: presentation format.
+/// One value as Route 53 wants it: presentation format. TXT and SPF exactly as
+/// octodns-route53 writes them (`"` escaped, `\;` kept, split every 255 characters but never
+/// after a backslash), so a zone moved from octoDNS holds the same bytes.
 pub fn value_text(v: &Value) -> String {
-    v.to_rdata()
+    match v {
+        Value::Text(t) => octodns_chunks(t),
+        _ => v.to_rdata(),
+    }
+}
+
+fn octodns_chunks(internal: &str) -> String {
+    let escaped: Vec<char> = internal.replace('"', "\\\"").chars().collect();
+    if escaped.is_empty() {
+        return "\"\"".to_string();
+    }
+    let mut chunks: Vec<String> = Vec::new();
+    let mut i = 0;
+    while i < escaped.len() {
+        let mut c = 255.min(escaped.len() - i);
+        while c > 1 && escaped[i + c - 1] == '\\' {
+            c -= 1;
+        }
+        chunks.push(escaped[i..i + c].iter().collect());
+        i += c;
+    }
+    format!("\"{}\"", chunks.join("\" \""))
 }
 
 /// A value Route 53 returned, in the model. Route 53's names are absolute (moto drops the
