@@ -64,9 +64,10 @@ pub fn supported_types() -> Vec<RecordType> {
     v
 }
 
-/// One value as Route 53 wants it: presentation format. TXT and SPF exactly as
-/// octodns-route53 writes them (`"` escaped, `\;` kept, split every 255 characters but never
-/// after a backslash), so a zone moved from octoDNS holds the same bytes.
+/// One value as Route 53 wants it: presentation format. TXT and SPF as octodns-route53 writes
+/// them (`;` as `\;`, `"` as `\"`, split every 255 characters but never after a backslash),
+/// so a zone moved from octoDNS holds the same bytes; a literal backslash is written `\\`
+/// (octoDNS leaves it bare, which Route 53 reads as an escape).
 pub fn value_text(v: &Value) -> String {
     match v {
         Value::Text(t) => octodns_chunks(t),
@@ -75,7 +76,14 @@ pub fn value_text(v: &Value) -> String {
 }
 
 fn octodns_chunks(internal: &str) -> String {
-    let escaped: Vec<char> = internal.replace('"', "\\\"").chars().collect();
+    // (character, is it the backslash that starts an escape)
+    let mut escaped: Vec<(char, bool)> = Vec::with_capacity(internal.len() + 8);
+    for ch in crate::model::value::txt_raw(internal).chars() {
+        if matches!(ch, ';' | '"' | '\\') {
+            escaped.push(('\\', true));
+        }
+        escaped.push((ch, false));
+    }
     if escaped.is_empty() {
         return "\"\"".to_string();
     }
@@ -83,13 +91,34 @@ fn octodns_chunks(internal: &str) -> String {
     let mut i = 0;
     while i < escaped.len() {
         let mut c = 255.min(escaped.len() - i);
-        while c > 1 && escaped[i + c - 1] == '\\' {
+        // never split an escape from the character it escapes
+        if escaped[i + c - 1].1 {
             c -= 1;
         }
-        chunks.push(escaped[i..i + c].iter().collect());
+        chunks.push(escaped[i..i + c].iter().map(|x| x.0).collect());
         i += c;
     }
     format!("\"{}\"", chunks.join("\" \""))
+}
+
+#[cfg(test)]
+#[test]
+fn txt_chunks_as_octodns_writes_them() {
+    assert_eq!(octodns_chunks("v=DKIM1\\; k=rsa"), "\"v=DKIM1\\; k=rsa\"");
+    assert_eq!(octodns_chunks("say \"hi\""), "\"say \\\"hi\\\"\"");
+    assert_eq!(octodns_chunks("C:\\dir\\"), "\"C:\\\\dir\\\\\"");
+    assert_eq!(octodns_chunks(""), "\"\"");
+    // 254 characters then an escape: the escape moves to the next string whole
+    let v = format!("{}\\;{}", "a".repeat(254), "b".repeat(10));
+    assert_eq!(
+        octodns_chunks(&v),
+        format!("\"{}\" \"\\;{}\"", "a".repeat(254), "b".repeat(10))
+    );
+    let long = "x".repeat(300);
+    assert_eq!(
+        octodns_chunks(&long),
+        format!("\"{}\" \"{}\"", "x".repeat(255), "x".repeat(45))
+    );
 }
 
 /// A value Route 53 returned, in the model. Route 53's names are absolute (moto drops the
