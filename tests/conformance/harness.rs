@@ -5,7 +5,9 @@
 //! it never skips.
 //!
 //! `DNSPLAN_PDNS_API_URL` + `DNSPLAN_PDNS_DNS` (+ `PDNS_API_KEY`, default `test-api-key`)
-//! point the tests at a server that is already running instead.
+//! point the tests at a server that is already running instead; `DNSPLAN_MOTO_URL`
+//! (`http://127.0.0.1:PORT`, + `DNSPLAN_MOTO_LOG`, its log) does the same for moto_server,
+//! the Route 53 emulator.
 
 use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -108,6 +110,66 @@ fn start_pdns() -> Result<Pdns, String> {
         api_port,
         api_key: key,
         dns: SocketAddr::from(([127, 0, 0, 1], dns_port)),
+    })
+}
+
+/// A running moto_server (Route 53 emulation; AWS APIs only, no DNS).
+#[derive(Debug)]
+pub struct Moto {
+    /// `http://127.0.0.1:PORT`
+    pub url: String,
+    /// Its request log (one line per request, written before the response is sent); for a
+    /// server given by `DNSPLAN_MOTO_URL`, `DNSPLAN_MOTO_LOG` if set.
+    pub log: Option<PathBuf>,
+}
+
+static MOTO: OnceLock<Result<Moto, String>> = OnceLock::new();
+
+/// The moto_server of this test binary; panics (fails the test) when it cannot run.
+pub fn moto() -> &'static Moto {
+    match MOTO.get_or_init(start_moto) {
+        Ok(m) => m,
+        Err(e) => panic!("moto_server is needed by this test and could not be started:\n{e}"),
+    }
+}
+
+fn start_moto() -> Result<Moto, String> {
+    if let Ok(url) = std::env::var("DNSPLAN_MOTO_URL") {
+        let url = url.trim_end_matches('/').to_string();
+        // everything the tests send must stay on this machine
+        if !url.starts_with("http://127.0.0.1:") {
+            return Err(format!(
+                "DNSPLAN_MOTO_URL={url}: must be http://127.0.0.1:PORT"
+            ));
+        }
+        let log = std::env::var_os("DNSPLAN_MOTO_LOG").map(PathBuf::from);
+        return Ok(Moto { url, log });
+    }
+    let port = free_port(false);
+    let work: PathBuf =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("moto-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&work);
+    let out = Command::new(repo().join("scripts/harness/moto.sh"))
+        .arg("start")
+        .arg(&work)
+        .env("MOTO_PORT", port.to_string())
+        .env("MOTO_OWNER_PID", std::process::id().to_string())
+        .env("MOTO_CLEANUP", "1")
+        .env("DNSPLAN_VENV", venv())
+        .output()
+        .map_err(|e| format!("cannot run scripts/harness/moto.sh: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "scripts/harness/moto.sh start failed ({}); scripts/test installs moto[server] \
+             5.1.22 in .venv:\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(Moto {
+        url: format!("http://127.0.0.1:{port}"),
+        log: Some(work.join("moto.log")),
     })
 }
 

@@ -4,8 +4,13 @@
 //! - `suite`: the provider-independent runner (plan → apply → re-plan → DNS answers);
 //! - `cases`: the table of desired zone states;
 //! - `dns`: hickory-net queries and an independent wire encoder for the expected RDATA;
-//! - one module per provider adapter (`powerdns`), with what is particular to it;
-//! - `interop`: octoDNS and dnsplan each plan nothing against zones the other wrote.
+//! - one module per provider adapter (`powerdns`; `route53`, against the moto_server
+//!   emulator, checking what it holds since it serves no DNS), with what is particular to it;
+//! - `interop`: octoDNS and dnsplan each plan nothing against zones the other wrote
+//!   (PowerDNS; `route53_interop` for Route 53, where octoDNS's own output also pins the
+//!   layouts `route53` checks);
+//! - `verify`: `dnsplan verify` against the servers: clean after apply, naming a change made
+//!   behind dnsplan's back (record, server, both answers) and a server that does not answer.
 
 mod cases;
 mod dns;
@@ -13,4 +18,7 @@ mod dynamic;
 mod harness;
 mod interop;
 mod powerdns;
+mod route53;
+mod route53_interop;
 mod suite;
+mod verify;
