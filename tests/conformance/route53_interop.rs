@@ -169,16 +169,46 @@ fn written_alike(name: &str, yaml: &str) {
     );
 }
 
-/// The TXT case but one value: octoDNS 1.22 loops forever cutting a TXT value that ends in
-/// a backslash into chunks (`_legacy_chunked_value`), so that value loses its last backslash.
+/// The top-level records of a zone file for which `keep(name)` holds.
+fn records_where(yaml: &str, keep: impl Fn(&str) -> bool) -> String {
+    let mut out = String::new();
+    let mut keeping = true;
+    for line in yaml.lines() {
+        if line == "---" {
+            out.push_str("---\n");
+            continue;
+        }
+        if !line.starts_with(' ') && !line.starts_with('-') {
+            keeping = keep(line.trim_end_matches(':').trim_matches('\''));
+        }
+        if keeping {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// TXT values with a backslash that escapes neither `;` nor `"`.
+/// Values octoDNS cannot read back as it wrote them (`\"` and bare backslashes come back
+/// escaped), so it plans changes against its own zone too.
+const BACKSLASHED: [&str; 4] = ["backslashes", "mixed", "quotes", "multi"];
+
+/// The suite's TXT case, lengths, chunk boundaries, quotes and escaped semicolons, but the
+/// values with other backslashes (next test).
 #[test]
 fn txt_values_are_written_alike() {
     for (i, step) in cases::txt().steps.iter().enumerate() {
-        let (from, to) = ("end\\'", "end'");
-        assert!(step.yaml.contains(from), "{}", step.yaml);
-        written_alike(&format!("txt{}", i + 1), &step.yaml.replace(from, to));
+        let yaml = records_where(&step.yaml, |name| !BACKSLASHED.contains(&name));
+        assert!(yaml.contains("\nsemicolons:\n") && !yaml.contains("\nquotes:\n"));
+        written_alike(&format!("txt{}", i + 1), &yaml);
     }
 }
+
+// TXT values with backslashes that escape neither `;` nor `"` (`C:\dir`) are left out on
+// purpose: octoDNS sends them bare, which Route 53 (and any RFC 1035 reader) takes as an
+// escape of the next character, so its zone does not hold what its file says; dnsplan writes
+// `\\`. The two tools differ there by design (docs/route53.md).
 
 #[test]
 fn wildcards_and_ttls_are_written_alike() {
