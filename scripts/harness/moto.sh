@@ -15,8 +15,8 @@
 #
 # moto keeps everything in memory: a new server starts empty. It serves the AWS APIs only (no
 # DNS), picks the service from the SigV4 Authorization header (an unsigned request lands in its
-# S3 handler), and is lax where real Route 53 validates; see
-# ../shared/reference/backends.md §3 or scripts/harness/README.md. Ready when
+# S3 handler), and is lax where real Route 53 validates (tests/conformance/route53.rs lists
+# what the tests steer around). Its request log is WORKDIR/moto.log. Ready when
 # http://127.0.0.1:PORT/moto-api/ answers.
 set -euo pipefail
 
@@ -24,7 +24,13 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 VENV=${DNSPLAN_VENV:-${DNSPLAN_OCTODNS_VENV:-$REPO/.venv}}
 
-die() { echo "moto.sh: $*" >&2; exit 1; }
+NAME=moto.sh
+# shellcheck source=scripts/harness/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+moto_ready() {
+  curl -sf -o /dev/null "http://127.0.0.1:$port/moto-api/"
+}
 
 cmd_start() {
   local w=${1:?usage: moto.sh start WORKDIR}
@@ -43,47 +49,13 @@ cmd_start() {
   local pid=$!
   echo "$pid" > "$w/moto.pid"
   printf 'MOTO_URL=http://127.0.0.1:%s\nMOTO_PID=%s\n' "$port" "$pid" > "$w/env"
-  if [ -n "${MOTO_OWNER_PID:-}" ]; then
-    # watchdog: the server lives only as long as its owner
-    (
-      while kill -0 "$MOTO_OWNER_PID" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do sleep 0.5; done
-      kill "$pid" 2>/dev/null || true
-      if [ "${MOTO_CLEANUP:-}" = 1 ] && [ -z "${MOTO_KEEP:-}" ]; then
-        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-        rm -rf "$w"
-      fi
-    ) </dev/null >/dev/null 2>&1 &
-  fi
-  local i
-  for i in $(seq 1 300); do # up to ~15 s; typically 0.6-0.8 s
-    if curl -sf -o /dev/null "http://127.0.0.1:$port/moto-api/"; then
-      echo "$pid"
-      return 0
-    fi
-    if ! kill -0 "$pid" 2>/dev/null; then
-      cat "$w/moto.log" >&2
-      die "moto_server exited during start-up (log above)"
-    fi
-    sleep 0.05
-  done
-  kill "$pid" 2>/dev/null || true
-  cat "$w/moto.log" >&2
-  die "moto_server did not become ready on 127.0.0.1:$port"
+  watchdog "$pid" "$w" "${MOTO_OWNER_PID:-}" "${MOTO_CLEANUP:-}" "${MOTO_KEEP:-}"
+  wait_ready "$pid" "$w/moto.log" "moto_server (127.0.0.1:$port)" 300 moto_ready
 }
 
 cmd_stop() {
   local w=${1:?usage: moto.sh stop WORKDIR}
-  [ -s "$w/moto.pid" ] || die "no moto.pid in $w"
-  local pid i
-  pid=$(cat "$w/moto.pid")
-  kill "$pid" 2>/dev/null || { rm -f "$w/moto.pid"; return 0; }
-  # an orphaned server is reaped by PID 1, which can take a second or two
-  for i in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
-  rm -f "$w/moto.pid"
+  stop_pidfile "$w/moto.pid"
 }
 
 cmd_env() {

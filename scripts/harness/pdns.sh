@@ -29,13 +29,12 @@ VENV=${DNSPLAN_VENV:-${DNSPLAN_OCTODNS_VENV:-$REPO/.venv}}
 APT_PACKAGES=(pdns-server pdns-backend-sqlite3 pdns-backend-geoip sqlite3 dnsutils curl)
 SCHEMA=/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql
 
-die() { echo "pdns.sh: $*" >&2; exit 1; }
+NAME=pdns.sh
+# shellcheck source=scripts/harness/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 missing_packages() {
-  local p
-  for p in "${APT_PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || echo "$p"
-  done
+  missing_apt_packages
   # the test GeoIP database is written by Python in a venv
   command -v python3 >/dev/null || echo python3
   python3 -c 'import ensurepip, venv' 2>/dev/null || echo python3-venv
@@ -44,19 +43,8 @@ missing_packages() {
 cmd_install_system() {
   local missing
   missing=$(missing_packages)
-  if [ -n "$missing" ]; then
-    local sudo=""
-    [ "$(id -u)" = 0 ] || sudo=sudo
-    # never let apt start the services it installs (pdns would bind port 53)
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-      printf '#!/bin/sh\nexit 101\n' | $sudo tee /usr/sbin/policy-rc.d >/dev/null
-      $sudo chmod +x /usr/sbin/policy-rc.d
-    fi
-    echo "pdns.sh: installing" $missing
-    $sudo apt-get update -qq
-    # shellcheck disable=SC2086
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
-  fi
+  # shellcheck disable=SC2086
+  apt_install $missing
   pdns_server --version 2>&1 | grep -m1 -o 'PowerDNS Authoritative Server [0-9.]*' || true
 }
 
@@ -66,6 +54,11 @@ cmd_install() {
     [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check 'mmdb-writer==0.2.7'
   fi
+}
+
+pdns_ready() {
+  curl -sf -o /dev/null -H "X-API-Key: $key" "http://127.0.0.1:$api_port/api/v1/servers/localhost" \
+    && dig +short +time=1 +tries=1 @127.0.0.1 -p "$dns_port" . SOA >/dev/null 2>&1
 }
 
 cmd_start() {
@@ -91,48 +84,13 @@ cmd_start() {
   echo "$pid" > "$w/pdns.pid"
   printf 'PDNS_API_URL=http://127.0.0.1:%s\nPDNS_API_KEY=%s\nPDNS_DNS=127.0.0.1:%s\nPDNS_PID=%s\n' \
     "$api_port" "$key" "$dns_port" "$pid" > "$w/env"
-  if [ -n "${PDNS_OWNER_PID:-}" ]; then
-    # watchdog: the server lives only as long as its owner
-    (
-      while kill -0 "$PDNS_OWNER_PID" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do sleep 0.5; done
-      kill "$pid" 2>/dev/null || true
-      if [ "${PDNS_CLEANUP:-}" = 1 ] && [ -z "${PDNS_KEEP:-}" ]; then
-        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
-        rm -rf "$w"
-      fi
-    ) </dev/null >/dev/null 2>&1 &
-  fi
-  local i
-  for i in $(seq 1 200); do # up to ~10 s
-    if curl -sf -o /dev/null -H "X-API-Key: $key" "http://127.0.0.1:$api_port/api/v1/servers/localhost" \
-      && dig +short +time=1 +tries=1 @127.0.0.1 -p "$dns_port" . SOA >/dev/null 2>&1; then
-      echo "$pid"
-      return 0
-    fi
-    if ! kill -0 "$pid" 2>/dev/null; then
-      cat "$w/pdns.log" >&2
-      die "pdns_server exited during start-up (log above)"
-    fi
-    sleep 0.05
-  done
-  kill "$pid" 2>/dev/null || true
-  cat "$w/pdns.log" >&2
-  die "pdns_server did not become ready on 127.0.0.1:$dns_port / API :$api_port"
+  watchdog "$pid" "$w" "${PDNS_OWNER_PID:-}" "${PDNS_CLEANUP:-}" "${PDNS_KEEP:-}"
+  wait_ready "$pid" "$w/pdns.log" "pdns_server (127.0.0.1:$dns_port, API :$api_port)" 200 pdns_ready
 }
 
 cmd_stop() {
   local w=${1:?usage: pdns.sh stop WORKDIR}
-  [ -s "$w/pdns.pid" ] || die "no pdns.pid in $w"
-  local pid i
-  pid=$(cat "$w/pdns.pid")
-  kill "$pid" 2>/dev/null || { rm -f "$w/pdns.pid"; return 0; }
-  # an orphaned server is reaped by PID 1, which can take a second or two
-  for i in $(seq 1 100); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  kill -0 "$pid" 2>/dev/null && kill -9 "$pid" 2>/dev/null || true
-  rm -f "$w/pdns.pid"
+  stop_pidfile "$w/pdns.pid"
 }
 
 cmd_env() {
