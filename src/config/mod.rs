@@ -154,6 +154,72 @@ impl ProviderConfig {
             .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
     }
 
+    /// `unknown setting(s) a, b; known: …` when the settings hold keys outside `known`.
+    pub fn unknown_keys(&self, known: &[&str]) -> Option<String> {
+        let mut unknown: Vec<&str> = self
+            .settings
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !known.contains(k))
+            .collect();
+        if unknown.is_empty() {
+            return None;
+        }
+        unknown.sort();
+        Some(format!(
+            "unknown setting(s) {}; known: {}",
+            unknown.join(", "),
+            known.join(", ")
+        ))
+    }
+
+    /// A text setting, trimmed: None when absent or null; numbers are taken as their text; an
+    /// empty or non-text value is an error naming the key.
+    pub fn opt_string(&self, key: &str) -> Result<Option<String>, String> {
+        match self.settings.get(key) {
+            None | Some(J::Null) => Ok(None),
+            Some(J::String(s)) if s.trim().is_empty() => Err(format!("`{key}` is empty")),
+            Some(J::String(s)) => Ok(Some(s.trim().to_string())),
+            Some(J::Number(n)) => Ok(Some(n.to_string())),
+            Some(_) => Err(format!("`{key}` must be a string")),
+        }
+    }
+
+    /// A yes/no setting (`true`/`false`, also as text): None when absent or null.
+    pub fn opt_bool(&self, key: &str) -> Result<Option<bool>, String> {
+        match self.settings.get(key) {
+            None | Some(J::Null) => Ok(None),
+            Some(J::Bool(b)) => Ok(Some(*b)),
+            Some(J::String(s)) if s.trim().eq_ignore_ascii_case("true") => Ok(Some(true)),
+            Some(J::String(s)) if s.trim().eq_ignore_ascii_case("false") => Ok(Some(false)),
+            Some(_) => Err(format!("`{key}` must be true or false")),
+        }
+    }
+
+    /// A port number (1-65535), `default` when absent or null.
+    pub fn port(&self, key: &str, default: u16) -> Result<u16, String> {
+        match self.settings.get(key) {
+            None | Some(J::Null) => Ok(default),
+            Some(_) => self
+                .u64(key)
+                .and_then(|n| u16::try_from(n).ok())
+                .filter(|n| *n > 0)
+                .ok_or(format!("`{key}` must be a port number (1-65535)")),
+        }
+    }
+
+    /// A number of seconds (> 0, at most an hour), `default` when absent or null.
+    pub fn seconds(&self, key: &str, default: f64) -> Result<f64, String> {
+        match self.settings.get(key) {
+            None | Some(J::Null) => Ok(default),
+            Some(v) => v
+                .as_f64()
+                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
+                .filter(|t| t.is_finite() && *t > 0.0 && *t <= 3600.0)
+                .ok_or(format!("`{key}` must be a number of seconds (> 0)")),
+        }
+    }
+
     /// Every secret value, so outputs can be scrubbed of them.
     pub fn secret_values(&self) -> Vec<String> {
         self.secret_keys

@@ -116,44 +116,22 @@ impl std::fmt::Debug for Settings {
 
 impl Settings {
     pub fn from_config(p: &ProviderConfig) -> Result<Settings, String> {
-        let mut unknown: Vec<&str> = p
-            .settings
-            .keys()
-            .map(String::as_str)
-            .filter(|k| !KNOWN_KEYS.contains(k))
-            .collect();
-        if !unknown.is_empty() {
-            unknown.sort();
-            let hint = if unknown.contains(&"nameserver_values") {
+        if let Some(msg) = p.unknown_keys(KNOWN_KEYS) {
+            let hint = if p.settings.contains_key("nameserver_values") {
                 " (nameserver_values is no longer supported by octodns-powerdns: configure the \
                  root NS record in the zone files)"
             } else {
                 ""
             };
-            return Err(format!(
-                "unknown setting(s) {}{hint}; known: {}",
-                unknown.join(", "),
-                KNOWN_KEYS.join(", ")
-            ));
+            return Err(format!("{msg}{hint}"));
         }
         let string = |k: &str, default: Option<&str>| -> Result<String, String> {
-            match p.settings.get(k) {
-                None | Some(J::Null) => default.map(str::to_string).ok_or(format!("missing `{k}`")),
-                Some(J::String(s)) if !s.is_empty() => Ok(s.clone()),
-                Some(J::String(_)) => Err(format!("`{k}` is empty")),
-                Some(J::Number(n)) => Ok(n.to_string()),
-                Some(_) => Err(format!("`{k}` must be a string")),
-            }
+            p.opt_string(k)?
+                .or(default.map(str::to_string))
+                .ok_or(format!("missing `{k}`"))
         };
-        let boolean = |k: &str, default: bool| -> Result<bool, String> {
-            match p.settings.get(k) {
-                None | Some(J::Null) => Ok(default),
-                Some(J::Bool(b)) => Ok(*b),
-                Some(J::String(s)) if s.eq_ignore_ascii_case("true") => Ok(true),
-                Some(J::String(s)) if s.eq_ignore_ascii_case("false") => Ok(false),
-                Some(_) => Err(format!("`{k}` must be true or false")),
-            }
-        };
+        let boolean =
+            |k: &str, default: bool| Ok::<bool, String>(p.opt_bool(k)?.unwrap_or(default));
         let host = string("host", None)?;
         let api_key = match p.settings.get("api_key") {
             Some(J::String(s)) if !s.is_empty() => s.clone(),
@@ -161,26 +139,12 @@ impl Settings {
             None | Some(J::Null) => return Err("missing `api_key`".into()),
             Some(_) => return Err("`api_key` must be a string".into()),
         };
-        let port = match p.settings.get("port") {
-            None | Some(J::Null) => 8081,
-            Some(_) => p
-                .u64("port")
-                .and_then(|n| u16::try_from(n).ok())
-                .filter(|n| *n > 0)
-                .ok_or("`port` must be a port number (1-65535)")?,
-        };
+        let port = p.port("port", 8081)?;
         let scheme = string("scheme", Some("http"))?.to_ascii_lowercase();
         if scheme != "http" && scheme != "https" {
             return Err(format!("`scheme` must be http or https, not {scheme:?}"));
         }
-        let timeout = match p.settings.get("timeout") {
-            None | Some(J::Null) => 5.0,
-            Some(v) => v
-                .as_f64()
-                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-                .filter(|t| t.is_finite() && *t > 0.0 && *t <= 3600.0)
-                .ok_or("`timeout` must be a number of seconds (> 0)")?,
-        };
+        let timeout = p.seconds("timeout", 5.0)?;
         let soa_edit_api = string("soa_edit_api", Some("default"))?;
         if !SOA_EDIT_API.contains(&soa_edit_api.as_str()) {
             return Err(format!(
@@ -205,10 +169,7 @@ impl Settings {
                 return Err("`ssl_verify` must be true, false or the path of a CA bundle".into());
             }
         };
-        let enable_dynamic = match p.settings.get("enable_dynamic") {
-            None | Some(J::Null) => None,
-            Some(_) => Some(boolean("enable_dynamic", false)?),
-        };
+        let enable_dynamic = p.opt_bool("enable_dynamic")?;
         Ok(Settings {
             enable_dynamic,
             host,

@@ -111,38 +111,11 @@ impl std::fmt::Debug for Settings {
 
 impl Settings {
     pub fn from_config(p: &ProviderConfig) -> Result<Settings, String> {
-        let mut unknown: Vec<&str> = p
-            .settings
-            .keys()
-            .map(String::as_str)
-            .filter(|k| !KNOWN_KEYS.contains(k))
-            .collect();
-        if !unknown.is_empty() {
-            unknown.sort();
-            return Err(format!(
-                "unknown setting(s) {}; known: {}",
-                unknown.join(", "),
-                KNOWN_KEYS.join(", ")
-            ));
+        if let Some(msg) = p.unknown_keys(KNOWN_KEYS) {
+            return Err(msg);
         }
-        let string = |k: &str| -> Result<Option<String>, String> {
-            match p.settings.get(k) {
-                None | Some(J::Null) => Ok(None),
-                Some(J::String(s)) if s.is_empty() => Err(format!("`{k}` is empty")),
-                Some(J::String(s)) => Ok(Some(s.clone())),
-                Some(J::Number(n)) => Ok(Some(n.to_string())),
-                Some(_) => Err(format!("`{k}` must be a string")),
-            }
-        };
-        let boolean = |k: &str| -> Result<Option<bool>, String> {
-            match p.settings.get(k) {
-                None | Some(J::Null) => Ok(None),
-                Some(J::Bool(b)) => Ok(Some(*b)),
-                Some(J::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
-                Some(J::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
-                Some(_) => Err(format!("`{k}` must be true or false")),
-            }
-        };
+        let string = |k: &str| p.opt_string(k);
+        let boolean = |k: &str| p.opt_bool(k);
         let number =
             |k: &str, default: u64, range: std::ops::RangeInclusive<u64>| match p.settings.get(k) {
                 None | Some(J::Null) => Ok(default),
