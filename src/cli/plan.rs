@@ -121,7 +121,7 @@ pub(super) fn runtime() -> tokio::runtime::Runtime {
 }
 
 /// Load the config; on errors print them and return None.
-fn load_config(path: &std::path::Path) -> Option<Config> {
+pub(super) fn load_config(path: &std::path::Path) -> Option<Config> {
     let (cfg, diags) = config::load(path);
     let errors: Vec<Diagnostic> = diags.iter().filter(|d| d.is_error()).cloned().collect();
     if !errors.is_empty() || cfg.is_none() {

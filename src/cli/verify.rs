@@ -101,15 +101,6 @@ fn timeout_of(secs: f64) -> Result<Duration, String> {
     }
 }
 
-fn load(path: &std::path::Path) -> Option<Config> {
-    let (cfg, diags) = config::load(path);
-    if diags.iter().any(|d| d.is_error()) || cfg.is_none() {
-        report::print_stderr(&diags);
-        return None;
-    }
-    cfg
-}
-
 /// Name servers chosen on the command line.
 struct Choice {
     auto: bool,
@@ -145,7 +136,7 @@ fn parse_choice(items: &[String], cfg: &Config) -> Result<Choice, String> {
 }
 
 pub fn verify(a: VerifyArgs) -> i32 {
-    let Some(cfg) = load(&a.config.config) else {
+    let Some(cfg) = super::plan::load_config(&a.config.config) else {
         return EXIT_ERROR;
     };
     let timeout = match timeout_of(a.timeout) {
@@ -319,7 +310,7 @@ fn write_table(out: &mut impl Write, rep: &Report) -> std::io::Result<()> {
 }
 
 pub fn report(a: ReportArgs) -> i32 {
-    let Some(cfg) = load(&a.config.config) else {
+    let Some(cfg) = super::plan::load_config(&a.config.config) else {
         return EXIT_ERROR;
     };
     let run = || -> Result<i32, String> {

@@ -227,8 +227,8 @@ pub fn check(state: &[Rrset], zone: &str, batches: &[Vec<Mod>]) -> Vec<String> {
 fn value_problems(r: &Rrset, zone: &str) -> Vec<String> {
     let mut out = Vec::new();
     let name = r.name.trim_end_matches('.');
-    if name.len() > 253 || name.split('.').any(|l| l.len() > 63 || l.is_empty()) && !name.is_empty()
-    {
+    let bad_label = !name.is_empty() && name.split('.').any(|l| l.len() > 63 || l.is_empty());
+    if name.len() > 253 || bad_label {
         out.push("the name is too long (253 characters, 63 per label)".to_string());
     }
     if !(r.name.eq_ignore_ascii_case(zone)

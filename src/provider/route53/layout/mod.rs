@@ -101,26 +101,6 @@ fn octodns_chunks(internal: &str) -> String {
     format!("\"{}\"", chunks.join("\" \""))
 }
 
-#[cfg(test)]
-#[test]
-fn txt_chunks_as_octodns_writes_them() {
-    assert_eq!(octodns_chunks("v=DKIM1\\; k=rsa"), "\"v=DKIM1\\; k=rsa\"");
-    assert_eq!(octodns_chunks("say \"hi\""), "\"say \\\"hi\\\"\"");
-    assert_eq!(octodns_chunks("C:\\dir\\"), "\"C:\\\\dir\\\\\"");
-    assert_eq!(octodns_chunks(""), "\"\"");
-    // 254 characters then an escape: the escape moves to the next string whole
-    let v = format!("{}\\;{}", "a".repeat(254), "b".repeat(10));
-    assert_eq!(
-        octodns_chunks(&v),
-        format!("\"{}\" \"\\;{}\"", "a".repeat(254), "b".repeat(10))
-    );
-    let long = "x".repeat(300);
-    assert_eq!(
-        octodns_chunks(&long),
-        format!("\"{}\" \"{}\"", "x".repeat(255), "x".repeat(45))
-    );
-}
-
 /// A value Route 53 returned, in the model. Route 53's names are absolute (moto drops the
 /// final dot of the apex NS values; it is put back).
 fn parse_value(rtype: &RecordType, text: &str) -> Result<Value, String> {

@@ -562,3 +562,22 @@ fn unused_config_fields_do_not_matter() {
     };
     assert!(healthcheck::equivalent(&p, None, None, None, &c));
 }
+
+#[test]
+fn txt_chunks_as_octodns_writes_them() {
+    assert_eq!(octodns_chunks("v=DKIM1\\; k=rsa"), "\"v=DKIM1\\; k=rsa\"");
+    assert_eq!(octodns_chunks("say \"hi\""), "\"say \\\"hi\\\"\"");
+    assert_eq!(octodns_chunks("C:\\dir\\"), "\"C:\\\\dir\\\\\"");
+    assert_eq!(octodns_chunks(""), "\"\"");
+    // 254 characters then an escape: the escape moves to the next string whole
+    let v = format!("{}\\;{}", "a".repeat(254), "b".repeat(10));
+    assert_eq!(
+        octodns_chunks(&v),
+        format!("\"{}\" \"\\;{}\"", "a".repeat(254), "b".repeat(10))
+    );
+    let long = "x".repeat(300);
+    assert_eq!(
+        octodns_chunks(&long),
+        format!("\"{}\" \"{}\"", "x".repeat(255), "x".repeat(45))
+    );
+}
