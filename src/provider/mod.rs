@@ -9,6 +9,7 @@
 //! Rule: `provider` uses `model`, `plan` and `config`.
 
 pub mod powerdns;
+pub mod rfc2136;
 pub mod route53;
 pub mod yaml;
 pub mod zonefile;
@@ -114,6 +115,7 @@ pub fn build(cfg: &ProviderConfig) -> Result<Arc<dyn Provider>, ProviderError> {
         ProviderKind::PowerDns => Ok(Arc::new(powerdns::PowerDnsProvider::new(cfg)?)),
         ProviderKind::ZoneFile => Ok(Arc::new(zonefile::ZoneFileProvider::new(cfg)?)),
         ProviderKind::Route53 => Ok(Arc::new(route53::Route53Provider::new(cfg)?)),
+        ProviderKind::Rfc2136 => Ok(Arc::new(rfc2136::Rfc2136Provider::new(cfg)?)),
         other => Err(ProviderError::Config {
             provider: cfg.id.clone(),
             message: format!(

@@ -7,7 +7,9 @@
 //! `DNSPLAN_PDNS_API_URL` + `DNSPLAN_PDNS_DNS` (+ `PDNS_API_KEY`, default `test-api-key`)
 //! point the tests at a server that is already running instead; `DNSPLAN_MOTO_URL`
 //! (`http://127.0.0.1:PORT`, + `DNSPLAN_MOTO_LOG`, its log) does the same for moto_server,
-//! the Route 53 emulator.
+//! the Route 53 emulator;
+//! `DNSPLAN_BIND_WORKDIR` / `DNSPLAN_KNOT_WORKDIR` for a BIND / Knot server started there by
+//! `scripts/harness/{bind,knot}.sh start`.
 
 use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::path::{Path, PathBuf};
@@ -110,6 +112,141 @@ fn start_pdns() -> Result<Pdns, String> {
         api_port,
         api_key: key,
         dns: SocketAddr::from(([127, 0, 0, 1], dns_port)),
+    })
+}
+
+/// A running RFC 2136 server (BIND 9 or Knot DNS) and its TSIG key. Zones are added and
+/// emptied with `reset_zone` (RFC 2136 cannot create zones).
+#[derive(Debug)]
+pub struct Rfc2136Server {
+    /// `bind` or `knot`: the script `scripts/harness/{kind}.sh` that runs it.
+    pub kind: &'static str,
+    pub work: PathBuf,
+    pub dns: SocketAddr,
+    pub key_name: String,
+    pub key_secret: String,
+    pub key_algorithm: String,
+}
+
+impl Rfc2136Server {
+    fn script(&self) -> PathBuf {
+        repo().join(format!("scripts/harness/{}.sh", self.kind))
+    }
+
+    fn zone_command(&self, cmd: &str, zone: &str) {
+        let out = Command::new(self.script())
+            .arg(cmd)
+            .arg(&self.work)
+            .arg(zone)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.script().display()));
+        assert!(
+            out.status.success(),
+            "{}.sh {cmd} {zone} failed ({}):\n{}{}",
+            self.kind,
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// (Re)create `zone` on the server holding only its SOA and `NS ns1.example.net.`.
+    pub fn reset_zone(&self, zone: &str) {
+        self.zone_command("zone-reset", zone);
+    }
+
+    /// Remove `zone` from the server, if it is there.
+    pub fn delete_zone(&self, zone: &str) {
+        self.zone_command("zone-delete", zone);
+    }
+}
+
+static BIND: OnceLock<Result<Rfc2136Server, String>> = OnceLock::new();
+static KNOT: OnceLock<Result<Rfc2136Server, String>> = OnceLock::new();
+
+/// The BIND 9 server of this test binary; panics (fails the test) when it cannot run.
+/// `DNSPLAN_BIND_WORKDIR`: use a server already started there by `bind.sh start`.
+pub fn bind() -> &'static Rfc2136Server {
+    match BIND.get_or_init(|| start_rfc2136("bind")) {
+        Ok(s) => s,
+        Err(e) => panic!("BIND is needed by this test and could not be started:\n{e}"),
+    }
+}
+
+/// The Knot DNS server of this test binary; panics (fails the test) when it cannot run.
+/// `DNSPLAN_KNOT_WORKDIR`: use a server already started there by `knot.sh start`.
+pub fn knot() -> &'static Rfc2136Server {
+    match KNOT.get_or_init(|| start_rfc2136("knot")) {
+        Ok(s) => s,
+        Err(e) => panic!("Knot DNS is needed by this test and could not be started:\n{e}"),
+    }
+}
+
+fn start_rfc2136(kind: &'static str) -> Result<Rfc2136Server, String> {
+    let prefix = kind.to_ascii_uppercase();
+    let script = repo().join(format!("scripts/harness/{kind}.sh"));
+    let work = match std::env::var_os(format!("DNSPLAN_{prefix}_WORKDIR")) {
+        Some(w) => PathBuf::from(w),
+        None => {
+            let work: PathBuf = Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join(format!("{kind}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&work);
+            let dns_port = free_port(true);
+            let mut control_port = free_port(false);
+            while control_port == dns_port {
+                control_port = free_port(false);
+            }
+            let out = Command::new(&script)
+                .arg("start")
+                .arg(&work)
+                .env(format!("{prefix}_DNS_PORT"), dns_port.to_string())
+                .env("BIND_RNDC_PORT", control_port.to_string())
+                .env(
+                    format!("{prefix}_OWNER_PID"),
+                    std::process::id().to_string(),
+                )
+                .env(format!("{prefix}_CLEANUP"), "1")
+                .output()
+                .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+            if !out.status.success() {
+                return Err(format!(
+                    "scripts/harness/{kind}.sh start failed ({}); install the server with \
+                     `scripts/harness/{kind}.sh install-system`:\n{}{}",
+                    out.status,
+                    String::from_utf8_lossy(&out.stdout),
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+            work
+        }
+    };
+    // the script records the address and the key it started the server with
+    let env = std::fs::read_to_string(work.join("env"))
+        .map_err(|e| format!("{}: {e}", work.join("env").display()))?;
+    let get = |k: &str| -> Result<String, String> {
+        env.lines()
+            .find_map(|l| l.strip_prefix(&format!("{prefix}_{k}=")))
+            .map(str::to_string)
+            .ok_or(format!(
+                "{prefix}_{k} missing from {}",
+                work.join("env").display()
+            ))
+    };
+    let dns: SocketAddr = get("DNS")?
+        .parse()
+        .map_err(|e| format!("{prefix}_DNS: {e}"))?;
+    if !dns.ip().is_loopback() {
+        return Err(format!(
+            "{prefix}_DNS={dns}: the tests talk to loopback only"
+        ));
+    }
+    Ok(Rfc2136Server {
+        kind,
+        dns,
+        key_name: get("KEY_NAME")?,
+        key_secret: get("KEY_SECRET")?,
+        key_algorithm: get("KEY_ALGORITHM")?,
+        work,
     })
 }
 

@@ -18,6 +18,7 @@ mod dynamic;
 mod harness;
 mod interop;
 mod powerdns;
+mod rfc2136;
 mod route53;
 mod route53_interop;
 mod suite;
