@@ -11,6 +11,7 @@
 //! - dynamic records (an A and a CNAME) created, changed and deleted: the `_octodns-*`
 //!   rrset tree, geo rules, weights, failover, one health check per value that is not `up`
 //!   (octoDNS's CallerReference and Name tag), reused while unchanged, deleted once unused;
+//! - static ↔ dynamic at the same names;
 //! - changes made behind dnsplan's back (a weight, a deleted health check) are planned back;
 //! - settings that change how dnsplan talks to Route 53 (`max_changes`, `get_zones_by_name`).
 //!
@@ -699,6 +700,56 @@ fn dynamic_records() {
         assert_ne!(one.get(changed), two.get(changed), "{changed}: replaced");
     }
     assert!(states[2].health_checks.is_empty());
+}
+
+/// Static → dynamic at the same names (plain rrsets go, the rrset tree and health checks
+/// come: 1.layout) → static again (the tree and the health checks go). The two static states
+/// differ: moto refuses to re-CREATE an rrset exactly as created before (`cname_a_swap`),
+/// which also rules out going back to the same dynamic state on moto.
+#[test]
+fn static_to_dynamic_and_back() {
+    let zone = "flip.route53.test.";
+    let case = "route53-dynamic";
+    let plain = |cname: &str, a: &str| {
+        format!(
+            "---\napi:\n  type: CNAME\n  value: {cname}\nstatic:\n  type: A\n  value: \
+             192.0.2.1\nwww:\n  type: A\n  values: [{a}]\n"
+        )
+    };
+    let p = Project::new(&target(), &[zone]);
+    for (cname, a) in [
+        ("one.example.net.", "192.0.2.7"),
+        ("", ""),
+        ("two.example.net.", "192.0.2.8"),
+    ] {
+        let dynamic = cname.is_empty();
+        p.write_zone(
+            zone,
+            &if dynamic {
+                step_yaml(case, 1)
+            } else {
+                plain(cname, a)
+            },
+        );
+        p.apply();
+        let plan = p.plan();
+        assert!(suite::changes(&plan).is_empty(), "re-plan: {plan:#}");
+        if dynamic {
+            assert_layout(zone, case, 1, "dynamic");
+            continue;
+        }
+        let s = state(zone);
+        let mut got = s.layout();
+        got.retain(|l| !l.starts_with("@ NS "));
+        let want = [
+            format!(r#"api CNAME ttl=3600 ["{cname}"]"#),
+            r#"static A ttl=3600 ["192.0.2.1"]"#.to_string(),
+            format!(r#"www A ttl=3600 ["{a}"]"#),
+        ];
+        assert_eq!(got, want);
+        s.check_health_checks("static");
+        assert!(s.health_checks.is_empty(), "{:?}", s.health_checks.keys());
+    }
 }
 
 /// What changes in the emulator behind dnsplan's back is planned, and applied back.

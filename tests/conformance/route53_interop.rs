@@ -189,13 +189,12 @@ fn records_where(yaml: &str, keep: impl Fn(&str) -> bool) -> String {
     out
 }
 
-/// TXT values with a backslash that escapes neither `;` nor `"`.
-/// Values octoDNS cannot read back as it wrote them (`\"` and bare backslashes come back
-/// escaped), so it plans changes against its own zone too.
+/// The TXT case's values octoDNS cannot read back as it wrote them (`\"` and bare
+/// backslashes come back escaped), so it plans changes against its own zone too.
 const BACKSLASHED: [&str; 4] = ["backslashes", "mixed", "quotes", "multi"];
 
-/// The suite's TXT case, lengths, chunk boundaries, quotes and escaped semicolons, but the
-/// values with other backslashes (next test).
+/// The suite's TXT case, lengths, chunk boundaries and escaped semicolons, but `BACKSLASHED`
+/// (and see below).
 #[test]
 fn txt_values_are_written_alike() {
     for (i, step) in cases::txt().steps.iter().enumerate() {
