@@ -175,6 +175,37 @@ pub fn verify_targets(targets: &[Target], change_behind_back: impl Fn(&str, &str
     assert!(text.contains("www A (verify.conformance.test.)"), "{text}");
     assert!(text.contains("192.0.2.1 | 192.0.2.66 (TTL 300)"), "{text}");
 
+    // `dnsplan report`: each record's answers from every server, consistent or not
+    let mut args: Vec<String> = ["report", "--config", "config.yaml", "--zone", ZONE]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.extend(m.dns.iter().map(|(_, a)| a.to_string()));
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let o = m.run(&refs);
+    assert!(o.status.success(), "report:\n{}", show(&o));
+    let csv = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<&str> = csv.lines().collect();
+    let servers: Vec<String> = m.dns.iter().map(|(_, a)| a.to_string()).collect();
+    assert_eq!(
+        lines[0],
+        format!("Name,Type,TTL,{},Consistent", servers.join(","))
+    );
+    assert_eq!(lines.len(), RECORDS + 1, "{csv}");
+    let mut www = vec![
+        "www".to_string(),
+        "A".into(),
+        "300".into(),
+        "192.0.2.1 192.0.2.66".into(),
+    ];
+    www.extend((1..targets.len()).map(|_| "192.0.2.1 192.0.2.2".to_string()));
+    www.push(if targets.len() > 1 { "False" } else { "True" }.into());
+    assert!(lines.contains(&www.join(",").as_str()), "{csv}");
+    let mut mx = vec!["mx".to_string(), "A".into(), "3600".into()];
+    mx.extend(servers.iter().map(|_| "192.0.2.25".to_string()));
+    mx.push("True".into());
+    assert!(lines.contains(&mx.join(",").as_str()), "{csv}");
+
     // a server that does not answer is reported, the others still checked
     let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
     let dead = silent.local_addr().unwrap();
