@@ -224,7 +224,7 @@ conformance!(bind9, bind(), true);
 conformance!(knot_dns, knot(), false);
 
 /// A raw UPDATE behind dnsplan's back, with nsupdate (TCP, the harness's TSIG key).
-fn nsupdate(t: &Target, zone: &str, lines: &[String]) {
+pub fn nsupdate(t: &Target, zone: &str, lines: &[String]) {
     let s = server_of(t);
     let mut script = format!(
         "server {} {}\nzone {zone}\nkey {}:{} {}\n",
