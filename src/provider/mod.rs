@@ -8,6 +8,7 @@
 //!
 //! Rule: `provider` uses `model`, `plan` and `config`.
 
+pub mod azure;
 pub mod powerdns;
 pub mod rfc2136;
 pub mod route53;
@@ -116,13 +117,6 @@ pub fn build(cfg: &ProviderConfig) -> Result<Arc<dyn Provider>, ProviderError> {
         ProviderKind::ZoneFile => Ok(Arc::new(zonefile::ZoneFileProvider::new(cfg)?)),
         ProviderKind::Route53 => Ok(Arc::new(route53::Route53Provider::new(cfg)?)),
         ProviderKind::Rfc2136 => Ok(Arc::new(rfc2136::Rfc2136Provider::new(cfg)?)),
-        other => Err(ProviderError::Config {
-            provider: cfg.id.clone(),
-            message: format!(
-                "the {} provider ({}) is not available in this build of dnsplan yet",
-                other.as_str(),
-                cfg.class
-            ),
-        }),
+        ProviderKind::Azure => Ok(Arc::new(azure::AzureProvider::new(cfg)?)),
     }
 }

@@ -1,0 +1,247 @@
+//! Access tokens for Azure Resource Manager from the Microsoft identity platform (OAuth 2.0
+//! client credentials, `POST {authority_host}/{tenant}/oauth2/v2.0/token`).
+//!
+//! The credential is chosen when the first token is needed (so `dnsplan validate` never needs
+//! one), in this order:
+//! 1. the `key` setting: a client secret (octodns-azure's only way);
+//! 2. `AZURE_FEDERATED_TOKEN_FILE`: a federated token in a file (workload identity on
+//!    Kubernetes), sent as `client_assertion`;
+//! 3. GitHub Actions OIDC (`permissions: id-token: write` sets `ACTIONS_ID_TOKEN_REQUEST_URL`
+//!    and `ACTIONS_ID_TOKEN_REQUEST_TOKEN`): a token for the audience
+//!    `api://AzureADTokenExchange` is fetched from GitHub and sent as `client_assertion`
+//!    (workload identity federation: no secret is stored anywhere).
+//!
+//! A token is kept until five minutes before it expires. Neither the secret, the assertion
+//! nor the token ever appears in an error: identity-platform errors are shown by their
+//! `error` and the first sentence of `error_description` (which holds the AADSTS code).
+
+use std::time::{Duration, Instant};
+
+use serde_json::Value as J;
+use tokio::sync::Mutex;
+
+use super::url_component;
+
+const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const GITHUB_AUDIENCE: &str = "api://AzureADTokenExchange";
+
+/// How the client proves who it is.
+enum Credential {
+    Secret(String),
+    FederatedFile(String),
+    GithubOidc { url: String, bearer: String },
+}
+
+/// Where a federated token can come from, read from the environment when the provider is
+/// built.
+#[derive(Clone, Default)]
+pub struct Federated {
+    /// `AZURE_FEDERATED_TOKEN_FILE`.
+    pub token_file: Option<String>,
+    /// `ACTIONS_ID_TOKEN_REQUEST_URL` and `ACTIONS_ID_TOKEN_REQUEST_TOKEN`.
+    pub github: Option<(String, String)>,
+}
+
+impl Federated {
+    pub fn from_env() -> Federated {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
+        Federated {
+            token_file: var("AZURE_FEDERATED_TOKEN_FILE"),
+            github: var("ACTIONS_ID_TOKEN_REQUEST_URL").zip(var("ACTIONS_ID_TOKEN_REQUEST_TOKEN")),
+        }
+    }
+}
+
+pub struct Auth {
+    pub authority_host: String,
+    pub tenant: String,
+    pub client_id: String,
+    pub scope: String,
+    secret: Option<String>,
+    federated: Federated,
+    client: reqwest::Client,
+    cache: Mutex<Option<(String, Instant)>>,
+}
+
+impl Auth {
+    pub fn new(
+        client: reqwest::Client,
+        authority_host: String,
+        tenant: String,
+        client_id: String,
+        scope: String,
+        secret: Option<String>,
+        federated: Federated,
+    ) -> Auth {
+        Auth {
+            authority_host,
+            tenant,
+            client_id,
+            scope,
+            secret,
+            federated,
+            client,
+            cache: Mutex::new(None),
+        }
+    }
+
+    /// Forget the cached token (after the API refused it).
+    pub async fn invalidate(&self) {
+        *self.cache.lock().await = None;
+    }
+
+    /// A bearer token for the management API.
+    pub async fn token(&self) -> Result<String, String> {
+        let mut cache = self.cache.lock().await;
+        if let Some((t, until)) = cache.as_ref()
+            && Instant::now() < *until
+        {
+            return Ok(t.clone());
+        }
+        let (token, lifetime) = self.request().await?;
+        let margin = Duration::from_secs(300).min(lifetime / 2);
+        *cache = Some((token.clone(), Instant::now() + lifetime - margin));
+        Ok(token)
+    }
+
+    fn credential(&self) -> Result<Credential, String> {
+        if let Some(s) = &self.secret {
+            return Ok(Credential::Secret(s.clone()));
+        }
+        if let Some(path) = &self.federated.token_file {
+            return Ok(Credential::FederatedFile(path.clone()));
+        }
+        match &self.federated.github {
+            Some((url, bearer)) => Ok(Credential::GithubOidc {
+                url: url.clone(),
+                bearer: bearer.clone(),
+            }),
+            None => Err(
+                "no credentials: set `key` (a client secret), or run in GitHub Actions \
+                 with `permissions: id-token: write` and a federated credential on the app \
+                 registration (ACTIONS_ID_TOKEN_REQUEST_URL), or set AZURE_FEDERATED_TOKEN_FILE"
+                    .into(),
+            ),
+        }
+    }
+
+    /// A federated token for `client_assertion`.
+    async fn assertion(&self, cred: &Credential) -> Result<String, String> {
+        match cred {
+            Credential::Secret(_) => unreachable!("not an assertion"),
+            Credential::FederatedFile(path) => std::fs::read_to_string(path)
+                .map(|s| s.trim().to_string())
+                .map_err(|e| format!("AZURE_FEDERATED_TOKEN_FILE {path}: {e}")),
+            Credential::GithubOidc { url, bearer } => {
+                super::check_transport("ACTIONS_ID_TOKEN_REQUEST_URL", url)?;
+                let sep = if url.contains('?') { '&' } else { '?' };
+                let full = format!("{url}{sep}audience={}", url_component(GITHUB_AUDIENCE));
+                let resp = self
+                    .client
+                    .get(&full)
+                    .bearer_auth(bearer)
+                    .header("Accept", "application/json")
+                    .send()
+                    .await
+                    .map_err(|e| format!("GitHub OIDC token request: {}", super::describe(&e)))?;
+                let status = resp.status().as_u16();
+                let body = resp.text().await.unwrap_or_default();
+                if !(200..300).contains(&status) {
+                    return Err(format!(
+                        "GitHub OIDC token request: HTTP {status} (does the job have \
+                         `permissions: id-token: write`?)"
+                    ));
+                }
+                serde_json::from_str::<J>(&body)
+                    .ok()
+                    .and_then(|j| j.get("value").and_then(J::as_str).map(str::to_string))
+                    .filter(|v| !v.is_empty())
+                    .ok_or_else(|| "GitHub OIDC token request: no `value` in the answer".into())
+            }
+        }
+    }
+
+    async fn request(&self) -> Result<(String, Duration), String> {
+        let cred = self.credential()?;
+        let url = format!(
+            "{}/{}/oauth2/v2.0/token",
+            self.authority_host,
+            url_component(&self.tenant)
+        );
+        let mut form: Vec<(&str, String)> = vec![
+            ("grant_type", "client_credentials".into()),
+            ("client_id", self.client_id.clone()),
+            ("scope", self.scope.clone()),
+        ];
+        let how = match &cred {
+            Credential::Secret(s) => {
+                form.push(("client_secret", s.clone()));
+                "client secret"
+            }
+            other => {
+                form.push(("client_assertion_type", ASSERTION_TYPE.into()));
+                form.push(("client_assertion", self.assertion(other).await?));
+                match other {
+                    Credential::FederatedFile(_) => "federated token file",
+                    _ => "GitHub OIDC",
+                }
+            }
+        };
+        let body: String = form
+            .iter()
+            .map(|(k, v)| format!("{k}={}", url_component(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        let resp = self
+            .client
+            .post(&url)
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Accept", "application/json")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| format!("token request to {url}: {}", super::describe(&e)))?;
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap_or_default();
+        let j: Option<J> = serde_json::from_str(&text).ok();
+        if !(200..300).contains(&status) {
+            let field = |k: &str| {
+                j.as_ref()
+                    .and_then(|j| j.get(k))
+                    .and_then(J::as_str)
+                    .map(str::to_string)
+            };
+            let error = field("error").unwrap_or_else(|| "error".into());
+            // the description's first line, which carries the AADSTS code and the reason
+            let desc = field("error_description")
+                .map(|d| {
+                    let line = d.lines().next().unwrap_or_default();
+                    match line.find(". ") {
+                        Some(i) if i > 0 => line[..=i].to_string(),
+                        _ => line.to_string(),
+                    }
+                })
+                .unwrap_or_default();
+            let mut msg = format!(
+                "cannot get a token for client {} in tenant {} ({how}): HTTP {status} {error}: {desc}",
+                self.client_id, self.tenant
+            );
+            if let Some(s) = &self.secret {
+                msg = msg.replace(s.as_str(), "***");
+            }
+            return Err(msg);
+        }
+        let token = j
+            .as_ref()
+            .and_then(|j| j.get("access_token"))
+            .and_then(J::as_str)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| format!("token request to {url}: no access_token in the answer"))?;
+        let lifetime = j
+            .as_ref()
+            .and_then(|j| j.get("expires_in"))
+            .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
+            .unwrap_or(3600);
+        Ok((token.to_string(), Duration::from_secs(lifetime.max(60))))
+    }
+}

@@ -1,0 +1,1133 @@
+//! Azure DNS over its REST API (Azure Resource Manager, api-version 2018-05-01), with
+//! octodns-azure's `AzureProvider` settings.
+//!
+//! Settings: `client_id`, `key` (the client secret; leave it out to use workload identity
+//! federation, see `auth`), `directory_id` (or `tenant_id`), `sub_id` (or `subscription_id`),
+//! `resource_group`, `client_total_retries` (10) and `client_status_retries` (3) as in
+//! octodns-azure; and dnsplan's own: `timeout` (30 s per request), `write_concurrency` (4
+//! record-set writes at a time), `endpoint` (`https://management.azure.com`),
+//! `authority_host` (`AZURE_AUTHORITY_HOST` or `https://login.microsoftonline.com`) and
+//! `scope` (`https://management.azure.com/.default`) for sovereign clouds. Endpoints must be
+//! https unless they are on loopback: a bearer token never travels in clear text.
+//!
+//! - Reading: `GET …/dnsZones/{zone}` (404 `ResourceNotFound`/`NotFound`: the zone does not
+//!   exist; any other 404, such as a missing resource group, is an error), then every page of
+//!   `GET …/dnsZones/{zone}/recordsets`, following `nextLink`; a `nextLink` to another host
+//!   or one already followed is an error (the token must not leave, the loop must end).
+//!   Record sets become the model's (`records`), each with its etag.
+//! - Applying: a missing zone is created (`PUT` with `If-None-Match: *`); then deletes, then
+//!   creates and updates, `write_concurrency` at a time. Every write carries its
+//!   precondition: a create `If-None-Match: *`, an update or delete `If-Match: <etag read at
+//!   plan time>`, so a record changed by someone else since the plan answers 412 and is
+//!   reported, never overwritten. After the first failure no new write starts; the error
+//!   lists what was applied, what failed and why, and what was not attempted, and the next
+//!   plan shows exactly what is left.
+//! - Throttling: 429 waits for `Retry-After` (capped at 60 s); 408/5xx back off
+//!   exponentially with jitter; together at most `client_status_retries` retries, and
+//!   connection failures count toward `client_total_retries`. A 401 drops the cached token
+//!   and tries once more. A retried create that meets 412 checks whether the record set now
+//!   holds exactly what was sent (the first try landed, its answer was lost).
+//! - Azure's own name servers: Azure requires the zone's four `azure-dns.*` name servers in
+//!   the apex NS record set. As octodns-azure, a desired apex NS without them gets them
+//!   added (an error with `strict_supports`, else a warning); a new zone's apex NS gets them
+//!   at apply, when Azure has assigned them.
+//! - Capabilities: A, AAAA, CAA, CNAME, MX, NS, PTR, SRV, TXT; root NS; multi-value PTR; at
+//!   most 20 records per record set (Azure's limit, checked before any request). Dynamic
+//!   records (octodns-azure's Traffic Manager profiles) are not supported: they are reduced
+//!   to their default values like on any target without dynamic support.
+
+pub mod auth;
+pub mod records;
+
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde_json::{Value as J, json};
+
+use super::{ApplyReport, BoxFut, Provider, ProviderError};
+use crate::config::ProviderConfig;
+use crate::model::{Capabilities, RecordSet, RecordType, Value, Zone};
+use crate::plan::{Change, Op, Unsupported, ZonePlan};
+
+pub const API_VERSION: &str = "2018-05-01";
+const DEFAULT_ENDPOINT: &str = "https://management.azure.com";
+const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
+const DEFAULT_SCOPE: &str = "https://management.azure.com/.default";
+/// How much of an error body is kept.
+const MAX_BODY: usize = 600;
+
+const KNOWN_KEYS: &[&str] = &[
+    "client_id",
+    "key",
+    "directory_id",
+    "tenant_id",
+    "sub_id",
+    "subscription_id",
+    "resource_group",
+    "client_total_retries",
+    "client_status_retries",
+    "timeout",
+    "write_concurrency",
+    "endpoint",
+    "authority_host",
+    "scope",
+];
+
+/// The provider's settings.
+#[derive(Clone)]
+pub struct Settings {
+    pub client_id: String,
+    pub key: Option<String>,
+    pub tenant_id: String,
+    pub subscription_id: String,
+    pub resource_group: String,
+    /// Tries per request beyond the first, of any kind.
+    pub total_retries: u32,
+    /// Retries on 429/408/5xx answers.
+    pub status_retries: u32,
+    pub timeout: Duration,
+    pub write_concurrency: usize,
+    /// Without a trailing slash.
+    pub endpoint: String,
+    pub authority_host: String,
+    pub scope: String,
+    /// The first back-off step (doubled per retry, capped at 10 s).
+    pub backoff: Duration,
+    /// The longest `Retry-After` honoured as given.
+    pub max_retry_after: Duration,
+    /// Federated credentials from the environment (used when there is no `key`).
+    pub federated: auth::Federated,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("client_id", &self.client_id)
+            .field("key", &self.key.as_ref().map(|_| "***"))
+            .field("tenant_id", &self.tenant_id)
+            .field("subscription_id", &self.subscription_id)
+            .field("resource_group", &self.resource_group)
+            .field("endpoint", &self.endpoint)
+            .finish()
+    }
+}
+
+/// Is `url`'s host a loopback address?
+fn loopback(url: &str) -> bool {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let host = rest.split(['/', '?']).next().unwrap_or_default();
+    let host = host.rsplit_once('@').map(|(_, h)| h).unwrap_or(host);
+    let host = if let Some(h) = host.strip_prefix('[') {
+        h.split(']').next().unwrap_or_default()
+    } else {
+        host.split(':').next().unwrap_or_default()
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// https, or http on loopback only.
+pub(crate) fn check_transport(what: &str, url: &str) -> Result<(), String> {
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("https://") || (lower.starts_with("http://") && loopback(url)) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} must be an https:// URL (http:// only on loopback): {url}"
+        ))
+    }
+}
+
+/// Percent-encode everything but RFC 3986's unreserved characters (a path segment or a
+/// form/query value).
+pub(crate) fn url_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A transport error's causes, innermost last.
+pub(crate) fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "timed out".into();
+    }
+    let mut causes = Vec::new();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        causes.push(s.to_string());
+        src = s.source();
+    }
+    if causes.is_empty() {
+        e.to_string()
+    } else {
+        causes.join(": ")
+    }
+}
+
+impl Settings {
+    pub fn from_config(p: &ProviderConfig) -> Result<Settings, String> {
+        if let Some(msg) = p.unknown_keys(KNOWN_KEYS) {
+            return Err(msg);
+        }
+        let required = |k: &str| -> Result<String, String> {
+            p.opt_string(k)?.ok_or(format!("missing `{k}`"))
+        };
+        // octodns-azure's names, or the ones Azure's own tools use; not both, unless equal
+        let either = |a: &str, b: &str| -> Result<String, String> {
+            match (p.opt_string(a)?, p.opt_string(b)?) {
+                (Some(x), Some(y)) if x != y => Err(format!(
+                    "`{a}` and `{b}` name the same thing and differ: keep one"
+                )),
+                (Some(x), _) | (None, Some(x)) => Ok(x),
+                (None, None) => Err(format!("missing `{a}` (or `{b}`)")),
+            }
+        };
+        let count = |k: &str, default: u32| -> Result<u32, String> {
+            match p.settings.get(k) {
+                None | Some(J::Null) => Ok(default),
+                Some(_) => p
+                    .u64(k)
+                    .and_then(|n| u32::try_from(n).ok())
+                    .filter(|n| *n <= 100)
+                    .ok_or(format!("`{k}` must be a whole number from 0 to 100")),
+            }
+        };
+        let url = |k: &str, default: String| -> Result<String, String> {
+            let u = p.opt_string(k)?.unwrap_or(default);
+            let u = u.trim_end_matches('/').to_string();
+            check_transport(&format!("`{k}`"), &u)?;
+            Ok(u)
+        };
+        let key = match p.settings.get("key") {
+            None | Some(J::Null) => None,
+            Some(J::String(s)) if s.is_empty() => {
+                return Err("`key` is empty (leave it out to use workload identity)".into());
+            }
+            Some(J::String(s)) => Some(s.clone()),
+            Some(_) => return Err("`key` must be a string".into()),
+        };
+        let write_concurrency = match p.settings.get("write_concurrency") {
+            None | Some(J::Null) => 4,
+            Some(_) => p
+                .u64("write_concurrency")
+                .filter(|n| (1..=32).contains(n))
+                .ok_or("`write_concurrency` must be a whole number from 1 to 32")?
+                as usize,
+        };
+        let authority_default = std::env::var("AZURE_AUTHORITY_HOST")
+            .ok()
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| DEFAULT_AUTHORITY.into());
+        Ok(Settings {
+            client_id: required("client_id")?,
+            key,
+            tenant_id: either("directory_id", "tenant_id")?,
+            subscription_id: either("sub_id", "subscription_id")?,
+            resource_group: required("resource_group")?,
+            total_retries: count("client_total_retries", 10)?,
+            status_retries: count("client_status_retries", 3)?,
+            timeout: Duration::from_secs_f64(p.seconds("timeout", 30.0)?),
+            write_concurrency,
+            endpoint: url("endpoint", DEFAULT_ENDPOINT.into())?,
+            authority_host: url("authority_host", authority_default)?,
+            scope: p
+                .opt_string("scope")?
+                .unwrap_or_else(|| DEFAULT_SCOPE.into()),
+            backoff: Duration::from_millis(500),
+            max_retry_after: Duration::from_secs(60),
+            federated: auth::Federated::from_env(),
+        })
+    }
+}
+
+/// The record types Azure DNS holds.
+pub fn supported_types() -> Vec<RecordType> {
+    records::TYPES
+        .iter()
+        .map(|t| RecordType::core(t).expect("core types"))
+        .collect()
+}
+
+fn capabilities() -> Capabilities {
+    Capabilities {
+        types: Some(supported_types()),
+        root_ns: true,
+        dynamic: false,
+        geo: false,
+        dynamic_subnets: false,
+        pool_value_status: false,
+        multivalue_ptr: true,
+        healthchecks: false,
+        ttl_free: Vec::new(),
+    }
+}
+
+/// An answer: status, body, and the header that matters.
+struct Reply {
+    status: u16,
+    body: String,
+    retry_after: Option<Duration>,
+}
+
+impl Reply {
+    fn ok(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    fn json(&self) -> Option<J> {
+        serde_json::from_str(&self.body).ok()
+    }
+
+    /// ARM's `{"error": {"code", "message"}}`.
+    fn error_code(&self) -> Option<String> {
+        self.json()?
+            .pointer("/error/code")?
+            .as_str()
+            .map(str::to_string)
+    }
+
+    fn error_text(&self) -> String {
+        match self.json() {
+            Some(j) => match (
+                j.pointer("/error/code").and_then(J::as_str),
+                j.pointer("/error/message").and_then(J::as_str),
+            ) {
+                (Some(c), Some(m)) => format!("{c}: {m}"),
+                (Some(c), None) => c.to_string(),
+                (None, Some(m)) => m.to_string(),
+                (None, None) => self.body.clone(),
+            },
+            None => self.body.clone(),
+        }
+    }
+}
+
+/// A precondition on a write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Precondition {
+    None,
+    /// `If-None-Match: *`: create only.
+    Absent,
+    /// `If-Match: <etag>` (`*`: any version, but it must exist).
+    Etag(String),
+}
+
+/// One record-set write of an apply.
+struct Write {
+    /// `op name type`, as the plan shows it.
+    label: String,
+    method: reqwest::Method,
+    path: String,
+    body: Option<J>,
+    precondition: Precondition,
+    rtype: String,
+}
+
+pub struct AzureProvider {
+    id: String,
+    settings: Settings,
+    client: reqwest::Client,
+    auth: auth::Auth,
+    caps: Capabilities,
+    /// Azure's name servers per zone (IDNA, final dot), learnt when reading or creating it.
+    name_servers: Mutex<HashMap<String, Vec<String>>>,
+}
+
+impl AzureProvider {
+    pub fn new(cfg: &ProviderConfig) -> Result<Self, ProviderError> {
+        let settings = Settings::from_config(cfg).map_err(|message| ProviderError::Config {
+            provider: cfg.id.clone(),
+            message,
+        })?;
+        Self::with_settings(&cfg.id, settings)
+    }
+
+    pub fn with_settings(id: &str, settings: Settings) -> Result<Self, ProviderError> {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let client = reqwest::Client::builder()
+            .timeout(settings.timeout)
+            .connect_timeout(settings.timeout)
+            .user_agent(concat!("dnsplan/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| ProviderError::Config {
+                provider: id.to_string(),
+                message: format!("cannot build the HTTP client: {e}"),
+            })?;
+        let auth = auth::Auth::new(
+            client.clone(),
+            settings.authority_host.clone(),
+            settings.tenant_id.clone(),
+            settings.client_id.clone(),
+            settings.scope.clone(),
+            settings.key.clone(),
+            settings.federated.clone(),
+        );
+        Ok(AzureProvider {
+            id: id.to_string(),
+            settings,
+            client,
+            auth,
+            caps: capabilities(),
+            name_servers: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// `…/resourceGroups/{g}/providers/Microsoft.Network` (no trailing slash).
+    fn base(&self) -> String {
+        format!(
+            "{}/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Network",
+            self.settings.endpoint,
+            url_component(&self.settings.subscription_id),
+            url_component(&self.settings.resource_group)
+        )
+    }
+
+    /// The path (below `base`) of a zone: Azure names zones without the final dot.
+    fn zone_path(zone: &str) -> String {
+        format!("dnsZones/{}", url_component(zone.trim_end_matches('.')))
+    }
+
+    fn record_path(zone: &str, rtype: &str, name: &str) -> String {
+        format!(
+            "{}/{rtype}/{}",
+            Self::zone_path(zone),
+            url_component(records::azure_name(name))
+        )
+    }
+
+    fn with_version(url: String) -> String {
+        let sep = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{sep}api-version={API_VERSION}")
+    }
+
+    fn failed(&self, zone: &str, message: String) -> ProviderError {
+        ProviderError::Failed {
+            provider: self.id.clone(),
+            zone: zone.to_string(),
+            message,
+        }
+    }
+
+    fn scrub(&self, s: &str) -> String {
+        let mut out = s.to_string();
+        if let Some(k) = &self.settings.key
+            && k.len() >= 4
+        {
+            out = out.replace(k.as_str(), "***");
+        }
+        out
+    }
+
+    /// An API error: the status, ARM's code and message, shortened and scrubbed.
+    fn api_error(&self, zone: &str, what: &str, r: &Reply) -> ProviderError {
+        let mut body = self.scrub(r.error_text().trim());
+        if body.chars().count() > MAX_BODY {
+            body = body.chars().take(MAX_BODY).collect::<String>() + "…";
+        }
+        if body.is_empty() {
+            body = "(no body)".into();
+        }
+        ProviderError::Api {
+            provider: self.id.clone(),
+            zone: zone.to_string(),
+            status: r.status,
+            body: format!("{what}: {body}"),
+        }
+    }
+
+    /// How long to wait before retry number `n + 1` (from 0): a random 50–100 % of an
+    /// exponential step.
+    fn backoff(&self, n: u32) -> Duration {
+        let step = self
+            .settings
+            .backoff
+            .saturating_mul(1u32 << n.min(16))
+            .min(Duration::from_secs(10));
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u32(n);
+        let frac = (h.finish() % 1000) as f64 / 1000.0;
+        step.mul_f64(0.5 + frac / 2.0)
+    }
+
+    /// One API call with retries (`url` absolute, with its api-version). `Ok` for any answer
+    /// that is not retried (the caller looks at the status), with whether an earlier try may
+    /// have reached the server.
+    async fn call(
+        &self,
+        zone: &str,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&J>,
+        pre: &Precondition,
+    ) -> Result<(Reply, bool), ProviderError> {
+        let mut status_retries = 0;
+        let mut total = 0;
+        let mut reauthed = false;
+        let mut retried = false;
+        loop {
+            let token = self
+                .auth
+                .token()
+                .await
+                .map_err(|m| self.failed(zone, self.scrub(&m)))?;
+            let mut req = self
+                .client
+                .request(method.clone(), url)
+                .bearer_auth(&token)
+                .header("Accept", "application/json");
+            match pre {
+                Precondition::None => {}
+                Precondition::Absent => req = req.header("If-None-Match", "*"),
+                Precondition::Etag(e) => req = req.header("If-Match", e),
+            }
+            if let Some(b) = body {
+                req = req.json(b);
+            }
+            let outcome = match req.send().await {
+                Ok(resp) => {
+                    let status = resp.status().as_u16();
+                    let retry_after = resp
+                        .headers()
+                        .get("retry-after")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(|v| v.trim().parse::<f64>().ok())
+                        .filter(|s| s.is_finite() && *s >= 0.0)
+                        .map(Duration::from_secs_f64);
+                    resp.text().await.map(|body| Reply {
+                        status,
+                        body,
+                        retry_after,
+                    })
+                }
+                Err(e) => Err(e),
+            };
+            let wait = match &outcome {
+                Ok(r) if r.status == 401 && !reauthed => {
+                    // an expired or revoked token: get a new one, once
+                    reauthed = true;
+                    self.auth.invalidate().await;
+                    continue;
+                }
+                Ok(r)
+                    if (r.status == 429 || r.status == 408 || r.status >= 500)
+                        && status_retries < self.settings.status_retries
+                        && total < self.settings.total_retries =>
+                {
+                    status_retries += 1;
+                    let wait = match (r.status, r.retry_after) {
+                        (429, Some(after)) => after.min(self.settings.max_retry_after),
+                        _ => self.backoff(status_retries - 1),
+                    };
+                    tracing::warn!(
+                        provider = %self.id,
+                        "{method} {url}: HTTP {}; retrying in {:.1}s ({status_retries}/{})",
+                        r.status,
+                        wait.as_secs_f64(),
+                        self.settings.status_retries
+                    );
+                    Some(wait)
+                }
+                Ok(_) => None,
+                Err(e)
+                    if (e.is_timeout() || e.is_connect() || e.is_request() || e.is_body())
+                        && total < self.settings.total_retries =>
+                {
+                    let wait = self.backoff(total);
+                    tracing::warn!(
+                        provider = %self.id,
+                        "{method} {url}: {}; retrying in {:.1}s",
+                        describe(e),
+                        wait.as_secs_f64()
+                    );
+                    Some(wait)
+                }
+                Err(_) => None,
+            };
+            match (outcome, wait) {
+                (Ok(r), None) => return Ok((r, retried)),
+                (Err(e), None) => {
+                    return Err(self.failed(
+                        zone,
+                        format!(
+                            "{method} {url}: {} (after {} attempt{})",
+                            describe(&e),
+                            total + 1,
+                            if total == 0 { "" } else { "s" }
+                        ),
+                    ));
+                }
+                (_, Some(wait)) => {
+                    total += 1;
+                    retried = true;
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    async fn get(&self, zone: &str, url: &str) -> Result<Reply, ProviderError> {
+        Ok(self
+            .call(zone, reqwest::Method::GET, url, None, &Precondition::None)
+            .await?
+            .0)
+    }
+
+    /// A 404 that says the resource itself is missing (not its resource group).
+    fn not_found(r: &Reply) -> bool {
+        r.status == 404
+            && matches!(
+                r.error_code().as_deref(),
+                Some("ResourceNotFound" | "NotFound") | None
+            )
+    }
+
+    /// Every item of a list, following `nextLink` (same origin only, each link once).
+    async fn list(&self, zone: &str, first: String) -> Result<Vec<J>, ProviderError> {
+        let origin = |u: &str| -> String {
+            let rest = u.split_once("://");
+            match rest {
+                Some((scheme, r)) => format!(
+                    "{}://{}",
+                    scheme.to_ascii_lowercase(),
+                    r.split(['/', '?'])
+                        .next()
+                        .unwrap_or_default()
+                        .to_ascii_lowercase()
+                ),
+                None => String::new(),
+            }
+        };
+        let home = origin(&self.settings.endpoint);
+        let mut seen = BTreeSet::new();
+        let mut items = Vec::new();
+        let mut next = Some(first);
+        while let Some(url) = next.take() {
+            if !seen.insert(url.clone()) {
+                return Err(self.failed(
+                    zone,
+                    format!("the list's nextLink repeats an earlier page ({url}): stopping"),
+                ));
+            }
+            let r = self.get(zone, &url).await?;
+            if !r.ok() {
+                return Err(self.api_error(zone, &format!("GET {url}"), &r));
+            }
+            let j = r
+                .json()
+                .ok_or_else(|| self.failed(zone, format!("GET {url}: the answer is not JSON")))?;
+            match j.get("value") {
+                Some(J::Array(a)) => items.extend(a.iter().cloned()),
+                None | Some(J::Null) => {}
+                Some(_) => {
+                    return Err(self.failed(zone, format!("GET {url}: `value` is not a list")));
+                }
+            }
+            if let Some(link) = j
+                .get("nextLink")
+                .and_then(J::as_str)
+                .filter(|l| !l.is_empty())
+            {
+                if origin(link) != home {
+                    return Err(self.failed(
+                        zone,
+                        format!(
+                            "the list's nextLink points away from {home} ({link}): refusing \
+                             to send the token there"
+                        ),
+                    ));
+                }
+                next = Some(link.to_string());
+            }
+        }
+        Ok(items)
+    }
+
+    fn remember_name_servers(&self, zone: &str, zone_json: &J) {
+        let ns: Vec<String> = zone_json
+            .pointer("/properties/nameServers")
+            .and_then(J::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(J::as_str)
+                    .map(|s| {
+                        let s = s.to_ascii_lowercase();
+                        if s.ends_with('.') { s } else { format!("{s}.") }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !ns.is_empty() {
+            self.name_servers
+                .lock()
+                .expect("not poisoned")
+                .insert(zone.to_string(), ns);
+        }
+    }
+
+    /// Azure's own name servers of a zone, if known.
+    pub fn azure_name_servers(&self, zone: &str) -> Option<Vec<String>> {
+        self.name_servers
+            .lock()
+            .expect("not poisoned")
+            .get(zone)
+            .cloned()
+    }
+
+    /// The zone as Azure holds it; `None` when it does not exist.
+    pub async fn read(&self, zone: &str) -> Result<Option<Zone>, ProviderError> {
+        let url = Self::with_version(format!("{}/{}", self.base(), Self::zone_path(zone)));
+        let r = self.get(zone, &url).await?;
+        if Self::not_found(&r) {
+            return Ok(None);
+        }
+        if !r.ok() {
+            return Err(self.api_error(zone, &format!("GET {url}"), &r));
+        }
+        if let Some(j) = r.json() {
+            self.remember_name_servers(zone, &j);
+        }
+        let list = Self::with_version(format!(
+            "{}/{}/recordsets",
+            self.base(),
+            Self::zone_path(zone)
+        ));
+        let mut z = Zone::new(zone);
+        let mut aliases = Vec::new();
+        for rs in self.list(zone, list).await? {
+            match records::read(&rs) {
+                Ok(Some(r)) => {
+                    if let Some(dup) = z.insert(r) {
+                        return Err(self.failed(
+                            zone,
+                            format!(
+                                "the record set {} {} is listed twice",
+                                records::azure_name(&dup.name),
+                                dup.rtype.as_str()
+                            ),
+                        ));
+                    }
+                }
+                Ok(None) => {
+                    if records::is_alias(&rs) {
+                        aliases.push(format!(
+                            "{} {}",
+                            rs.get("name").and_then(J::as_str).unwrap_or("?"),
+                            records::type_of(&rs).unwrap_or("?")
+                        ));
+                    }
+                }
+                Err(e) => return Err(self.failed(zone, format!("cannot read {e}"))),
+            }
+        }
+        if !aliases.is_empty() {
+            tracing::warn!(
+                provider = %self.id,
+                zone,
+                "alias record sets (targetResource) are not managed and left alone: {}",
+                aliases.join(", ")
+            );
+        }
+        Ok(Some(z))
+    }
+
+    pub async fn zones(&self) -> Result<Vec<String>, ProviderError> {
+        let url = Self::with_version(format!("{}/dnsZones", self.base()));
+        let mut names: Vec<String> = self
+            .list("", url)
+            .await?
+            .iter()
+            .filter_map(|z| z.get("name").and_then(J::as_str))
+            .map(|n| format!("{}.", n.trim_end_matches('.').to_ascii_lowercase()))
+            .collect();
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    /// Create a zone; its name servers are remembered.
+    async fn create_zone(&self, zone: &str) -> Result<(), ProviderError> {
+        let url = Self::with_version(format!("{}/{}", self.base(), Self::zone_path(zone)));
+        let body = json!({ "location": "global", "properties": { "zoneType": "Public" } });
+        let (r, _) = self
+            .call(
+                zone,
+                reqwest::Method::PUT,
+                &url,
+                Some(&body),
+                &Precondition::Absent,
+            )
+            .await?;
+        if r.status == 412 {
+            // created meanwhile (or by a lost first try): read its name servers
+            let r = self.get(zone, &url).await?;
+            if !r.ok() {
+                return Err(self.api_error(zone, &format!("GET {url}"), &r));
+            }
+            if let Some(j) = r.json() {
+                self.remember_name_servers(zone, &j);
+            }
+            return Ok(());
+        }
+        if !r.ok() {
+            return Err(self.api_error(zone, &format!("create the zone: PUT {url}"), &r));
+        }
+        if let Some(j) = r.json() {
+            self.remember_name_servers(zone, &j);
+        }
+        tracing::info!(provider = %self.id, zone, "created the zone");
+        Ok(())
+    }
+
+    /// The record set a change writes (the apex NS with Azure's name servers added).
+    fn desired_set(&self, zone: &str, r: &RecordSet) -> RecordSet {
+        if r.name.is_empty()
+            && r.rtype == RecordType::Ns
+            && let Some(ns) = self.azure_name_servers(zone)
+        {
+            return with_name_servers(r, &ns).0;
+        }
+        r.clone()
+    }
+
+    fn write_of(&self, zone: &str, c: &Change) -> Write {
+        let label = format!(
+            "{} {} {}",
+            c.op.as_str(),
+            records::azure_name(&c.name),
+            c.rtype.as_str()
+        );
+        let path = Self::with_version(format!(
+            "{}/{}",
+            self.base(),
+            Self::record_path(zone, c.rtype.as_str(), &c.name)
+        ));
+        let etag = c
+            .existing
+            .as_ref()
+            .and_then(|e| e.provider_data.as_deref())
+            .and_then(|d| d.get("etag"))
+            .and_then(J::as_str)
+            .map(|e| Precondition::Etag(e.to_string()))
+            .unwrap_or(Precondition::Etag("*".into()));
+        let apex_ns = c.name.is_empty() && c.rtype == RecordType::Ns;
+        match c.op {
+            Op::Delete => Write {
+                label,
+                method: reqwest::Method::DELETE,
+                path,
+                body: None,
+                precondition: etag,
+                rtype: c.rtype.as_str().to_string(),
+            },
+            Op::Create | Op::Update => {
+                let r = self.desired_set(zone, c.record());
+                let precondition = match c.op {
+                    // Azure creates the apex NS with the zone: a "create" replaces it
+                    Op::Create if apex_ns => Precondition::None,
+                    Op::Create => Precondition::Absent,
+                    _ => etag,
+                };
+                Write {
+                    label,
+                    method: reqwest::Method::PUT,
+                    path,
+                    body: Some(json!({ "properties": records::properties(&r) })),
+                    precondition,
+                    rtype: c.rtype.as_str().to_string(),
+                }
+            }
+        }
+    }
+
+    /// Make one write; `Err(reason)` when it did not land.
+    async fn write(&self, zone: &str, w: &Write) -> Result<(), String> {
+        let (r, retried) = self
+            .call(
+                zone,
+                w.method.clone(),
+                &w.path,
+                w.body.as_ref(),
+                &w.precondition,
+            )
+            .await
+            .map_err(|e| match e {
+                ProviderError::Failed { message, .. } => message,
+                other => other.to_string(),
+            })?;
+        if r.ok() {
+            return Ok(());
+        }
+        if r.status == 412 {
+            if retried && self.landed(zone, w).await {
+                return Ok(());
+            }
+            let why = match w.precondition {
+                Precondition::Absent => {
+                    "it already exists on Azure (created since the plan, \
+                                         or an alias record set dnsplan does not manage)"
+                }
+                _ => "it changed on Azure since the plan was computed (etag mismatch)",
+            };
+            return Err(format!(
+                "HTTP 412 {}: {why}; nothing was overwritten: plan again",
+                r.error_code()
+                    .unwrap_or_else(|| "PreconditionFailed".into())
+            ));
+        }
+        let mut text = self.scrub(r.error_text().trim());
+        if text.chars().count() > MAX_BODY {
+            text = text.chars().take(MAX_BODY).collect::<String>() + "…";
+        }
+        Err(format!("HTTP {}: {text}", r.status))
+    }
+
+    /// After a retried write met 412: does Azure now hold what was sent (the first try
+    /// landed)?
+    async fn landed(&self, zone: &str, w: &Write) -> bool {
+        let Ok(r) = self.get(zone, &w.path).await else {
+            return false;
+        };
+        match (&w.method, &w.body) {
+            (m, _) if *m == reqwest::Method::DELETE => r.status == 404,
+            (_, Some(body)) if r.ok() => r.json().is_some_and(|j| {
+                records::same_records(&j["properties"], &body["properties"], &w.rtype)
+            }),
+            _ => false,
+        }
+    }
+
+    /// Run writes `write_concurrency` at a time; after the first failure none starts.
+    /// Returns (applied labels, failures (label, reason), labels not attempted).
+    async fn run_writes(
+        &self,
+        zone: &str,
+        writes: &[Write],
+        stop: &AtomicBool,
+    ) -> (Vec<String>, Vec<(String, String)>, Vec<String>) {
+        let jobs: Vec<_> = writes
+            .iter()
+            .enumerate()
+            .map(|(i, w)| async move {
+                if stop.load(Ordering::SeqCst) {
+                    return (i, None);
+                }
+                let res = self.write(zone, w).await;
+                if res.is_err() {
+                    stop.store(true, Ordering::SeqCst);
+                }
+                (i, Some(res))
+            })
+            .collect();
+        let results: Vec<(usize, Option<Result<(), String>>)> = futures_util::stream::iter(jobs)
+            .buffer_unordered(self.settings.write_concurrency.max(1))
+            .collect()
+            .await;
+        let mut results = results;
+        results.sort_by_key(|(i, _)| *i);
+        let (mut applied, mut failed, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
+        for (i, res) in results {
+            let label = writes[i].label.clone();
+            match res {
+                Some(Ok(())) => applied.push(label),
+                Some(Err(why)) => failed.push((label, why)),
+                None => skipped.push(label),
+            }
+        }
+        (applied, failed, skipped)
+    }
+
+    /// Apply a plan: create the zone if needed, then deletes, then creates and updates.
+    pub async fn apply_plan(&self, plan: &ZonePlan) -> Result<ApplyReport, ProviderError> {
+        let zone = plan.zone.as_str();
+        if !plan.exists {
+            self.create_zone(zone).await?;
+        } else if self.azure_name_servers(zone).is_none()
+            && plan
+                .changes
+                .iter()
+                .any(|c| c.name.is_empty() && c.rtype == RecordType::Ns)
+        {
+            // a plan made by another process: learn Azure's name servers for the apex NS
+            let url = Self::with_version(format!("{}/{}", self.base(), Self::zone_path(zone)));
+            let r = self.get(zone, &url).await?;
+            if !r.ok() {
+                return Err(self.api_error(zone, &format!("GET {url}"), &r));
+            }
+            if let Some(j) = r.json() {
+                self.remember_name_servers(zone, &j);
+            }
+        }
+        let (deletes, upserts): (Vec<&Change>, Vec<&Change>) =
+            plan.changes.iter().partition(|c| c.op == Op::Delete);
+        let deletes: Vec<Write> = deletes.iter().map(|c| self.write_of(zone, c)).collect();
+        let upserts: Vec<Write> = upserts.iter().map(|c| self.write_of(zone, c)).collect();
+        let stop = AtomicBool::new(false);
+        let (mut applied, mut failed, mut skipped) = self.run_writes(zone, &deletes, &stop).await;
+        if failed.is_empty() {
+            let (a, f, s) = self.run_writes(zone, &upserts, &stop).await;
+            applied.extend(a);
+            failed.extend(f);
+            skipped.extend(s);
+        } else {
+            skipped.extend(upserts.iter().map(|w| w.label.clone()));
+        }
+        if failed.is_empty() {
+            return Ok(ApplyReport {
+                applied: applied.len(),
+            });
+        }
+        Err(self.failed(zone, failure_report(&applied, &failed, &skipped)))
+    }
+
+    /// octodns-azure's `_process_desired_zone`: Azure's name servers in the apex NS; and the
+    /// 20-records limit, which Azure would only report at apply.
+    pub fn process(
+        &self,
+        desired: Zone,
+        strict: bool,
+        warnings: &mut Vec<String>,
+    ) -> Result<Zone, Vec<Unsupported>> {
+        let mut errors = Vec::new();
+        let mut out = Zone::new(desired.name.clone());
+        let zone = desired.name.clone();
+        let ns = self.azure_name_servers(&zone);
+        for r in desired.records.into_values() {
+            let shown = crate::model::idna_decode(&r.fqdn(&zone));
+            if r.values.len() > records::MAX_RECORDS {
+                errors.push(Unsupported {
+                    message: format!(
+                        "{}: {shown} {} has {} values; Azure DNS holds at most {} records \
+                         in a record set",
+                        self.id,
+                        r.rtype.as_str(),
+                        r.values.len(),
+                        records::MAX_RECORDS
+                    ),
+                });
+            }
+            if r.name.is_empty()
+                && r.rtype == RecordType::Ns
+                && let Some(ns) = &ns
+            {
+                let (fixed, added) = with_name_servers(&r, ns);
+                if added {
+                    let msg = format!(
+                        "{}: required azure-dns.* root NS values missing from {shown}",
+                        self.id
+                    );
+                    if strict {
+                        errors.push(Unsupported {
+                            message: format!(
+                                "{msg} (Azure keeps its own name servers in the apex NS; \
+                                 add {} or set strict_supports: false to have them added)",
+                                ns.join(", ")
+                            ),
+                        });
+                    } else {
+                        warnings.push(format!("{msg}; adding them"));
+                    }
+                    out.insert(fixed);
+                    continue;
+                }
+            }
+            out.insert(r);
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// `r` (an apex NS) with Azure's name servers added; whether any was missing.
+fn with_name_servers(r: &RecordSet, ns: &[String]) -> (RecordSet, bool) {
+    let mut out = r.clone();
+    let mut added = false;
+    for n in ns {
+        let v = Value::Target(n.clone());
+        if !out.values.contains(&v) {
+            out.values.push(v);
+            added = true;
+        }
+    }
+    out.normalize();
+    (out, added)
+}
+
+/// What an apply that failed part-way did and did not do.
+fn failure_report(applied: &[String], failed: &[(String, String)], skipped: &[String]) -> String {
+    let total = applied.len() + failed.len() + skipped.len();
+    let mut out = format!(
+        "{} of {total} change{} applied before the apply stopped",
+        applied.len(),
+        if total == 1 { "" } else { "s" }
+    );
+    for (label, why) in failed {
+        out.push_str(&format!("\n  failed:      {label}: {why}"));
+    }
+    let list = |out: &mut String, head: &str, items: &[String]| {
+        for l in items {
+            out.push_str(&format!("\n  {head} {l}"));
+        }
+    };
+    list(&mut out, "applied:    ", applied);
+    list(&mut out, "not applied:", skipped);
+    out.push_str(
+        "\n  the zone is partly changed: fix the cause and apply again (the next plan shows \
+         exactly what is left)",
+    );
+    out
+}
+
+impl Provider for AzureProvider {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+
+    fn existing<'a>(&'a self, zone: &'a str) -> BoxFut<'a, Result<Option<Zone>, ProviderError>> {
+        Box::pin(self.read(zone))
+    }
+
+    fn apply<'a>(&'a self, plan: &'a ZonePlan) -> BoxFut<'a, Result<ApplyReport, ProviderError>> {
+        Box::pin(self.apply_plan(plan))
+    }
+
+    fn list_zones(&self) -> BoxFut<'_, Result<Vec<String>, ProviderError>> {
+        Box::pin(self.zones())
+    }
+
+    fn process_desired(
+        &self,
+        desired: Zone,
+        strict: bool,
+        warnings: &mut Vec<String>,
+    ) -> Result<Zone, Vec<Unsupported>> {
+        self.process(desired, strict, warnings)
+    }
+}
+
+#[cfg(test)]
+mod tests;
