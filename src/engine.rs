@@ -324,13 +324,29 @@ pub enum ApplyError {
         "checksum={given} does not match computed={computed}: the plan changed since it was reviewed"
     )]
     Checksum { given: String, computed: String },
-    #[error("{failed} of {total} plans failed; applied: {applied:?}; failed: {errors:?}")]
+    #[error("{}", partial_text(*.failed, *.total, .applied, .errors))]
     Partial {
         total: usize,
         failed: usize,
         applied: Vec<String>,
         errors: Vec<String>,
     },
+}
+
+/// A part-way apply, one line per plan (a provider's multi-line report indented below its
+/// line), so nobody has to read escaped newlines to learn what landed.
+fn partial_text(failed: usize, total: usize, applied: &[String], errors: &[String]) -> String {
+    let mut out = format!(
+        "{failed} of {total} zone × target plan{} failed",
+        if total == 1 { "" } else { "s" }
+    );
+    for a in applied {
+        out.push_str(&format!("\n  applied: {a}"));
+    }
+    for e in errors {
+        out.push_str(&format!("\n  failed:  {}", e.replace('\n', "\n    ")));
+    }
+    out
 }
 
 /// What an apply did, plan by plan.
