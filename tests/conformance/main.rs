@@ -1,6 +1,10 @@
 //! Provider conformance: the real dnsplan binary against real DNS servers, started by
 //! `scripts/harness/` (see `harness.rs`), and interop with the real octoDNS.
 //!
+//! - `azure`: the Azure DNS adapter against `azure_fake`, and `dual`: the dual-authoritative
+//!   example (Route 53 on moto + Azure on the fake) end to end;
+//! - `azure_fake`: a stateful fake of the Azure DNS management API (2018-05-01), the Microsoft
+//!   identity platform token endpoint and GitHub's OIDC endpoint, for the `azure` provider;
 //! - `suite`: the provider-independent runner (plan → apply → re-plan → DNS answers);
 //! - `cases`: the table of desired zone states;
 //! - `dns`: hickory-net queries and an independent wire encoder for the expected RDATA;
@@ -12,8 +16,11 @@
 //! - `verify`: `dnsplan verify` against the servers: clean after apply, naming a change made
 //!   behind dnsplan's back (record, server, both answers) and a server that does not answer.
 
+mod azure;
+mod azure_fake;
 mod cases;
 mod dns;
+mod dual;
 mod dynamic;
 mod harness;
 mod interop;

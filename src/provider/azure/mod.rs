@@ -32,7 +32,8 @@
 //!   added (an error with `strict_supports`, else a warning); a new zone's apex NS gets them
 //!   at apply, when Azure has assigned them.
 //! - Capabilities: A, AAAA, CAA, CNAME, MX, NS, PTR, SRV, TXT; root NS; multi-value PTR; at
-//!   most 20 records per record set (Azure's limit, checked before any request). Dynamic
+//!   most 20 records per record set and TTLs from 1 s (Azure's limits, checked before any
+//!   request). Dynamic
 //!   records (octodns-azure's Traffic Manager profiles) are not supported: they are reduced
 //!   to their default values like on any target without dynamic support.
 
@@ -291,26 +292,36 @@ impl Reply {
         serde_json::from_str(&self.body).ok()
     }
 
-    /// ARM's `{"error": {"code", "message"}}`.
+    /// The error object: ARM's `{"error": {"code", "message"}}`, or the bare
+    /// `{"code", "message"}` Azure DNS answers record-set errors with.
+    fn error_object(&self) -> Option<J> {
+        let j = self.json()?;
+        match j.get("error") {
+            Some(e @ J::Object(_)) => Some(e.clone()),
+            _ if j.get("code").is_some() => Some(j),
+            _ => None,
+        }
+    }
+
     fn error_code(&self) -> Option<String> {
-        self.json()?
-            .pointer("/error/code")?
+        self.error_object()?
+            .get("code")?
             .as_str()
             .map(str::to_string)
     }
 
     fn error_text(&self) -> String {
-        match self.json() {
-            Some(j) => match (
-                j.pointer("/error/code").and_then(J::as_str),
-                j.pointer("/error/message").and_then(J::as_str),
-            ) {
-                (Some(c), Some(m)) => format!("{c}: {m}"),
-                (Some(c), None) => c.to_string(),
-                (None, Some(m)) => m.to_string(),
-                (None, None) => self.body.clone(),
-            },
-            None => self.body.clone(),
+        let Some(e) = self.error_object() else {
+            return self.body.clone();
+        };
+        match (
+            e.get("code").and_then(J::as_str),
+            e.get("message").and_then(J::as_str),
+        ) {
+            (Some(c), Some(m)) => format!("{c}: {m}"),
+            (Some(c), None) => c.to_string(),
+            (None, Some(m)) => m.to_string(),
+            (None, None) => self.body.clone(),
         }
     }
 }
@@ -1011,6 +1022,15 @@ impl AzureProvider {
         let ns = self.azure_name_servers(&zone);
         for r in desired.records.into_values() {
             let shown = crate::model::idna_decode(&r.fqdn(&zone));
+            if r.ttl == 0 {
+                errors.push(Unsupported {
+                    message: format!(
+                        "{}: {shown} {} has TTL 0; Azure DNS TTLs are 1 to 2147483647 seconds",
+                        self.id,
+                        r.rtype.as_str()
+                    ),
+                });
+            }
             if r.values.len() > records::MAX_RECORDS {
                 errors.push(Unsupported {
                     message: format!(

@@ -576,9 +576,10 @@ async fn a_record_changed_since_the_plan_is_refused_and_reported() {
     token_endpoint(&server).await;
     Mock::given(method("PUT"))
         .and(path(format!("{BASE}/example.test/A/www")))
-        .respond_with(ResponseTemplate::new(412).set_body_json(json!({"error": {
+        // the record-set API's bare error shape (ARM's wrapped one is in the test below)
+        .respond_with(ResponseTemplate::new(412).set_body_json(json!({
             "code": "PreconditionFailed",
-            "message": "The condition 'e-www' in the If-Match header was not satisfied. The current was 'e-new'."}})))
+            "message": "The condition 'e-www' in the If-Match header was not satisfied. The current was 'e-new'."})))
         .mount(&server)
         .await;
     let p = provider(&server);
