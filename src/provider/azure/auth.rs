@@ -242,6 +242,10 @@ impl Auth {
             .and_then(|j| j.get("expires_in"))
             .and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()))
             .unwrap_or(3600);
-        Ok((token.to_string(), Duration::from_secs(lifetime.max(60))))
+        // within a minute and a day, whatever the answer says
+        Ok((
+            token.to_string(),
+            Duration::from_secs(lifetime.clamp(60, 86_400)),
+        ))
     }
 }

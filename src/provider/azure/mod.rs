@@ -447,8 +447,8 @@ impl AzureProvider {
         out
     }
 
-    /// An API error: the status, ARM's code and message, shortened and scrubbed.
-    fn api_error(&self, zone: &str, what: &str, r: &Reply) -> ProviderError {
+    /// An answer's error code and message, shortened and scrubbed.
+    fn error_summary(&self, r: &Reply) -> String {
         let mut body = self.scrub(r.error_text().trim());
         if body.chars().count() > MAX_BODY {
             body = body.chars().take(MAX_BODY).collect::<String>() + "…";
@@ -456,6 +456,12 @@ impl AzureProvider {
         if body.is_empty() {
             body = "(no body)".into();
         }
+        body
+    }
+
+    /// An API error: the status, the request, Azure's code and message.
+    fn api_error(&self, zone: &str, what: &str, r: &Reply) -> ProviderError {
+        let body = self.error_summary(r);
         ProviderError::Api {
             provider: self.id.clone(),
             zone: zone.to_string(),
@@ -521,7 +527,8 @@ impl AzureProvider {
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| v.trim().parse::<f64>().ok())
                         .filter(|s| s.is_finite() && *s >= 0.0)
-                        .map(Duration::from_secs_f64);
+                        // (an HTTP-date is not read: the back-off applies; a huge number is capped)
+                        .map(|s| Duration::from_secs_f64(s.min(86_400.0)));
                     resp.text().await.map(|body| Reply {
                         status,
                         body,
@@ -903,11 +910,7 @@ impl AzureProvider {
                     .unwrap_or_else(|| "PreconditionFailed".into())
             ));
         }
-        let mut text = self.scrub(r.error_text().trim());
-        if text.chars().count() > MAX_BODY {
-            text = text.chars().take(MAX_BODY).collect::<String>() + "…";
-        }
-        Err(format!("HTTP {}: {text}", r.status))
+        Err(format!("HTTP {}: {}", r.status, self.error_summary(&r)))
     }
 
     /// After a retried write met 412: does Azure now hold what was sent (the first try

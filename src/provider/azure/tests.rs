@@ -641,6 +641,7 @@ async fn a_failure_part_way_names_what_landed_and_what_did_not() {
 /// 429 with `Retry-After` twice, then the real answer.
 struct Throttled {
     left: StdMutex<usize>,
+    retry_after: &'static str,
     then: ResponseTemplate,
 }
 
@@ -650,7 +651,7 @@ impl Respond for Throttled {
         if *left > 0 {
             *left -= 1;
             return ResponseTemplate::new(429)
-                .insert_header("Retry-After", "0")
+                .insert_header("Retry-After", self.retry_after)
                 .set_body_json(
                     json!({"error": {"code": "TooManyRequests", "message": "slow down"}}),
                 );
@@ -667,6 +668,7 @@ async fn throttling_waits_for_retry_after_then_gives_up_after_the_status_retries
         .and(path(format!("{BASE}/example.test")))
         .respond_with(Throttled {
             left: StdMutex::new(2),
+            retry_after: "0",
             then: ResponseTemplate::new(404)
                 .set_body_json(json!({"error": {"code": "ResourceNotFound", "message": "x"}})),
         })
@@ -676,6 +678,7 @@ async fn throttling_waits_for_retry_after_then_gives_up_after_the_status_retries
         .and(path(format!("{BASE}/always.test")))
         .respond_with(Throttled {
             left: StdMutex::new(usize::MAX),
+            retry_after: "0",
             then: ResponseTemplate::new(200),
         })
         .mount(&server)
@@ -696,6 +699,25 @@ async fn throttling_waits_for_retry_after_then_gives_up_after_the_status_retries
         always, 4,
         "the first try and client_status_retries (3) retries"
     );
+}
+
+#[tokio::test]
+async fn a_hostile_retry_after_is_capped_not_a_panic() {
+    let server = MockServer::start().await;
+    token_endpoint(&server).await;
+    Mock::given(method("GET"))
+        .and(path(format!("{BASE}/example.test")))
+        .respond_with(Throttled {
+            left: StdMutex::new(1),
+            retry_after: "1e300",
+            then: ResponseTemplate::new(404)
+                .set_body_json(json!({"error": {"code": "ResourceNotFound", "message": "x"}})),
+        })
+        .mount(&server)
+        .await;
+    let mut p = provider(&server);
+    p.settings.max_retry_after = Duration::from_millis(10);
+    assert!(p.read("example.test.").await.unwrap().is_none());
 }
 
 /// A 500 whose write did land, then 412 on the retry.
