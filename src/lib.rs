@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod diag;
 pub mod engine;
+pub mod failover;
 pub mod github;
 pub mod mdtext;
 pub mod model;

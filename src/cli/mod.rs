@@ -6,6 +6,7 @@
 //!
 //! Rule: `cli` may use every module; nothing imports it.
 
+mod failover;
 mod github;
 mod plan;
 mod report;
@@ -86,6 +87,17 @@ pub enum Command {
     ///
     /// Example: `dnsplan report --config c.yaml --zone example.com. 192.0.2.53 198.51.100.53`.
     Report(verify::ReportArgs),
+    /// Keep round-robin A/AAAA records pointing only at servers that pass health checks.
+    ///
+    /// A daemon for every server of a pool (three web servers behind one name): it checks
+    /// its own address first and changes nothing while that fails, then checks every peer in
+    /// address order, removes a peer after `retries` failed checks in a row and adds it back
+    /// after `rise` passed checks in a row — never the last address, never more than
+    /// `max_remove_fraction` of the pool per interval. Each change is one update of that one
+    /// record through the zone's target provider (PowerDNS, RFC 2136, Route 53, Azure, YAML),
+    /// logged with its reason. Runs in the foreground until SIGTERM/SIGINT; --once for cron.
+    /// See docs/failover.md and examples/failover/.
+    Failover(failover::Args),
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum, PartialEq, Eq)]
@@ -116,7 +128,11 @@ pub fn main() -> i32 {
             return code;
         }
     };
-    init_logging();
+    init_logging(match cli.command {
+        // a daemon logs what it does
+        Command::Failover(_) => "warn,dnsplan=info",
+        _ => "warn",
+    });
     match cli.command {
         Command::Validate(a) => validate::run(a),
         Command::Plan(a) => plan::plan(a),
@@ -126,12 +142,14 @@ pub fn main() -> i32 {
         Command::Github(a) => github::run(a),
         Command::Verify(a) => verify::verify(a),
         Command::Report(a) => verify::report(a),
+        Command::Failover(a) => failover::run(a),
     }
 }
 
-fn init_logging() {
+/// Logs to standard error; `DNSPLAN_LOG` (an env-filter such as `debug`) overrides `default`.
+fn init_logging(default: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("DNSPLAN_LOG").unwrap_or_else(|_| EnvFilter::new("warn"));
+    let filter = EnvFilter::try_from_env("DNSPLAN_LOG").unwrap_or_else(|_| EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -22,6 +22,7 @@ mod cases;
 mod dns;
 mod dual;
 mod dynamic;
+mod failover;
 mod harness;
 mod interop;
 mod powerdns;
