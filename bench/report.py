@@ -92,8 +92,12 @@ def main():
     header = ('workload', 'step', 'octoDNS median s', 'dnsplan median s',
               'ratio (octoDNS/dnsplan)', 'octoDNS peak RSS MB',
               'dnsplan peak RSS MB')
+    # workloads measured against a server (with a floor) get their own table
+    served = [(wl, desc) for wl, desc in workloads if (wl, 'insync', 'floor') in measured]
     rows = []
     for wl, desc in workloads:
+        if (wl, desc) in served:
+            continue
         for step, label in STEPS:
             octo_s, octo_kb = measured.get((wl, step, 'octodns'), (None, None))
             dns_s, dns_kb = measured.get((wl, step, 'dnsplan'), (None, None))
@@ -106,6 +110,20 @@ def main():
     table = ['| ' + ' | '.join(header) + ' |',
              '|' + '|'.join('---:' if i in right else '---' for i in range(len(header))) + '|']
     table += ['| ' + ' | '.join(r) + ' |' for r in rows]
+
+    server_header = ('workload', 'octoDNS median s', 'dnsplan median s', 'floor median s',
+                     'octoDNS/dnsplan', 'dnsplan/floor', 'octoDNS peak RSS MB',
+                     'dnsplan peak RSS MB')
+    server_table = ['| ' + ' | '.join(server_header) + ' |',
+                    '|---|' + '|'.join('---:' for _ in server_header[1:]) + '|']
+    for wl, desc in served:
+        octo_s, octo_kb = measured.get((wl, 'insync', 'octodns'), (None, None))
+        dns_s, dns_kb = measured.get((wl, 'insync', 'dnsplan'), (None, None))
+        floor_s, _ = measured.get((wl, 'insync', 'floor'), (None, None))
+        server_table.append('| ' + ' | '.join((
+            f'{wl}: {desc}', fmt_s(octo_s), fmt_s(dns_s), fmt_s(floor_s),
+            fmt_ratio(octo_s, dns_s), fmt_ratio(dns_s, floor_s), fmt_mb(octo_kb),
+            fmt_mb(dns_kb))) + ' |')
 
     nproc, model, mem_gib = machine()
     lines = [
@@ -133,6 +151,18 @@ def main():
         '',
         *table,
         '',
+        *([
+            '## Against a real server',
+            '',
+            'Every zone already in sync in PowerDNS; one plan of all of them:'
+            ' `octodns-sync` (dry run) and `dnsplan plan`. The floor is the same zone'
+            ' GETs issued by `curl --parallel` with the same concurrency: what reading'
+            ' those zones over this API costs at least. dnsplan/floor is how far dnsplan'
+            ' is from it (1.0× = at the floor).',
+            '',
+            *server_table,
+            '',
+        ] if served else []),
         '## Parity of the applied targets',
         '',
         'Both tools apply the same config into their own empty directory; the two',
@@ -151,6 +181,9 @@ def main():
 
     print('\n'.join(table))
     print()
+    if served:
+        print('\n'.join(server_table))
+        print()
     for wl, _ in workloads:
         print(f'parity {wl}: {parity.get(wl, "n/a (not checked)")}')
     for e in errors:
