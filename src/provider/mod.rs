@@ -99,6 +99,37 @@ pub trait Provider: Send + Sync {
     }
 }
 
+/// How long to wait before retry `n + 1` (from 0) of an HTTP provider: a random 50–100 % of
+/// `first × 2ⁿ`, at most `cap` (jitter, so that clients throttled together do not come back
+/// together).
+pub(crate) fn backoff(
+    first: std::time::Duration,
+    n: u32,
+    cap: std::time::Duration,
+) -> std::time::Duration {
+    use std::hash::{BuildHasher, Hasher};
+    let step = first.saturating_mul(1u32 << n.min(16)).min(cap);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(n);
+    let frac = (h.finish() % 1000) as f64 / 1000.0;
+    step.mul_f64(0.5 + frac / 2.0)
+}
+
+/// A transport error without its URL (the caller names it): its causes, innermost last.
+pub(crate) fn describe_http(e: &reqwest::Error) -> String {
+    let mut causes = Vec::new();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        causes.push(s.to_string());
+        src = s.source();
+    }
+    if causes.is_empty() {
+        e.to_string()
+    } else {
+        causes.join(": ")
+    }
+}
+
 /// Run blocking work (file I/O and parsing of local providers) on tokio's blocking pool, so
 /// that many zones are read in parallel (`block_in_place` inside one stream would serialise
 /// them). A panic in the work is re-raised.

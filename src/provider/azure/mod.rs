@@ -41,7 +41,6 @@ pub mod auth;
 pub mod records;
 
 use std::collections::{BTreeSet, HashMap};
-use std::hash::{BuildHasher, Hasher};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -165,17 +164,7 @@ pub(crate) fn describe(e: &reqwest::Error) -> String {
     if e.is_timeout() {
         return "timed out".into();
     }
-    let mut causes = Vec::new();
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        causes.push(s.to_string());
-        src = s.source();
-    }
-    if causes.is_empty() {
-        e.to_string()
-    } else {
-        causes.join(": ")
-    }
+    super::describe_http(e)
 }
 
 impl Settings {
@@ -473,15 +462,7 @@ impl AzureProvider {
     /// How long to wait before retry number `n + 1` (from 0): a random 50–100 % of an
     /// exponential step.
     fn backoff(&self, n: u32) -> Duration {
-        let step = self
-            .settings
-            .backoff
-            .saturating_mul(1u32 << n.min(16))
-            .min(Duration::from_secs(10));
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u32(n);
-        let frac = (h.finish() % 1000) as f64 / 1000.0;
-        step.mul_f64(0.5 + frac / 2.0)
+        super::backoff(self.settings.backoff, n, Duration::from_secs(10))
     }
 
     /// One API call with retries (`url` absolute, with its api-version). `Ok` for any answer

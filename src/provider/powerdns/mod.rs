@@ -33,7 +33,6 @@
 pub mod content;
 pub mod lua;
 
-use std::hash::{BuildHasher, Hasher};
 use std::time::Duration;
 
 use serde_json::{Value as J, json};
@@ -363,15 +362,7 @@ impl PowerDnsProvider {
 
     /// How long to wait before try `attempt + 2`: a random 50–100 % of an exponential step.
     fn backoff(&self, attempt: u32) -> Duration {
-        let step = self
-            .settings
-            .backoff
-            .saturating_mul(1u32 << attempt.min(16))
-            .min(Duration::from_secs(5));
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u32(attempt);
-        let frac = (h.finish() % 1000) as f64 / 1000.0;
-        step.mul_f64(0.5 + frac / 2.0)
+        super::backoff(self.settings.backoff, attempt, Duration::from_secs(5))
     }
 
     /// One API call with retries. `Ok` for any HTTP answer that is not retryable (the caller
@@ -448,17 +439,7 @@ impl PowerDnsProvider {
         if e.is_timeout() {
             return format!("timed out after {:?}", self.settings.timeout);
         }
-        let mut causes = Vec::new();
-        let mut src = std::error::Error::source(e);
-        while let Some(s) = src {
-            causes.push(s.to_string());
-            src = s.source();
-        }
-        if causes.is_empty() {
-            e.to_string()
-        } else {
-            causes.join(": ")
-        }
+        super::describe_http(e)
     }
 
     /// Ask the server once whether it expands ALIAS records.
