@@ -217,28 +217,24 @@ pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError>
                         prov.existing(&zc.name).await?
                     };
                     let mut warnings = Vec::new();
+                    // what the target cannot hold, each message named by the target
+                    let unsupported = |e: Vec<plan::Unsupported>| {
+                        EngineError::Unsupported(
+                            e.into_iter()
+                                .map(|u| format!("{target}: {}", u.message))
+                                .collect(),
+                        )
+                    };
                     let fitted = plan::fit(
                         desired,
                         prov.capabilities(),
                         pcfg.common.strict_supports,
                         &mut warnings,
                     )
-                    .map_err(|e| {
-                        EngineError::Unsupported(
-                            e.into_iter()
-                                .map(|u| format!("{target}: {}", u.message))
-                                .collect(),
-                        )
-                    })?;
+                    .map_err(unsupported)?;
                     let fitted = prov
                         .process_desired(fitted, pcfg.common.strict_supports, &mut warnings)
-                        .map_err(|e| {
-                            EngineError::Unsupported(
-                                e.into_iter()
-                                    .map(|u| format!("{target}: {}", u.message))
-                                    .collect(),
-                            )
-                        })?;
+                        .map_err(unsupported)?;
                     let forced = match &existing {
                         Some(e) => prov.extra_changes(e, &fitted),
                         None => Vec::new(),

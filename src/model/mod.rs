@@ -289,6 +289,22 @@ impl Capabilities {
         }
     }
 
+    /// A provider of plain records only (zone files, RFC 2136 servers, Azure DNS): these
+    /// types, root NS and multi-value PTR, nothing dynamic.
+    pub fn static_records(types: Vec<RecordType>) -> Self {
+        Capabilities {
+            types: Some(types),
+            root_ns: true,
+            dynamic: false,
+            geo: false,
+            dynamic_subnets: false,
+            pool_value_status: false,
+            multivalue_ptr: true,
+            healthchecks: false,
+            ttl_free: Vec::new(),
+        }
+    }
+
     pub fn supports_type(&self, t: &RecordType) -> bool {
         match &self.types {
             None => true,

@@ -336,21 +336,39 @@ impl Value {
     }
 }
 
-/// SvcParam keys in wire order: `mandatory`=0, `alpn`=1, …, `keyNNNNN`.
-pub fn svcparam_key_order(k: &str) -> u32 {
-    match k {
-        "mandatory" => 0,
-        "alpn" => 1,
-        "no-default-alpn" => 2,
-        "port" => 3,
-        "ipv4hint" => 4,
-        "ech" => 5,
-        "ipv6hint" => 6,
-        _ => k
-            .strip_prefix("key")
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(u32::MAX),
+/// The SvcParam keys with names (RFC 9460 and its registry), by number; any other key is
+/// written `keyNNNNN`.
+const SVCPARAM_KEYS: [&str; 9] = [
+    "mandatory",
+    "alpn",
+    "no-default-alpn",
+    "port",
+    "ipv4hint",
+    "ech",
+    "ipv6hint",
+    "dohpath",
+    "ohttp",
+];
+
+/// A SvcParam key's number: its name's, or NNNNN of `keyNNNNN`.
+pub fn svcparam_key_number(k: &str) -> Option<u16> {
+    match SVCPARAM_KEYS.iter().position(|n| *n == k) {
+        Some(i) => Some(i as u16),
+        None => k.strip_prefix("key").and_then(|n| n.parse().ok()),
     }
+}
+
+/// A SvcParam key number's presentation name.
+pub fn svcparam_key_name(n: u16) -> String {
+    match SVCPARAM_KEYS.get(usize::from(n)) {
+        Some(name) => name.to_string(),
+        None => format!("key{n}"),
+    }
+}
+
+/// SvcParam keys in wire order (RFC 9460 wants them sorted by number); unknown ones last.
+pub fn svcparam_key_order(k: &str) -> u32 {
+    svcparam_key_number(k).map(u32::from).unwrap_or(u32::MAX)
 }
 
 /// Quote a character-string for presentation format: `"` and `\` escaped, non-printables as

@@ -179,17 +179,7 @@ impl ZoneFileProvider {
         ZoneFileProvider {
             id: id.to_string(),
             settings,
-            caps: Capabilities {
-                types: Some(supported_types()),
-                root_ns: true,
-                dynamic: false,
-                geo: false,
-                dynamic_subnets: false,
-                pool_value_status: false,
-                multivalue_ptr: true,
-                healthchecks: false,
-                ttl_free: Vec::new(),
-            },
+            caps: Capabilities::static_records(supported_types()),
         }
     }
 

@@ -252,17 +252,7 @@ pub fn supported_types() -> Vec<RecordType> {
 }
 
 fn capabilities() -> Capabilities {
-    Capabilities {
-        types: Some(supported_types()),
-        root_ns: true,
-        dynamic: false,
-        geo: false,
-        dynamic_subnets: false,
-        pool_value_status: false,
-        multivalue_ptr: true,
-        healthchecks: false,
-        ttl_free: Vec::new(),
-    }
+    Capabilities::static_records(supported_types())
 }
 
 /// An answer: status, body, and the header that matters.
@@ -1009,8 +999,7 @@ impl AzureProvider {
             if r.ttl == 0 {
                 errors.push(Unsupported {
                     message: format!(
-                        "{}: {shown} {} has TTL 0; Azure DNS TTLs are 1 to 2147483647 seconds",
-                        self.id,
+                        "{shown} {} has TTL 0; Azure DNS TTLs are 1 to 2147483647 seconds",
                         r.rtype.as_str()
                     ),
                 });
@@ -1018,9 +1007,8 @@ impl AzureProvider {
             if r.values.len() > records::MAX_RECORDS {
                 errors.push(Unsupported {
                     message: format!(
-                        "{}: {shown} {} has {} values; Azure DNS holds at most {} records \
-                         in a record set",
-                        self.id,
+                        "{shown} {} has {} values; Azure DNS holds at most {} records in a \
+                         record set",
                         r.rtype.as_str(),
                         r.values.len(),
                         records::MAX_RECORDS
@@ -1033,10 +1021,7 @@ impl AzureProvider {
             {
                 let (fixed, added) = with_name_servers(&r, ns);
                 if added {
-                    let msg = format!(
-                        "{}: required azure-dns.* root NS values missing from {shown}",
-                        self.id
-                    );
+                    let msg = format!("required azure-dns.* root NS values missing from {shown}");
                     if strict {
                         errors.push(Unsupported {
                             message: format!(

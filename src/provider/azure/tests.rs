@@ -788,7 +788,7 @@ async fn the_apex_ns_needs_azures_name_servers_and_record_sets_hold_at_most_20()
     assert!(
         errs[0]
             .message
-            .starts_with("azure: required azure-dns.* root NS values missing from example.test."),
+            .starts_with("required azure-dns.* root NS values missing from example.test."),
         "{}",
         errs[0].message
     );
@@ -803,7 +803,7 @@ async fn the_apex_ns_needs_azures_name_servers_and_record_sets_hold_at_most_20()
     );
     assert_eq!(
         warnings,
-        ["azure: required azure-dns.* root NS values missing from example.test.; adding them"]
+        ["required azure-dns.* root NS values missing from example.test.; adding them"]
     );
 
     let mut big = Zone::new("example.test.");
@@ -813,6 +813,6 @@ async fn the_apex_ns_needs_azures_name_servers_and_record_sets_hold_at_most_20()
     let errs = p.process(big, false, &mut Vec::new()).unwrap_err();
     assert_eq!(
         errs[0].message,
-        "azure: many.example.test. A has 21 values; Azure DNS holds at most 20 records in a record set"
+        "many.example.test. A has 21 values; Azure DNS holds at most 20 records in a record set"
     );
 }

@@ -9,7 +9,7 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-use crate::model::value::{SvcParam, txt_raw};
+use crate::model::value::{SvcParam, svcparam_key_name, svcparam_key_number, txt_raw};
 use crate::model::{RecordType, Value};
 
 use super::wire::Name;
@@ -220,36 +220,7 @@ fn loc_angle(d: i64, m: i64, s: f64, positive: bool, max: i64) -> Result<u32, St
 }
 
 fn svc_key(k: &str) -> Result<u16, String> {
-    Ok(match k {
-        "mandatory" => 0,
-        "alpn" => 1,
-        "no-default-alpn" => 2,
-        "port" => 3,
-        "ipv4hint" => 4,
-        "ech" => 5,
-        "ipv6hint" => 6,
-        "dohpath" => 7,
-        "ohttp" => 8,
-        _ => k
-            .strip_prefix("key")
-            .and_then(|n| n.parse().ok())
-            .ok_or_else(|| format!("unknown SvcParam key {k:?}"))?,
-    })
-}
-
-fn svc_key_name(k: u16) -> String {
-    match k {
-        0 => "mandatory".into(),
-        1 => "alpn".into(),
-        2 => "no-default-alpn".into(),
-        3 => "port".into(),
-        4 => "ipv4hint".into(),
-        5 => "ech".into(),
-        6 => "ipv6hint".into(),
-        7 => "dohpath".into(),
-        8 => "ohttp".into(),
-        n => format!("key{n}"),
-    }
+    svcparam_key_number(k).ok_or_else(|| format!("unknown SvcParam key {k:?}"))
 }
 
 /// The wire RDATA of one value of type `rtype`; relative names are taken below `origin`.
@@ -651,12 +622,12 @@ pub fn to_text(code: u16, rdata: &[u8]) -> Result<String, String> {
                 let v = r.take(len)?;
                 let mut p = Reader { d: v, p: 0 };
                 s.push(' ');
-                s.push_str(&svc_key_name(key));
+                s.push_str(&svcparam_key_name(key));
                 match key {
                     0 => {
                         let mut keys = Vec::new();
                         while p.p < v.len() {
-                            keys.push(svc_key_name(p.u16()?));
+                            keys.push(svcparam_key_name(p.u16()?));
                         }
                         s.push('=');
                         s.push_str(&keys.join(","));

@@ -206,17 +206,7 @@ pub fn supported_types() -> Vec<RecordType> {
 }
 
 fn capabilities() -> Capabilities {
-    Capabilities {
-        types: Some(supported_types()),
-        root_ns: true,
-        dynamic: false,
-        geo: false,
-        dynamic_subnets: false,
-        pool_value_status: false,
-        multivalue_ptr: true,
-        healthchecks: false,
-        ttl_free: Vec::new(),
-    }
+    Capabilities::static_records(supported_types())
 }
 
 /// The records of a transfer as a zone: the SOA and names outside the zone left out, types

@@ -1132,7 +1132,7 @@ impl Provider for Route53Provider {
         strict: bool,
         warnings: &mut Vec<String>,
     ) -> Result<Zone, Vec<Unsupported>> {
-        process_desired(&self.id, desired, strict, warnings)
+        process_desired(desired, strict, warnings)
     }
 
     fn extra_changes(&self, existing: &Zone, desired: &Zone) -> Vec<(String, RecordType)> {
@@ -1153,7 +1153,6 @@ impl Provider for Route53Provider {
 /// check protocol and settings, geo and subnet rules mixed, `NA-CA-*` geos (Route 53 has no
 /// Canadian provinces), alias values.
 pub fn process_desired(
-    provider: &str,
     desired: Zone,
     strict: bool,
     warnings: &mut Vec<String>,
@@ -1170,7 +1169,7 @@ pub fn process_desired(
                 match alias_value(v) {
                     Ok(v) => values.push(v),
                     Err(m) => errors.push(Unsupported {
-                        message: format!("{provider}: {shown} {ALIAS_TYPE}: {m}"),
+                        message: format!("{shown} {ALIAS_TYPE}: {m}"),
                     }),
                 }
             }
@@ -1181,19 +1180,14 @@ pub fn process_desired(
             let hc = r.settings.healthcheck(&fqdn);
             if !["HTTP", "HTTPS", "TCP"].contains(&hc.protocol.as_str()) {
                 errors.push(Unsupported {
-                    message: format!(
-                        "{provider}: healthcheck protocol \"{}\" not supported",
-                        hc.protocol
-                    ),
+                    message: format!("healthcheck protocol \"{}\" not supported", hc.protocol),
                 });
             }
             let has_geos = d.rules.iter().any(|x| !x.geos.is_empty());
             let has_subnets = d.rules.iter().any(|x| !x.subnets.is_empty());
             if has_geos && has_subnets {
                 errors.push(Unsupported {
-                    message: format!(
-                        "{provider}: mixed geo and subnet rules not supported for {shown}"
-                    ),
+                    message: format!("mixed geo and subnet rules not supported for {shown}"),
                 });
             }
             let mut kept = Vec::new();
@@ -1234,7 +1228,7 @@ pub fn process_desired(
             d.rules = kept;
             if let Err(m) = healthcheck::params(&r, &zone) {
                 errors.push(Unsupported {
-                    message: format!("{provider}: {shown} {}: {m}", r.rtype),
+                    message: format!("{shown} {}: {m}", r.rtype),
                 });
             }
         }

@@ -233,7 +233,7 @@ cf:
         "x".repeat(300)
     );
     let z = zone(&text);
-    let z = crate::provider::route53::process_desired("r53", z, false, &mut Vec::new()).unwrap();
+    let z = crate::provider::route53::process_desired(z, false, &mut Vec::new()).unwrap();
     let mut checks = Checks::default();
     let mut sets = write(&z, &mut checks);
     // as Route 53 lists them: with its escapes in names, in its order
@@ -458,15 +458,15 @@ d:
   value: {name: www}
 ",
     );
-    let errs = crate::provider::route53::process_desired("r53", z.clone(), false, &mut Vec::new())
-        .unwrap_err();
+    let errs =
+        crate::provider::route53::process_desired(z.clone(), false, &mut Vec::new()).unwrap_err();
     let msgs: Vec<&str> = errs.iter().map(|u| u.message.as_str()).collect();
     assert_eq!(
         msgs,
         vec![
-            "r53: b.example.com. Route53Provider/ALIAS: service alias without hosted-zone-id",
-            "r53: c.example.com. Route53Provider/ALIAS: hosted-zone-id on a non-service value",
-            "r53: d.example.com. Route53Provider/ALIAS: missing type",
+            "b.example.com. Route53Provider/ALIAS: service alias without hosted-zone-id",
+            "c.example.com. Route53Provider/ALIAS: hosted-zone-id on a non-service value",
+            "d.example.com. Route53Provider/ALIAS: missing type",
         ]
     );
     let mut only_a = Zone::new(ZONE);
@@ -475,8 +475,7 @@ d:
             .unwrap()
             .clone(),
     );
-    let ok =
-        crate::provider::route53::process_desired("r53", only_a, false, &mut Vec::new()).unwrap();
+    let ok = crate::provider::route53::process_desired(only_a, false, &mut Vec::new()).unwrap();
     let a = ok.iter().next().unwrap();
     assert_eq!(
         a.values,
@@ -503,7 +502,7 @@ d:
 ",
     );
     let mut w = Vec::new();
-    let out = crate::provider::route53::process_desired("r53", z.clone(), false, &mut w).unwrap();
+    let out = crate::provider::route53::process_desired(z.clone(), false, &mut w).unwrap();
     let rules = &out.iter().next().unwrap().dynamic.as_ref().unwrap().rules;
     assert_eq!(rules.len(), 2);
     assert_eq!(rules[0].geos, vec!["NA-US".to_string()]);
@@ -516,7 +515,7 @@ d:
         ]
     );
     assert_eq!(
-        crate::provider::route53::process_desired("r53", z.clone(), true, &mut Vec::new())
+        crate::provider::route53::process_desired(z.clone(), true, &mut Vec::new())
             .unwrap_err()
             .len(),
         2
@@ -527,11 +526,10 @@ d:
             .raw
             .insert("healthcheck".into(), json!({"protocol": "ICMP"}));
     }
-    let e =
-        crate::provider::route53::process_desired("r53", icmp, false, &mut Vec::new()).unwrap_err();
+    let e = crate::provider::route53::process_desired(icmp, false, &mut Vec::new()).unwrap_err();
     assert!(
         e.iter()
-            .any(|u| u.message == "r53: healthcheck protocol \"ICMP\" not supported")
+            .any(|u| u.message == "healthcheck protocol \"ICMP\" not supported")
     );
 }
 
