@@ -638,25 +638,33 @@ async fn a_failure_part_way_names_what_landed_and_what_did_not() {
     );
 }
 
-/// 429 with `Retry-After` twice, then the real answer.
-struct Throttled {
-    left: StdMutex<usize>,
-    retry_after: &'static str,
-    then: ResponseTemplate,
+/// An ARM error answer.
+fn arm_error(status: u16, code: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(json!({"error": {"code": code, "message": "x"}}))
 }
 
-impl Respond for Throttled {
+/// 429 TooManyRequests with this `Retry-After`.
+fn throttled(retry_after: &str) -> ResponseTemplate {
+    arm_error(429, "TooManyRequests").insert_header("Retry-After", retry_after)
+}
+
+/// Answers in this order, the last one repeated from then on.
+struct Answers(StdMutex<std::collections::VecDeque<ResponseTemplate>>);
+
+impl Answers {
+    fn new(list: Vec<ResponseTemplate>) -> Answers {
+        Answers(StdMutex::new(list.into()))
+    }
+}
+
+impl Respond for Answers {
     fn respond(&self, _: &Request) -> ResponseTemplate {
-        let mut left = self.left.lock().unwrap();
-        if *left > 0 {
-            *left -= 1;
-            return ResponseTemplate::new(429)
-                .insert_header("Retry-After", self.retry_after)
-                .set_body_json(
-                    json!({"error": {"code": "TooManyRequests", "message": "slow down"}}),
-                );
+        let mut list = self.0.lock().unwrap();
+        if list.len() > 1 {
+            list.pop_front().unwrap()
+        } else {
+            list[0].clone()
         }
-        self.then.clone()
     }
 }
 
@@ -666,21 +674,16 @@ async fn throttling_waits_for_retry_after_then_gives_up_after_the_status_retries
     token_endpoint(&server).await;
     Mock::given(method("GET"))
         .and(path(format!("{BASE}/example.test")))
-        .respond_with(Throttled {
-            left: StdMutex::new(2),
-            retry_after: "0",
-            then: ResponseTemplate::new(404)
-                .set_body_json(json!({"error": {"code": "ResourceNotFound", "message": "x"}})),
-        })
+        .respond_with(Answers::new(vec![
+            throttled("0"),
+            throttled("0"),
+            arm_error(404, "ResourceNotFound"),
+        ]))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path(format!("{BASE}/always.test")))
-        .respond_with(Throttled {
-            left: StdMutex::new(usize::MAX),
-            retry_after: "0",
-            then: ResponseTemplate::new(200),
-        })
+        .respond_with(Answers::new(vec![throttled("0")]))
         .mount(&server)
         .await;
     let p = provider(&server);
@@ -707,36 +710,15 @@ async fn a_hostile_retry_after_is_capped_not_a_panic() {
     token_endpoint(&server).await;
     Mock::given(method("GET"))
         .and(path(format!("{BASE}/example.test")))
-        .respond_with(Throttled {
-            left: StdMutex::new(1),
-            retry_after: "1e300",
-            then: ResponseTemplate::new(404)
-                .set_body_json(json!({"error": {"code": "ResourceNotFound", "message": "x"}})),
-        })
+        .respond_with(Answers::new(vec![
+            throttled("1e300"),
+            arm_error(404, "ResourceNotFound"),
+        ]))
         .mount(&server)
         .await;
     let mut p = provider(&server);
     p.settings.max_retry_after = Duration::from_millis(10);
     assert!(p.read("example.test.").await.unwrap().is_none());
-}
-
-/// A 500 whose write did land, then 412 on the retry.
-struct LostAnswer {
-    calls: StdMutex<usize>,
-}
-
-impl Respond for LostAnswer {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
-        let mut n = self.calls.lock().unwrap();
-        *n += 1;
-        if *n == 1 {
-            ResponseTemplate::new(500)
-                .set_body_json(json!({"error": {"code": "InternalServerError", "message": "x"}}))
-        } else {
-            ResponseTemplate::new(412)
-                .set_body_json(json!({"error": {"code": "PreconditionFailed", "message": "x"}}))
-        }
-    }
 }
 
 #[tokio::test]
@@ -745,9 +727,11 @@ async fn a_retried_create_that_already_landed_is_not_an_error() {
     token_endpoint(&server).await;
     Mock::given(method("PUT"))
         .and(path(format!("{BASE}/example.test/A/www")))
-        .respond_with(LostAnswer {
-            calls: StdMutex::new(0),
-        })
+        // a 500 whose write did land, then 412 on the retry
+        .respond_with(Answers::new(vec![
+            arm_error(500, "InternalServerError"),
+            arm_error(412, "PreconditionFailed"),
+        ]))
         .mount(&server)
         .await;
     Mock::given(method("GET"))
