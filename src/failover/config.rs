@@ -242,6 +242,22 @@ impl Reader<'_> {
         }
     }
 
+    /// A text setting that `check` accepts (or says what is wrong with it, after the key).
+    fn checked<T>(
+        &mut self,
+        node: &Node,
+        key: &str,
+        check: impl FnOnce(String) -> Result<T, String>,
+    ) -> Option<T> {
+        match check(self.string(node, key)?) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.err(&node.pos, "failover-invalid", format!("`{key}` {e}"));
+                None
+            }
+        }
+    }
+
     fn int(&mut self, node: &Node, key: &str, min: i64, max: i64) -> Option<i64> {
         match node.as_int().filter(|_| node.as_bool().is_none()) {
             Some(n) if (min..=max).contains(&n) => Some(n),
@@ -852,51 +868,40 @@ fn check_overrides(r: &mut Reader, node: &Node) -> Option<CheckOverrides> {
                 Some(p) => c.port = Some(p as u16),
                 None => ok = false,
             },
-            "path" => match r.string(v, "check.path") {
-                Some(p) if p.starts_with('/') && !p.chars().any(char::is_whitespace) => {
-                    c.path = Some((p, v.pos.clone()))
+            "path" => match r.checked(v, "check.path", |p| {
+                if p.starts_with('/') && !p.chars().any(char::is_whitespace) {
+                    Ok(p)
+                } else {
+                    Err(format!("must start with / and hold no spaces, found {p:?}"))
                 }
-                Some(p) => {
-                    r.err(
-                        &v.pos,
-                        "failover-invalid",
-                        format!("`check.path` must start with / and hold no spaces, found {p:?}"),
-                    );
-                    ok = false;
-                }
+            }) {
+                Some(p) => c.path = Some((p, v.pos.clone())),
                 None => ok = false,
             },
-            "host" => match r.string(v, "check.host") {
-                Some(h) if valid_host(&h) => c.host = Some((h, v.pos.clone())),
-                Some(h) => {
-                    r.err(
-                        &v.pos,
-                        "failover-invalid",
-                        format!("`check.host` must be a host name, found {h:?}"),
-                    );
-                    ok = false;
+            "host" => match r.checked(v, "check.host", |h| {
+                if valid_host(&h) {
+                    Ok(h)
+                } else {
+                    Err(format!("must be a host name, found {h:?}"))
                 }
+            }) {
+                Some(h) => c.host = Some((h, v.pos.clone())),
                 None => ok = false,
             },
-            "method" => {
-                match r.string(v, "check.method") {
-                    Some(m)
-                        if m.bytes().all(|b| b.is_ascii_alphabetic())
-                            && reqwest::Method::from_bytes(m.as_bytes()).is_ok() =>
-                    {
-                        c.method = Some((m.to_ascii_uppercase(), v.pos.clone()))
-                    }
-                    Some(m) => {
-                        r.err(
-                        &v.pos,
-                        "failover-invalid",
-                        format!("`check.method` must be an HTTP method such as GET or HEAD, found {m:?}"),
-                    );
-                        ok = false;
-                    }
-                    None => ok = false,
+            "method" => match r.checked(v, "check.method", |m| {
+                if m.bytes().all(|b| b.is_ascii_alphabetic())
+                    && reqwest::Method::from_bytes(m.as_bytes()).is_ok()
+                {
+                    Ok(m.to_ascii_uppercase())
+                } else {
+                    Err(format!(
+                        "must be an HTTP method such as GET or HEAD, found {m:?}"
+                    ))
                 }
-            }
+            }) {
+                Some(m) => c.method = Some((m, v.pos.clone())),
+                None => ok = false,
+            },
             "expect_status" => match statuses(v) {
                 Ok(s) => c.expect_status = Some((s, v.pos.clone())),
                 Err(e) => {
@@ -908,18 +913,11 @@ fn check_overrides(r: &mut Reader, node: &Node) -> Option<CheckOverrides> {
                     ok = false;
                 }
             },
-            "body" => match r.string(v, "check.body") {
-                Some(b) => match regex_lite::Regex::new(&b) {
-                    Ok(re) => c.body = Some((re, v.pos.clone())),
-                    Err(e) => {
-                        r.err(
-                            &v.pos,
-                            "failover-invalid",
-                            format!("`check.body` is not a valid regular expression: {e}"),
-                        );
-                        ok = false;
-                    }
-                },
+            "body" => match r.checked(v, "check.body", |b| {
+                regex_lite::Regex::new(&b)
+                    .map_err(|e| format!("is not a valid regular expression: {e}"))
+            }) {
+                Some(re) => c.body = Some((re, v.pos.clone())),
                 None => ok = false,
             },
             "tls_verify" => match r.bool(v, "check.tls_verify") {

@@ -112,6 +112,9 @@ records:
       protocol: ICMP
       expect_status: [200, 500-400]
       body: '(unclosed'
+      path: 'no-slash'
+      host: 'bad host'
+      method: 'GE T'
   - zone: example.com.
     name: www
     type: A
@@ -132,7 +135,10 @@ records:
             "18:17: failover-invalid: `check.protocol` must be HTTP, HTTPS or TCP, found \"ICMP\"",
             "19:22: failover-invalid: `check.expect_status`: the range \"500-400\" is empty",
             "20:13: failover-invalid: `check.body` is not a valid regular expression: found open group without closing ')'",
-            "26:14: failover-invalid: `timeout` (5s) must be shorter than `interval` (2s): one check must end before the next round",
+            "21:13: failover-invalid: `check.path` must start with / and hold no spaces, found \"no-slash\"",
+            "22:13: failover-invalid: `check.host` must be a host name, found \"bad host\"",
+            "23:15: failover-invalid: `check.method` must be an HTTP method such as GET or HEAD, found \"GE T\"",
+            "29:14: failover-invalid: `timeout` (5s) must be shorter than `interval` (2s): one check must end before the next round",
         ]
     );
 }
