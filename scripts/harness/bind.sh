@@ -41,12 +41,6 @@ cmd_install_system() {
 }
 
 # the server's settings, as `start` recorded them
-load_env() {
-  local w=$1
-  [ -s "$w/env" ] || die "no server was started in $w"
-  # shellcheck disable=SC1091
-  . "$w/env"
-}
 
 rndc_() {
   local w=$1
@@ -120,10 +114,6 @@ cmd_stop() {
   stop_pidfile "$w/named.pid.shell"
 }
 
-cmd_env() {
-  local w=${1:?usage: bind.sh env WORKDIR}
-  cat "$w/env"
-}
 
 # ZONE without its final dot, lowercased
 zone_arg() {
@@ -148,18 +138,14 @@ zone_delete() {
 cmd_zone_delete() {
   local w=${1:?usage: bind.sh zone-delete WORKDIR ZONE} z
   z=$(zone_arg "${2:-}")
-  load_env "$w"
-  exec 9>"$w/zones.lock"
-  flock 9
+  lock_zones "$w"
   zone_delete "$w" "$z"
 }
 
 cmd_zone_reset() {
   local w=${1:?usage: bind.sh zone-reset WORKDIR ZONE} z
   z=$(zone_arg "${2:-}")
-  load_env "$w"
-  exec 9>"$w/zones.lock"
-  flock 9
+  lock_zones "$w"
   zone_delete "$w" "$z"
   cat > "$w/zones/$z.zone" <<EOF
 \$TTL 3600

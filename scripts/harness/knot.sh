@@ -39,12 +39,6 @@ cmd_install_system() {
   knotd --version
 }
 
-load_env() {
-  local w=$1
-  [ -s "$w/env" ] || die "no server was started in $w"
-  # shellcheck disable=SC1091
-  . "$w/env"
-}
 
 knotc_() {
   local w=$1
@@ -123,10 +117,6 @@ cmd_stop() {
   stop_pidfile "$w/knotd.pid.shell"
 }
 
-cmd_env() {
-  local w=${1:?usage: knot.sh env WORKDIR}
-  cat "$w/env"
-}
 
 # ZONE with its final dot, lowercased
 zone_arg() {
@@ -153,18 +143,14 @@ zone_delete() {
 cmd_zone_delete() {
   local w=${1:?usage: knot.sh zone-delete WORKDIR ZONE} z
   z=$(zone_arg "${2:-}")
-  load_env "$w"
-  exec 9>"$w/zones.lock"
-  flock 9
+  lock_zones "$w"
   zone_delete "$w" "$z"
 }
 
 cmd_zone_reset() {
   local w=${1:?usage: knot.sh zone-reset WORKDIR ZONE} z
   z=$(zone_arg "${2:-}")
-  load_env "$w"
-  exec 9>"$w/zones.lock"
-  flock 9
+  lock_zones "$w"
   zone_delete "$w" "$z"
   cat > "$w/zones/${z}zone" <<EOF
 \$ORIGIN $z

@@ -80,3 +80,26 @@ stop_pidfile() {
   if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
   rm -f "$f"
 }
+
+# cmd_env WORKDIR: print the addresses of the server started in WORKDIR.
+cmd_env() {
+  local w=${1:?usage: $NAME env WORKDIR}
+  cat "$w/env"
+}
+
+# load_env WORKDIR: read the env file of the server started in WORKDIR into this shell.
+load_env() {
+  local w=$1
+  [ -s "$w/env" ] || die "no server was started in $w"
+  # shellcheck disable=SC1091
+  . "$w/env"
+}
+
+# lock_zones WORKDIR: load its env and hold WORKDIR's zone lock (fd 9) until the script
+# exits, so concurrent zone-reset / zone-delete calls on one server do not interleave.
+lock_zones() {
+  local w=$1
+  load_env "$w"
+  exec 9>"$w/zones.lock"
+  flock 9
+}

@@ -58,10 +58,6 @@ cmd_stop() {
   stop_pidfile "$w/moto.pid"
 }
 
-cmd_env() {
-  local w=${1:?usage: moto.sh env WORKDIR}
-  cat "$w/env"
-}
 
 case "${1:-}" in
   start) shift; cmd_start "$@" ;;

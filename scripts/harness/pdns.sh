@@ -93,10 +93,6 @@ cmd_stop() {
   stop_pidfile "$w/pdns.pid"
 }
 
-cmd_env() {
-  local w=${1:?usage: pdns.sh env WORKDIR}
-  cat "$w/env"
-}
 
 case "${1:-}" in
   install) cmd_install ;;
