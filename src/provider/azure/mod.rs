@@ -376,10 +376,6 @@ impl AzureProvider {
         })
     }
 
-    pub fn settings(&self) -> &Settings {
-        &self.settings
-    }
-
     /// `…/resourceGroups/{g}/providers/Microsoft.Network` (no trailing slash).
     fn base(&self) -> String {
         format!(
