@@ -1,7 +1,7 @@
 //! dnsplan: DNS as code, native to CI.
 //!
 //! Layers, lowest first (each may use only those before it in this list):
-//! `yaml`, `diag` → `model` → `validate` → `config` → `plan` → `provider` → `render` →
+//! `fasthash`, `yaml`, `diag` → `model` → `validate` → `config` → `plan` → `provider` → `render` →
 //! `drift` / `failover` → `cli`. `github` stands apart and knows nothing of DNS.
 
 pub mod cli;
@@ -9,6 +9,7 @@ pub mod config;
 pub mod diag;
 pub mod engine;
 pub mod failover;
+pub mod fasthash;
 pub mod github;
 pub mod mdtext;
 pub mod model;

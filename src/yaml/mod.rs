@@ -1,7 +1,9 @@
 //! A small YAML document tree where every node keeps its file position.
 //!
 //! Built straight from `saphyr-parser` events (the fastest pure-Rust path measured here), so
-//! zone files are parsed once, with line and column for every key and value. On top of plain
+//! zone files are parsed once, with line and column for every key and value. Plain documents
+//! — most configs and zone files — take a faster scanner (`fast`) that yields the very same
+//! events and steps aside to saphyr at the first construct it does not cover. On top of plain
 //! YAML it does what octoDNS's loader does — `!include`, merge keys (`<<`), YAML 1.1 scalars as
 //! PyYAML resolves them, optional key-order enforcement — and one thing octoDNS does not:
 //! a key written twice in one mapping is an error instead of a silently lost record.
@@ -10,9 +12,10 @@
 //! `float()`, `str()` and truthiness — in the `py` submodule, so building records and
 //! validating them agree on every value.
 //!
-//! Rule: this module knows YAML only; it uses std, the parser crate and regex-lite, nothing of
-//! DNS.
+//! Rule: this module knows YAML only; it uses std, the parser crate, regex-lite and `fasthash`,
+//! nothing of DNS.
 
+mod fast;
 mod py;
 
 pub use py::{Int, Py, float_repr, py_float_str, py_int_str, str_repr};
@@ -21,10 +24,12 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasher, BuildHasherDefault};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use crate::fasthash::{NameHasher, NameMap};
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span, StrInput};
 
 /// Where something is: file, 1-based line and column.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -152,6 +157,22 @@ pub fn load_str(text: &str, file: &Arc<str>, opts: LoadOptions) -> Loaded {
 }
 
 const MAX_DEPTH: usize = 256;
+
+/// Where a document's events come from: the fast path for the plain subset, or saphyr for
+/// everything (see `fast`). Both give the same events for the same text.
+enum Events<'a> {
+    Fast(&'a str, std::vec::IntoIter<fast::Ev>),
+    Full(Box<Parser<'a, StrInput<'a>>>),
+}
+
+impl<'a> Events<'a> {
+    fn next_event(&mut self) -> Option<Result<(Event<'a>, Span), ScanError>> {
+        match self {
+            Events::Fast(text, evs) => evs.next().map(|e| Ok(e.event(text))),
+            Events::Full(p) => p.next_event(),
+        }
+    }
+}
 const MAX_INCLUDE_DEPTH: usize = 32;
 
 struct Builder {
@@ -177,7 +198,10 @@ impl Builder {
     }
 
     fn document(&mut self, text: &str) -> Option<Node> {
-        let mut parser = Parser::new_from_str(text);
+        let mut parser = match fast::scan(text) {
+            Some(events) => Events::Fast(text, events.into_iter()),
+            None => Events::Full(Box::new(Parser::new_from_str(text))),
+        };
         let mut root = None;
         let mut seen_doc = false;
         loop {
@@ -213,12 +237,7 @@ impl Builder {
     }
 
     /// Build one node from its first event.
-    fn node<'a>(
-        &mut self,
-        parser: &mut Parser<'a, saphyr_parser::StrInput<'a>>,
-        ev: Event<'a>,
-        span: Span,
-    ) -> Result<Node, ()> {
+    fn node<'a>(&mut self, parser: &mut Events<'a>, ev: Event<'a>, span: Span) -> Result<Node, ()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             let pos = self.pos(&span);
@@ -234,10 +253,7 @@ impl Builder {
         r
     }
 
-    fn next<'a>(
-        &mut self,
-        parser: &mut Parser<'a, saphyr_parser::StrInput<'a>>,
-    ) -> Result<(Event<'a>, Span), ()> {
+    fn next<'a>(&mut self, parser: &mut Events<'a>) -> Result<(Event<'a>, Span), ()> {
         match parser.next_event() {
             Some(Ok(x)) => Ok(x),
             Some(Err(e)) => {
@@ -256,7 +272,7 @@ impl Builder {
 
     fn node_inner<'a>(
         &mut self,
-        parser: &mut Parser<'a, saphyr_parser::StrInput<'a>>,
+        parser: &mut Events<'a>,
         ev: Event<'a>,
         span: Span,
     ) -> Result<Node, ()> {
@@ -512,19 +528,30 @@ impl Builder {
 }
 
 /// Finds a mapping's keys by text: a linear scan while the mapping is small (record
-/// mappings have a handful of keys), a hash index once it grows (a zone's record names).
+/// mappings have a handful of keys), a hash index once it grows (a zone's record names, a
+/// config's zones). The index maps a key's hash to the first entry with that hash, so it
+/// copies no key; a hash shared by two different keys falls back to the scan.
 #[derive(Default)]
 struct KeyIndex {
-    map: Option<HashMap<String, usize>>,
+    map: Option<NameMap<u64, usize>>,
 }
 
 const KEY_INDEX_FROM: usize = 16;
 
+fn key_hash(key: &str) -> u64 {
+    BuildHasherDefault::<NameHasher>::default().hash_one(key)
+}
+
 impl KeyIndex {
     fn find(&self, entries: &[(Node, Node)], key: &str) -> Option<usize> {
+        let scan = || entries.iter().position(|(k, _)| k.key_str() == key);
         match &self.map {
-            Some(m) => m.get(key).copied(),
-            None => entries.iter().position(|(k, _)| k.key_str() == key),
+            None => scan(),
+            Some(m) => match m.get(&key_hash(key)) {
+                None => None,
+                Some(&i) if entries[i].0.key_str() == key => Some(i),
+                Some(_) => scan(),
+            },
         }
     }
 
@@ -533,12 +560,13 @@ impl KeyIndex {
         match &mut self.map {
             Some(m) => {
                 let i = entries.len() - 1;
-                m.entry(entries[i].0.key_text()).or_insert(i);
+                m.entry(key_hash(entries[i].0.key_str())).or_insert(i);
             }
             None if entries.len() > KEY_INDEX_FROM => {
-                let mut m = HashMap::with_capacity(entries.len() * 2);
+                let mut m =
+                    NameMap::with_capacity_and_hasher(entries.len() * 2, Default::default());
                 for (i, (k, _)) in entries.iter().enumerate() {
-                    m.entry(k.key_text()).or_insert(i);
+                    m.entry(key_hash(k.key_str())).or_insert(i);
                 }
                 self.map = Some(m);
             }
@@ -847,6 +875,28 @@ mod tests {
         assert_eq!(e.rule, "yaml-duplicate-key");
         assert_eq!(e.pos.line, 3);
         assert!(e.message.contains("line 1"), "{}", e.message);
+    }
+
+    #[test]
+    fn duplicates_are_found_in_large_mappings_on_both_paths() {
+        // past KEY_INDEX_FROM the hash index answers; once plain (fast path), once with an
+        // anchor that sends the text to saphyr
+        for extra in ["", "anchor: &a 1\n"] {
+            let mut text: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+            text.push_str(extra);
+            text.push_str("k7: again\n");
+            let l = load(&text, KeyOrder::Any);
+            assert_eq!(l.errors.len(), 1, "{:?}", l.errors);
+            assert_eq!(l.errors[0].rule, "yaml-duplicate-key");
+            assert!(
+                l.errors[0].message.contains("line 8"),
+                "{}",
+                l.errors[0].message
+            );
+            let root = l.root.unwrap();
+            assert_eq!(root.get("k39").unwrap().as_int(), Some(39));
+            assert!(root.get("k40").is_none());
+        }
     }
 
     #[test]
