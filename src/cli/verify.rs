@@ -146,7 +146,7 @@ pub fn verify(a: VerifyArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
-    let choice = match parse_choice(&a.nameservers, &cfg) {
+    let choice = match parse_choice(&a.nameservers, cfg) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
@@ -162,7 +162,7 @@ pub fn verify(a: VerifyArgs) -> i32 {
     let rt = super::plan::runtime();
     let mut targets = Vec::new();
     for zc in zones {
-        let d = config::load_desired(&cfg, zc);
+        let d = config::load_desired(cfg, zc);
         if d.diagnostics.iter().any(|x| x.is_error()) {
             report::print_stderr(&d.diagnostics);
             return EXIT_ERROR;
@@ -171,7 +171,7 @@ pub fn verify(a: VerifyArgs) -> i32 {
             let provider = match crate::provider::build(&cfg.providers[t]) {
                 Ok(p) => p,
                 Err(e) => {
-                    eprintln!("error: {}", super::plan::scrub(&cfg, &e.to_string()));
+                    eprintln!("error: {}", super::plan::scrub(cfg, &e.to_string()));
                     return EXIT_ERROR;
                 }
             };
@@ -328,7 +328,7 @@ pub fn report(a: ReportArgs) -> i32 {
         let rt = super::plan::runtime();
         let zone = match &a.source {
             None => {
-                let d = config::load_desired(&cfg, zc);
+                let d = config::load_desired(cfg, zc);
                 if d.diagnostics.iter().any(|x| x.is_error()) {
                     report::print_stderr(&d.diagnostics);
                     return Ok(EXIT_ERROR);
@@ -341,9 +341,9 @@ pub fn report(a: ReportArgs) -> i32 {
                     .get(s)
                     .ok_or_else(|| format!("unknown source {s:?}"))?;
                 let p = crate::provider::build(pc)
-                    .map_err(|e| super::plan::scrub(&cfg, &e.to_string()))?;
+                    .map_err(|e| super::plan::scrub(cfg, &e.to_string()))?;
                 rt.block_on(p.existing(&zc.name))
-                    .map_err(|e| super::plan::scrub(&cfg, &e.to_string()))?
+                    .map_err(|e| super::plan::scrub(cfg, &e.to_string()))?
                     .ok_or_else(|| format!("zone {} does not exist on {s}", zc.name))?
             }
         };

@@ -574,7 +574,6 @@ fn unique_zones(
     // stable: spellings of one name stay in file order
     listed.sort_by(|a, b| a.name.cmp(&b.name));
     let mut first: Option<usize> = None;
-    let mut keep = vec![true; listed.len()];
     for i in 0..listed.len() {
         match first {
             Some(f) if listed[f].name == listed[i].name => {
@@ -587,17 +586,13 @@ fn unique_zones(
                         listed[i].name, listed[f].pos.line
                     ),
                 );
-                keep[i] = false;
             }
             _ => first = Some(i),
         }
     }
-    let mut keep = keep.into_iter();
-    listed
-        .into_iter()
-        .filter(|_| keep.next().unwrap_or(false))
-        .map(|z| (z.name.clone(), z))
-        .collect()
+    // the first spelling of each name is first in its run of equal names
+    listed.dedup_by(|later, first| later.name == first.name);
+    listed.into_iter().map(|z| (z.name.clone(), z)).collect()
 }
 
 /// For every zone, the configured zones below it (any depth), relative to it. O(zones ×

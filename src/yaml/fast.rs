@@ -9,8 +9,9 @@
 //! caller parses the text with saphyr instead, so every error and every unusual construct is
 //! still handled (and reported) by the full parser. The fast path never reports anything.
 //!
-//! Why: a config with 50,000 zones is 3 MB of one-line flow mappings, which saphyr reads at
-//! ~25 MB/s; this reads it about ten times faster. The unit tests compare both event streams
+//! Why: a config with 50,000 zones is 3 MB of one-line flow mappings, which saphyr reads in
+//! about 130 ms; this reads it in about 21 ms, and 200-record zone files about five times
+//! faster than saphyr too. The unit tests compare both event streams
 //! on a corpus and on generated documents, so the subset cannot drift from saphyr's answers.
 
 use std::borrow::Cow;
@@ -99,7 +100,7 @@ pub(super) fn scan(text: &str) -> Option<Vec<Ev>> {
 
 /// Nesting deeper than this leaves the fast path (saphyr and the tree builder then report it).
 const MAX_DEPTH: u32 = 200;
-/// saphyr refuses implicit keys longer than 1024 characters; stay well inside.
+/// YAML limits implicit keys to 1024 characters; longer keys are left to saphyr.
 const MAX_KEY: usize = 1000;
 
 /// A line with content (not blank, not only a comment).

@@ -142,6 +142,7 @@ pub fn load_file(path: &Path, opts: LoadOptions) -> Loaded {
 /// Parse YAML text; `file` names it in positions. Only the first document is used.
 pub fn load_str(text: &str, file: &Arc<str>, opts: LoadOptions) -> Loaded {
     let mut b = Builder {
+        spare: Spare::default(),
         file: file.clone(),
         opts,
         anchors: HashMap::new(),
@@ -157,6 +158,24 @@ pub fn load_str(text: &str, file: &Arc<str>, opts: LoadOptions) -> Loaded {
 }
 
 const MAX_DEPTH: usize = 256;
+
+/// Buffers a collection is gathered in before it is copied into a vector of exactly its size,
+/// reused from one collection to the next: a growing vector would keep room for 4 entries
+/// where a zone's mapping has 2 and its lists 1, doubling the tree a large config needs.
+#[derive(Default)]
+struct Spare {
+    maps: Vec<Vec<(Node, Node)>>,
+    seqs: Vec<Vec<Node>>,
+    flags: Vec<Vec<bool>>,
+}
+
+/// Move a pooled buffer's items into a Vec of exactly their size; the buffer keeps its capacity
+/// for the next collection.
+fn exact<T>(buf: &mut Vec<T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(buf.len());
+    out.append(buf);
+    out
+}
 
 /// Where a document's events come from: the fast path for the plain subset, or saphyr for
 /// everything (see `fast`). Both give the same events for the same text.
@@ -176,6 +195,7 @@ impl<'a> Events<'a> {
 const MAX_INCLUDE_DEPTH: usize = 32;
 
 struct Builder {
+    spare: Spare,
     file: Arc<str>,
     opts: LoadOptions,
     anchors: HashMap<usize, Node>,
@@ -325,7 +345,7 @@ impl Builder {
                         );
                     }
                 }
-                let mut items = Vec::new();
+                let mut items = self.spare.seqs.pop().unwrap_or_default();
                 loop {
                     let (ev, span) = self.next(parser)?;
                     if matches!(ev, Event::SequenceEnd) {
@@ -334,18 +354,20 @@ impl Builder {
                     items.push(self.node(parser, ev, span)?);
                 }
                 let node = Node {
-                    kind: Kind::Seq(items),
+                    kind: Kind::Seq(exact(&mut items)),
                     pos,
                 };
+                self.spare.seqs.push(items);
                 if anchor > 0 {
                     self.anchors.insert(anchor, node.clone());
                 }
                 Ok(node)
             }
             Event::MappingStart(anchor, _tag) => {
-                let mut entries: Vec<(Node, Node)> = Vec::with_capacity(4);
+                let mut entries = self.spare.maps.pop().unwrap_or_default();
                 // true where the entry came in through a merge key and may be overridden
-                let mut merged: Vec<bool> = Vec::with_capacity(4);
+                let mut merged = self.spare.flags.pop().unwrap_or_default();
+                merged.clear();
                 let mut index = KeyIndex::default();
                 loop {
                     let (ev, span) = self.next(parser)?;
@@ -388,9 +410,11 @@ impl Builder {
                     }
                 }
                 let node = Node {
-                    kind: Kind::Map(entries),
+                    kind: Kind::Map(exact(&mut entries)),
                     pos,
                 };
+                self.spare.maps.push(entries);
+                self.spare.flags.push(merged);
                 self.check_order(&node);
                 if anchor > 0 {
                     self.anchors.insert(anchor, node.clone());
