@@ -14,7 +14,8 @@ pub mod zonefile;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use serde_json::{Map, Value as J};
 
@@ -22,7 +23,7 @@ use crate::diag::Diagnostic;
 use crate::fasthash::NameSet;
 use crate::model::idna_encode;
 use crate::validate::{Rules, Set};
-use crate::yaml::{self, KeyOrder, LoadOptions, Node, Pos};
+use crate::yaml::{self, KeyOrder, Kind, LoadOptions, Node, Pos};
 
 /// Which implementation a provider entry uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -287,12 +288,57 @@ pub struct Config {
     pub providers: BTreeMap<String, ProviderConfig>,
     /// Sorted by name.
     pub zones: BTreeMap<String, ZoneConfig>,
-    /// Zone → the configured zones below it, relative to it (octoDNS's
-    /// `configured_sub_zones`), computed once by walking each name's suffixes.
-    pub sub_zones: HashMap<String, Vec<String>>,
+    /// Answers "which configured zones are below this one" (see `sub_zones_of`).
+    sub_zones: SubZoneIndex,
 }
 
+/// The index behind `Config::sub_zones_of`: the first few questions are answered by scanning
+/// the zone names (planning one zone among 50,000 should not index all of them), later ones
+/// from a map of every zone's sub-zones, built once on demand.
+#[derive(Debug, Default)]
+struct SubZoneIndex {
+    scans: AtomicUsize,
+    map: OnceLock<HashMap<String, Vec<String>>>,
+}
+
+impl Clone for SubZoneIndex {
+    fn clone(&self) -> Self {
+        SubZoneIndex {
+            scans: AtomicUsize::new(self.scans.load(Ordering::Relaxed)),
+            map: self.map.clone(),
+        }
+    }
+}
+
+/// How many sub-zone questions are answered by a scan of all zone names before the index is
+/// built: a scan reads each name once, the index hashes each of its suffixes, so a plan of a
+/// few zones scans and a plan of many builds the index.
+const SUB_ZONE_SCANS: usize = 4;
+
 impl Config {
+    /// The configured zones below `zone` (any depth), relative to it and sorted (octoDNS's
+    /// `configured_sub_zones`).
+    pub fn sub_zones_of(&self, zone: &str) -> Vec<&str> {
+        let idx = &self.sub_zones;
+        if idx.map.get().is_none() && idx.scans.fetch_add(1, Ordering::Relaxed) < SUB_ZONE_SCANS {
+            let mut out: Vec<&str> = self
+                .zones
+                .keys()
+                .filter_map(|name| {
+                    let rel = name.strip_suffix(zone)?.strip_suffix('.')?;
+                    (!rel.is_empty()).then_some(rel)
+                })
+                .collect();
+            out.sort_unstable();
+            return out;
+        }
+        idx.map
+            .get_or_init(|| sub_zone_map(self.zones.keys().map(String::as_str)))
+            .get(zone)
+            .map(|v| v.iter().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+
     /// Names of configured zones that are sub-zones of `zone`, relative to it (octoDNS's
     /// `configured_sub_zones`), found by walking the name's suffixes: O(labels), not O(zones).
     pub fn sub_zone_of(&self, zone: &str, record_name: &str) -> Option<SubZone> {
@@ -383,7 +429,7 @@ pub fn load(path: &Path) -> (Option<Config>, Vec<Diagnostic>) {
         }
         return (None, diags);
     };
-    let cfg = from_node(path, &root, &mut diags);
+    let cfg = from_node(path, root, &mut diags);
     (cfg, diags)
 }
 
@@ -404,8 +450,10 @@ const TOP_KEYS: &[&str] = &[
     "zones",
 ];
 
-fn from_node(path: &Path, root: &Node, diags: &mut Vec<Diagnostic>) -> Option<Config> {
-    let Some(entries) = root.entries() else {
+/// The root is taken by value: each `zones:` entry is dropped as soon as it is converted, so a
+/// config of 50,000 zones never holds both its YAML tree and its zone list in full.
+fn from_node(path: &Path, mut root: Node, diags: &mut Vec<Diagnostic>) -> Option<Config> {
+    let Some(top) = root.entries() else {
         err(
             diags,
             &root.pos,
@@ -417,7 +465,7 @@ fn from_node(path: &Path, root: &Node, diags: &mut Vec<Diagnostic>) -> Option<Co
         );
         return None;
     };
-    for (k, _) in entries {
+    for (k, _) in top {
         let key = k.key_text();
         if !TOP_KEYS.contains(&key.as_str()) {
             warn(
@@ -493,38 +541,40 @@ fn from_node(path: &Path, root: &Node, diags: &mut Vec<Diagnostic>) -> Option<Co
 
     let mut zones = BTreeMap::new();
     let mut templates = Vec::new();
-    match root.get("zones") {
+    match root.take("zones") {
         None => err(
             diags,
             &root.pos,
             "config-invalid",
             "missing `zones` section",
         ),
-        Some(z) => match z.entries() {
-            None => err(
-                diags,
-                &z.pos,
-                "config-invalid",
-                format!("`zones` must be a mapping, found {}", z.describe()),
-            ),
-            Some(entries) => {
-                let mut listed = Vec::with_capacity(entries.len());
-                for (k, v) in entries {
-                    let key = k.key_text();
-                    if key.starts_with('*') {
-                        templates.push((key, k.pos.clone(), v));
-                        continue;
-                    }
-                    listed.extend(zone(&key, &k.pos, v, &providers, diags));
+        Some(Node {
+            kind: Kind::Map(entries),
+            ..
+        }) => {
+            let mut listed = Vec::with_capacity(entries.len());
+            for (k, v) in entries {
+                let key = k.key_text();
+                if key.starts_with('*') {
+                    templates.push((key, k.pos, v));
+                    continue;
                 }
-                zones = unique_zones(listed, diags);
+                listed
+                    .extend(zone(&key, &k.pos, &v, &providers, diags).map(|z| (z.name.clone(), z)));
             }
-        },
+            zones = unique_zones(listed, diags);
+        }
+        Some(z) => err(
+            diags,
+            &z.pos,
+            "config-invalid",
+            format!("`zones` must be a mapping, found {}", z.describe()),
+        ),
     }
 
     // templates: expand against the zones each source lists, in config order
     for (key, pos, v) in templates {
-        expand_template(&key, &pos, v, &providers, &mut zones, path, diags);
+        expand_template(&key, &pos, &v, &providers, &mut zones, path, diags);
     }
 
     // aliases must point at a real, non-alias zone
@@ -554,13 +604,12 @@ fn from_node(path: &Path, root: &Node, diags: &mut Vec<Diagnostic>) -> Option<Co
         }
     }
 
-    let sub_zones = sub_zone_map(zones.keys().map(String::as_str));
     Some(Config {
         path: path.to_path_buf(),
         manager,
         providers,
         zones,
-        sub_zones,
+        sub_zones: SubZoneIndex::default(),
     })
 }
 
@@ -568,31 +617,32 @@ fn from_node(path: &Path, root: &Node, diags: &mut Vec<Diagnostic>) -> Option<Co
 /// an error at the later spelling, and the first one is kept. Sorting first and building the
 /// map in one go is several times faster than inserting 50,000 zones one by one.
 fn unique_zones(
-    mut listed: Vec<ZoneConfig>,
+    mut listed: Vec<(String, ZoneConfig)>,
     diags: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, ZoneConfig> {
     // stable: spellings of one name stay in file order
-    listed.sort_by(|a, b| a.name.cmp(&b.name));
+    listed.sort_by(|a, b| a.0.cmp(&b.0));
     let mut first: Option<usize> = None;
     for i in 0..listed.len() {
         match first {
-            Some(f) if listed[f].name == listed[i].name => {
+            Some(f) if listed[f].0 == listed[i].0 => {
                 err(
                     diags,
-                    &listed[i].pos,
+                    &listed[i].1.pos,
                     "config-duplicate-zone",
                     format!(
                         "zone {} is configured twice (also at line {}), e.g. both in UTF-8 and IDNA",
-                        listed[i].name, listed[f].pos.line
+                        listed[i].0, listed[f].1.pos.line
                     ),
                 );
             }
             _ => first = Some(i),
         }
     }
-    // the first spelling of each name is first in its run of equal names
-    listed.dedup_by(|later, first| later.name == first.name);
-    listed.into_iter().map(|z| (z.name.clone(), z)).collect()
+    // the first spelling of each name is first in its run of equal names; the pairs are
+    // collected in place, without a second copy of the list
+    listed.dedup_by(|later, first| later.0 == first.0);
+    listed.into_iter().collect()
 }
 
 /// For every zone, the configured zones below it (any depth), relative to it. O(zones ×
@@ -1177,11 +1227,7 @@ pub fn load_desired(cfg: &Config, zc: &ZoneConfig) -> Desired {
             );
         }
     }
-    let subs: Vec<&str> = cfg
-        .sub_zones
-        .get(&zc.name)
-        .map(|v| v.iter().map(String::as_str).collect())
-        .unwrap_or_default();
+    let subs = cfg.sub_zones_of(&zc.name);
     let reasons = crate::validate::check_zone(&zone, &rules, &subs);
     diags.extend(crate::validate::zone_diagnostics(
         &zone, reasons, zc.lenient,
@@ -1213,6 +1259,49 @@ mod tests {
         assert_eq!(m["some.com."], vec!["deep.thing", "other", "x.other"]);
         assert_eq!(m["other.some.com."], vec!["x"]);
         assert!(!m.contains_key("com.x."));
+    }
+
+    #[test]
+    fn sub_zone_questions_get_the_same_answer_before_and_after_the_index_is_built() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.yaml");
+        let names = [
+            "some.com.",
+            "other.some.com.",
+            "deep.thing.some.com.",
+            "x.other.some.com.",
+            "ome.com.",
+            "com.x.",
+            "x.",
+        ];
+        let mut text =
+            "providers:\n  a: {class: octodns.provider.yaml.YamlProvider, directory: ./a}\nzones:\n"
+                .to_string();
+        for n in names {
+            text.push_str(&format!("  {n}: {{sources: [a], targets: [a]}}\n"));
+        }
+        std::fs::write(&path, text).unwrap();
+        let (cfg, diags) = load(&path);
+        assert!(diags.is_empty(), "{diags:?}");
+        let cfg = cfg.unwrap();
+        let map = sub_zone_map(names.into_iter());
+        // more rounds than SUB_ZONE_SCANS: the first answers come from scans, the rest from
+        // the index
+        for round in 0..3 {
+            for n in names {
+                let want: Vec<&str> = map
+                    .get(n)
+                    .map(|v| v.iter().map(String::as_str).collect())
+                    .unwrap_or_default();
+                assert_eq!(cfg.sub_zones_of(n), want, "{n} in round {round}");
+            }
+        }
+        assert!(cfg.sub_zones.map.get().is_some());
+        assert_eq!(
+            cfg.sub_zones_of("some.com."),
+            ["deep.thing", "other", "x.other"]
+        );
+        assert_eq!(cfg.sub_zones_of("x."), ["com"]);
     }
 
     #[test]

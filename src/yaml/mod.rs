@@ -170,8 +170,14 @@ struct Spare {
 }
 
 /// Move a pooled buffer's items into a Vec of exactly their size; the buffer keeps its capacity
-/// for the next collection.
+/// for the next collection. A large buffer is handed over whole and shrunk in place instead:
+/// copying the 50,000 entries of a big `zones:` mapping would briefly need the memory twice.
 fn exact<T>(buf: &mut Vec<T>) -> Vec<T> {
+    if buf.len() >= 4096 {
+        let mut out = std::mem::take(buf);
+        out.shrink_to_fit();
+        return out;
+    }
     let mut out = Vec::with_capacity(buf.len());
     out.append(buf);
     out
@@ -773,6 +779,19 @@ impl Node {
                 .iter()
                 .find(|(k, _)| k.as_str() == Some(key) || (key.is_empty() && k.is_null()))
                 .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    /// Remove the first entry with this key from a mapping and return its value.
+    pub fn take(&mut self, key: &str) -> Option<Node> {
+        match &mut self.kind {
+            Kind::Map(entries) => {
+                let i = entries.iter().position(|(k, _)| {
+                    k.as_str() == Some(key) || (key.is_empty() && k.is_null())
+                })?;
+                Some(entries.remove(i).1)
+            }
             _ => None,
         }
     }
