@@ -7,7 +7,7 @@
 //! Not for keys that come from the network.
 
 use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 
 #[derive(Default, Clone, Copy)]
 pub struct NameHasher(u64);
@@ -16,6 +16,11 @@ pub type NameMap<K, V> = HashMap<K, V, BuildHasherDefault<NameHasher>>;
 pub type NameSet<K> = HashSet<K, BuildHasherDefault<NameHasher>>;
 
 const MUL: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// One name's hash, as the maps above compute it.
+pub fn hash_name(name: &str) -> u64 {
+    BuildHasherDefault::<NameHasher>::default().hash_one(name)
+}
 
 impl NameHasher {
     fn add(&mut self, word: u64) {
@@ -58,23 +63,18 @@ impl Hasher for NameHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::hash::BuildHasher;
-
-    fn h(s: &str) -> u64 {
-        BuildHasherDefault::<NameHasher>::default().hash_one(s)
-    }
 
     #[test]
     fn similar_names_hash_apart_and_maps_work() {
         let names: Vec<String> = (0..50_000)
             .map(|i| format!("zone{i:05}.example.com."))
             .collect();
-        let hashes: NameSet<u64> = names.iter().map(|n| h(n)).collect();
+        let hashes: NameSet<u64> = names.iter().map(|n| hash_name(n)).collect();
         assert_eq!(hashes.len(), names.len());
-        assert_ne!(h("a"), h("a\0"));
-        assert_ne!(h(""), h("\0"));
+        assert_ne!(hash_name("a"), hash_name("a\0"));
+        assert_ne!(hash_name(""), hash_name("\0"));
         // the top seven bits (hashbrown's control byte) must vary too
-        let tops: NameSet<u64> = names.iter().map(|n| h(n) >> 57).collect();
+        let tops: NameSet<u64> = names.iter().map(|n| hash_name(n) >> 57).collect();
         assert_eq!(tops.len(), 128);
         let set: NameSet<&str> = names.iter().map(String::as_str).collect();
         assert!(set.contains("zone00042.example.com."));

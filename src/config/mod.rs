@@ -281,7 +281,7 @@ impl Default for Manager {
 }
 
 /// The loaded configuration.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Config {
     pub path: PathBuf,
     pub manager: Manager,
@@ -299,15 +299,6 @@ pub struct Config {
 struct SubZoneIndex {
     scans: AtomicUsize,
     map: OnceLock<HashMap<String, Vec<String>>>,
-}
-
-impl Clone for SubZoneIndex {
-    fn clone(&self) -> Self {
-        SubZoneIndex {
-            scans: AtomicUsize::new(self.scans.load(Ordering::Relaxed)),
-            map: self.map.clone(),
-        }
-    }
 }
 
 /// How many sub-zone questions are answered by a scan of all zone names before the index is

@@ -361,8 +361,8 @@ impl<'a> Scanner<'a> {
     /// A flow collection or scalar at `p`; returns where it ends.
     fn flow_or_scalar(&mut self, l: Line, p: usize, flow: bool) -> Option<usize> {
         match self.at(p, l.end) {
-            b'{' => self.flow_map(l, p),
-            b'[' => self.flow_seq(l, p),
+            b'{' => self.flow(l, p, true),
+            b'[' => self.flow(l, p, false),
             _ => {
                 let f = self.scalar_at(p, l.end, flow)?;
                 self.push(f.kind, l, p, (f.from, f.to))?;
@@ -371,61 +371,49 @@ impl<'a> Scanner<'a> {
         }
     }
 
-    fn flow_map(&mut self, l: Line, p: usize) -> Option<usize> {
+    /// A one-line flow mapping (`map`) or sequence at `p`; returns where it ends. Empty
+    /// collections are fine; a trailing comma leaves the fast path.
+    fn flow(&mut self, l: Line, p: usize, map: bool) -> Option<usize> {
+        let (start, end, close) = if map {
+            (EvKind::MapStart, EvKind::MapEnd, b'}')
+        } else {
+            (EvKind::SeqStart, EvKind::SeqEnd, b']')
+        };
         self.enter()?;
-        self.push(EvKind::MapStart, l, p, (0, 0))?;
+        self.push(start, l, p, (0, 0))?;
         let mut q = skip_spaces(self.src, p + 1, l.end);
-        if self.at(q, l.end) != b'}' {
+        if self.at(q, l.end) != close {
             loop {
-                let k = self.scalar_at(q, l.end, true)?;
-                if k.to - k.from > MAX_KEY
-                    || self.at(k.next, l.end) != b':'
-                    || self.at(k.next + 1, l.end) != b' '
-                {
-                    return None;
-                }
-                self.push(k.kind, l, q, (k.from, k.to))?;
-                let v = skip_spaces(self.src, k.next + 1, l.end);
+                let v = if map { self.flow_key(l, q)? } else { q };
                 q = skip_spaces(self.src, self.flow_or_scalar(l, v, true)?, l.end);
                 match self.at(q, l.end) {
                     b',' => {
                         q = skip_spaces(self.src, q + 1, l.end);
-                        if self.at(q, l.end) == b'}' {
+                        if self.at(q, l.end) == close {
                             return None;
                         }
                     }
-                    b'}' => break,
+                    c if c == close => break,
                     _ => return None,
                 }
             }
         }
-        self.push(EvKind::MapEnd, l, q, (0, 0))?;
+        self.push(end, l, q, (0, 0))?;
         self.depth -= 1;
         Some(q + 1)
     }
 
-    fn flow_seq(&mut self, l: Line, p: usize) -> Option<usize> {
-        self.enter()?;
-        self.push(EvKind::SeqStart, l, p, (0, 0))?;
-        let mut q = skip_spaces(self.src, p + 1, l.end);
-        if self.at(q, l.end) != b']' {
-            loop {
-                q = skip_spaces(self.src, self.flow_or_scalar(l, q, true)?, l.end);
-                match self.at(q, l.end) {
-                    b',' => {
-                        q = skip_spaces(self.src, q + 1, l.end);
-                        if self.at(q, l.end) == b']' {
-                            return None;
-                        }
-                    }
-                    b']' => break,
-                    _ => return None,
-                }
-            }
+    /// A flow mapping's key at `q` and its `: `; returns where the value starts.
+    fn flow_key(&mut self, l: Line, q: usize) -> Option<usize> {
+        let k = self.scalar_at(q, l.end, true)?;
+        if k.to - k.from > MAX_KEY
+            || self.at(k.next, l.end) != b':'
+            || self.at(k.next + 1, l.end) != b' '
+        {
+            return None;
         }
-        self.push(EvKind::SeqEnd, l, q, (0, 0))?;
-        self.depth -= 1;
-        Some(q + 1)
+        self.push(k.kind, l, q, (k.from, k.to))?;
+        Some(skip_spaces(self.src, k.next + 1, l.end))
     }
 
     /// A plain or one-line quoted scalar starting at `p`, without pushing it.

@@ -24,11 +24,10 @@ use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasher, BuildHasherDefault};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::fasthash::{NameHasher, NameMap};
+use crate::fasthash::{NameMap, hash_name};
 use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span, StrInput};
 
 /// Where something is: file, 1-based line and column.
@@ -568,16 +567,12 @@ struct KeyIndex {
 
 const KEY_INDEX_FROM: usize = 16;
 
-fn key_hash(key: &str) -> u64 {
-    BuildHasherDefault::<NameHasher>::default().hash_one(key)
-}
-
 impl KeyIndex {
     fn find(&self, entries: &[(Node, Node)], key: &str) -> Option<usize> {
         let scan = || entries.iter().position(|(k, _)| k.key_str() == key);
         match &self.map {
             None => scan(),
-            Some(m) => match m.get(&key_hash(key)) {
+            Some(m) => match m.get(&hash_name(key)) {
                 None => None,
                 Some(&i) if entries[i].0.key_str() == key => Some(i),
                 Some(_) => scan(),
@@ -590,13 +585,13 @@ impl KeyIndex {
         match &mut self.map {
             Some(m) => {
                 let i = entries.len() - 1;
-                m.entry(key_hash(entries[i].0.key_str())).or_insert(i);
+                m.entry(hash_name(entries[i].0.key_str())).or_insert(i);
             }
             None if entries.len() > KEY_INDEX_FROM => {
                 let mut m =
                     NameMap::with_capacity_and_hasher(entries.len() * 2, Default::default());
                 for (i, (k, _)) in entries.iter().enumerate() {
-                    m.entry(key_hash(k.key_str())).or_insert(i);
+                    m.entry(hash_name(k.key_str())).or_insert(i);
                 }
                 self.map = Some(m);
             }
@@ -774,24 +769,22 @@ impl Node {
 
     /// Look a key up in a mapping.
     pub fn get(&self, key: &str) -> Option<&Node> {
-        match &self.kind {
-            Kind::Map(entries) => entries
-                .iter()
-                .find(|(k, _)| k.as_str() == Some(key) || (key.is_empty() && k.is_null()))
-                .map(|(_, v)| v),
-            _ => None,
-        }
+        let i = self.key_position(key)?;
+        self.entries().map(|e| &e[i].1)
+    }
+
+    /// Where a mapping's first entry with this key is (the empty key also finds a null key).
+    fn key_position(&self, key: &str) -> Option<usize> {
+        self.entries()?
+            .iter()
+            .position(|(k, _)| k.as_str() == Some(key) || (key.is_empty() && k.is_null()))
     }
 
     /// Remove the first entry with this key from a mapping and return its value.
     pub fn take(&mut self, key: &str) -> Option<Node> {
+        let i = self.key_position(key)?;
         match &mut self.kind {
-            Kind::Map(entries) => {
-                let i = entries.iter().position(|(k, _)| {
-                    k.as_str() == Some(key) || (key.is_empty() && k.is_null())
-                })?;
-                Some(entries.remove(i).1)
-            }
+            Kind::Map(entries) => Some(entries.remove(i).1),
             _ => None,
         }
     }
