@@ -2,7 +2,7 @@
 //! inputs (`INPUT_<NAME>`), and the event payload.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value as J;
 
@@ -31,6 +31,8 @@ pub struct ActionEnv {
     pub output: Option<PathBuf>,
     /// Whether this runs under GitHub Actions at all (`GITHUB_ACTIONS=true`).
     pub in_actions: bool,
+    /// `GITHUB_WORKSPACE`: the checkout.
+    pub workspace: Option<PathBuf>,
     inputs: HashMap<String, String>,
 }
 
@@ -68,6 +70,9 @@ impl ActionEnv {
             "plan-file",
             "bot-login",
             "drift-label",
+            "apply-branches",
+            "allow-unreviewed",
+            "labels",
         ] {
             let hyphen = input_var(name);
             let underscore = hyphen.replace('-', "_");
@@ -114,6 +119,7 @@ impl ActionEnv {
             step_summary: non_empty(get("GITHUB_STEP_SUMMARY")).map(PathBuf::from),
             output: non_empty(get("GITHUB_OUTPUT")).map(PathBuf::from),
             in_actions: get("GITHUB_ACTIONS").as_deref() == Some("true"),
+            workspace: non_empty(get("GITHUB_WORKSPACE")).map(PathBuf::from),
             inputs,
         }
     }
@@ -141,12 +147,67 @@ impl ActionEnv {
         self.repository.as_ref().map(|(o, n)| format!("{o}/{n}"))
     }
 
+    /// The commit checked out in the workspace (`$GITHUB_WORKSPACE`, else the working
+    /// directory): what a `workflow_dispatch` run of an earlier ref actually applies. Read from
+    /// `.git` directly (the action's image has no git); None when it cannot be read.
+    pub fn checked_out_sha(&self) -> Option<String> {
+        let dir = self
+            .workspace
+            .clone()
+            .or_else(|| std::env::current_dir().ok())?;
+        head_sha(&dir)
+    }
+
     /// Link to this workflow run.
     pub fn run_url(&self) -> Option<String> {
         let repo = self.repo_full_name()?;
         let id = self.run_id.as_ref()?;
         Some(format!("{}/{repo}/actions/runs/{id}", self.server_url))
     }
+}
+
+fn is_sha(s: &str) -> bool {
+    s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The commit `HEAD` of the repository in `dir` points at: a detached `HEAD`, or a branch
+/// resolved through its loose ref or `packed-refs`. `.git` may be a directory or a
+/// `gitdir:` file (worktrees).
+pub fn head_sha(dir: &Path) -> Option<String> {
+    let dotgit = dir.join(".git");
+    let gitdir = if dotgit.is_file() {
+        let text = std::fs::read_to_string(&dotgit).ok()?;
+        let p = PathBuf::from(text.trim().strip_prefix("gitdir:")?.trim());
+        if p.is_absolute() { p } else { dir.join(p) }
+    } else {
+        dotgit
+    };
+    let head = std::fs::read_to_string(gitdir.join("HEAD")).ok()?;
+    let head = head.trim();
+    if is_sha(head) {
+        return Some(head.to_ascii_lowercase());
+    }
+    let r = head.strip_prefix("ref:")?.trim();
+    if r.contains("..") || !r.starts_with("refs/") {
+        return None;
+    }
+    // a worktree keeps its refs in the common directory
+    let common = std::fs::read_to_string(gitdir.join("commondir"))
+        .ok()
+        .map(|c| gitdir.join(c.trim()))
+        .unwrap_or_else(|| gitdir.clone());
+    for base in [&gitdir, &common] {
+        if let Ok(v) = std::fs::read_to_string(base.join(r))
+            && is_sha(v.trim())
+        {
+            return Some(v.trim().to_ascii_lowercase());
+        }
+    }
+    let packed = std::fs::read_to_string(common.join("packed-refs")).ok()?;
+    packed.lines().find_map(|l| {
+        let (sha, name) = l.split_once(' ')?;
+        (name.trim() == r && is_sha(sha)).then(|| sha.to_ascii_lowercase())
+    })
 }
 
 pub fn parse_bool(v: &str) -> Option<bool> {
@@ -190,6 +251,33 @@ mod tests {
             Some("https://github.com/octo/dns/actions/runs/42")
         );
         assert_eq!(input_var("github-token"), "INPUT_GITHUB-TOKEN");
+    }
+
+    #[test]
+    fn the_checked_out_commit_is_read_from_git() {
+        let d = tempfile::tempdir().unwrap();
+        let g = d.path().join(".git");
+        std::fs::create_dir_all(g.join("refs/heads")).unwrap();
+        let a = "a".repeat(40);
+        let b = "b".repeat(40);
+        std::fs::write(g.join("HEAD"), format!("{a}\n")).unwrap();
+        assert_eq!(head_sha(d.path()), Some(a.clone()));
+        std::fs::write(g.join("HEAD"), "ref: refs/heads/main\n").unwrap();
+        assert_eq!(head_sha(d.path()), None, "unborn branch");
+        std::fs::write(
+            g.join("packed-refs"),
+            format!("# pack-refs\n{b} refs/heads/main\n"),
+        )
+        .unwrap();
+        assert_eq!(head_sha(d.path()), Some(b.clone()));
+        std::fs::write(g.join("refs/heads/main"), format!("{a}\n")).unwrap();
+        assert_eq!(
+            head_sha(d.path()),
+            Some(a),
+            "a loose ref wins over packed-refs"
+        );
+        std::fs::write(g.join("HEAD"), "ref: refs/../../etc/passwd\n").unwrap();
+        assert_eq!(head_sha(d.path()), None);
     }
 
     #[test]
