@@ -36,6 +36,26 @@ pub struct ActionEnv {
     inputs: HashMap<String, String>,
 }
 
+/// The action's inputs (`action.yml`), read from `INPUT_<NAME>`.
+pub const INPUTS: [&str; 16] = [
+    "command",
+    "config",
+    "zones",
+    "force",
+    "checksum",
+    "allow-unreviewed",
+    "apply-branches",
+    "comment",
+    "labels",
+    "drift-issue",
+    "drift-label",
+    "shard",
+    "merge-plans",
+    "plan-file",
+    "bot-login",
+    "github-token",
+];
+
 fn non_empty(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
@@ -56,24 +76,7 @@ impl ActionEnv {
     /// Build from any lookup (tests pass a map).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
         let mut inputs = HashMap::new();
-        for name in [
-            "command",
-            "config",
-            "zones",
-            "force",
-            "checksum",
-            "comment",
-            "drift-issue",
-            "github-token",
-            "shard",
-            "merge-plans",
-            "plan-file",
-            "bot-login",
-            "drift-label",
-            "apply-branches",
-            "allow-unreviewed",
-            "labels",
-        ] {
+        for name in INPUTS {
             let hyphen = input_var(name);
             let underscore = hyphen.replace('-', "_");
             if let Some(v) = non_empty(get(&hyphen)).or_else(|| non_empty(get(&underscore))) {
@@ -278,6 +281,22 @@ mod tests {
         );
         std::fs::write(g.join("HEAD"), "ref: refs/../../etc/passwd\n").unwrap();
         assert_eq!(head_sha(d.path()), None);
+    }
+
+    #[test]
+    fn action_yml_declares_exactly_the_inputs_read() {
+        let yml = include_str!("../../action.yml");
+        let inputs = yml.split("\ninputs:\n").nth(1).unwrap();
+        let inputs = inputs.split("\noutputs:\n").next().unwrap();
+        let mut declared: Vec<&str> = inputs
+            .lines()
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   ") && l.ends_with(':'))
+            .map(|l| l.trim().trim_end_matches(':'))
+            .collect();
+        declared.sort();
+        let mut read = INPUTS.to_vec();
+        read.sort();
+        assert_eq!(declared, read);
     }
 
     #[test]
