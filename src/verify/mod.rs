@@ -163,18 +163,25 @@ pub struct Target {
     pub expect: Vec<Expect>,
 }
 
+/// Where a finding was seen: the record, and the server of a target that was asked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct At {
+    pub zone: String,
+    pub target: String,
+    pub server: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub rtype: String,
+}
+
 /// A difference found.
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Finding {
     /// A server's values differ from the zone files (whatever the TTL).
     Differs {
-        zone: String,
-        target: String,
-        server: String,
-        name: String,
-        #[serde(rename = "type")]
-        rtype: String,
+        #[serde(flatten)]
+        at: At,
         want: Vec<String>,
         want_ttl: u32,
         got: Vec<String>,
@@ -187,23 +194,15 @@ pub enum Finding {
     },
     /// A server serves git's values with another TTL.
     Ttl {
-        zone: String,
-        target: String,
-        server: String,
-        name: String,
-        #[serde(rename = "type")]
-        rtype: String,
+        #[serde(flatten)]
+        at: At,
         want_ttl: u32,
         got_ttl: u32,
     },
     /// A server did not answer (or could not be asked).
     NoAnswer {
-        zone: String,
-        target: String,
-        server: String,
-        name: String,
-        #[serde(rename = "type")]
-        rtype: String,
+        #[serde(flatten)]
+        at: At,
         reason: String,
     },
     /// Two targets answer different values.
@@ -238,17 +237,24 @@ fn shown(values: &[Canon]) -> Vec<String> {
     values.iter().map(|c| c.shown.clone()).collect()
 }
 
+fn at(t: &Target, e: &Expect, server: SocketAddr) -> At {
+    At {
+        zone: t.zone.clone(),
+        target: t.target.clone(),
+        server: server.to_string(),
+        name: e.name.clone(),
+        rtype: e.rtype.clone(),
+    }
+}
+
 /// The findings of one answer: its values against git's, then its TTL.
 pub fn judge(t: &Target, e: &Expect, server: SocketAddr, got: &Got) -> Vec<Finding> {
     let mut out = Vec::new();
+    let at = || at(t, e, server);
     let values = compare::values_differ(&e.want, &got.values, e.subset, &got.rcode);
     if let Some(d) = &values {
         out.push(Finding::Differs {
-            zone: t.zone.clone(),
-            target: t.target.clone(),
-            server: server.to_string(),
-            name: e.name.clone(),
-            rtype: e.rtype.clone(),
+            at: at(),
             want: shown(&e.want),
             want_ttl: e.ttl,
             got: shown(&got.values),
@@ -263,11 +269,7 @@ pub fn judge(t: &Target, e: &Expect, server: SocketAddr, got: &Got) -> Vec<Findi
         && let Some(ttl) = compare::ttl_differs(e.ttl, got.ttl, e.referral)
     {
         out.push(Finding::Ttl {
-            zone: t.zone.clone(),
-            target: t.target.clone(),
-            server: server.to_string(),
-            name: e.name.clone(),
-            rtype: e.rtype.clone(),
+            at: at(),
             want_ttl: e.ttl,
             got_ttl: ttl,
         });
@@ -329,11 +331,7 @@ pub async fn run(targets: Vec<Target>, timeout: Duration, concurrency: usize) ->
         let e = &t.expect[ei];
         match r {
             Err(reason) => findings.push(Finding::NoAnswer {
-                zone: t.zone.clone(),
-                target: t.target.clone(),
-                server: server.to_string(),
-                name: e.name.clone(),
-                rtype: e.rtype.clone(),
+                at: at(t, e, server),
                 reason,
             }),
             Ok(got) => {

@@ -154,7 +154,7 @@ fn convert(m: Message) -> Answer {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
     /// A server on loopback that answers one question with the given records (truncated
@@ -211,7 +211,8 @@ mod tests {
         addr
     }
 
-    fn txt(strings: &[&[u8]]) -> Vec<u8> {
+    /// TXT RDATA from its character-strings.
+    pub(in crate::verify) fn txt(strings: &[&[u8]]) -> Vec<u8> {
         let mut out = Vec::new();
         for s in strings {
             out.push(s.len() as u8);

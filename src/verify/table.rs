@@ -10,7 +10,7 @@ use tabled::settings::peaker::Priority;
 use tabled::settings::{Style, Width};
 
 use super::fold::{shorten, wrap};
-use super::{Finding, Report, Row};
+use super::{At, Finding, Report, Row};
 
 /// Characters one value may take in each of `shared` columns of a table `width` wide with
 /// `columns` columns, when the others take `fixed` characters (between 13 and 120).
@@ -71,6 +71,14 @@ pub fn findings(rep: &Report, width: usize) -> String {
     }
     let record =
         |name: &str, rtype: &str, zone: &str, at: &str| format!("{name} {rtype}\n({zone})\n{at}");
+    let asked = |a: &At| {
+        record(
+            &a.name,
+            &a.rtype,
+            &a.zone,
+            &format!("{} @ {}", a.target, a.server),
+        )
+    };
     let marked = |values: &[String], odd: &[String], mark: &'static str| -> Vec<Item> {
         values
             .iter()
@@ -85,11 +93,7 @@ pub fn findings(rep: &Report, width: usize) -> String {
     for f in &rep.findings {
         rows.push(match f {
             Finding::Differs {
-                zone,
-                target,
-                server,
-                name,
-                rtype,
+                at,
                 want,
                 got,
                 missing,
@@ -110,7 +114,7 @@ pub fn findings(rep: &Report, width: usize) -> String {
                     p.join(", ")
                 };
                 (
-                    record(name, rtype, zone, &format!("{target} @ {server}")),
+                    asked(at),
                     marked(want, missing, "- "),
                     if got.is_empty() {
                         one("-".into())
@@ -121,32 +125,18 @@ pub fn findings(rep: &Report, width: usize) -> String {
                 )
             }
             Finding::Ttl {
-                zone,
-                target,
-                server,
-                name,
-                rtype,
+                at,
                 want_ttl,
                 got_ttl,
             } => (
-                record(name, rtype, zone, &format!("{target} @ {server}")),
+                asked(at),
                 one(format!("TTL {want_ttl}")),
                 one(format!("TTL {got_ttl}")),
                 "TTL differs (values match)".into(),
             ),
-            Finding::NoAnswer {
-                zone,
-                target,
-                server,
-                name,
-                rtype,
-                reason,
-            } => (
-                record(name, rtype, zone, &format!("{target} @ {server}")),
-                vec![],
-                one("-".into()),
-                reason.clone(),
-            ),
+            Finding::NoAnswer { at, reason } => {
+                (asked(at), vec![], one("-".into()), reason.clone())
+            }
             Finding::Disagree {
                 zone,
                 name,
@@ -261,20 +251,17 @@ mod tests {
     }
 
     fn report() -> Report {
+        let at = |name: &str, rtype: &str| At {
+            zone: "example.com.".into(),
+            target: "bind".into(),
+            server: "127.0.0.1:5311".into(),
+            name: name.into(),
+            rtype: rtype.into(),
+        };
         let f = |kind: &str| -> Finding {
-            let (zone, target, server, name) = (
-                "example.com.".to_string(),
-                "bind".to_string(),
-                "127.0.0.1:5311".to_string(),
-                "dkim._domainkey".to_string(),
-            );
             match kind {
                 "differs" => Finding::Differs {
-                    zone,
-                    target,
-                    server,
-                    name,
-                    rtype: "TXT".into(),
+                    at: at("dkim._domainkey", "TXT"),
                     want: vec![long('a', 2048, 'a'), "\"v=spf1 -all\"".into()],
                     want_ttl: 300,
                     got: vec![long('a', 2048, 'b'), "\"v=spf1 -all\"".into()],
@@ -284,17 +271,13 @@ mod tests {
                     reason: "…".into(),
                 },
                 "ttl" => Finding::Ttl {
-                    zone,
-                    target,
-                    server,
-                    name: "www".into(),
-                    rtype: "A".into(),
+                    at: at("www", "A"),
                     want_ttl: 3600,
                     got_ttl: 60,
                 },
                 _ => Finding::Disagree {
-                    zone,
-                    name,
+                    zone: "example.com.".into(),
+                    name: "dkim._domainkey".into(),
                     rtype: "TXT".into(),
                     a: "bind".into(),
                     a_values: vec![long('a', 2048, 'b')],

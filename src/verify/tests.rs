@@ -1,3 +1,4 @@
+use super::query::tests::txt;
 use super::*;
 use crate::model::{Dynamic, Pool, PoolValue, RecordSet, Status};
 
@@ -127,16 +128,6 @@ fn got_wire(code: u16, rdatas: &[Vec<u8>], ttl: u32) -> Got {
 
 fn a(ip: &str) -> Vec<u8> {
     ip.parse::<std::net::Ipv4Addr>().unwrap().octets().to_vec()
-}
-
-/// TXT RDATA from its character-strings.
-fn txt(strings: &[&[u8]]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for s in strings {
-        out.push(s.len() as u8);
-        out.extend_from_slice(s);
-    }
-    out
 }
 
 fn kinds(f: &[Finding]) -> Vec<&'static str> {

@@ -44,6 +44,7 @@ const RECORDS: usize = 8;
 /// A project with one source and every target of `targets`, named by their `name`.
 struct Multi {
     dir: tempfile::TempDir,
+    zone: String,
     env: Vec<(String, String)>,
     dns: Vec<(String, SocketAddr)>,
 }
@@ -78,7 +79,12 @@ impl Multi {
             names.join(", ")
         ));
         std::fs::write(dir.path().join("config.yaml"), cfg).unwrap();
-        Multi { dir, env, dns }
+        Multi {
+            dir,
+            zone: zone.to_string(),
+            env,
+            dns,
+        }
     }
 
     fn run(&self, args: &[&str]) -> Output {
@@ -99,6 +105,21 @@ impl Multi {
             c.env(k, v);
         }
         c.output().expect("run dnsplan")
+    }
+
+    /// `dnsplan report` of the zone asking every server (`COLUMNS=100`), plus `extra`; its
+    /// stdout.
+    fn report(&self, extra: &[&str]) -> String {
+        let mut args: Vec<String> = ["report", "--config", "config.yaml", "--zone", &self.zone]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.extend(self.dns.iter().map(|(_, a)| a.to_string()));
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = self.run_env(&refs, &[("COLUMNS", "100")]);
+        assert!(o.status.success(), "report:\n{}", show(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
     }
 
     /// `--nameservers target=addr` for every target, plus `extra`.
@@ -192,15 +213,7 @@ pub fn verify_targets(targets: &[Target], change_behind_back: impl Fn(&str, &str
     );
 
     // `dnsplan report`: each record's answers from every server, consistent or not
-    let mut args: Vec<String> = ["report", "--config", "config.yaml", "--zone", ZONE]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    args.extend(m.dns.iter().map(|(_, a)| a.to_string()));
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let o = m.run(&refs);
-    assert!(o.status.success(), "report:\n{}", show(&o));
-    let csv = String::from_utf8_lossy(&o.stdout);
+    let csv = m.report(&[]);
     let lines: Vec<&str> = csv.lines().collect();
     let servers: Vec<String> = m.dns.iter().map(|(_, a)| a.to_string()).collect();
     assert_eq!(
@@ -317,25 +330,71 @@ fn verify_every_type_and_txt_length_on_three_servers() {
         .count();
     assert_eq!(v["checked"], asked * targets.len(), "{v:#}");
 
-    // BIND's copy of the 300-octet TXT, split 100 + 200 by hand: the same octets, no finding
+    // each server's copy of a long TXT split by hand into other character-strings (the same
+    // octets): BIND's 300 as 100 + 200, Knot's 511 as 200 + 200 + 111, PowerDNS's 256 as
+    // 56 + 200; no finding, and `report` calls them consistent
     let fqdn = |n: &str| format!("{n}.{ALL}");
-    crate::rfc2136::nsupdate(
-        &bind,
-        ALL,
-        &[
-            format!("update delete {} TXT", fqdn("len300")),
-            format!(
-                "update add {} 3600 TXT \"{}\" \"{}\"",
-                fqdn("len300"),
-                "a".repeat(100),
-                "a".repeat(200)
-            ),
-        ],
+    let split = |name: &str, sizes: &[usize]| -> String {
+        let strings: Vec<String> = sizes
+            .iter()
+            .map(|n| format!("\"{}\"", "a".repeat(*n)))
+            .collect();
+        format!("update add {} 3600 TXT {}", fqdn(name), strings.join(" "))
+    };
+    let replace = |name: &str, sizes: &[usize]| {
+        vec![
+            format!("update delete {} TXT", fqdn(name)),
+            split(name, sizes),
+        ]
+    };
+    crate::rfc2136::nsupdate(&bind, ALL, &replace("len300", &[100, 200]));
+    crate::rfc2136::nsupdate(&targets[2], ALL, &replace("len511", &[200, 200, 111]));
+    let content = format!("\"{}\" \"{}\"", "a".repeat(56), "a".repeat(200));
+    let (status, body) = crate::powerdns::api(
+        "PATCH",
+        &format!("zones/{ALL}"),
+        Some(serde_json::json!({"rrsets": [{
+            "name": fqdn("len256"), "type": "TXT", "ttl": 3600, "changetype": "REPLACE",
+            "records": [{"content": content, "disabled": false}]}]})),
     );
-    let (code, _, o) = m.verify(&[]);
+    assert_eq!(status, 204, "{body}");
+    // each server does serve its own split (so the check below is not vacuous)
+    for (i, name, sizes) in [
+        (0, "len300", vec![100usize, 200]),
+        (1, "len256", vec![56, 200]),
+        (2, "len511", vec![200, 200, 111]),
+    ] {
+        let a = crate::dns::Resolver::new(m.dns[i].1).query(&fqdn(name), 16);
+        let rdata = &a.answers.first().expect("the TXT is served").rdata;
+        let mut got = Vec::new();
+        let mut p = 0;
+        while p < rdata.len() {
+            got.push(rdata[p] as usize);
+            p += 1 + rdata[p] as usize;
+        }
+        assert_eq!(got, sizes, "{name} on {}", m.dns[i].0);
+    }
+    let o = m.run(&["plan", "--config", "config.yaml"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the split is no change to plan either:\n{}",
+        show(&o)
+    );
+    let (code, v, o) = m.verify(&[]);
     assert_eq!(code, 0, "a different split is the same TXT:\n{}", show(&o));
+    assert_eq!(v["findings"], J::Array(vec![]), "{v:#}");
+    let csv = m.report(&[]);
+    for name in ["len256", "len300", "len511"] {
+        let line = csv
+            .lines()
+            .find(|l| l.starts_with(&format!("{name},")))
+            .unwrap_or_else(|| panic!("{name} in\n{csv}"));
+        assert!(line.ends_with(",True"), "{line}");
+    }
 
-    // one value changed by hand (the last octet of the 2,048-octet TXT) and one TTL
+    // one value changed by hand on BIND (the last octet of the 2,048-octet TXT): that record
+    // only, on BIND only, and BIND against each of the others
     let mut changed = "a".repeat(2047);
     changed.push('b');
     let strings: Vec<String> = changed
@@ -353,6 +412,61 @@ fn verify_every_type_and_txt_length_on_three_servers() {
                 fqdn("len2048"),
                 strings.join(" ")
             ),
+        ],
+    );
+    let named = |fs: &[&J]| -> Vec<String> {
+        fs.iter()
+            .map(|f| {
+                format!(
+                    "{} {} {}",
+                    f["kind"].as_str().unwrap(),
+                    f["name"].as_str().unwrap(),
+                    f["type"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let (code, v, o) = m.verify(&[]);
+    assert_eq!(code, 2, "{}", show(&o));
+    let findings: Vec<&J> = v["findings"].as_array().unwrap().iter().collect();
+    assert_eq!(
+        named(&findings),
+        [
+            "differs len2048 TXT",
+            "disagree len2048 TXT",
+            "disagree len2048 TXT"
+        ],
+        "that record and nothing else: {v:#}"
+    );
+    let d = findings[0];
+    assert_eq!(
+        (&d["target"], &d["server"]),
+        (&J::from("bind"), &J::from(m.dns[0].1.to_string()))
+    );
+    let full = |s: &str| {
+        s.as_bytes()
+            .chunks(255)
+            .map(|c| format!("\"{}\"", String::from_utf8_lossy(c)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(d["want"], serde_json::json!([full(&"a".repeat(2048))]));
+    assert_eq!(
+        d["got"],
+        serde_json::json!([full(&changed)]),
+        "JSON has it all"
+    );
+    assert_eq!(d["missing"], d["want"]);
+    assert_eq!(d["unexpected"], d["got"]);
+    for x in &findings[1..] {
+        assert_eq!(x["a"], "bind", "{x:#}");
+    }
+
+    // and a TTL changed by hand: its own finding, not a value difference
+    crate::rfc2136::nsupdate(
+        &bind,
+        ALL,
+        &[
             format!("update delete {} A", fqdn("a")),
             format!("update add {} 60 A 192.0.2.1", fqdn("a")),
             format!("update add {} 60 A 192.0.2.2", fqdn("a")),
@@ -361,51 +475,18 @@ fn verify_every_type_and_txt_length_on_three_servers() {
     );
     let (code, v, o) = m.verify(&[]);
     assert_eq!(code, 2, "{}", show(&o));
-    let findings = v["findings"].as_array().unwrap();
-    let of = |kind: &str| -> Vec<&J> { findings.iter().filter(|f| f["kind"] == kind).collect() };
-    let named = |fs: &[&J]| -> Vec<String> {
-        fs.iter()
-            .map(|f| {
-                format!(
-                    "{} {}",
-                    f["name"].as_str().unwrap(),
-                    f["type"].as_str().unwrap()
-                )
-            })
-            .collect()
-    };
-    let differs = of("differs");
-    assert_eq!(named(&differs), ["len2048 TXT"], "{v:#}");
-    assert_eq!(differs[0]["target"], "bind");
-    let full = |s: &str| {
-        s.as_bytes()
-            .chunks(255)
-            .map(|c| format!("\"{}\"", String::from_utf8_lossy(c)))
-            .collect::<Vec<_>>()
-            .join(" ")
-    };
-    assert_eq!(
-        differs[0]["want"],
-        serde_json::json!([full(&"a".repeat(2048))])
-    );
-    assert_eq!(
-        differs[0]["got"],
-        serde_json::json!([full(&changed)]),
-        "JSON has it all"
-    );
-    let ttl = of("ttl");
-    assert_eq!(named(&ttl), ["a A"], "the TTL apart, not as a value: {v:#}");
+    let findings: Vec<&J> = v["findings"].as_array().unwrap().iter().collect();
+    let ttl: Vec<&J> = findings
+        .iter()
+        .copied()
+        .filter(|f| f["kind"] == "ttl")
+        .collect();
+    assert_eq!(named(&ttl), ["ttl a A"], "{v:#}");
     assert_eq!(
         (ttl[0]["want_ttl"].as_u64(), ttl[0]["got_ttl"].as_u64()),
         (Some(3600), Some(60))
     );
-    let disagree = of("disagree");
-    assert_eq!(
-        named(&disagree),
-        ["len2048 TXT", "len2048 TXT"],
-        "bind against each of the others, for the values only: {v:#}"
-    );
-    assert_eq!(findings.len(), 4, "nothing else: {v:#}");
+    assert_eq!(findings.len(), 4, "the TTL is no value difference: {v:#}");
 
     // the table: no line wider than COLUMNS, the long values elided with length and hash
     for columns in [80usize, 132] {
@@ -442,24 +523,12 @@ fn verify_every_type_and_txt_length_on_three_servers() {
     }
 
     // `report --output-format table`: the same limits; CSV keeps the full values
-    let mut args: Vec<String> = ["report", "--config", "config.yaml", "--zone", ALL]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    args.extend(m.dns.iter().map(|(_, a)| a.to_string()));
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let o = m.run(&refs);
-    assert!(o.status.success(), "{}", show(&o));
-    let csv = String::from_utf8_lossy(&o.stdout);
+    let csv = m.report(&[]);
     assert!(
         csv.contains(&full(&changed).replace('"', "\"\"")),
         "CSV has the full values (quotes doubled)"
     );
-    let mut t = refs.clone();
-    t.extend(["--output-format", "table"]);
-    let o = m.run_env(&t, &[("COLUMNS", "100")]);
-    assert!(o.status.success(), "{}", show(&o));
-    let text = String::from_utf8_lossy(&o.stdout);
+    let text = m.report(&["--output-format", "table"]);
     let widest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
     assert!(widest <= 100, "a line of {widest} > 100:\n{text}");
     assert!(!text.contains(&"a".repeat(255)), "{text}");
