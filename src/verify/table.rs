@@ -1,6 +1,8 @@
 //! The terminal tables of `verify` (one row per finding) and `report` (one row per record,
-//! a column per server): one value per line in a cell, long values elided (`fold::shorten`),
-//! and the whole table wrapped to the width given, so no value makes it wider.
+//! a column per server), laid out for a given width: the columns are sized to share it, each
+//! value starts its own line in a cell, a value that fits in three lines of its column is
+//! folded onto them, a longer one is elided (`fold::shorten`: head…tail, length, hash), and
+//! every line is wrapped to its column, so no value makes the table wider.
 //!
 //! Rule: pure functions from `Report` / `Row` to text.
 
@@ -12,27 +14,37 @@ use tabled::settings::{Style, Width};
 use super::fold::{shorten, wrap};
 use super::{At, Finding, Report, Row};
 
-/// Characters one value may take in each of `shared` columns of a table `width` wide with
-/// `columns` columns, when the others take `fixed` characters (between 13 and 120).
-pub fn value_width(width: usize, fixed: usize, columns: usize, shared: usize) -> usize {
+/// The width of each of `shared` value columns in a table `width` wide with `columns`
+/// columns, when the others take `fixed` characters (10 at least: narrower, the table is
+/// wrapped as a whole).
+fn value_width(width: usize, fixed: usize, columns: usize, shared: usize) -> usize {
     let inner = width.saturating_sub(3 * columns + 1 + fixed);
-    (inner / shared.max(1)).clamp(13, 120)
+    (inner / shared.max(1)).clamp(10, 120)
+}
+
+/// A value for a column `width` wide: folded onto at most three lines when that is enough,
+/// else elided; every line wrapped to the width.
+pub fn fit(v: &str, width: usize) -> String {
+    let width = width.max(1);
+    if v.chars().count() <= 3 * width {
+        wrap(v, width)
+    } else {
+        wrap(&shorten(v, width), width)
+    }
 }
 
 /// A value and the mark put before it (`- `, `+ `, blank).
 type Item = (&'static str, String);
 
-/// One value per line, each shortened to `max` (the mark before it, the hash of the value
-/// alone); a value's second line (its length and hash) is indented like the first.
-fn lines(values: &[Item], max: usize) -> String {
+/// One value after the other, each `fit` to the column (less its mark), its further lines
+/// indented under its first.
+fn lines(values: &[Item], width: usize) -> String {
     values
         .iter()
         .map(|(mark, v)| {
             let pad = " ".repeat(mark.chars().count());
-            format!(
-                "{mark}{}",
-                shorten(v, max.saturating_sub(pad.len())).replace('\n', &format!("\n{pad}"))
-            )
+            let body = fit(v, width.saturating_sub(pad.len()));
+            format!("{mark}{}", body.replace('\n', &format!("\n{pad}")))
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -164,13 +176,6 @@ pub fn findings(rep: &Report, width: usize) -> String {
         });
     }
     let head = ["record", "git says", "server says", "problem"];
-    let first = rows
-        .iter()
-        .map(|r| cell_width(&r.0))
-        .chain([head[0].len()])
-        .max()
-        .unwrap_or(0)
-        .min((width / 3).max(20));
     let problem = rows
         .iter()
         .map(|r| cell_width(&r.3))
@@ -178,6 +183,16 @@ pub fn findings(rep: &Report, width: usize) -> String {
         .max()
         .unwrap_or(0)
         .min((width / 5).clamp(16, 32));
+    // the record column takes what it needs up to a third, less when the values would get
+    // fewer than 16 characters each
+    let first = rows
+        .iter()
+        .map(|r| cell_width(&r.0))
+        .chain([head[0].len()])
+        .max()
+        .unwrap_or(0)
+        .min((width / 3).max(20))
+        .min(width.saturating_sub(13 + problem + 2 * 16).max(12));
     let max = value_width(width, first + problem, 4, 2);
     let body = rows
         .into_iter()
@@ -216,7 +231,7 @@ pub fn answers(rows: &[Row], servers: &[SocketAddr], width: usize) -> String {
         + "consistent".len();
     let max = value_width(width, fixed, servers.len() + 4, servers.len());
     let mut head = vec!["name".to_string(), "type".into(), "TTL".into()];
-    head.extend(servers.iter().map(|s| s.to_string()));
+    head.extend(servers.iter().map(|s| wrap(&s.to_string(), max)));
     head.push("consistent".into());
     let body = rows
         .iter()
@@ -229,7 +244,7 @@ pub fn answers(rows: &[Row], servers: &[SocketAddr], width: usize) -> String {
                         &v.iter().map(|c| ("", c.shown.clone())).collect::<Vec<_>>(),
                         max,
                     ),
-                    Err(e) => wrap(&format!("error: {e}"), max),
+                    Err(e) => fit(&format!("error: {e}"), max),
                 });
             }
             line.push(if r.consistent { "yes" } else { "NO" }.into());
@@ -337,6 +352,20 @@ mod tests {
             t.ends_with("3 difference(s) in 3 queries to 1 server(s).\n"),
             "{t}"
         );
+    }
+
+    #[test]
+    fn values_fold_onto_three_lines_or_are_elided() {
+        assert_eq!(fit("192.0.2.1", 16), "192.0.2.1");
+        assert_eq!(
+            fit("0 iodef \"mailto:security@example.com\"", 16),
+            "0 iodef\n\"mailto:security\n@example.com\""
+        );
+        let dkim = long('k', 400, 'k');
+        let f = fit(&dkim, 20);
+        assert!(f.lines().all(|l| l.chars().count() <= 20), "{f}");
+        assert_eq!(f.lines().count(), 3, "head…tail, then length and hash: {f}");
+        assert!(f.contains('…') && f.contains("(402 chars,"), "{f}");
     }
 
     #[test]

@@ -403,3 +403,26 @@ async fn name_servers_from_in_zone_glue() {
     let e = nameservers_from_ns(&Zone::new("empty.")).await.unwrap_err();
     assert!(e.contains("no apex NS"), "{e}");
 }
+
+#[test]
+fn loc_at_the_wire_precision_and_idn_zones_asked_in_a_labels() {
+    use crate::model::rdata::parse;
+    let t = RecordType::Loc;
+    // git may say more than the wire holds (milliseconds of arc, centimetres)
+    let git = parse(&t, "51 30 12.7484 N 0 7 39.6112 W 10.504m 1m 10000m 10m").unwrap();
+    let served = parse(&t, "51 30 12.748 N 0 7 39.611 W 10.50m 1m 10000m 10m").unwrap();
+    assert!(same(&t, git.clone(), 29, &wire(&t, &served)));
+    let elsewhere = parse(&t, "51 30 12.758 N 0 7 39.611 W 10.50m 1m 10000m 10m").unwrap();
+    assert!(!same(&t, git, 29, &wire(&t, &elsewhere)));
+
+    // a zone written in U-labels is asked in A-labels
+    let mut z = Zone::new("bücher.example.");
+    z.insert(RecordSet::new(
+        "www",
+        RecordType::A,
+        60,
+        vec![Value::Ip("192.0.2.1".into())],
+    ));
+    let e = expectations(&z);
+    assert_eq!(e[0].qname, "www.xn--bcher-kva.example.");
+}
