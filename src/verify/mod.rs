@@ -42,9 +42,7 @@ pub struct Expect {
     pub qname: String,
     pub rtype: String,
     pub ttl: u32,
-    /// Sorted.
-    pub values: Vec<Value>,
-    /// `values` in the form compared (`compare::set`).
+    /// The values, in the form compared (`compare::set`: sorted, each once).
     pub want: Vec<Canon>,
     /// The name the zone files use (`@`, `www`, `*.x`), for reports.
     pub name: String,
@@ -103,7 +101,6 @@ pub fn expectations(zone: &Zone) -> Vec<Expect> {
             rtype: r.rtype.as_str().to_string(),
             ttl: r.ttl,
             want: compare::set(&r.rtype, &values),
-            values,
             name: if r.name.is_empty() {
                 "@".into()
             } else {

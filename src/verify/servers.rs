@@ -133,3 +133,53 @@ pub async fn nameservers_from_ns(zone: &Zone) -> Result<Vec<SocketAddr>, String>
     }
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nameservers_on_the_command_line() {
+        let targets = vec!["bind".to_string(), "pdns".to_string()];
+        let is = |t: &str| targets.iter().any(|x| x == t);
+        let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            Choice::parse(&[], is, &targets).unwrap(),
+            Choice {
+                auto: true,
+                ..Choice::default()
+            },
+            "nothing given is auto"
+        );
+        let c = Choice::parse(
+            &s(&["bind=127.0.0.1:5300", "192.0.2.53", "[2001:db8::53]:5353"]),
+            is,
+            &targets,
+        )
+        .unwrap();
+        assert!(!c.auto);
+        assert_eq!(
+            c.all,
+            vec![
+                "192.0.2.53:53".parse::<SocketAddr>().unwrap(),
+                "[2001:db8::53]:5353".parse().unwrap()
+            ]
+        );
+        assert_eq!(
+            c.per_target["bind"],
+            vec!["127.0.0.1:5300".parse::<SocketAddr>().unwrap()]
+        );
+        assert!(
+            Choice::parse(&s(&["auto", "pdns=::1"]), is, &targets)
+                .unwrap()
+                .auto
+        );
+        let e = Choice::parse(&s(&["azure=192.0.2.1"]), is, &targets).unwrap_err();
+        assert!(
+            e.contains("no provider \"azure\" (configured: bind, pdns)"),
+            "{e}"
+        );
+        let e = Choice::parse(&s(&["ns1.example.com"]), is, &targets).unwrap_err();
+        assert!(e.contains("names are not resolved here"), "{e}");
+    }
+}

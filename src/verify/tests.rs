@@ -98,11 +98,7 @@ fn what_is_asked() {
         "ALIAS and names below the delegation are not asked"
     );
     let dynr = &e[2];
-    assert_eq!(
-        dynr.values.len(),
-        2,
-        "default values and every pool's values"
-    );
+    assert_eq!(dynr.want.len(), 2, "default values and every pool's values");
 }
 
 fn target(e: &[Expect]) -> Target {
