@@ -176,34 +176,36 @@ pub fn findings(rep: &Report, width: usize) -> String {
         });
     }
     let head = ["record", "git says", "server says", "problem"];
-    let problem = rows
-        .iter()
-        .map(|r| cell_width(&r.3))
-        .chain([head[3].len()])
-        .max()
-        .unwrap_or(0)
-        .min((width / 5).clamp(16, 32));
+    // a text column: its cells wrapped to at most `cap`, and the width they then take
+    let column = |cells: Vec<&String>, head: &str, cap: usize| -> (Vec<String>, usize) {
+        let wrapped: Vec<String> = cells.into_iter().map(|c| wrap(c, cap)).collect();
+        let w = wrapped
+            .iter()
+            .map(|c| cell_width(c))
+            .chain([head.len()])
+            .max()
+            .unwrap_or(0);
+        (wrapped, w)
+    };
+    let (problems, problem) = column(
+        rows.iter().map(|r| &r.3).collect(),
+        head[3],
+        (width / 5).clamp(16, 32),
+    );
     // the record column takes what it needs up to a third, less when the values would get
     // fewer than 16 characters each
-    let first = rows
-        .iter()
-        .map(|r| cell_width(&r.0))
-        .chain([head[0].len()])
-        .max()
-        .unwrap_or(0)
-        .min((width / 3).max(20))
-        .min(width.saturating_sub(13 + problem + 2 * 16).max(12));
+    let (records, first) = column(
+        rows.iter().map(|r| &r.0).collect(),
+        head[0],
+        (width / 3)
+            .max(20)
+            .min(width.saturating_sub(13 + problem + 2 * 16).max(12)),
+    );
     let max = value_width(width, first + problem, 4, 2);
     let body = rows
         .into_iter()
-        .map(|(r, want, got, p)| {
-            vec![
-                wrap(&r, first),
-                lines(&want, max),
-                lines(&got, max),
-                wrap(&p, problem),
-            ]
-        })
+        .zip(records.into_iter().zip(problems))
+        .map(|((_, want, got, _), (r, p))| vec![r, lines(&want, max), lines(&got, max), p])
         .collect();
     format!(
         "{}\n{} difference(s) in {} queries to {servers} server(s).\n",
@@ -326,6 +328,10 @@ mod tests {
         for w in [60, 80, 100, 132, 200] {
             let t = findings(&rep, w);
             assert!(widest(&t) <= w, "{} > {w}:\n{t}", widest(&t));
+            if w >= 80 {
+                // the columns share the width: the elided values fill theirs
+                assert!(widest(&t) + 1 >= w, "{} for {w}:\n{t}", widest(&t));
+            }
             assert!(!t.contains(&"a".repeat(100)), "a full value at {w}:\n{t}");
             assert!(t.contains("TTL 3600") && t.contains("TTL 60"), "{t}");
         }

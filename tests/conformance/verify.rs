@@ -92,7 +92,16 @@ impl Multi {
     }
 
     fn run_env(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_dnsplan"));
+        self.command(env!("CARGO_BIN_EXE_dnsplan"), args, extra_env)
+    }
+
+    /// Another program (that runs dnsplan) in the project, with its environment.
+    fn run_program(&self, program: &str, args: &[&str]) -> Output {
+        self.command(program, args, &[])
+    }
+
+    fn command(&self, program: &str, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
+        let mut c = Command::new(program);
         c.current_dir(self.dir.path())
             .args(args)
             .env_remove("DNSPLAN_CONFIG")
@@ -104,7 +113,8 @@ impl Multi {
         for (k, v) in &self.env {
             c.env(k, v);
         }
-        c.output().expect("run dnsplan")
+        c.output()
+            .unwrap_or_else(|e| panic!("run {program} (util-linux's script for a pty): {e}"))
     }
 
     /// `dnsplan report` of the zone asking every server (`COLUMNS=100`), plus `extra`; its
@@ -489,21 +499,39 @@ fn verify_every_type_and_txt_length_on_three_servers() {
     assert_eq!(findings.len(), 4, "the TTL is no value difference: {v:#}");
 
     // the table: no line wider than COLUMNS, the long values elided with length and hash
-    for columns in [80usize, 132] {
-        let o = m.run_env(
-            &[
-                "verify",
-                "--config",
-                "config.yaml",
-                "--nameservers",
-                &format!("bind={}", m.dns[0].1),
-            ],
-            &[("COLUMNS", &columns.to_string())],
-        );
-        assert_eq!(o.status.code(), Some(2), "{}", show(&o));
-        let text = String::from_utf8_lossy(&o.stdout);
+    // the width: COLUMNS; else the terminal's (a pty made by `script`, `stty cols 90`); else
+    // 100. The elided values fill their columns, so the table is that wide (less one at most
+    // where the columns share it unevenly)
+    let at_bind = format!("bind={}", m.dns[0].1);
+    let verify_args = [
+        "verify",
+        "--config",
+        "config.yaml",
+        "--nameservers",
+        &at_bind,
+    ];
+    let bin = env!("CARGO_BIN_EXE_dnsplan");
+    let tty_cmd = format!(
+        "stty cols 90 rows 50 && exec '{bin}' {}",
+        verify_args.join(" ")
+    );
+    let runs: Vec<(usize, Output)> = vec![
+        (80, m.run_env(&verify_args, &[("COLUMNS", "80")])),
+        (132, m.run_env(&verify_args, &[("COLUMNS", "132")])),
+        (100, m.run(&verify_args)),
+        (
+            90,
+            m.run_program("script", &["-qec", &tty_cmd, "/dev/null"]),
+        ),
+    ];
+    for (columns, o) in runs {
+        let text = String::from_utf8_lossy(&o.stdout).replace('\r', "");
+        assert!(text.contains("difference(s)"), "{columns}: {}", show(&o));
         let widest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
-        assert!(widest <= columns, "a line of {widest} > {columns}:\n{text}");
+        assert!(
+            widest <= columns && widest + 1 >= columns,
+            "a table {widest} wide for {columns}:\n{text}"
+        );
         assert!(text.contains("len2048 TXT"), "{text}");
         assert!(
             !text.contains(&"a".repeat(255)),
