@@ -145,8 +145,8 @@ pub struct ValuesDiffer {
 }
 
 /// Compare the values (never the TTL) of an answer with git's. `subset`: the answer may be
-/// any non-empty part of `want` (a dynamic record answers per client). `nodata` is the reason
-/// given when the server has no such record.
+/// any non-empty part of `want` (a dynamic record answers per client). `rcode` names why
+/// there is no such record when the answer is empty (NOERROR: NODATA).
 pub fn values_differ(
     want: &[Canon],
     have: &[Canon],
