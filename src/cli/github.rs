@@ -36,6 +36,7 @@ use crate::github::markdown::{self as ghmd, COMMENT_LIMIT, Measure, Notes};
 use crate::github::{self as gh, files, sticky};
 use crate::plan::{Change, Op, Plan, ZonePlan};
 use crate::render;
+use crate::secret::Scrubber;
 
 /// The pull-request labels of the `labels` input.
 const LABEL_CHANGES: &str = "dns:changes";
@@ -282,8 +283,8 @@ struct Run {
     env: ActionEnv,
     trigger: Trigger,
     s: Settings,
-    /// Longest first, so a secret containing another is replaced whole.
-    secrets: Vec<String>,
+    /// The token and every `env/` secret of the config.
+    secrets: Scrubber,
     outputs: Vec<(String, String)>,
     summary: String,
     client: Option<Client>,
@@ -301,7 +302,7 @@ pub fn run(a: Args) -> i32 {
         }
     };
     let mut r = Run {
-        secrets: env.token.iter().cloned().collect(),
+        secrets: Scrubber::new(env.token.iter().cloned()),
         env,
         trigger,
         s,
@@ -310,34 +311,19 @@ pub fn run(a: Args) -> i32 {
         client: None,
         bots: None,
     };
-    r.sort_secrets();
     let rt = super::plan::runtime();
     let code = rt.block_on(r.main());
     r.finish(code)
 }
 
 impl Run {
-    fn sort_secrets(&mut self) {
-        self.secrets.retain(|s| s.len() >= 4);
-        self.secrets
-            .sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-        self.secrets.dedup();
-    }
-
     fn add_secrets(&mut self, cfg: &Config) {
         self.secrets.extend(cfg.secret_values());
-        self.sort_secrets();
     }
 
     /// Remove the token and every configured secret.
     fn scrub(&self, s: &str) -> String {
-        let mut out = s.to_string();
-        for secret in &self.secrets {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), "***");
-            }
-        }
-        out
+        self.secrets.scrub(s)
     }
 
     fn log(&self, s: &str) {

@@ -163,11 +163,7 @@ fn planned(cfg: &Config, run: &RunArgs) -> Option<Planned> {
 
 /// Remove every configured secret from a message before it is shown.
 pub(super) fn scrub(cfg: &Config, s: &str) -> String {
-    let mut out = s.to_string();
-    for secret in cfg.secret_values() {
-        out = out.replace(&secret, "***");
-    }
-    out
+    crate::secret::Scrubber::new(cfg.secret_values()).scrub(s)
 }
 
 fn context(p: &Planned) -> render::Context {

@@ -107,12 +107,8 @@ pub(crate) fn backoff(
     n: u32,
     cap: std::time::Duration,
 ) -> std::time::Duration {
-    use std::hash::{BuildHasher, Hasher};
     let step = first.saturating_mul(1u32 << n.min(16)).min(cap);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u32(n);
-    let frac = (h.finish() % 1000) as f64 / 1000.0;
-    step.mul_f64(0.5 + frac / 2.0)
+    step.mul_f64(0.5 + crate::random::unit() / 2.0)
 }
 
 /// A transport error without its URL (the caller names it): its causes, innermost last.

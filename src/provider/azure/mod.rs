@@ -413,13 +413,7 @@ impl AzureProvider {
     }
 
     fn scrub(&self, s: &str) -> String {
-        let mut out = s.to_string();
-        if let Some(k) = &self.settings.key
-            && k.len() >= 4
-        {
-            out = out.replace(k.as_str(), "***");
-        }
-        out
+        crate::secret::Scrubber::new(self.settings.key.iter().map(String::as_str)).scrub(s)
     }
 
     /// An answer's error code and message, shortened and scrubbed.

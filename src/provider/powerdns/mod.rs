@@ -344,7 +344,8 @@ impl PowerDnsProvider {
 
     /// An API error, the body shortened and scrubbed of the API key.
     fn api_error(&self, zone: &str, r: &Reply) -> ProviderError {
-        let mut body = r.error_text().replace(&self.settings.api_key, "***");
+        let mut body =
+            crate::secret::Scrubber::new([self.settings.api_key.as_str()]).scrub(&r.error_text());
         body = body.trim().to_string();
         if body.chars().count() > MAX_BODY {
             body = body.chars().take(MAX_BODY).collect::<String>() + "…";

@@ -32,7 +32,6 @@ pub mod rrset;
 pub mod sdk;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::hash::{BuildHasher, Hasher};
 
 use aws_sdk_route53::Client;
 use aws_sdk_route53::error::{DisplayErrorContext, ProvideErrorMetadata};
@@ -230,19 +229,11 @@ where
     DisplayErrorContext(e).to_string()
 }
 
-/// 12 random hex characters (CallerReferences).
+/// `n` random hex characters (CallerReferences).
 fn random_hex(n: usize) -> String {
-    let mut out = String::new();
+    let mut out = crate::random::hex::<16>();
     while out.len() < n {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_usize(out.len());
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0),
-        );
-        out.push_str(&format!("{:016x}", h.finish()));
+        out.push_str(&crate::random::hex::<16>());
     }
     out.truncate(n);
     out
