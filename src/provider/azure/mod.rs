@@ -678,6 +678,7 @@ impl AzureProvider {
 
     /// The zone as Azure holds it; `None` when it does not exist.
     pub async fn read(&self, zone: &str) -> Result<Option<Zone>, ProviderError> {
+        super::check_zone(&self.id, zone)?;
         let url = Self::with_version(format!("{}/{}", self.base(), Self::zone_path(zone)));
         let r = self.get(zone, &url).await?;
         if Self::not_found(&r) {
@@ -735,16 +736,14 @@ impl AzureProvider {
 
     pub async fn zones(&self) -> Result<Vec<String>, ProviderError> {
         let url = Self::with_version(format!("{}/dnsZones", self.base()));
-        let mut names: Vec<String> = self
+        let names: Vec<String> = self
             .list("", url)
             .await?
             .iter()
             .filter_map(|z| z.get("name").and_then(J::as_str))
             .map(|n| format!("{}.", n.trim_end_matches('.').to_ascii_lowercase()))
             .collect();
-        names.sort();
-        names.dedup();
-        Ok(names)
+        super::checked_names(&self.id, names)
     }
 
     /// Create a zone; its name servers are remembered.
@@ -938,6 +937,7 @@ impl AzureProvider {
     /// Apply a plan: create the zone if needed, then deletes, then creates and updates.
     pub async fn apply_plan(&self, plan: &ZonePlan) -> Result<ApplyReport, ProviderError> {
         let zone = plan.zone.as_str();
+        super::check_zone(&self.id, zone)?;
         if !plan.exists {
             self.create_zone(zone).await?;
         } else if self.azure_name_servers(zone).is_none()

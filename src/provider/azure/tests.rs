@@ -800,3 +800,11 @@ async fn the_apex_ns_needs_azures_name_servers_and_record_sets_hold_at_most_20()
         "many.example.test. A has 21 values; Azure DNS holds at most 20 records in a record set"
     );
 }
+
+#[tokio::test]
+async fn hostile_zone_names_are_refused_before_any_request() {
+    let server = MockServer::start().await;
+    let p = provider(&server);
+    crate::provider::assert_refuses_hostile_zones(&p).await;
+    assert!(seen(&server).await.is_empty());
+}
