@@ -938,6 +938,22 @@ impl AzureProvider {
     pub async fn apply_plan(&self, plan: &ZonePlan) -> Result<ApplyReport, ProviderError> {
         let zone = plan.zone.as_str();
         super::check_zone(&self.id, zone)?;
+        // a record name is a path segment of the API: `..` or an empty label would address
+        // another resource (a lenient zone lets such a name through validation)
+        if let Some(c) = plan
+            .changes
+            .iter()
+            .find(|c| !c.name.is_empty() && c.name.split('.').any(str::is_empty))
+        {
+            return Err(self.failed(
+                zone,
+                format!(
+                    "record name {:?} has an empty label and cannot be written to Azure DNS; \
+                     nothing was written",
+                    c.name
+                ),
+            ));
+        }
         if !plan.exists {
             self.create_zone(zone).await?;
         } else if self.azure_name_servers(zone).is_none()
