@@ -10,7 +10,8 @@ use super::{Config, ProviderConfig, SubZone};
 use crate::diag::Diagnostic;
 use crate::model::build::record_from_node;
 use crate::model::{
-    RecordType, Zone, idna_decode, idna_encode, join_inside, parse_zone_name, zone_file_stem,
+    RecordType, Zone, idna_decode, idna_encode, join_below, join_inside, parse_zone_name,
+    zone_file_stem,
 };
 use crate::validate::{self, Reasons, RecordCtx, Rules};
 use crate::yaml::{self, KeyOrder, Kind, LoadOptions, Node, Pos};
@@ -115,7 +116,9 @@ impl YamlSettings {
             }
         }
         if let Some(shared) = &self.shared_filename {
-            files.push(inside(shared.clone())?);
+            files.push(
+                join_below(&self.directory, shared).map_err(|e| format!("shared_filename: {e}"))?,
+            );
         }
         files.sort();
         Ok(files)
@@ -560,5 +563,49 @@ fn add_records(
             }
             zone.records.insert(k, record);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(dir: &Path) -> YamlSettings {
+        YamlSettings {
+            directory: dir.to_path_buf(),
+            default_ttl: 3600,
+            order: KeyOrder::Natural,
+            populate_should_replace: false,
+            supports_root_ns: true,
+            split_extension: None,
+            split_catchall: true,
+            shared_filename: None,
+            disable_zonefile: false,
+            escaped_semicolons: true,
+            ignore_missing_zones: false,
+        }
+    }
+
+    #[test]
+    fn zone_files_never_leave_the_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = settings(&dir.path().join("zones"));
+        for zone in ["../pwned.", "/etc/passwd.", "a..b.", "x/y."] {
+            let e = s.zone_files(zone).unwrap_err();
+            assert!(e.contains("invalid zone name"), "{zone}: {e}");
+        }
+        s.shared_filename = Some("common/all.yaml".into());
+        assert_eq!(
+            s.zone_files("example.com.").unwrap(),
+            [dir.path().join("zones/common/all.yaml")]
+        );
+        for shared in ["../pwned.yaml", "/etc/passwd", "a/../../b.yaml"] {
+            s.shared_filename = Some(shared.into());
+            let e = s.zone_files("example.com.").unwrap_err();
+            assert!(e.contains("shared_filename"), "{shared}: {e}");
+        }
+        s.shared_filename = None;
+        s.split_extension = Some("/../..".into());
+        assert!(s.zone_files("example.com.").is_err());
     }
 }

@@ -155,6 +155,22 @@ pub fn join_inside(dir: &Path, file: &str) -> Result<PathBuf, NameError> {
     Ok(dir.join(file))
 }
 
+/// `dir/rel` for a relative path the config names (`shared_filename: common/all.yaml`): only
+/// ordinary components, no `..`, no root, no NUL, so it stays below `dir`.
+pub fn join_below(dir: &Path, rel: &str) -> Result<PathBuf, NameError> {
+    let p = Path::new(rel);
+    let ok = !rel.contains('\0')
+        && p.components().next().is_some()
+        && p.components().all(|c| matches!(c, Component::Normal(_)));
+    if !ok {
+        return Err(NameError(format!(
+            "{rel:?} is not a path below {}",
+            dir.display()
+        )));
+    }
+    Ok(dir.join(p))
+}
+
 /// Decode `xn--` labels back to UTF-8 for display; labels that fail to decode are kept.
 pub fn idna_decode(name: &str) -> String {
     if !name.contains("xn--") {
@@ -285,6 +301,13 @@ mod tests {
         assert_eq!(join_inside(dir, "...yaml").unwrap(), dir.join("...yaml"));
         for bad in ["", ".", "..", "../x", "a/b", "/etc/passwd", "a\\b", "a\0b"] {
             assert!(join_inside(dir, bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            join_below(dir, "common/all.yaml").unwrap(),
+            dir.join("common/all.yaml")
+        );
+        for bad in ["", "..", "a/../../x", "/etc/passwd", "a\0b"] {
+            assert!(join_below(dir, bad).is_err(), "{bad:?}");
         }
     }
 }
