@@ -2,6 +2,11 @@
 //! file; UTF-8 and IDNA spellings), loading with octoDNS's semantics (key order, default TTL,
 //! escaped semicolons, several files and sources per zone, duplicates), validation of every
 //! record while it is loaded, and the sub-zone rules.
+//!
+//! Every path is built from a checked zone name (`model::parse_zone_name`) through
+//! `model::join_inside`; directories are listed one level deep, hidden names (interrupted
+//! writes' temporary files) skipped, and an entry that cannot be followed (a symlink loop) is an
+//! error naming it, never a missing zone.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -6,6 +6,10 @@
 //! `plan` (a provider never writes its own diff). Provider-specific data (record ids, etags)
 //! rides in `RecordSet::provider_data`, never in the shared model.
 //!
+//! Every provider checks the zone name (`check_zone`) before it builds a path, a URL or a query
+//! from it, and checks the names a server lists (`checked_names`). Files are written only
+//! through `atomic::write`.
+//!
 //! Rule: `provider` uses `model`, `plan` and `config`.
 
 pub mod atomic;
