@@ -21,7 +21,7 @@ use serde_json::{Map, Value as J};
 
 use crate::diag::Diagnostic;
 use crate::fasthash::NameSet;
-use crate::model::idna_encode;
+use crate::model::{idna_encode, parse_zone_name};
 use crate::validate::{Rules, Set};
 use crate::yaml::{self, KeyOrder, Kind, LoadOptions, Node, Pos};
 
@@ -957,23 +957,14 @@ fn zone(
     providers: &BTreeMap<String, ProviderConfig>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<ZoneConfig> {
-    if !key.ends_with('.') {
-        err(
-            diags,
-            pos,
-            "config-zone-name",
-            format!("Invalid zone name {key}, missing ending dot"),
-        );
-        return None;
-    }
-    let name = match idna_encode(key) {
+    let name = match parse_zone_name(key) {
         Ok(n) => n,
         Err(e) => {
             err(
                 diags,
                 pos,
                 "config-zone-name",
-                format!("Invalid zone name {key}: {e}"),
+                format!("Invalid zone name {key:?}, {e}"),
             );
             return None;
         }
@@ -1113,7 +1104,17 @@ fn expand_template(
             continue;
         };
         match zonefile::list_zones(p, config_path) {
-            Ok(names) => listed.extend(names),
+            Ok(found) => {
+                listed.extend(found.zones);
+                for why in found.refused {
+                    err(
+                        diags,
+                        pos,
+                        "config-zone-name",
+                        format!("dynamic zone={key}: source {s} lists {why}"),
+                    );
+                }
+            }
             Err(msg) => err(
                 diags,
                 pos,

@@ -3,5 +3,7 @@
 mod common;
 mod config;
 mod github;
+mod hostile;
+mod kill;
 mod plan;
 mod validate;

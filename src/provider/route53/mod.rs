@@ -644,6 +644,7 @@ impl Route53Provider {
 
     async fn apply_zone(&self, plan: &ZonePlan) -> Result<ApplyReport, ProviderError> {
         let zone = plan.zone.as_str();
+        super::check_zone(&self.id, zone)?;
         let err = |m: String| self.failed(zone, m);
         let id = match self.zone_id(zone).await? {
             Some(id) => id,
@@ -1101,6 +1102,7 @@ impl Provider for Route53Provider {
 
     fn existing<'a>(&'a self, zone: &'a str) -> BoxFut<'a, Result<Option<Zone>, ProviderError>> {
         Box::pin(async move {
+            super::check_zone(&self.id, zone)?;
             let Some(id) = self.zone_id(zone).await? else {
                 return Ok(None);
             };
@@ -1114,7 +1116,10 @@ impl Provider for Route53Provider {
     }
 
     fn list_zones(&self) -> BoxFut<'_, Result<Vec<String>, ProviderError>> {
-        Box::pin(async move { Ok(self.all_zones("*").await?.into_keys().collect()) })
+        Box::pin(async move {
+            let names = self.all_zones("*").await?.into_keys().collect();
+            super::checked_names(&self.id, names)
+        })
     }
 
     fn process_desired(
