@@ -1,7 +1,8 @@
 //! The run: load the desired state of the selected zones, read every zone × target
 //! concurrently (bounded by `manager.max_workers`), plan, check the rails, apply.
 //!
-//! Rule: `engine` uses `config`, `plan` and `provider`; `cli`, `drift` and `github` call it.
+//! Rule: `engine` uses `config`, `plan` and `provider`; `cli` calls it (plan, apply, drift, the
+//! Action).
 
 use std::collections::HashMap;
 use std::io::IsTerminal;

@@ -1,5 +1,6 @@
-//! Providers: where zones live. One trait, one file (or folder) per provider, one line each in
-//! the factory.
+//! Providers: where zones live. One trait, one file (or folder) per provider. Adding a provider
+//! today touches its folder, `config::ProviderKind` (class names) and `build` below; a registry
+//! that makes it one folder and one line is still to come.
 //!
 //! A provider declares what it can hold (`Capabilities`, checked before any network call),
 //! reads what exists (`None` when the zone does not exist) and applies a plan computed by
@@ -10,7 +11,9 @@
 //! from it, and checks the names a server lists (`checked_names`). Files are written only
 //! through `atomic::write`.
 //!
-//! Rule: `provider` uses `model`, `plan` and `config`.
+//! Rule: `provider` uses `model`, `plan` and `config`; the YAML provider also uses `yaml` (it reads
+//! zone files) and `validate` (it validates what it reads), Route 53 `validate`'s continent
+//! table.
 
 pub mod atomic;
 pub mod azure;
