@@ -14,7 +14,7 @@ use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 pub const TOKEN: &str = "ghs_TESTTOKEN0123456789abcdefXYZ";
 pub const OWNER_REPO: &str = "octo/dns";
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct CommentRec {
     pub id: u64,
     pub issue: u64,
@@ -45,6 +45,8 @@ pub struct State {
     pub page_size: usize,
     /// The server's address, for `Link` headers and `url` fields.
     pub base: String,
+    /// (issue number, label) pairs.
+    pub labels: Vec<(u64, String)>,
     /// (method, path substring, response): answered once, before the normal routes.
     pub failures: VecDeque<(String, String, ResponseTemplate)>,
 }
@@ -234,6 +236,35 @@ impl Fake {
                     }
                 }
             }
+            ("POST", ["issues", n, "labels"]) => {
+                let n: u64 = n.parse().unwrap_or(0);
+                let mut st = self.state.lock().unwrap();
+                for l in body["labels"].as_array().into_iter().flatten() {
+                    let l = l.as_str().unwrap_or_default().to_string();
+                    if !st.labels.contains(&(n, l.clone())) {
+                        st.labels.push((n, l));
+                    }
+                }
+                let now: Vec<J> = st
+                    .labels
+                    .iter()
+                    .filter(|(i, _)| *i == n)
+                    .map(|(_, l)| json!({"name": l}))
+                    .collect();
+                ResponseTemplate::new(200).set_body_json(now)
+            }
+            ("DELETE", ["issues", n, "labels", name]) => {
+                let n: u64 = n.parse().unwrap_or(0);
+                let name = name.replace("%3A", ":");
+                let mut st = self.state.lock().unwrap();
+                let before = st.labels.len();
+                st.labels.retain(|(i, l)| !(*i == n && *l == name));
+                if st.labels.len() == before {
+                    return ResponseTemplate::new(404)
+                        .set_body_json(json!({"message": "Label does not exist"}));
+                }
+                ResponseTemplate::new(200).set_body_json(json!([]))
+            }
             ("GET", ["commits", sha, "pulls"]) => {
                 let items: Vec<J> = {
                     let st = self.state.lock().unwrap();
@@ -416,6 +447,20 @@ impl Gh {
             body: body.into(),
             login: login.into(),
         });
+    }
+
+    pub fn labels_of(&self, issue: u64) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .state
+            .lock()
+            .unwrap()
+            .labels
+            .iter()
+            .filter(|(i, _)| *i == issue)
+            .map(|(_, l)| l.clone())
+            .collect();
+        v.sort();
+        v
     }
 
     pub fn seed_issue(&self, login: &str, state: &str, body: &str) {
