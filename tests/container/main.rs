@@ -20,11 +20,13 @@
 //! posts the apply comment on the merged pull request.
 //!
 //! Needs a running Docker Engine (`scripts/test` installs docker.io and starts dockerd): the
-//! test fails without one, it never skips.
+//! test fails without one, it never skips. `workflows` checks, without Docker, what the release
+//! workflow builds and what every workflow's permissions are.
 
 #[allow(dead_code)]
 #[path = "../cli/ghfake.rs"]
 mod ghfake;
+mod workflows;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -145,33 +147,23 @@ fn image() -> &'static str {
 /// The inputs `action.yml` declares, with their defaults (what the runner passes as
 /// `INPUT_<NAME>` when the step's `with:` does not set them).
 fn action_inputs() -> Vec<(String, String)> {
-    let yml = std::fs::read_to_string(repo_root().join("action.yml")).unwrap();
-    let mut inputs: Vec<(String, String)> = Vec::new();
-    let mut in_inputs = false;
-    for line in yml.lines() {
-        if !line.starts_with(' ') && !line.is_empty() {
-            in_inputs = line == "inputs:";
-            continue;
-        }
-        if !in_inputs {
-            continue;
-        }
-        if let Some(name) = line.strip_prefix("  ").and_then(|l| l.strip_suffix(':'))
-            && !name.starts_with(' ')
-        {
-            inputs.push((name.to_string(), String::new()));
-        } else if let Some(d) = line.strip_prefix("    default:") {
-            let d = d.trim();
-            let d = d
-                .strip_prefix('\'')
-                .and_then(|d| d.strip_suffix('\''))
-                .unwrap_or(d);
-            inputs.last_mut().expect("default before any input").1 = d.to_string();
-        }
-    }
+    let action = workflows::yaml("action.yml");
+    let inputs: Vec<(String, String)> = action["inputs"]
+        .as_object()
+        .expect("action.yml declares inputs")
+        .iter()
+        .map(|(name, i)| {
+            let default = match &i["default"] {
+                J::String(s) => s.clone(),
+                J::Null => String::new(),
+                other => other.to_string(),
+            };
+            (name.clone(), default)
+        })
+        .collect();
     assert!(
         inputs.iter().any(|(n, _)| n == "github-token"),
-        "action.yml inputs not found: {inputs:?}"
+        "{inputs:?}"
     );
     inputs
 }
