@@ -112,7 +112,7 @@ fn the_release_builds_the_image_action_yml_runs() {
         build
             .iter()
             .any(|s| run(s).contains("\"dist/linux/$ARCH/dnsplan\"")
-                && run(s).contains("statically linked")),
+                && run(s).contains("static-pie linked")),
         "{build:?}"
     );
     let dockerfile = std::fs::read_to_string(repo_root().join("Dockerfile.release")).unwrap();
