@@ -62,6 +62,22 @@ fn the_release_builds_the_image_action_yml_runs() {
     };
     assert_eq!(on["push"]["tags"], serde_json::json!(["v*.*.*"]), "{on}");
 
+    // by hand: the pull request that pins a version; on a tag: the release itself
+    let prepare = steps(&wf, "prepare");
+    assert_eq!(
+        wf["jobs"]["prepare"]["if"],
+        "github.event_name == 'workflow_dispatch'"
+    );
+    assert!(
+        prepare
+            .iter()
+            .any(|s| run(s) == "scripts/release-pin \"$VERSION\" \"$OWNER\""
+                && s["env"]["VERSION"] == "${{ inputs.version }}"),
+        "{prepare:?}"
+    );
+    assert!(prepare.iter().any(|s| run(s).contains("gh pr create")));
+    assert_eq!(wf["jobs"]["check"]["if"], "github.event_name == 'push'");
+
     // the tag must pin its own image before anything is built
     let check = steps(&wf, "check");
     assert!(
