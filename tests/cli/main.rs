@@ -2,6 +2,7 @@
 
 mod common;
 mod config;
+mod ghfake;
 mod github;
 mod hostile;
 mod kill;
