@@ -511,9 +511,10 @@ impl Run {
         crate::diag::normalize(&mut diags);
         self.validation_passed(&diags);
         let ctx = render::Context {
-            refusals: planned.refusal_messages(),
+            refusals: planned.refused(),
             warnings: Vec::new(),
             dry_run: planned.dry_run.clone(),
+            force_hint: FORCE_HINT.into(),
         };
         let report = Report {
             doc: plan_doc(
@@ -597,7 +598,7 @@ impl Run {
                 "| {mark} | {} | {} | {} |\n",
                 ghmd::code(&self.scrub(&at)),
                 ghmd::code(&d.rule),
-                ghmd::inert(&self.scrub(&msg))
+                ghmd::prose(&self.scrub(&msg))
             ));
         }
         md.push('\n');
@@ -1138,6 +1139,9 @@ impl Run {
     }
 }
 
+/// How the Action's reports say to force an apply past the rails (its input).
+const FORCE_HINT: &str = "force: true";
+
 /// The first line of `render::markdown::render`.
 const PLAN_TITLE: &str = "## DNS plan\n\n";
 
@@ -1225,11 +1229,43 @@ fn plan_doc(
         "dnsplan": {
             "config": config,
             "shard": shard.map(|(k, n)| format!("{k}/{n}")),
-            "refusals": ctx.refusals,
+            "refusals": refusal_messages(ctx),
+            "refused": ctx.refusals,
             "dry_run": ctx.dry_run.iter().map(|(z, t)| json!([z, t])).collect::<Vec<_>>(),
             "warnings": warnings,
         }
     })
+}
+
+/// The `refusals` field of a plan file: the messages (what files of earlier versions hold; the
+/// structured list is `refused`).
+fn refusal_messages(ctx: &render::Context) -> Vec<&str> {
+    ctx.refusals.iter().map(|r| r.message.as_str()).collect()
+}
+
+/// A plan file's refusals: `refused` when it has it, else the bare messages of `refusals`.
+fn refusals_of(extra: &J) -> Result<Vec<render::Refused>, String> {
+    if let Some(list) = extra.get("refused").and_then(J::as_array) {
+        return list
+            .iter()
+            .map(|r| {
+                serde_json::from_value(r.clone())
+                    .map_err(|e| format!("unreadable entry in dnsplan.refused: {e}"))
+            })
+            .collect();
+    }
+    Ok(extra["refusals"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(J::as_str)
+        .map(|m| render::Refused {
+            zone: String::new(),
+            target: String::new(),
+            rail: String::new(),
+            message: m.to_string(),
+        })
+        .collect())
 }
 
 /// SHA-256 of the compact JSON of a plans array: `Plan::checksum`'s rule, over JSON.
@@ -1285,7 +1321,10 @@ fn merge_dir(dir: &Path, exclude: Option<&Path>, config: &str) -> Result<Report,
 fn merge_docs(docs: &[(PathBuf, J)], config: &str) -> Result<Report, String> {
     let mut plans: Vec<J> = Vec::new();
     let mut seen = BTreeSet::new();
-    let mut ctx = render::Context::default();
+    let mut ctx = render::Context {
+        force_hint: FORCE_HINT.into(),
+        ..render::Context::default()
+    };
     let mut warnings: Vec<(String, String, String)> = Vec::new();
     for (path, d) in docs {
         if let Some(v) = d.get("version").and_then(J::as_u64)
@@ -1315,11 +1354,8 @@ fn merge_docs(docs: &[(PathBuf, J)], config: &str) -> Result<Report, String> {
             plans.push(p.clone());
         }
         let extra = &d["dnsplan"];
-        for r in extra["refusals"].as_array().into_iter().flatten() {
-            if let Some(s) = r.as_str() {
-                ctx.refusals.push(s.to_string());
-            }
-        }
+        ctx.refusals
+            .extend(refusals_of(extra).map_err(|e| format!("{}: {e}", path.display()))?);
         for pair in extra["dry_run"].as_array().into_iter().flatten() {
             if let (Some(z), Some(t)) = (pair[0].as_str(), pair[1].as_str()) {
                 ctx.dry_run.push((z.to_string(), t.to_string()));
@@ -1354,7 +1390,8 @@ fn merge_docs(docs: &[(PathBuf, J)], config: &str) -> Result<Report, String> {
             "config": config,
             "shard": J::Null,
             "merged_from": docs.iter().map(|(p, _)| p.display().to_string()).collect::<Vec<_>>(),
-            "refusals": ctx.refusals,
+            "refusals": refusal_messages(&ctx),
+            "refused": ctx.refusals,
             "dry_run": ctx.dry_run.iter().map(|(z, t)| json!([z, t])).collect::<Vec<_>>(),
             "warnings": warnings.iter().map(|(z, t, m)| json!([z, t, m])).collect::<Vec<_>>(),
         }

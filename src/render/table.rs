@@ -4,7 +4,10 @@
 use tabled::settings::Style;
 use tabled::{Table, Tabled};
 
-use super::{Context, display_name, values_text};
+use super::{
+    Context, PairStatus, diff_lines, display_name, dynamic_lines, fold, update_lines, values_text,
+};
+use crate::model::RecordSet;
 use crate::plan::{Op, Plan};
 
 #[derive(Tabled)]
@@ -19,6 +22,15 @@ struct Row {
     ttl: String,
     #[tabled(rename = "values")]
     values: String,
+}
+
+/// A created or deleted record's values (folded) and dynamic routing, one per line.
+fn record_lines(r: &RecordSet) -> Vec<String> {
+    let mut out: Vec<String> = values_text(r).iter().flat_map(|v| fold(v)).collect();
+    if let Some(d) = &r.dynamic {
+        out.extend(dynamic_lines(d));
+    }
+    out
 }
 
 fn paint(s: &str, code: &str, color: bool) -> String {
@@ -37,13 +49,25 @@ pub fn render(plan: &Plan, ctx: &Context, color: bool) -> String {
             continue;
         }
         any = true;
-        let dry = ctx
-            .dry_run
-            .iter()
-            .any(|(z, t)| *z == zp.zone && *t == zp.target);
+        let status = if zp.has_changes() {
+            match ctx.status(&zp.zone, &zp.target) {
+                PairStatus::WillApply => " [will apply]".to_string(),
+                PairStatus::Refused(r) => {
+                    format!(" [refused: needs {} ({})]", ctx.force_hint, r.join(", "))
+                }
+                PairStatus::PlanOnly(r) if r.is_empty() => " [plan only]".to_string(),
+                PairStatus::PlanOnly(r) => format!(
+                    " [plan only; refused ({}): holds the apply back until forced with {}]",
+                    r.join(", "),
+                    ctx.force_hint
+                ),
+            }
+        } else {
+            String::new()
+        };
         out.push_str(&paint(
             &format!(
-                "{} → {}{}{}",
+                "{} → {}{}{status}",
                 super::display_name("", &zp.zone),
                 zp.target,
                 if zp.exists {
@@ -51,7 +75,6 @@ pub fn render(plan: &Plan, ctx: &Context, color: bool) -> String {
                 } else {
                     " (zone will be created)"
                 },
-                if dry { " [plan only]" } else { "" }
             ),
             "1",
             color,
@@ -77,7 +100,7 @@ pub fn render(plan: &Plan, ctx: &Context, color: bool) -> String {
                         name,
                         rtype: c.rtype.to_string(),
                         ttl: r.ttl.to_string(),
-                        values: values_text(r).join("\n"),
+                        values: record_lines(r).join("\n"),
                     });
                 }
                 Op::Update => {
@@ -88,25 +111,19 @@ pub fn render(plan: &Plan, ctx: &Context, color: bool) -> String {
                     } else {
                         format!("{} → {}", e.ttl, d.ttl)
                     };
-                    let ev = values_text(e);
-                    let dv = values_text(d);
-                    let values = if ev == dv {
-                        dv.join("\n")
+                    let (old, new) = update_lines(e, d, &zp.zone);
+                    let values = if old == new {
+                        new.join("\n")
                     } else {
-                        let mut lines = Vec::new();
-                        for v in &ev {
-                            if !dv.contains(v) {
-                                lines.push(paint(&format!("- {v}"), "31", color));
-                            }
-                        }
-                        for v in &dv {
-                            if ev.contains(v) {
-                                lines.push(format!("  {v}"));
-                            } else {
-                                lines.push(paint(&format!("+ {v}"), "32", color));
-                            }
-                        }
-                        lines.join("\n")
+                        diff_lines(&old, &new)
+                            .into_iter()
+                            .map(|(sign, l)| match sign {
+                                '-' => paint(&format!("- {l}"), "31", color),
+                                '+' => paint(&format!("+ {l}"), "32", color),
+                                _ => format!("  {l}"),
+                            })
+                            .collect::<Vec<_>>()
+                            .join("\n")
                     };
                     rows.push(Row {
                         mark: paint("~", "33", color),
@@ -134,8 +151,13 @@ pub fn render(plan: &Plan, ctx: &Context, color: bool) -> String {
         out.push_str("No changes: every zone matches its targets.\n");
     }
     for r in &ctx.refusals {
+        let rail = if r.rail.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", r.rail)
+        };
         out.push_str(&paint(
-            &format!("refused without --force: {r}"),
+            &format!("refused without {}{rail}: {}", ctx.force_hint, r.message),
             "31",
             color,
         ));

@@ -1860,3 +1860,56 @@ fn merged_plans_rebuild_every_record_type_exactly() {
         0
     );
 }
+
+/// The validation table shows a message's `code` as code (no literal backticks) and every
+/// output names the zone file without a `./` prefix.
+#[test]
+fn validation_messages_keep_their_code_and_paths_have_no_dot_slash() {
+    let gh = Gh::start(None);
+    let z = "---\nwww:\n  value: 192.0.2.1\n  type: A\n";
+    let p = Step::new(&[("example.com.yaml", z)], &["example.com."]);
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(14, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert!(
+        r.stdout()
+            .contains("::error file=zones/example.com.yaml,line=4,col=3,title=key-order::"),
+        "{}",
+        r.stdout()
+    );
+    assert!(!r.log().contains("./zones"), "{}", r.log());
+    assert!(!r.summary.contains("./zones"), "{}", r.summary);
+    let arena = comrak::Arena::new();
+    let root = comrak::parse_document(&arena, &r.summary, &md_options());
+    let mut cells = 0;
+    for node in root.descendants() {
+        if !matches!(node.data.borrow().value, NodeValue::TableCell) {
+            continue;
+        }
+        let mut codes = Vec::new();
+        for n in node.descendants() {
+            match &n.data.borrow().value {
+                NodeValue::Text(t) => {
+                    assert!(!t.contains('`'), "a literal backtick in a cell: {t:?}")
+                }
+                NodeValue::Code(c) => codes.push(c.literal.clone()),
+                _ => {}
+            }
+        }
+        if codes.contains(&"value".to_string()) {
+            assert!(codes.contains(&"type".to_string()), "{codes:?}");
+            cells += 1;
+        }
+    }
+    assert_eq!(
+        cells, 1,
+        "the key-order message is one cell:\n{}",
+        r.summary
+    );
+    assert_balanced(&r.summary);
+}

@@ -159,9 +159,7 @@ fn github_format_prints_annotations() {
     );
     let out = stdout(&o);
     assert!(
-        out.starts_with(
-            "::error file=./zones/example.com.yaml,line=2,col=1,title=cname-root-rfc::"
-        ),
+        out.starts_with("::error file=zones/example.com.yaml,line=2,col=1,title=cname-root-rfc::"),
         "{out}"
     );
 }
