@@ -1490,4 +1490,44 @@ mod tests {
     fn fences_outgrow_content() {
         assert!(fenced("a ``` b").starts_with("````text\n"));
     }
+
+    #[test]
+    fn plan_files_carry_structured_refusals_through_a_merge() {
+        let r = crate::plan::safety::Refusal::RootNs;
+        let ctx = render::Context {
+            refusals: vec![render::Refused::new("example.com.", "route53", &r)],
+            force_hint: FORCE_HINT.into(),
+            ..render::Context::default()
+        };
+        let plan = Plan::default();
+        let doc = plan_doc(&plan, &ctx, "config.yaml", Some((1, 2)), &plan.checksum());
+        // the old field stays readable (the messages), the new one holds the structure
+        assert_eq!(
+            doc["dnsplan"]["refusals"],
+            json!(["[example.com.] Root NS record change, force required (target route53)"])
+        );
+        assert_eq!(doc["dnsplan"]["refused"][0]["rail"], "root NS");
+        let merged = merge_docs(&[(PathBuf::from("a.json"), doc)], "config.yaml").unwrap();
+        assert_eq!(merged.ctx.refusals, ctx.refusals);
+        assert_eq!(merged.ctx.force_hint, "force: true");
+        // and the merged file reads back the same again
+        let again = merge_docs(&[(PathBuf::from("m.json"), merged.doc)], "config.yaml").unwrap();
+        assert_eq!(again.ctx.refusals, ctx.refusals);
+        // a file with the messages only (an earlier version) still merges
+        let mut old = plan_doc(&plan, &ctx, "config.yaml", None, &plan.checksum());
+        old["dnsplan"].as_object_mut().unwrap().remove("refused");
+        let m = merge_docs(&[(PathBuf::from("o.json"), old)], "config.yaml").unwrap();
+        assert_eq!(m.ctx.refusals[0].message, ctx.refusals[0].message);
+        assert_eq!(m.ctx.refusals[0].rail, "");
+        // a damaged entry is an error naming the file, not a refusal silently lost
+        let mut bad = plan_doc(&plan, &ctx, "config.yaml", None, &plan.checksum());
+        bad["dnsplan"]["refused"] = json!([{"zone": 1}]);
+        let e = merge_docs(&[(PathBuf::from("b.json"), bad)], "config.yaml")
+            .err()
+            .unwrap();
+        assert!(
+            e.starts_with("b.json: unreadable entry in dnsplan.refused"),
+            "{e}"
+        );
+    }
 }
