@@ -1913,3 +1913,73 @@ fn validation_messages_keep_their_code_and_paths_have_no_dot_slash() {
     );
     assert_balanced(&r.summary);
 }
+
+/// Text and `«code»` of a node.
+fn node_text<'a>(n: &'a comrak::nodes::AstNode<'a>) -> String {
+    n.descendants()
+        .filter_map(|d| match &d.data.borrow().value {
+            NodeValue::Text(t) => Some(t.to_string()),
+            NodeValue::Code(c) => Some(format!("«{}»", c.literal)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A plan the rails refuse: the comment's banner is an alert whose last paragraph (not a list
+/// item) says how to force it in the Action's words, and the summary table names the rail per
+/// zone × target; the CLI's markdown says `--force`.
+#[test]
+fn refused_plans_say_which_rail_and_how_to_force_in_the_action_s_words() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", &zone_a(12))], &["example.com."]);
+    assert_eq!(p.cli(&["apply", "--config", "config.yaml"]), 0);
+    p.write_zone("example.com.yaml", &zone_a(2));
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(15, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    let c = gh.comments_on(15);
+    assert_eq!(c.len(), 1);
+    let body = &c[0].body;
+    assert_balanced(body);
+    assert!(!body.contains("--force"), "{body}");
+    let arena = comrak::Arena::new();
+    let root = comrak::parse_document(&arena, body, &md_options());
+    let alert = root
+        .children()
+        .find(|n| matches!(n.data.borrow().value, NodeValue::Alert(_)))
+        .expect("a warning banner");
+    let kids: Vec<_> = alert.children().collect();
+    assert!(matches!(kids[0].data.borrow().value, NodeValue::List(_)));
+    let items: Vec<String> = kids[0].children().map(node_text).collect();
+    assert!(
+        items
+            .iter()
+            .any(|i| i.starts_with("refused (delete threshold): [example.com.] Too many deletes")),
+        "{items:?}"
+    );
+    assert!(items.iter().all(|i| !i.contains("Apply is refused")));
+    let last = kids.last().unwrap();
+    assert!(matches!(last.data.borrow().value, NodeValue::Paragraph));
+    assert!(
+        node_text(last).starts_with("Apply is refused unless forced with «force: true»"),
+        "{}",
+        node_text(last)
+    );
+    let row = root
+        .descendants()
+        .filter(|n| matches!(n.data.borrow().value, NodeValue::TableRow(false)))
+        .map(node_text)
+        .next()
+        .expect("a summary row");
+    assert!(
+        row.contains("refused: needs «force: true» (delete threshold)"),
+        "{row}"
+    );
+    let cli = p.cli_stdout(&["plan", "--config", "config.yaml", "--format", "markdown"]);
+    assert!(cli.contains("needs `--force` (delete threshold)"), "{cli}");
+}
