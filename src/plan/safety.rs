@@ -1,6 +1,7 @@
 //! Safety rails, all checked on every plan before any apply: octoDNS's update/delete
 //! thresholds (only for zones with at least 10 existing records; creates never count), root NS
-//! changes, and ours: an absolute `max_deletes` and types that always need `--force`.
+//! changes, and ours: an absolute `max_deletes` and types that always need `--force`. Each
+//! refusal names its rail, so reports can say per zone × target what holds the apply back.
 
 use super::ZonePlan;
 use crate::model::RecordType;

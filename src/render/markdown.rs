@@ -1,11 +1,15 @@
-//! The markdown rendering (the body of the pull-request comment): a summary table per
-//! zone × target, a warning banner for deletes, apex NS changes and refused plans, collapsible
-//! details per zone with value diffs for updates, and a mermaid flowchart of the routing of
-//! every dynamic record created or changed.
+//! The markdown rendering (the body of the pull-request comment): a warning banner (an alert
+//! whose items are the deletes, apex NS changes and each rail's refusal, and whose own last
+//! paragraph says how to force, in the caller's words), a summary table per zone × target
+//! with what the apply does with it (will apply / refused, naming the rails / plan only),
+//! collapsible details per zone with removed and added values, long values folded in a block
+//! below the table, an old → new diff per update (values, dynamic routing, health check), and
+//! a mermaid flowchart of the routing of every dynamic record created or changed.
 //!
 //! Every value from a zone is untrusted text: it goes into a code span (so `@team` and `#123`
 //! do not link or ping), `|` is escaped (GFM splits cells before parsing code), line breaks
-//! become `<br>`, and fences are always longer than any backtick run inside them.
+//! become `<br>`, and fences are always longer than any backtick run inside them. Tests check
+//! the structure GitHub's parser sees (`mdtext::gfm`).
 
 pub use crate::mdtext::{code, fenced, html_text, prose};
 

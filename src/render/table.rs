@@ -1,5 +1,7 @@
-//! The terminal rendering: per zone × target a table of changes with `+ ~ -` marks, a summary
-//! line, and the checksum. Colour only when asked (on a TTY).
+//! The terminal rendering: per zone × target what the apply does with it (will apply /
+//! refused, naming the rails / plan only), a table of changes with `+ ~ -` marks (updates as
+//! a line diff of values, dynamic routing and health check; long values folded), a summary
+//! line, each refusal with its rail, and the checksum. Colour only when asked (on a TTY).
 
 use tabled::settings::Style;
 use tabled::{Table, Tabled};
