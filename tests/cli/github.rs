@@ -23,7 +23,7 @@ const OWNER_REPO: &str = "octo/dns";
 // ---------------------------------------------------------------------------------------------
 // The GitHub fake.
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 struct CommentRec {
     id: u64,
     issue: u64,
@@ -54,6 +54,8 @@ struct State {
     page_size: usize,
     /// The server's address, for `Link` headers and `url` fields.
     base: String,
+    /// (issue number, label) pairs.
+    labels: Vec<(u64, String)>,
     /// (method, path substring, response): answered once, before the normal routes.
     failures: VecDeque<(String, String, ResponseTemplate)>,
 }
@@ -243,6 +245,35 @@ impl Fake {
                     }
                 }
             }
+            ("POST", ["issues", n, "labels"]) => {
+                let n: u64 = n.parse().unwrap_or(0);
+                let mut st = self.state.lock().unwrap();
+                for l in body["labels"].as_array().into_iter().flatten() {
+                    let l = l.as_str().unwrap_or_default().to_string();
+                    if !st.labels.contains(&(n, l.clone())) {
+                        st.labels.push((n, l));
+                    }
+                }
+                let now: Vec<J> = st
+                    .labels
+                    .iter()
+                    .filter(|(i, _)| *i == n)
+                    .map(|(_, l)| json!({"name": l}))
+                    .collect();
+                ResponseTemplate::new(200).set_body_json(now)
+            }
+            ("DELETE", ["issues", n, "labels", name]) => {
+                let n: u64 = n.parse().unwrap_or(0);
+                let name = name.replace("%3A", ":");
+                let mut st = self.state.lock().unwrap();
+                let before = st.labels.len();
+                st.labels.retain(|(i, l)| !(*i == n && *l == name));
+                if st.labels.len() == before {
+                    return ResponseTemplate::new(404)
+                        .set_body_json(json!({"message": "Label does not exist"}));
+                }
+                ResponseTemplate::new(200).set_body_json(json!([]))
+            }
             ("GET", ["commits", sha, "pulls"]) => {
                 let items: Vec<J> = {
                     let st = self.state.lock().unwrap();
@@ -425,6 +456,20 @@ impl Gh {
             body: body.into(),
             login: login.into(),
         });
+    }
+
+    fn labels_of(&self, issue: u64) -> Vec<String> {
+        let mut v: Vec<String> = self
+            .state
+            .lock()
+            .unwrap()
+            .labels
+            .iter()
+            .filter(|(i, _)| *i == issue)
+            .map(|(_, l)| l.clone())
+            .collect();
+        v.sort();
+        v
     }
 
     fn seed_issue(&self, login: &str, state: &str, body: &str) {
@@ -918,9 +963,36 @@ fn fork_pull_requests_are_only_validated() {
     assert_eq!(r.code(), 0, "{}", r.log());
     assert!(gh.calls().is_empty(), "{:?}", gh.calls());
     assert!(r.summary.contains("Validation only"), "{}", r.summary);
-    assert!(r.summary.contains("fork"), "{}", r.summary);
+    assert!(
+        r.summary.contains("neither secrets nor a write token"),
+        "{}",
+        r.summary
+    );
     assert!(!p.path().join("out").exists());
-    // no token at all: the same
+    // pull_request_target runs DO get secrets: the message must say so, not the opposite
+    let r = p.run(
+        Some(&gh),
+        "pull_request_target",
+        &pr_event(9, "mallory/dns"),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert!(gh.calls().is_empty(), "{:?}", gh.calls());
+    assert!(r.summary.contains("Validation only"), "{}", r.summary);
+    assert!(
+        r.summary.contains("do get this repository")
+            && r.summary.contains("secrets")
+            && !r.summary.contains("neither secrets"),
+        "{}",
+        r.summary
+    );
+}
+
+#[test]
+fn a_pull_request_without_a_token_still_plans_and_summarizes() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", &zone_a(2))], &["example.com."]);
     let r = p.run(
         Some(&gh),
         "pull_request",
@@ -929,8 +1001,22 @@ fn fork_pull_requests_are_only_validated() {
         &[("INPUT_GITHUB-TOKEN", "")],
     );
     assert_eq!(r.code(), 0, "{}", r.log());
-    assert!(r.summary.contains("no GitHub token"), "{}", r.summary);
-    assert!(gh.calls().is_empty());
+    assert!(gh.calls().is_empty(), "{:?}", gh.calls());
+    assert!(
+        r.summary.contains("## DNS plan") && r.summary.contains("h001.example.com."),
+        "the plan is in the summary: {}",
+        r.summary
+    );
+    let checksum = r.output_value("checksum").expect("checksum output");
+    assert!(r.summary.contains(&checksum));
+    assert_eq!(r.output_value("has-changes").as_deref(), Some("true"));
+    assert!(p.path().join("dnsplan-plan.json").exists(), "plan file");
+    assert!(
+        r.stdout().contains("::warning")
+            && r.stdout().contains("comment on pull request #9 is skipped"),
+        "{}",
+        r.stdout()
+    );
 }
 
 #[test]
@@ -961,25 +1047,57 @@ fn pull_requests_never_apply_whatever_the_input() {
     assert!(!p.path().join("out").exists());
 }
 
-#[test]
-fn push_to_main_applies_and_reports_on_the_merged_pull_request() {
-    let gh = Gh::start(None);
-    let sha = "abc0000000000000000000000000000000000def";
+/// The fake knows that `sha` merged pull request `number`.
+fn merged_by(gh: &Gh, sha: &str, number: u64) {
     gh.state.lock().unwrap().commit_pulls.push((
         sha.into(),
-        json!({"number": 12, "state": "closed", "merged_at": "2026-11-24T09:00:00Z",
-               "merge_commit_sha": sha, "html_url": "https://github.com/octo/dns/pull/12"}),
+        json!({"number": number, "state": "closed", "merged_at": "2026-11-24T09:00:00Z",
+               "merge_commit_sha": sha, "html_url": format!("https://github.com/octo/dns/pull/{number}")}),
     ));
+}
+
+#[test]
+fn push_to_main_applies_the_reviewed_plan_and_reports_on_the_merged_pull_request() {
+    let gh = Gh::start(None);
+    let sha = "abc0000000000000000000000000000000000def";
+    merged_by(&gh, sha, 12);
     let p = Step::new(&[("example.com.yaml", &zone_a(2))], &["example.com."]);
+    // the plan on the pull request is what gets reviewed
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(12, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    let plan_comment = gh.comments_on(12)[0].clone();
+    // the merge: `auto`, no `checksum` input — the reviewed plan is the default
     let r = p.run(Some(&gh), "push", &push_event(sha), &[], &[]);
     assert_eq!(r.code(), 0, "{}", r.log());
     assert_run_clean(&r);
     assert!(p.path().join("out/example.com.yaml").exists(), "applied");
     let c = gh.comments_on(12);
-    assert_eq!(c.len(), 1, "{:?}", gh.calls());
-    assert!(c[0].body.contains("## DNS apply") && c[0].body.contains("Applied"));
-    assert!(c[0].body.contains("<!-- dnsplan:apply:config.yaml -->"));
-    assert_balanced(&c[0].body);
+    assert_eq!(
+        c.len(),
+        2,
+        "a new apply comment beside the plan comment: {:?}",
+        gh.calls()
+    );
+    assert_eq!(c[0], plan_comment, "the plan comment is left as reviewed");
+    let apply = &c[1].body;
+    assert!(
+        apply.contains("## DNS apply") && apply.contains("Applied"),
+        "{apply}"
+    );
+    assert!(apply.contains("matched the reviewed plan"), "{apply}");
+    assert!(
+        apply.contains("the plan comment on pull request #12"),
+        "{apply}"
+    );
+    assert!(apply.contains("<!-- dnsplan:apply:config.yaml -->"));
+    assert!(apply.contains("The plan that was applied"));
+    assert_balanced(apply);
     assert!(r.summary.contains("Applied"));
     // a push to another branch only plans
     let mut ev = push_event(sha);
@@ -992,16 +1110,45 @@ fn push_to_main_applies_and_reports_on_the_merged_pull_request() {
 }
 
 #[test]
-fn a_direct_push_is_reported_on_the_commit() {
+fn a_direct_push_applies_only_when_unreviewed_applies_are_allowed() {
     let gh = Gh::start(None);
     let sha = "dead000000000000000000000000000000000000";
     let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
     let r = p.run(Some(&gh), "push", &push_event(sha), &[], &[]);
-    assert_eq!(r.code(), 0, "{}", r.log());
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert!(!p.path().join("out").exists(), "nothing applied");
+    assert!(r.log().contains("allow-unreviewed"), "{}", r.log());
     assert_eq!(gh.count("GET", &format!("/commits/{sha}/pulls")), 1);
     assert_eq!(gh.count("POST", &format!("/commits/{sha}/comments")), 1);
+    let refused = gh.state.lock().unwrap().commit_comments[0].1.clone();
+    assert!(refused.contains("Refused: no reviewed plan"), "{refused}");
+    assert!(!refused.contains("The plan that was applied"), "{refused}");
+    assert!(r.summary.contains("Refused"), "{}", r.summary);
+    assert_balanced(&refused);
+    // the explicit input lets it through, and the record says so
+    let r = p.run(
+        Some(&gh),
+        "push",
+        &push_event(sha),
+        &[],
+        &[("INPUT_ALLOW-UNREVIEWED", "true")],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert!(p.path().join("out/example.com.yaml").exists());
     let cc = gh.state.lock().unwrap().commit_comments.clone();
-    assert!(cc[0].1.contains("Applied"), "{}", cc[0].1);
+    assert_eq!(cc.len(), 2, "one comment per attempt, the refusal kept");
+    assert_eq!(cc[0].1, refused);
+    assert!(
+        cc[1].1.contains("Applied without a reviewed plan"),
+        "{}",
+        cc[1].1
+    );
+    assert!(
+        r.summary.contains("Applied without a reviewed plan"),
+        "{}",
+        r.summary
+    );
+    assert!(r.stdout().contains("::warning"), "{}", r.stdout());
     assert!(
         r.output_value("comment-url")
             .unwrap()
@@ -1013,11 +1160,7 @@ fn a_direct_push_is_reported_on_the_commit() {
 fn apply_verifies_the_reviewed_checksum() {
     let gh = Gh::start(None);
     let sha = "beef000000000000000000000000000000000000";
-    gh.state.lock().unwrap().commit_pulls.push((
-        sha.into(),
-        json!({"number": 21, "state": "closed", "merged_at": "2026-11-24T09:00:00Z",
-               "merge_commit_sha": sha, "html_url": "https://github.com/octo/dns/pull/21"}),
-    ));
+    merged_by(&gh, sha, 21);
     let p = Step::new(&[("example.com.yaml", &zone_a(2))], &["example.com."]);
     let r = p.run(
         Some(&gh),
@@ -1027,32 +1170,46 @@ fn apply_verifies_the_reviewed_checksum() {
         &[],
     );
     assert_eq!(r.code(), 0, "{}", r.log());
-    // the zone changes after review (e.g. another merge): the reviewed checksum refuses
+    // the zone changes after review (e.g. another merge): the reviewed checksum refuses, by
+    // default and with the explicit input alike
     p.write_zone("example.com.yaml", &zone_a(3));
-    let r = p.run(
-        Some(&gh),
-        "push",
-        &push_event(sha),
-        &[],
-        &[("INPUT_CHECKSUM", "reviewed")],
-    );
-    assert_eq!(r.code(), 1, "{}", r.log());
-    assert!(r.log().contains("does not match"), "{}", r.log());
-    assert!(
-        !p.path().join("out").exists(),
-        "refused apply changes nothing"
-    );
-    // back to what was reviewed: applies
+    for env in [vec![], vec![("INPUT_CHECKSUM", "reviewed")]] {
+        let r = p.run(Some(&gh), "push", &push_event(sha), &[], &env);
+        assert_eq!(r.code(), 1, "{}", r.log());
+        assert!(
+            r.log().contains("changed since it was reviewed"),
+            "{}",
+            r.log()
+        );
+        assert!(
+            !p.path().join("out").exists(),
+            "refused apply changes nothing"
+        );
+    }
+    let refusals: Vec<String> = gh.comments_on(21)[1..]
+        .iter()
+        .map(|c| c.body.clone())
+        .collect();
+    assert_eq!(refusals.len(), 2, "one record per attempt");
+    for b in &refusals {
+        assert!(
+            b.contains("Refused: the plan changed since it was reviewed"),
+            "{b}"
+        );
+        assert!(!b.contains("The plan that was applied"), "{b}");
+        assert!(b.contains("The re-plan, which was not applied"), "{b}");
+        assert_balanced(b);
+    }
+    // back to what was reviewed: applies, and the refusals stay on record
     p.write_zone("example.com.yaml", &zone_a(2));
-    let r = p.run(
-        Some(&gh),
-        "push",
-        &push_event(sha),
-        &[],
-        &[("INPUT_CHECKSUM", "reviewed")],
-    );
+    let r = p.run(Some(&gh), "push", &push_event(sha), &[], &[]);
     assert_eq!(r.code(), 0, "{}", r.log());
     assert!(p.path().join("out/example.com.yaml").exists());
+    let all = gh.comments_on(21);
+    assert_eq!(all.len(), 4, "plan, two refusals, the apply");
+    assert_eq!(all[1].body, refusals[0]);
+    assert_eq!(all[2].body, refusals[1]);
+    assert!(all[3].body.contains("✅ **Applied**"), "{}", all[3].body);
 }
 
 #[test]
@@ -1487,16 +1644,41 @@ fn secrets_never_reach_comments_summaries_outputs_or_logs() {
         &[],
         &[],
     );
+    // a record holding a secret is refused: scrubbed, its plan could not be shown truthfully
+    // nor verified by its checksum
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert_run_clean(&r);
+    assert!(r.stdout().contains("secret-in-record"), "{}", r.stdout());
+    assert!(
+        r.stdout().contains("example.com.yaml,line=2"),
+        "annotated at the record: {}",
+        r.stdout()
+    );
+    assert!(r.stdout().contains("api_token") && r.stdout().contains("GitHub token"));
+    assert!(!p.path().join("dnsplan-plan.json").exists());
+    assert_no_secrets("requests sent to GitHub", &gh.sent_bodies());
+    for c in gh.comments_on(30) {
+        assert_no_secrets("comment", &c.body);
+        assert!(c.body.contains("secret-in-record"), "{}", c.body);
+    }
+    // without it, the plan, apply and drift never show the secret
+    p.write_zone(
+        "example.com.yaml",
+        "---\nleak:\n  type: TXT\n  value: 'no secret here'\nwww:\n  type: A\n  value: 192.0.2.1\n",
+    );
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(30, OWNER_REPO),
+        &[],
+        &[],
+    );
     assert_eq!(r.code(), 0, "{}", r.log());
     assert_run_clean(&r);
     let plan_file = std::fs::read_to_string(p.path().join("dnsplan-plan.json")).unwrap();
     assert_no_secrets("plan file", &plan_file);
-    assert_no_secrets("requests sent to GitHub", &gh.sent_bodies());
-    for c in gh.comments_on(30) {
-        assert_no_secrets("comment", &c.body);
-    }
-    // apply and drift too
     let sha = "5ec0000000000000000000000000000000000000";
+    merged_by(&gh, sha, 30);
     let r = p.run(Some(&gh), "push", &push_event(sha), &[], &[]);
     assert_eq!(r.code(), 0, "{}", r.log());
     assert_run_clean(&r);
@@ -1858,6 +2040,453 @@ fn merged_plans_rebuild_every_record_type_exactly() {
             &checksum
         ]),
         0
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where apply may run, and where its record goes.
+
+/// A payload for `event` (the fields dnsplan reads; the rest as GitHub sends them).
+fn event_payload(event: &str) -> J {
+    let repo = json!({"full_name": OWNER_REPO, "default_branch": "main"});
+    match event {
+        "issue_comment" => json!({"action": "created", "issue": {"number": 4,
+            "pull_request": {"url": "x"}}, "comment": {"body": "/apply"}, "repository": repo}),
+        "merge_group" => json!({"action": "checks_requested", "merge_group": {"head_sha": "ab",
+            "head_ref": "refs/heads/gh-readonly-queue/main/pr-4-ab", "base_ref": "refs/heads/main"},
+            "repository": repo}),
+        "release" => {
+            json!({"action": "published", "release": {"tag_name": "v1"}, "repository": repo})
+        }
+        "repository_dispatch" => {
+            json!({"action": "apply", "client_payload": {}, "repository": repo})
+        }
+        "workflow_run" => json!({"action": "completed", "workflow_run": {"head_branch": "main"},
+            "repository": repo}),
+        _ => json!({"repository": repo}),
+    }
+}
+
+/// Every event GitHub lists that a DNS workflow may plausibly be wired to, with what an
+/// explicit `command: apply` (plus `force` and `allow-unreviewed`, the strongest inputs) does.
+#[test]
+fn apply_runs_only_on_the_allowed_events() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
+    let sha = "ace0000000000000000000000000000000000000";
+    let mut feature = push_event(sha);
+    feature["ref"] = json!("refs/heads/feature");
+    let mut tag = push_event(sha);
+    tag["ref"] = json!("refs/tags/v1.2.3");
+    let mut no_default = push_event(sha);
+    no_default["repository"] = json!({"full_name": OWNER_REPO});
+    let refused: Vec<(&str, J, &str)> = vec![
+        (
+            "pull_request",
+            pr_event(4, OWNER_REPO),
+            "never applies on pull-request events",
+        ),
+        (
+            "pull_request_target",
+            pr_event(4, OWNER_REPO),
+            "`pull_request_target`",
+        ),
+        ("push", feature, "`push` to the branch `feature`"),
+        ("push", tag, "tag `v1.2.3`"),
+        ("push", no_default, "does not name the default branch"),
+        (
+            "issue_comment",
+            event_payload("issue_comment"),
+            "`issue_comment`",
+        ),
+        ("schedule", event_payload("schedule"), "`schedule`"),
+        ("merge_group", event_payload("merge_group"), "`merge_group`"),
+        ("release", event_payload("release"), "`release`"),
+        (
+            "repository_dispatch",
+            event_payload("repository_dispatch"),
+            "`repository_dispatch`",
+        ),
+        (
+            "workflow_run",
+            event_payload("workflow_run"),
+            "`workflow_run`",
+        ),
+        (
+            "discussion_comment",
+            event_payload("x"),
+            "`discussion_comment`",
+        ),
+        ("", json!({}), "GITHUB_EVENT_NAME is not set"),
+    ];
+    let strongest = [
+        ("INPUT_COMMAND", "apply"),
+        ("INPUT_FORCE", "true"),
+        ("INPUT_ALLOW-UNREVIEWED", "true"),
+    ];
+    for (event, payload, says) in &refused {
+        gh.reset_log();
+        let r = p.run(Some(&gh), event, payload, &[], &strongest);
+        assert_eq!(r.code(), 1, "{event}: {}", r.log());
+        assert!(!p.path().join("out").exists(), "{event}: nothing applied");
+        assert!(r.stdout().contains("::error"), "{event}: {}", r.stdout());
+        assert!(r.log().contains("apply refused"), "{event}: {}", r.log());
+        assert!(
+            r.log().contains(says),
+            "{event} should say {says:?}: {}",
+            r.log()
+        );
+        assert!(r.summary.contains("Refused"), "{event}: {}", r.summary);
+        assert_eq!(
+            gh.count("POST", "/comments"),
+            0,
+            "{event}: {:?}",
+            gh.calls()
+        );
+        // `auto` on the same event never applies either
+        let r = p.run(
+            Some(&gh),
+            event,
+            payload,
+            &[],
+            &[("INPUT_ALLOW-UNREVIEWED", "true")],
+        );
+        assert!(r.code() == 0 || r.code() == 2, "{event} auto: {}", r.log());
+        assert!(
+            !p.path().join("out").exists(),
+            "{event} auto: nothing applied"
+        );
+    }
+    // workflow_dispatch applies only when asked to explicitly
+    let r = p.run(
+        Some(&gh),
+        "workflow_dispatch",
+        &json!({"inputs": {}}),
+        &[],
+        &[("INPUT_ALLOW-UNREVIEWED", "true")],
+    );
+    assert_eq!(r.code(), 2, "auto on a dispatch checks drift: {}", r.log());
+    assert!(!p.path().join("out").exists());
+    let r = p.run(
+        Some(&gh),
+        "workflow_dispatch",
+        &json!({"inputs": {}}),
+        &[],
+        &strongest,
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert!(p.path().join("out/example.com.yaml").exists());
+    std::fs::remove_dir_all(p.path().join("out")).unwrap();
+    // a push to the default branch applies (with `auto` as with `apply`)
+    let r = p.run(
+        Some(&gh),
+        "push",
+        &push_event(sha),
+        &[],
+        &[("INPUT_ALLOW-UNREVIEWED", "true")],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert!(p.path().join("out/example.com.yaml").exists());
+}
+
+#[test]
+fn apply_branches_replace_the_default_branch() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
+    let sha = "bee0000000000000000000000000000000000000";
+    let mut prod = push_event(sha);
+    prod["ref"] = json!("refs/heads/production");
+    let env = [
+        ("INPUT_APPLY-BRANCHES", "production, release/*"),
+        ("INPUT_ALLOW-UNREVIEWED", "true"),
+    ];
+    // main is no longer allowed once a list is given
+    let r = p.run(
+        Some(&gh),
+        "push",
+        &push_event(sha),
+        &[],
+        &[env[0], env[1], ("INPUT_COMMAND", "apply")],
+    );
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert!(r.log().contains("not in `apply-branches`"), "{}", r.log());
+    assert!(!p.path().join("out").exists());
+    let r = p.run(Some(&gh), "push", &prod, &[], &env);
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert!(
+        p.path().join("out/example.com.yaml").exists(),
+        "auto applies on a listed branch"
+    );
+}
+
+#[test]
+fn a_manual_apply_reports_on_the_commit_it_applied_and_never_edits_a_pull_request() {
+    let gh = Gh::start(None);
+    let merged = "1230000000000000000000000000000000000000";
+    merged_by(&gh, merged, 40);
+    let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(40, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    let r = p.run(Some(&gh), "push", &push_event(merged), &[], &[]);
+    assert_eq!(r.code(), 0, "{}", r.log());
+    let before = gh.comments_on(40);
+    assert_eq!(before.len(), 2, "plan + apply");
+    // a rollback: the workflow checks out an earlier commit (GITHUB_SHA stays main's head,
+    // which is the merge of #40); dnsplan applies and reports on the commit checked out
+    let earlier = "4560000000000000000000000000000000000000";
+    std::fs::create_dir_all(p.path().join(".git")).unwrap();
+    std::fs::write(p.path().join(".git/HEAD"), format!("{earlier}\n")).unwrap();
+    p.write_zone("example.com.yaml", &zone_a(2));
+    let plan = p.run(
+        Some(&gh),
+        "workflow_dispatch",
+        &json!({"inputs": {"ref": earlier}}),
+        &[],
+        &[("INPUT_COMMAND", "plan")],
+    );
+    assert_eq!(plan.code(), 0, "{}", plan.log());
+    let checksum = plan.output_value("checksum").unwrap();
+    gh.reset_log();
+    let r = p.run(
+        Some(&gh),
+        "workflow_dispatch",
+        &json!({"inputs": {"ref": earlier}}),
+        &[],
+        &[
+            ("INPUT_COMMAND", "apply"),
+            ("INPUT_CHECKSUM", checksum.as_str()),
+            ("GITHUB_SHA", merged),
+            ("GITHUB_WORKSPACE", p.path().to_str().unwrap()),
+        ],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert_eq!(
+        gh.comments_on(40),
+        before,
+        "the pull request's comments are untouched"
+    );
+    assert_eq!(gh.count("PATCH", "/comments"), 0, "{:?}", gh.calls());
+    assert_eq!(gh.count("POST", "/issues/"), 0, "{:?}", gh.calls());
+    assert_eq!(
+        gh.count("GET", "/pulls"),
+        0,
+        "a manual run looks up no pull request"
+    );
+    let cc = gh.state.lock().unwrap().commit_comments.clone();
+    assert_eq!(cc.len(), 1, "{:?}", gh.calls());
+    assert_eq!(cc[0].0, earlier, "on the commit that was applied");
+    assert!(
+        cc[0].1.contains("Applied") && cc[0].1.contains("the `checksum` input"),
+        "{}",
+        cc[0].1
+    );
+    assert!(r.summary.contains("## DNS apply"), "{}", r.summary);
+    // without a checksum a manual apply is unreviewed: refused unless allowed
+    p.write_zone("example.com.yaml", &zone_a(3));
+    let r = p.run(
+        Some(&gh),
+        "workflow_dispatch",
+        &json!({"inputs": {}}),
+        &[],
+        &[
+            ("INPUT_COMMAND", "apply"),
+            ("GITHUB_WORKSPACE", p.path().to_str().unwrap()),
+        ],
+    );
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert!(
+        r.log().contains("manual run has no reviewed plan"),
+        "{}",
+        r.log()
+    );
+    let applied = std::fs::read_to_string(p.path().join("out/example.com.yaml")).unwrap();
+    assert!(!applied.contains("h002"), "not applied");
+}
+
+/// The config of `Step::new` with a rail on the target: A changes need `force`.
+const CONFIRM_A: &str = "providers:\n  config: {class: yaml, directory: ./zones}\n  out: {class: yaml, directory: ./out, confirm_types: [A]}\nzones:\n  example.com.: {sources: [config], targets: [out]}\n";
+
+#[test]
+fn refused_and_forced_applies_say_so_truthfully() {
+    let gh = Gh::start(None);
+    let sha = "f0c0000000000000000000000000000000000000";
+    merged_by(&gh, sha, 50);
+    let p = Step::new(&[("example.com.yaml", &zone_a(2))], &["example.com."]);
+    std::fs::write(p.path().join("config.yaml"), CONFIRM_A).unwrap();
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(50, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    let r = p.run(Some(&gh), "push", &push_event(sha), &[], &[]);
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert!(!p.path().join("out").exists());
+    let refused = gh.comments_on(50)[1].body.clone();
+    assert!(refused.contains("Refused by 1 safety rail"), "{refused}");
+    assert!(
+        refused.contains("need explicit confirmation"),
+        "names the rail: {refused}"
+    );
+    assert!(refused.contains("`force: true`"), "{refused}");
+    assert!(!refused.contains("The plan that was applied"), "{refused}");
+    assert!(
+        !refused.contains("--force"),
+        "the Action's input is force: true: {refused}"
+    );
+    assert_balanced(&refused);
+    let r = p.run(
+        Some(&gh),
+        "push",
+        &push_event(sha),
+        &[],
+        &[("INPUT_FORCE", "true")],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert!(p.path().join("out/example.com.yaml").exists());
+    let all = gh.comments_on(50);
+    assert_eq!(all.len(), 3, "plan, refusal, forced apply");
+    assert_eq!(all[1].body, refused, "the refusal stays on record");
+    let forced = &all[2].body;
+    assert!(forced.contains("Applied with `force: true`"), "{forced}");
+    assert!(
+        forced.contains("past 1 safety rail") && forced.contains("need explicit confirmation"),
+        "{forced}"
+    );
+    assert!(forced.contains("The plan that was applied"), "{forced}");
+    assert_balanced(forced);
+}
+
+#[test]
+fn drift_on_a_pull_request_plans_only_and_never_touches_the_drift_issue() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
+    for ev in ["pull_request", "pull_request_target"] {
+        gh.reset_log();
+        let r = p.run(
+            Some(&gh),
+            ev,
+            &pr_event(60, OWNER_REPO),
+            &[],
+            &[("INPUT_COMMAND", "drift")],
+        );
+        assert_eq!(r.code(), 0, "{ev}: {}", r.log());
+        assert_eq!(
+            gh.count("GET", "/issues") - gh.count("GET", "/issues/60/comments"),
+            0,
+            "{ev}: {:?}",
+            gh.calls()
+        );
+        assert!(
+            gh.state.lock().unwrap().issues.is_empty(),
+            "{ev}: no drift issue"
+        );
+        assert!(
+            r.stdout().contains("plans the pull request's config only"),
+            "{}",
+            r.stdout()
+        );
+        assert!(!p.path().join("out").exists());
+    }
+}
+
+#[test]
+fn failing_to_write_outputs_summary_or_plan_file_is_an_error() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
+    let dir = p.path().join("a-directory");
+    std::fs::create_dir_all(&dir).unwrap();
+    let d = dir.to_str().unwrap();
+    for (var, says) in [
+        ("GITHUB_OUTPUT", "cannot write $GITHUB_OUTPUT"),
+        ("GITHUB_STEP_SUMMARY", "cannot write $GITHUB_STEP_SUMMARY"),
+        ("INPUT_PLAN-FILE", "cannot write the plan file"),
+    ] {
+        let r = p.run(
+            Some(&gh),
+            "pull_request",
+            &pr_event(70, OWNER_REPO),
+            &[],
+            &[(var, d)],
+        );
+        assert_eq!(r.code(), 1, "{var}: {}", r.log());
+        assert!(
+            r.stdout().contains("::error") && r.stdout().contains(says),
+            "{var}: {}",
+            r.stdout()
+        );
+    }
+}
+
+#[test]
+fn labels_follow_the_plan() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", &zone_a(2))], &["example.com."]);
+    let labelled = |labels: &[&str]| {
+        let mut e = pr_event(80, OWNER_REPO);
+        e["pull_request"]["labels"] = json!(
+            labels
+                .iter()
+                .map(|l| json!({"name": l}))
+                .collect::<Vec<_>>()
+        );
+        e
+    };
+    // off by default
+    let r = p.run(Some(&gh), "pull_request", &labelled(&[]), &[], &[]);
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert_eq!(gh.count("POST", "/labels"), 0);
+    let on = [("INPUT_LABELS", "true")];
+    gh.reset_log();
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &labelled(&["bug", "dns:deletes"]),
+        &[],
+        &on,
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert_eq!(gh.labels_of(80), vec!["dns:changes".to_string()]);
+    assert_eq!(
+        gh.count("DELETE", "/issues/80/labels/dns%3Adeletes"),
+        1,
+        "{:?}",
+        gh.calls()
+    );
+    // applied: nothing left to change, so our labels go (others' stay)
+    std::fs::create_dir_all(p.path().join("out")).unwrap();
+    assert_eq!(p.cli(&["apply", "--config", "config.yaml", "--force"]), 0);
+    gh.reset_log();
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &labelled(&["bug", "dns:changes"]),
+        &[],
+        &on,
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert!(gh.labels_of(80).is_empty(), "{:?}", gh.labels_of(80));
+    assert_eq!(gh.count("DELETE", "/labels/bug"), 0);
+    // deletes and refusals
+    std::fs::write(p.path().join("config.yaml"), CONFIRM_A).unwrap();
+    p.write_zone("example.com.yaml", &zone_a(1));
+    let r = p.run(Some(&gh), "pull_request", &labelled(&[]), &[], &on);
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert_eq!(
+        gh.labels_of(80),
+        vec![
+            "dns:changes".to_string(),
+            "dns:deletes".into(),
+            "dns:refused".into()
+        ]
     );
 }
 
