@@ -755,6 +755,21 @@ fn assert_balanced(md: &str) {
         }
     }
     assert_eq!(depth, 0, "unbalanced <details>");
+    // a banner's force line is a paragraph of its own, never merged into its last list item
+    for alert in root
+        .descendants()
+        .filter(|n| matches!(n.data.borrow().value, NodeValue::Alert(_)))
+    {
+        for item in alert
+            .descendants()
+            .filter(|n| matches!(n.data.borrow().value, NodeValue::Item(_)))
+        {
+            assert!(
+                !node_text(item).contains("Apply is refused"),
+                "the force line is merged into a banner item:\n{md}"
+            );
+        }
+    }
 }
 
 /// No mention or issue reference outside code, no raw `<script>`.
