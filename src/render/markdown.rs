@@ -14,8 +14,8 @@
 pub use crate::mdtext::{code, fenced, html_text, prose};
 
 use super::{
-    Context, LONG, PairStatus, diff_lines, display_name, fold, healthcheck_line, rule_text,
-    update_lines, values_text,
+    Context, LONG, PairStatus, diff_lines, display_name, fold, has_healthcheck, healthcheck_line,
+    rule_text, update_lines, values_text,
 };
 use crate::model::{Dynamic, RecordSet, Status, idna_decode};
 use crate::plan::{Change, Op, Plan, ZonePlan};
@@ -254,7 +254,7 @@ pub fn details(p: &ZonePlan, ctx: &Context) -> String {
             ));
             out.push_str(&fenced("mermaid", &mermaid(r, d)));
             out.push('\n');
-            if c.op == Op::Create {
+            if c.op == Op::Create && has_healthcheck(r) {
                 out.push_str(&format!("{}\n\n", code(&healthcheck_line(r, &p.zone))));
             }
         }

@@ -161,10 +161,10 @@ pub fn rule_text(r: &Rule) -> String {
     }
 }
 
-/// Does this record's health check matter (a dynamic record, or one with an explicit
-/// `octodns.healthcheck`)?
+/// Does this record set its health check (`octodns.healthcheck`)? Only then is it shown:
+/// octoDNS's defaults mean nothing on a target that checks nothing without them.
 pub fn has_healthcheck(r: &RecordSet) -> bool {
-    r.dynamic.is_some() || r.settings.raw.contains_key("healthcheck")
+    r.settings.raw.contains_key("healthcheck")
 }
 
 /// The effective health check of a record (octoDNS's defaults applied), as one line.

@@ -777,3 +777,24 @@ fn an_oversize_plan_is_fitted_and_stays_well_formed() {
     let so = gfm::parse(&small);
     snapshot("oversize_fitted_to_4000", &small, &so);
 }
+
+#[test]
+fn a_created_dynamic_record_shows_its_health_check_only_when_it_sets_one() {
+    let (plan, ctx) = sample();
+    let md = markdown::render(&plan, &ctx);
+    assert!(
+        !md.contains("healthcheck:"),
+        "octoDNS's defaults alone are not shown:\n{md}"
+    );
+    let (mut plan, ctx) = dynamic_change();
+    // the same record, created
+    let c = &mut plan.plans[0].changes[0];
+    c.existing = None;
+    c.op = crate::plan::Op::Create;
+    let md = markdown::render(&plan, &ctx);
+    check_structure(&md, &plan, &ctx);
+    assert!(
+        md.contains("`healthcheck: HTTPS host geo.example.com port 443 path /health`"),
+        "{md}"
+    );
+}
