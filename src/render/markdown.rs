@@ -89,6 +89,7 @@ pub fn render(plan: &Plan, ctx: &Context) -> String {
         return out;
     }
     let force = code(&ctx.force_hint);
+    let verdicts = ctx.verdicts();
     out.push_str(&banner(&changed, ctx, &force));
 
     // summary table
@@ -96,7 +97,7 @@ pub fn render(plan: &Plan, ctx: &Context) -> String {
     out.push_str("| --- | --- | --- | ---: | ---: | ---: | ---: |\n");
     for p in &changed {
         let s = p.summary();
-        let st = ctx.status(&p.zone, &p.target);
+        let st = verdicts.status(&p.zone, &p.target);
         let mut zone = code(&idna_decode(&p.zone));
         if !p.exists {
             zone.push_str(" (new)");
@@ -120,7 +121,7 @@ pub fn render(plan: &Plan, ctx: &Context) -> String {
 
     // details per zone × target
     for p in &changed {
-        out.push_str(&details(p, ctx));
+        out.push_str(&details(p, verdicts.is_dry_run(&p.zone, &p.target)));
     }
     let warnings: Vec<&String> = changed
         .iter()
@@ -182,10 +183,9 @@ fn banner(changed: &[&ZonePlan], ctx: &Context, force: &str) -> String {
     out
 }
 
-/// The collapsible section of one zone × target.
-pub fn details(p: &ZonePlan, ctx: &Context) -> String {
+/// The collapsible section of one zone × target (`dry`: it is plan-only).
+pub fn details(p: &ZonePlan, dry: bool) -> String {
     let s = p.summary();
-    let dry = ctx.is_dry_run(&p.zone, &p.target);
     let mut out = format!(
         "<details><summary>{} → {}: +{} ~{} -{}{}{}</summary>\n\n",
         html_text(&idna_decode(&p.zone)),

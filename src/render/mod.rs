@@ -6,6 +6,8 @@
 pub mod markdown;
 pub mod table;
 
+use std::collections::{HashMap, HashSet};
+
 use similar::{ChangeTag, TextDiff};
 
 use crate::model::{Dynamic, RecordSet, Rule, Status, idna_decode};
@@ -50,19 +52,53 @@ pub enum PairStatus {
 }
 
 impl Context {
+    /// The verdicts indexed by zone × target, for renderings that ask for every pair (a linear
+    /// scan per pair is quadratic on an estate of plan-only pairs).
+    pub fn verdicts(&self) -> Verdicts<'_> {
+        let mut rails: HashMap<(&str, &str), Vec<String>> = HashMap::new();
+        for r in &self.refusals {
+            let v = rails.entry((&r.zone, &r.target)).or_default();
+            if !v.contains(&r.rail) {
+                v.push(r.rail.clone());
+            }
+        }
+        Verdicts {
+            dry: self
+                .dry_run
+                .iter()
+                .map(|(z, t)| (z.as_str(), t.as_str()))
+                .collect(),
+            rails,
+        }
+    }
+
     pub fn is_dry_run(&self, zone: &str, target: &str) -> bool {
-        self.dry_run.iter().any(|(z, t)| z == zone && t == target)
+        self.verdicts().is_dry_run(zone, target)
     }
 
     /// The rails that refuse `zone` on `target`, each once, in the order they were found.
     pub fn rails(&self, zone: &str, target: &str) -> Vec<String> {
-        let mut out: Vec<String> = Vec::new();
-        for r in &self.refusals {
-            if r.zone == zone && r.target == target && !out.contains(&r.rail) {
-                out.push(r.rail.clone());
-            }
-        }
-        out
+        self.verdicts().rails(zone, target)
+    }
+
+    pub fn status(&self, zone: &str, target: &str) -> PairStatus {
+        self.verdicts().status(zone, target)
+    }
+}
+
+/// [`Context::verdicts`].
+pub struct Verdicts<'a> {
+    dry: HashSet<(&'a str, &'a str)>,
+    rails: HashMap<(&'a str, &'a str), Vec<String>>,
+}
+
+impl Verdicts<'_> {
+    pub fn is_dry_run(&self, zone: &str, target: &str) -> bool {
+        self.dry.contains(&(zone, target))
+    }
+
+    pub fn rails(&self, zone: &str, target: &str) -> Vec<String> {
+        self.rails.get(&(zone, target)).cloned().unwrap_or_default()
     }
 
     pub fn status(&self, zone: &str, target: &str) -> PairStatus {

@@ -46,13 +46,14 @@ fn paint(s: &str, code: &str, color: bool) -> String {
 pub fn render(plan: &Plan, ctx: &Context, color: bool) -> String {
     let mut out = String::new();
     let mut any = false;
+    let verdicts = ctx.verdicts();
     for zp in &plan.plans {
         if !zp.has_changes() && zp.warnings.is_empty() {
             continue;
         }
         any = true;
         let status = if zp.has_changes() {
-            match ctx.status(&zp.zone, &zp.target) {
+            match verdicts.status(&zp.zone, &zp.target) {
                 PairStatus::WillApply => " [will apply]".to_string(),
                 PairStatus::Refused(r) => {
                     format!(" [refused: needs {} ({})]", ctx.force_hint, r.join(", "))
