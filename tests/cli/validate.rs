@@ -122,6 +122,22 @@ fn all_problems_across_files_in_one_run() {
         ["ttl-rfc", "ip-value-rfc", "record-unknown-type"],
         "{report:#}"
     );
+    // `directory: ./zones`: the files are named without the `./`
+    let files: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "zones/a.example.yaml",
+            "zones/b.example.yaml",
+            "zones/b.example.yaml"
+        ],
+        "{report:#}"
+    );
 }
 
 #[test]
