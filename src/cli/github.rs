@@ -565,9 +565,10 @@ impl Run {
         crate::diag::normalize(&mut diags);
         self.validation_passed(&diags);
         let ctx = render::Context {
-            refusals: planned.refusal_messages(),
+            refusals: planned.refused(),
             warnings: Vec::new(),
             dry_run: planned.dry_run.clone(),
+            force_hint: FORCE_HINT.into(),
         };
         let report = Report {
             doc: plan_doc(
@@ -651,7 +652,7 @@ impl Run {
                 "| {mark} | {} | {} | {} |\n",
                 ghmd::code(&self.scrub(&at)),
                 ghmd::code(&d.rule),
-                ghmd::inert(&self.scrub(&msg))
+                ghmd::prose(&self.scrub(&msg))
             ));
         }
         md.push('\n');
@@ -1570,6 +1571,9 @@ fn prose(s: &str) -> String {
         .collect()
 }
 
+/// How the Action's reports say to force an apply past the rails (its input).
+const FORCE_HINT: &str = "force: true";
+
 /// The first line of `render::markdown::render`.
 const PLAN_TITLE: &str = "## DNS plan\n\n";
 
@@ -1657,11 +1661,43 @@ fn plan_doc(
         "dnsplan": {
             "config": config,
             "shard": shard.map(|(k, n)| format!("{k}/{n}")),
-            "refusals": ctx.refusals,
+            "refusals": refusal_messages(ctx),
+            "refused": ctx.refusals,
             "dry_run": ctx.dry_run.iter().map(|(z, t)| json!([z, t])).collect::<Vec<_>>(),
             "warnings": warnings,
         }
     })
+}
+
+/// The `refusals` field of a plan file: the messages (what files of earlier versions hold; the
+/// structured list is `refused`).
+fn refusal_messages(ctx: &render::Context) -> Vec<&str> {
+    ctx.refusals.iter().map(|r| r.message.as_str()).collect()
+}
+
+/// A plan file's refusals: `refused` when it has it, else the bare messages of `refusals`.
+fn refusals_of(extra: &J) -> Result<Vec<render::Refused>, String> {
+    if let Some(list) = extra.get("refused").and_then(J::as_array) {
+        return list
+            .iter()
+            .map(|r| {
+                serde_json::from_value(r.clone())
+                    .map_err(|e| format!("unreadable entry in dnsplan.refused: {e}"))
+            })
+            .collect();
+    }
+    Ok(extra["refusals"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(J::as_str)
+        .map(|m| render::Refused {
+            zone: String::new(),
+            target: String::new(),
+            rail: String::new(),
+            message: m.to_string(),
+        })
+        .collect())
 }
 
 /// SHA-256 of the compact JSON of a plans array: `Plan::checksum`'s rule, over JSON.
@@ -1717,7 +1753,10 @@ fn merge_dir(dir: &Path, exclude: Option<&Path>, config: &str) -> Result<Report,
 fn merge_docs(docs: &[(PathBuf, J)], config: &str) -> Result<Report, String> {
     let mut plans: Vec<J> = Vec::new();
     let mut seen = BTreeSet::new();
-    let mut ctx = render::Context::default();
+    let mut ctx = render::Context {
+        force_hint: FORCE_HINT.into(),
+        ..render::Context::default()
+    };
     let mut warnings: Vec<(String, String, String)> = Vec::new();
     for (path, d) in docs {
         if let Some(v) = d.get("version").and_then(J::as_u64)
@@ -1747,11 +1786,8 @@ fn merge_docs(docs: &[(PathBuf, J)], config: &str) -> Result<Report, String> {
             plans.push(p.clone());
         }
         let extra = &d["dnsplan"];
-        for r in extra["refusals"].as_array().into_iter().flatten() {
-            if let Some(s) = r.as_str() {
-                ctx.refusals.push(s.to_string());
-            }
-        }
+        ctx.refusals
+            .extend(refusals_of(extra).map_err(|e| format!("{}: {e}", path.display()))?);
         for pair in extra["dry_run"].as_array().into_iter().flatten() {
             if let (Some(z), Some(t)) = (pair[0].as_str(), pair[1].as_str()) {
                 ctx.dry_run.push((z.to_string(), t.to_string()));
@@ -1786,7 +1822,8 @@ fn merge_docs(docs: &[(PathBuf, J)], config: &str) -> Result<Report, String> {
             "config": config,
             "shard": J::Null,
             "merged_from": docs.iter().map(|(p, _)| p.display().to_string()).collect::<Vec<_>>(),
-            "refusals": ctx.refusals,
+            "refusals": refusal_messages(&ctx),
+            "refused": ctx.refusals,
             "dry_run": ctx.dry_run.iter().map(|(z, t)| json!([z, t])).collect::<Vec<_>>(),
             "warnings": warnings.iter().map(|(z, t, m)| json!([z, t, m])).collect::<Vec<_>>(),
         }
@@ -1884,5 +1921,45 @@ mod tests {
     #[test]
     fn fences_outgrow_content() {
         assert!(fenced("a ``` b").starts_with("````text\n"));
+    }
+
+    #[test]
+    fn plan_files_carry_structured_refusals_through_a_merge() {
+        let r = crate::plan::safety::Refusal::RootNs;
+        let ctx = render::Context {
+            refusals: vec![render::Refused::new("example.com.", "route53", &r)],
+            force_hint: FORCE_HINT.into(),
+            ..render::Context::default()
+        };
+        let plan = Plan::default();
+        let doc = plan_doc(&plan, &ctx, "config.yaml", Some((1, 2)), &plan.checksum());
+        // the old field stays readable (the messages), the new one holds the structure
+        assert_eq!(
+            doc["dnsplan"]["refusals"],
+            json!(["[example.com.] Root NS record change, force required (target route53)"])
+        );
+        assert_eq!(doc["dnsplan"]["refused"][0]["rail"], "root NS");
+        let merged = merge_docs(&[(PathBuf::from("a.json"), doc)], "config.yaml").unwrap();
+        assert_eq!(merged.ctx.refusals, ctx.refusals);
+        assert_eq!(merged.ctx.force_hint, "force: true");
+        // and the merged file reads back the same again
+        let again = merge_docs(&[(PathBuf::from("m.json"), merged.doc)], "config.yaml").unwrap();
+        assert_eq!(again.ctx.refusals, ctx.refusals);
+        // a file with the messages only (an earlier version) still merges
+        let mut old = plan_doc(&plan, &ctx, "config.yaml", None, &plan.checksum());
+        old["dnsplan"].as_object_mut().unwrap().remove("refused");
+        let m = merge_docs(&[(PathBuf::from("o.json"), old)], "config.yaml").unwrap();
+        assert_eq!(m.ctx.refusals[0].message, ctx.refusals[0].message);
+        assert_eq!(m.ctx.refusals[0].rail, "");
+        // a damaged entry is an error naming the file, not a refusal silently lost
+        let mut bad = plan_doc(&plan, &ctx, "config.yaml", None, &plan.checksum());
+        bad["dnsplan"]["refused"] = json!([{"zone": 1}]);
+        let e = merge_docs(&[(PathBuf::from("b.json"), bad)], "config.yaml")
+            .err()
+            .unwrap();
+        assert!(
+            e.starts_with("b.json: unreadable entry in dnsplan.refused"),
+            "{e}"
+        );
     }
 }

@@ -168,9 +168,9 @@ pub(super) fn scrub(cfg: &Config, s: &str) -> String {
 
 fn context(p: &Planned) -> render::Context {
     render::Context {
-        refusals: p.refusal_messages(),
-        warnings: Vec::new(),
+        refusals: p.refused(),
         dry_run: p.dry_run.clone(),
+        ..render::Context::default()
     }
 }
 

@@ -266,6 +266,21 @@ fn assert_balanced(md: &str) {
         }
     }
     assert_eq!(depth, 0, "unbalanced <details>");
+    // a banner's force line is a paragraph of its own, never merged into its last list item
+    for alert in root
+        .descendants()
+        .filter(|n| matches!(n.data.borrow().value, NodeValue::Alert(_)))
+    {
+        for item in alert
+            .descendants()
+            .filter(|n| matches!(n.data.borrow().value, NodeValue::Item(_)))
+        {
+            assert!(
+                !node_text(item).contains("Apply is refused"),
+                "the force line is merged into a banner item:\n{md}"
+            );
+        }
+    }
 }
 
 /// No mention or issue reference outside code, no raw `<script>`.
@@ -1999,4 +2014,127 @@ fn labels_follow_the_plan() {
             "dns:refused".into()
         ]
     );
+}
+
+/// The validation table shows a message's `code` as code (no literal backticks) and every
+/// output names the zone file without a `./` prefix.
+#[test]
+fn validation_messages_keep_their_code_and_paths_have_no_dot_slash() {
+    let gh = Gh::start(None);
+    let z = "---\nwww:\n  value: 192.0.2.1\n  type: A\n";
+    let p = Step::new(&[("example.com.yaml", z)], &["example.com."]);
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(14, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert!(
+        r.stdout()
+            .contains("::error file=zones/example.com.yaml,line=4,col=3,title=key-order::"),
+        "{}",
+        r.stdout()
+    );
+    assert!(!r.log().contains("./zones"), "{}", r.log());
+    assert!(!r.summary.contains("./zones"), "{}", r.summary);
+    let arena = comrak::Arena::new();
+    let root = comrak::parse_document(&arena, &r.summary, &md_options());
+    let mut cells = 0;
+    for node in root.descendants() {
+        if !matches!(node.data.borrow().value, NodeValue::TableCell) {
+            continue;
+        }
+        let mut codes = Vec::new();
+        for n in node.descendants() {
+            match &n.data.borrow().value {
+                NodeValue::Text(t) => {
+                    assert!(!t.contains('`'), "a literal backtick in a cell: {t:?}")
+                }
+                NodeValue::Code(c) => codes.push(c.literal.clone()),
+                _ => {}
+            }
+        }
+        if codes.contains(&"value".to_string()) {
+            assert!(codes.contains(&"type".to_string()), "{codes:?}");
+            cells += 1;
+        }
+    }
+    assert_eq!(
+        cells, 1,
+        "the key-order message is one cell:\n{}",
+        r.summary
+    );
+    assert_balanced(&r.summary);
+}
+
+/// Text and `«code»` of a node.
+fn node_text<'a>(n: &'a comrak::nodes::AstNode<'a>) -> String {
+    n.descendants()
+        .filter_map(|d| match &d.data.borrow().value {
+            NodeValue::Text(t) => Some(t.to_string()),
+            NodeValue::Code(c) => Some(format!("«{}»", c.literal)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A plan the rails refuse: the comment's banner is an alert whose last paragraph (not a list
+/// item) says how to force it in the Action's words, and the summary table names the rail per
+/// zone × target; the CLI's markdown says `--force`.
+#[test]
+fn refused_plans_say_which_rail_and_how_to_force_in_the_action_s_words() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", &zone_a(12))], &["example.com."]);
+    assert_eq!(p.cli(&["apply", "--config", "config.yaml"]), 0);
+    p.write_zone("example.com.yaml", &zone_a(2));
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(15, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    let c = gh.comments_on(15);
+    assert_eq!(c.len(), 1);
+    let body = &c[0].body;
+    assert_balanced(body);
+    assert!(!body.contains("--force"), "{body}");
+    let arena = comrak::Arena::new();
+    let root = comrak::parse_document(&arena, body, &md_options());
+    let alert = root
+        .children()
+        .find(|n| matches!(n.data.borrow().value, NodeValue::Alert(_)))
+        .expect("a warning banner");
+    let kids: Vec<_> = alert.children().collect();
+    assert!(matches!(kids[0].data.borrow().value, NodeValue::List(_)));
+    let items: Vec<String> = kids[0].children().map(node_text).collect();
+    assert!(
+        items
+            .iter()
+            .any(|i| i.starts_with("refused (delete threshold): [example.com.] Too many deletes")),
+        "{items:?}"
+    );
+    assert!(items.iter().all(|i| !i.contains("Apply is refused")));
+    let last = kids.last().unwrap();
+    assert!(matches!(last.data.borrow().value, NodeValue::Paragraph));
+    assert!(
+        node_text(last).starts_with("Apply is refused unless forced with «force: true»"),
+        "{}",
+        node_text(last)
+    );
+    let row = root
+        .descendants()
+        .filter(|n| matches!(n.data.borrow().value, NodeValue::TableRow(false)))
+        .map(node_text)
+        .next()
+        .expect("a summary row");
+    assert!(
+        row.contains("refused: needs «force: true» (delete threshold)"),
+        "{row}"
+    );
+    let cli = p.cli_stdout(&["plan", "--config", "config.yaml", "--format", "markdown"]);
+    assert!(cli.contains("needs `--force` (delete threshold)"), "{cli}");
 }
