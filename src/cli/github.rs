@@ -495,7 +495,7 @@ impl Run {
             self.annotate("error", "apply refused", &why);
             self.summarize(&format!(
                 "## DNS apply\n\n❌ **Refused**: nothing was planned or changed.\n\n{}\n",
-                prose(&why)
+                ghmd::prose(&why)
             ));
             return EXIT_ERROR;
         }
@@ -569,6 +569,7 @@ impl Run {
             warnings: Vec::new(),
             dry_run: planned.dry_run.clone(),
             force_hint: FORCE_HINT.into(),
+            record: false,
         };
         let report = Report {
             doc: plan_doc(
@@ -767,10 +768,14 @@ impl Run {
     /// The markdown plan, with a headline of totals under its title (so they survive any
     /// truncation of the comment).
     fn markdown(&self, r: &Report) -> String {
-        let md = render::markdown::render(&r.plan, &r.ctx);
+        self.markdown_with(&r.plan, &r.ctx)
+    }
+
+    fn markdown_with(&self, plan: &Plan, ctx: &render::Context) -> String {
+        let md = render::markdown::render(plan, ctx);
         let md = match md.strip_prefix(PLAN_TITLE) {
-            Some(rest) if r.plan.has_changes() => {
-                format!("{PLAN_TITLE}{}{rest}", headline(&r.plan))
+            Some(rest) if plan.has_changes() => {
+                format!("{PLAN_TITLE}{}{rest}", headline(plan))
             }
             _ => md,
         };
@@ -1173,7 +1178,12 @@ impl Run {
         self.output("has-changes", bool_str(r.plan.has_changes()));
         self.output("checksum", &r.checksum);
         let (to, pr) = self.apply_target().await;
-        let plan_md = self.markdown(r);
+        // the plan as the record of this attempt: the report above it says what happened
+        let record = render::Context {
+            record: true,
+            ..r.ctx.clone()
+        };
+        let plan_md = self.markdown_with(&r.plan, &record);
         if !r.plan.has_changes() {
             let head = "✅ Nothing to apply: every zone matches its targets.";
             return self
@@ -1186,7 +1196,7 @@ impl Run {
                 self.annotate("error", "apply refused", &e);
                 let head = format!(
                     "❌ **Refused: no reviewed plan.** Nothing was changed.\n\n{}",
-                    prose(&e)
+                    ghmd::prose(&e)
                 );
                 return self
                     .report_apply_outcome(
@@ -1215,14 +1225,19 @@ impl Run {
                     None,
                     format!(
                         "⚠️ **Applied without a reviewed plan** (`allow-unreviewed: true`): {}.",
-                        prose(why)
+                        ghmd::prose(why)
                     ),
                 )
             }
         };
         // the rails `force` overrides, named in the record of this apply
+        let rails: Vec<String> = planned
+            .refused()
+            .iter()
+            .map(|r| format!("**{}**: {}", ghmd::inert(&r.rail), ghmd::inert(&r.message)))
+            .collect();
         let overridden = if self.s.force {
-            planned.refusal_messages()
+            rails.clone()
         } else {
             Vec::new()
         };
@@ -1254,7 +1269,7 @@ impl Run {
                         plural(overridden.len())
                     );
                     for m in &overridden {
-                        h.push_str(&format!("\n- {}", ghmd::inert(m)));
+                        h.push_str(&format!("\n- {m}"));
                     }
                     h
                 };
@@ -1279,7 +1294,7 @@ impl Run {
                      The reviewed plan ({}) has checksum `{given}`; the re-plan of this commit has `{computed}`. \
                      Something moved in between (another merge, or a change made outside git): plan again \
                      on a pull request, review that plan, and apply it.",
-                    prose(&from)
+                    ghmd::prose(&from)
                 );
                 (EXIT_ERROR, head, "The re-plan, which was not applied")
             }
@@ -1290,8 +1305,8 @@ impl Run {
                     plural(msgs.len()),
                     if msgs.len() == 1 { "it" } else { "them" }
                 );
-                for m in &msgs {
-                    head.push_str(&format!("\n- {}", ghmd::inert(m)));
+                for m in &rails {
+                    head.push_str(&format!("\n- {m}"));
                 }
                 self.annotate(
                     "error",
@@ -1554,21 +1569,6 @@ enum Review {
 
 fn short(sha: &str) -> &str {
     &sha[..sha.len().min(7)]
-}
-
-/// Our own sentences as markdown: `quoted` parts become code spans (their text escaped), the
-/// rest is made inert (no mentions, links or HTML).
-fn prose(s: &str) -> String {
-    s.split('`')
-        .enumerate()
-        .map(|(i, part)| {
-            if i % 2 == 1 {
-                ghmd::code(part)
-            } else {
-                ghmd::inert(part)
-            }
-        })
-        .collect()
 }
 
 /// How the Action's reports say to force an apply past the rails (its input).

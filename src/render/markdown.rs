@@ -66,12 +66,17 @@ fn update_cell(e: &RecordSet, d: &RecordSet) -> String {
 }
 
 /// What the apply does with a zone × target, for the summary table.
-fn status_cell(st: &PairStatus, force: &str) -> String {
+fn status_cell(st: &PairStatus, force: &str, record: bool) -> String {
     let rails = |r: &[String]| r.join(", ");
     match st {
+        PairStatus::WillApply if record => "✅ planned".into(),
         PairStatus::WillApply => "✅ will apply".into(),
+        PairStatus::Refused(r) if record => format!("⛔ **refused** by the rails ({})", rails(r)),
         PairStatus::Refused(r) => format!("⛔ **refused**: needs {force} ({})", rails(r)),
         PairStatus::PlanOnly(r) if r.is_empty() => "⏸️ plan only".into(),
+        PairStatus::PlanOnly(r) if record => {
+            format!("⏸️ plan only; ⛔ **refused** by the rails ({})", rails(r))
+        }
         PairStatus::PlanOnly(r) => format!(
             "⏸️ plan only; ⛔ **refused** ({}): holds the apply back until forced with {force}",
             rails(r)
@@ -110,7 +115,7 @@ pub fn render(plan: &Plan, ctx: &Context) -> String {
         out.push_str(&format!(
             "| {zone} | {} | {} | {} | {} | {} | {} |\n",
             code(&p.target),
-            status_cell(&st, &force),
+            status_cell(&st, &force, ctx.record),
             s.creates,
             s.updates,
             s.deletes,
@@ -172,7 +177,7 @@ fn banner(changed: &[&ZonePlan], ctx: &Context, force: &str) -> String {
     for i in &items {
         out.push_str(&format!("> - {i}\n"));
     }
-    if !ctx.refusals.is_empty() {
+    if !ctx.refusals.is_empty() && !ctx.record {
         out.push_str(">\n");
         out.push_str(&format!(
             "> **Apply is refused unless forced** with {force}: until then nothing is applied, \

@@ -26,6 +26,10 @@ pub struct Context {
     /// How the reader forces an apply, in the caller's words: `--force` on the command line,
     /// `force: true` in the GitHub Action.
     pub force_hint: String,
+    /// The plan is shown as the record of an apply attempt, under the apply's own report of
+    /// what happened: statuses say what was planned (not "will apply"), and the banner gives
+    /// no advice on forcing.
+    pub record: bool,
 }
 
 impl Default for Context {
@@ -35,6 +39,7 @@ impl Default for Context {
             warnings: Vec::new(),
             dry_run: Vec::new(),
             force_hint: "--force".into(),
+            record: false,
         }
     }
 }

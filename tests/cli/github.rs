@@ -1888,7 +1888,25 @@ fn refused_and_forced_applies_say_so_truthfully() {
         "{forced}"
     );
     assert!(forced.contains("The plan that was applied"), "{forced}");
+    assert!(forced.contains("**confirm\\_types**"), "names the rail: {forced}");
+    // the plan under an apply record reads as what was planned, with no advice to force
+    for body in [&refused, forced] {
+        assert!(!body.contains("will apply"), "{body}");
+        assert!(!body.contains("Apply is refused unless forced"), "{body}");
+    }
     assert_balanced(forced);
+    let plan_comment = gh.comments_on(50)[0].body.clone();
+    insta::assert_snapshot!("pr_comment_refused_by_a_rail", versionless(&plan_comment));
+    insta::assert_snapshot!("apply_comment_refused_by_a_rail", versionless(&refused));
+    insta::assert_snapshot!("apply_comment_forced", versionless(forced));
+}
+
+/// A comment body with the version in its footer made constant, for snapshots.
+fn versionless(body: &str) -> String {
+    body.replace(
+        &format!("dnsplan {}", env!("CARGO_PKG_VERSION")),
+        "dnsplan [version]",
+    )
 }
 
 #[test]
