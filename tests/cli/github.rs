@@ -1888,7 +1888,10 @@ fn refused_and_forced_applies_say_so_truthfully() {
         "{forced}"
     );
     assert!(forced.contains("The plan that was applied"), "{forced}");
-    assert!(forced.contains("**confirm\\_types**"), "names the rail: {forced}");
+    assert!(
+        forced.contains("**confirm\\_types**"),
+        "names the rail: {forced}"
+    );
     // the plan under an apply record reads as what was planned, with no advice to force
     for body in [&refused, forced] {
         assert!(!body.contains("will apply"), "{body}");
@@ -1899,6 +1902,17 @@ fn refused_and_forced_applies_say_so_truthfully() {
     insta::assert_snapshot!("pr_comment_refused_by_a_rail", versionless(&plan_comment));
     insta::assert_snapshot!("apply_comment_refused_by_a_rail", versionless(&refused));
     insta::assert_snapshot!("apply_comment_forced", versionless(forced));
+    // docs/github-action.md shows this very comment
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/docs/github-action.md"
+    ))
+    .unwrap();
+    let shown = versionless(&plan_comment).replacen("<!-- dnsplan:plan:config.yaml -->\n", "", 1);
+    assert!(
+        doc.contains(&shown),
+        "docs/github-action.md must show the current plan comment:\n{shown}"
+    );
 }
 
 /// A comment body with the version in its footer made constant, for snapshots.
