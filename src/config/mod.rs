@@ -10,7 +10,7 @@
 //! server.
 
 pub mod secrets;
-pub mod zonefile;
+pub mod yaml_zones;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -1103,7 +1103,7 @@ fn expand_template(
             );
             continue;
         };
-        match zonefile::list_zones(p, config_path) {
+        match yaml_zones::list_zones(p, config_path) {
             Ok(found) => {
                 listed.extend(found.zones);
                 for why in found.refused {
@@ -1208,14 +1208,14 @@ pub fn load_desired(cfg: &Config, zc: &ZoneConfig) -> Desired {
             other.push(sid.clone());
             continue;
         }
-        let s = match zonefile::YamlSettings::from_config(p) {
+        let s = match yaml_zones::YamlSettings::from_config(p) {
             Ok(s) => s,
             Err(d) => {
                 diags.push(d);
                 continue;
             }
         };
-        let ctx = zonefile::LoadCtx {
+        let ctx = yaml_zones::LoadCtx {
             rules: &rules,
             lenient: zc.lenient,
             validate: true,
@@ -1223,7 +1223,7 @@ pub fn load_desired(cfg: &Config, zc: &ZoneConfig) -> Desired {
             ignore_subzone_adds: zc.ignore_subzone_adds,
             source: Arc::from(sid.as_str()),
         };
-        let found = zonefile::load_zone(&s, &mut zone, &ctx, &mut diags, &p.pos);
+        let found = yaml_zones::load_zone(&s, &mut zone, &ctx, &mut diags, &p.pos);
         if !found && !s.ignore_missing_zones {
             diags.push(
                 Diagnostic::error(

@@ -161,7 +161,7 @@ pub(crate) fn check_zone(provider: &str, zone: &str) -> Result<(), ProviderError
 /// name is an error naming it, never passed on.
 pub(crate) fn checked_zone_list(
     provider: &str,
-    listed: crate::config::zonefile::Listed,
+    listed: crate::config::yaml_zones::Listed,
 ) -> Result<Vec<String>, ProviderError> {
     if listed.refused.is_empty() {
         return Ok(listed.zones);
@@ -178,7 +178,7 @@ pub(crate) fn checked_names(
     provider: &str,
     names: Vec<String>,
 ) -> Result<Vec<String>, ProviderError> {
-    let mut listed = crate::config::zonefile::Listed::default();
+    let mut listed = crate::config::yaml_zones::Listed::default();
     for n in names {
         match crate::model::parse_zone_name(&n) {
             Ok(z) => listed.zones.push(z),

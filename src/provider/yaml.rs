@@ -13,7 +13,7 @@ use serde_json::Value as J;
 
 use super::{ApplyReport, BoxFut, Provider, ProviderError};
 use crate::config::ProviderConfig;
-use crate::config::zonefile::{LoadCtx, YamlSettings, load_zone};
+use crate::config::yaml_zones::{LoadCtx, YamlSettings, load_zone};
 use crate::model::{
     Capabilities, Zone, idna_decode, join_inside, record_file_stem, zone_file_stem,
 };
