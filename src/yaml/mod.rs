@@ -178,6 +178,7 @@ pub fn load_str(text: &str, file: &Arc<str>, opts: LoadOptions) -> Loaded {
         include_depth: 0,
         nodes: 0,
         copied: 0,
+        text_bytes: text.len(),
     };
     let root = b.document(text);
     Loaded {
@@ -349,6 +350,9 @@ struct Builder {
     nodes: usize,
     /// Nodes copied for anchors and aliases, against `MAX_COPIED_NODES`.
     copied: usize,
+    /// Bytes of text read so far, the `!include`d files with the first: at most
+    /// `MAX_FILE_BYTES` in all, so includes cannot multiply a small file into a huge load.
+    text_bytes: usize,
 }
 
 impl Builder {
@@ -707,6 +711,20 @@ impl Builder {
                 return Ok(unread);
             }
         };
+        self.text_bytes += bytes.len();
+        if self.text_bytes > MAX_FILE_BYTES {
+            self.err(
+                pos,
+                "yaml-too-large",
+                format!(
+                    "with {} the included files add up to more than {} MiB, the limit for one \
+                     load",
+                    target.display(),
+                    MAX_FILE_BYTES >> 20
+                ),
+            );
+            return Err(());
+        }
         let text = match decode(&bytes, &name) {
             Ok(t) => t,
             Err(e) => {
@@ -1468,5 +1486,31 @@ mod tests {
             got,
             vec![("yaml-too-large", true, 2), ("yaml-encoding", false, 1)]
         );
+        // includes that multiply: 40 MiB, included four times, is past the limit at the fourth
+        // (sparse, so NULs: each include is read whole, counted, then refused for its NUL)
+        let chunk = dir.path().join("chunk.yaml");
+        std::fs::File::create(&chunk)
+            .unwrap()
+            .set_len(40 << 20)
+            .unwrap();
+        std::fs::write(
+            &main,
+            "[!include chunk.yaml, !include chunk.yaml,\n !include chunk.yaml, !include chunk.yaml]\n",
+        )
+        .unwrap();
+        let l = load_file(&main, opts);
+        let rules: Vec<_> = l.errors.iter().map(|e| e.rule).collect();
+        assert_eq!(
+            rules,
+            [
+                "yaml-character",
+                "yaml-character",
+                "yaml-character",
+                "yaml-too-large"
+            ]
+        );
+        let e = &l.errors[3];
+        assert_eq!((e.pos.line, e.pos.col), (2, 23), "{e}");
+        assert!(e.message.contains("add up to more than 128 MiB"), "{e}");
     }
 }

@@ -3,5 +3,6 @@
 mod common;
 mod config;
 mod github;
+mod limits;
 mod plan;
 mod validate;
