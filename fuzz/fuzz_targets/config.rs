@@ -5,6 +5,8 @@
 //! a line. The files live in one temporary directory, the working directory of the run.
 #![no_main]
 
+// each target uses one of the checks
+#[allow(dead_code)]
 #[path = "../src/checks.rs"]
 mod checks;
 

