@@ -397,7 +397,7 @@ impl Builder {
                 pos,
                 "yaml-character",
                 format!(
-                    "the character U+{:04X} here is not allowed in YAML (a control character)",
+                    "the character U+{:04X} here is not allowed in YAML (printable characters only)",
                     c as u32
                 ),
             );
