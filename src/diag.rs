@@ -4,6 +4,7 @@
 //! them as `Diagnostic`s so they can all be shown at once.
 
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -28,10 +29,24 @@ pub struct Diagnostic {
     pub subject: String,
 }
 
+/// A position whose file is shown the same way by every output: a leading `./` (a config at
+/// `./config.yaml`, a provider `directory: ./zones`) is dropped, so annotations, tables and
+/// JSON all name `zones/example.com.yaml`.
+fn tidy(mut pos: Pos) -> Pos {
+    if pos.file.starts_with("./") {
+        let mut f: &str = &pos.file;
+        while let Some(rest) = f.strip_prefix("./") {
+            f = rest.trim_start_matches('/');
+        }
+        pos.file = Arc::from(f);
+    }
+    pos
+}
+
 impl Diagnostic {
     pub fn error(pos: Pos, rule: impl Into<String>, message: impl Into<String>) -> Self {
         Diagnostic {
-            pos,
+            pos: tidy(pos),
             severity: Severity::Error,
             rule: rule.into(),
             message: message.into(),
@@ -89,4 +104,31 @@ pub fn normalize(diags: &mut Vec<Diagnostic>) {
         ))
     });
     diags.dedup();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_are_named_without_a_dot_slash_prefix() {
+        let f: Arc<str> = Arc::from("././zones/example.com.yaml");
+        let d = Diagnostic::warning(Pos::new(&f, 3, 4), "ttl-rfc", "x");
+        assert_eq!(&*d.pos.file, "zones/example.com.yaml");
+        assert_eq!(
+            d.to_string(),
+            "zones/example.com.yaml:3:4: warning[ttl-rfc]: x"
+        );
+        let kept: Arc<str> = Arc::from("/abs/./zones/x.yaml");
+        assert_eq!(
+            &*Diagnostic::error(Pos::new(&kept, 1, 1), "r", "m").pos.file,
+            "/abs/./zones/x.yaml"
+        );
+        let from_yaml = Diagnostic::from(YamlError {
+            pos: Pos::new(&f, 1, 1),
+            rule: "yaml-syntax",
+            message: "m".into(),
+        });
+        assert_eq!(&*from_yaml.pos.file, "zones/example.com.yaml");
+    }
 }

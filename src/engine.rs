@@ -1,7 +1,8 @@
 //! The run: load the desired state of the selected zones, read every zone × target
 //! concurrently (bounded by `manager.max_workers`), plan, check the rails, apply.
 //!
-//! Rule: `engine` uses `config`, `plan` and `provider`; `cli`, `drift` and `github` call it.
+//! Rule: `engine` uses `config`, `plan` and `provider`; `cli` calls it (plan, apply, drift, the
+//! Action).
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -14,7 +15,7 @@ use rayon::prelude::*;
 use crate::config::{self, Config, ZoneConfig};
 use crate::diag::Diagnostic;
 use crate::model::Zone;
-use crate::plan::safety::{self, Rails, Refusal};
+use crate::plan::safety::{self, Rails, Refusal, Refused};
 use crate::plan::{self, Plan, ZonePlan};
 use crate::provider::{self, Provider, ProviderError};
 
@@ -54,6 +55,14 @@ impl Planned {
         self.refusals
             .iter()
             .map(|(z, t, r)| r.message(z, t))
+            .collect()
+    }
+
+    /// The refusals as the reports carry them: zone, target, rail and message.
+    pub fn refused(&self) -> Vec<Refused> {
+        self.refusals
+            .iter()
+            .map(|(z, t, r)| Refused::new(z, t, r))
             .collect()
     }
 }

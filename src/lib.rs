@@ -1,8 +1,11 @@
 //! dnsplan: DNS as code, native to CI.
 //!
 //! Layers, lowest first (each may use only those before it in this list):
-//! `fasthash`, `yaml`, `diag` → `model` → `validate` → `config` → `plan` → `provider` → `render` →
-//! `drift` / `failover` → `cli`. `github` stands apart and knows nothing of DNS.
+//! `fasthash`, `yaml`, `diag`, `secret`, `random`, `mdtext` → `model` → `validate` → `config` →
+//! `plan` → `provider` → `render`, `verify`, `engine`, `failover` → `cli`. `github` stands
+//! apart and knows nothing of DNS (it uses `mdtext`, `random` and the strings it is given).
+//! There is no drift module: a drift check is `engine::plan` against the live providers,
+//! reported by `cli::plan` (`dnsplan drift`) and `cli::github` (the drift issue).
 
 pub mod cli;
 pub mod config;
@@ -15,7 +18,9 @@ pub mod mdtext;
 pub mod model;
 pub mod plan;
 pub mod provider;
+pub mod random;
 pub mod render;
+pub mod secret;
 pub mod validate;
 pub mod verify;
 pub mod yaml;

@@ -28,7 +28,7 @@ use sha2::{Digest, Sha256};
 use super::{EXIT_CHANGES, EXIT_ERROR, EXIT_OK, report};
 use crate::config::{self, Config};
 use crate::diag::Diagnostic;
-use crate::engine::{self, EngineError, Selection};
+use crate::engine::{self, ApplyError, EngineError, Selection};
 use crate::github::api::{ApiError, Client};
 use crate::github::env::ActionEnv;
 use crate::github::event::{self, Trigger};
@@ -36,6 +36,12 @@ use crate::github::markdown::{self as ghmd, COMMENT_LIMIT, Measure, Notes};
 use crate::github::{self as gh, files, sticky};
 use crate::plan::{Change, Op, Plan, ZonePlan};
 use crate::render;
+use crate::secret::Scrubber;
+
+/// The pull-request labels of the `labels` input.
+const LABEL_CHANGES: &str = "dns:changes";
+const LABEL_DELETES: &str = "dns:deletes";
+const LABEL_REFUSED: &str = "dns:refused";
 
 /// At most this many annotations of each level (GitHub shows 10 per step and drops the rest).
 const MAX_ANNOTATIONS: usize = 10;
@@ -88,6 +94,18 @@ pub struct Args {
     /// Do not open, update or close the drift issue (input `drift-issue: false`).
     #[arg(long)]
     pub no_drift_issue: bool,
+    /// Branches whose pushes may apply (input `apply-branches`, separated by spaces or commas;
+    /// `*` matches any run of characters). Default: the repository's default branch only.
+    #[arg(long, value_name = "BRANCH", value_delimiter = ',')]
+    pub apply_branches: Vec<String>,
+    /// Apply even when no reviewed plan exists: a direct push, or a merge whose pull request
+    /// has no dnsplan plan comment (input `allow-unreviewed`). Said so in the summary.
+    #[arg(long)]
+    pub allow_unreviewed: bool,
+    /// Keep the labels `dns:changes`, `dns:deletes` and `dns:refused` on the pull request in
+    /// step with its plan (input `labels`).
+    #[arg(long)]
+    pub labels: bool,
     /// Only these zones (input `zones`, separated by spaces or commas).
     #[arg(value_name = "ZONE")]
     pub zones: Vec<String>,
@@ -126,6 +144,19 @@ struct Settings {
     drift_issue: bool,
     bot_login: Option<String>,
     drift_label: String,
+    apply_branches: Vec<String>,
+    allow_unreviewed: bool,
+    labels: bool,
+    /// `command: drift` on a pull request, run as a plan (never touching the drift issue).
+    drift_on_pr: bool,
+}
+
+/// A list input: entries separated by spaces or commas.
+fn list_input(s: &str) -> Vec<String> {
+    s.split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 fn settings(a: Args, env: &ActionEnv, trigger: &Trigger) -> Result<Settings, String> {
@@ -141,7 +172,6 @@ fn settings(a: Args, env: &ActionEnv, trigger: &Trigger) -> Result<Settings, Str
         Mode::Drift => Action::Drift,
         Mode::Auto => match trigger {
             Trigger::PullRequest(_) => Action::Plan,
-            Trigger::Push(p) if p.is_default_branch() => Action::Apply,
             Trigger::Push(_) => Action::Plan,
             Trigger::Schedule | Trigger::Dispatch => Action::Drift,
             Trigger::Other(_) => Action::Plan,
@@ -157,16 +187,16 @@ fn settings(a: Args, env: &ActionEnv, trigger: &Trigger) -> Result<Settings, Str
         .trim_start_matches("./")
         .to_string();
     let zones = if a.zones.is_empty() {
-        env.input("zones")
-            .map(|z| {
-                z.split(|c: char| c.is_whitespace() || c == ',')
-                    .filter(|s| !s.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default()
+        env.input("zones").map(list_input).unwrap_or_default()
     } else {
         a.zones
+    };
+    let apply_branches = if a.apply_branches.is_empty() {
+        env.input("apply-branches")
+            .map(list_input)
+            .unwrap_or_default()
+    } else {
+        a.apply_branches
     };
     let shard = match (a.shard, env.input("shard")) {
         (Some(s), _) => Some(s),
@@ -216,6 +246,25 @@ fn settings(a: Args, env: &ActionEnv, trigger: &Trigger) -> Result<Settings, Str
             .input("drift-label")
             .unwrap_or("dnsplan-drift")
             .to_string(),
+        allow_unreviewed: a.allow_unreviewed || env.input_bool("allow-unreviewed", false)?,
+        labels: a.labels || env.input_bool("labels", false)?,
+        apply_branches,
+        drift_on_pr: false,
+    })
+    .map(|mut s| {
+        // `auto` applies on exactly the pushes an explicit `apply` may run on
+        if s.mode == Mode::Auto
+            && matches!(trigger, Trigger::Push(_))
+            && trigger.apply_allowed(false, &s.apply_branches).is_ok()
+        {
+            s.action = Action::Apply;
+        }
+        // a drift check of a pull request's unmerged config must not touch the drift issue
+        if s.action == Action::Drift && trigger.is_pull_request() {
+            s.action = Action::Plan;
+            s.drift_on_pr = true;
+        }
+        s
     })
 }
 
@@ -234,8 +283,8 @@ struct Run {
     env: ActionEnv,
     trigger: Trigger,
     s: Settings,
-    /// Longest first, so a secret containing another is replaced whole.
-    secrets: Vec<String>,
+    /// The token and every `env/` secret of the config.
+    secrets: Scrubber,
     outputs: Vec<(String, String)>,
     summary: String,
     client: Option<Client>,
@@ -253,7 +302,7 @@ pub fn run(a: Args) -> i32 {
         }
     };
     let mut r = Run {
-        secrets: env.token.iter().cloned().collect(),
+        secrets: Scrubber::new(env.token.iter().cloned()),
         env,
         trigger,
         s,
@@ -262,34 +311,19 @@ pub fn run(a: Args) -> i32 {
         client: None,
         bots: None,
     };
-    r.sort_secrets();
     let rt = super::plan::runtime();
     let code = rt.block_on(r.main());
     r.finish(code)
 }
 
 impl Run {
-    fn sort_secrets(&mut self) {
-        self.secrets.retain(|s| s.len() >= 4);
-        self.secrets
-            .sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-        self.secrets.dedup();
-    }
-
     fn add_secrets(&mut self, cfg: &Config) {
         self.secrets.extend(cfg.secret_values());
-        self.sort_secrets();
     }
 
     /// Remove the token and every configured secret.
     fn scrub(&self, s: &str) -> String {
-        let mut out = s.to_string();
-        for secret in &self.secrets {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), "***");
-            }
-        }
-        out
+        self.secrets.scrub(s)
     }
 
     fn log(&self, s: &str) {
@@ -318,6 +352,18 @@ impl Run {
 
     fn is_fork_pr(&self) -> bool {
         matches!(&self.trigger, Trigger::PullRequest(pr) if pr.is_fork())
+    }
+
+    /// Why a pull request from a fork is validated only; true to the event it came with.
+    fn fork_reason(&self) -> &'static str {
+        match &self.trigger {
+            Trigger::PullRequest(pr) if pr.target => {
+                "this pull request comes from a fork. `pull_request_target` runs do get this repository's secrets and a write token, which is why they must never check out and run the fork's code; dnsplan does not plan a fork's change with those credentials"
+            }
+            _ => {
+                "this pull request comes from a fork, and GitHub gives `pull_request` runs of fork pull requests neither secrets nor a write token"
+            }
+        }
     }
 
     fn pr_number(&self) -> Option<u64> {
@@ -441,16 +487,22 @@ impl Run {
             self.s.action,
             self.s.config_key
         ));
-        if self.s.action == Action::Apply && self.trigger.is_pull_request() {
-            self.annotate(
-                "error",
-                "apply refused",
-                "dnsplan never applies on pull_request / pull_request_target events; apply runs on push to the default branch (after review)",
-            );
-            self.summarize(
-                "## DNS apply\n\n❌ Refused: dnsplan never applies on pull-request events.\n",
-            );
+        if self.s.action == Action::Apply
+            && let Err(why) = self
+                .trigger
+                .apply_allowed(self.s.mode == Mode::Apply, &self.s.apply_branches)
+        {
+            self.annotate("error", "apply refused", &why);
+            self.summarize(&format!(
+                "## DNS apply\n\n❌ **Refused**: nothing was planned or changed.\n\n{}\n",
+                ghmd::prose(&why)
+            ));
             return EXIT_ERROR;
+        }
+        if self.s.drift_on_pr {
+            let msg = "`command: drift` on a pull request plans the pull request's config only: the drift issue is kept by scheduled runs of the default branch, never from unmerged config";
+            self.annotate("warning", "drift", msg);
+            self.summarize(&format!("ℹ️ {msg}.\n"));
         }
         if let Some(dir) = self.s.merge.clone() {
             return self.merged(&dir).await;
@@ -463,7 +515,7 @@ impl Run {
         if let Some(c) = &cfg {
             self.add_secrets(c);
         }
-        let fork = self.is_fork_pr() || self.env.token.is_none() && self.trigger.is_pull_request();
+        let fork = self.is_fork_pr();
         let validate_only = self.s.action == Action::Validate || fork;
         if let Some(c) = cfg.as_ref().filter(|_| validate_only) {
             super::validate::zones(c, &self.s.zones, &mut diags);
@@ -479,11 +531,7 @@ impl Run {
             return EXIT_OK;
         }
         if fork {
-            let why = if self.is_fork_pr() {
-                "this pull request comes from a fork, and GitHub gives workflows of fork pull requests neither secrets nor a write token"
-            } else {
-                "no GitHub token is available"
-            };
+            let why = self.fork_reason();
             self.log(&format!("validation only: {why}"));
             self.summarize(&format!(
                 "## DNS plan\n\nℹ️ **Validation only**: {why}. The zones are valid; the plan \
@@ -508,12 +556,20 @@ impl Run {
             Err(e) => return self.plan_failed(e).await,
         };
         diags.extend(planned.warnings.iter().cloned());
+        let leaks = secret_leaks(&planned.plan, &cfg, self.env.token.as_deref());
+        if !leaks.is_empty() {
+            diags.extend(leaks);
+            crate::diag::normalize(&mut diags);
+            return self.validation_failed(&diags).await;
+        }
         crate::diag::normalize(&mut diags);
         self.validation_passed(&diags);
         let ctx = render::Context {
-            refusals: planned.refusal_messages(),
+            refusals: planned.refused(),
             warnings: Vec::new(),
             dry_run: planned.dry_run.clone(),
+            force_hint: FORCE_HINT.into(),
+            record: false,
         };
         let report = Report {
             doc: plan_doc(
@@ -597,7 +653,7 @@ impl Run {
                 "| {mark} | {} | {} | {} |\n",
                 ghmd::code(&self.scrub(&at)),
                 ghmd::code(&d.rule),
-                ghmd::inert(&self.scrub(&msg))
+                ghmd::prose(&self.scrub(&msg))
             ));
         }
         md.push('\n');
@@ -634,16 +690,14 @@ impl Run {
             let md = format!("## DNS apply\n\n{validation}");
             self.summarize(&md);
             if self.s.comment && self.env.token.is_some() {
-                let sha = self.push_sha();
-                let pr = self.merged_pr(&sha).await;
-                self.report_apply(pr, &sha, &md).await;
+                let (to, _) = self.apply_target().await;
+                self.report_apply(&to, &md).await;
             }
             return EXIT_ERROR;
         }
         let md = format!("## DNS plan\n\n{validation}");
         self.summarize(&md);
-        let fork = self.is_fork_pr() || self.env.token.is_none() && self.trigger.is_pull_request();
-        if !fork && self.s.comment && self.s.shard.is_none() {
+        if !self.is_fork_pr() && self.s.comment && self.s.shard.is_none() {
             self.comment_on_pr("plan", &md).await;
         }
         EXIT_ERROR
@@ -684,32 +738,44 @@ impl Run {
         self.log(&format!("checksum {}", r.checksum));
     }
 
-    fn write_plan_file(&mut self, r: &Report) {
+    /// Write the plan file; false when it could not be written (reported as an error: a
+    /// later step or the reviewer would otherwise miss the plan without a sign).
+    fn write_plan_file(&mut self, r: &Report) -> bool {
         let text = self.scrub(&(serde_json::to_string_pretty(&r.doc).unwrap_or_default() + "\n"));
         let path = self.s.plan_file.clone();
-        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            let _ = std::fs::create_dir_all(parent);
+        let written = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            Some(parent) => std::fs::create_dir_all(parent),
+            None => Ok(()),
         }
-        match std::fs::write(&path, text) {
+        .and_then(|()| std::fs::write(&path, text));
+        match written {
             Ok(()) => {
                 self.output("plan-json", &path.to_string_lossy());
                 self.log(&format!("plan written to {}", path.display()));
+                true
             }
-            Err(e) => self.annotate(
-                "warning",
-                "plan file",
-                &format!("cannot write {}: {e}", path.display()),
-            ),
+            Err(e) => {
+                self.annotate(
+                    "error",
+                    "plan file",
+                    &format!("cannot write the plan file {}: {e}", path.display()),
+                );
+                false
+            }
         }
     }
 
     /// The markdown plan, with a headline of totals under its title (so they survive any
     /// truncation of the comment).
     fn markdown(&self, r: &Report) -> String {
-        let md = render::markdown::render(&r.plan, &r.ctx);
+        self.markdown_with(&r.plan, &r.ctx)
+    }
+
+    fn markdown_with(&self, plan: &Plan, ctx: &render::Context) -> String {
+        let md = render::markdown::render(plan, ctx);
         let md = match md.strip_prefix(PLAN_TITLE) {
-            Some(rest) if r.plan.has_changes() => {
-                format!("{PLAN_TITLE}{}{rest}", headline(&r.plan))
+            Some(rest) if plan.has_changes() => {
+                format!("{PLAN_TITLE}{}{rest}", headline(plan))
             }
             _ => md,
         };
@@ -717,7 +783,7 @@ impl Run {
     }
 
     async fn plan(&mut self, r: &Report) -> i32 {
-        self.write_plan_file(r);
+        let written = self.write_plan_file(r);
         self.output("has-changes", bool_str(r.plan.has_changes()));
         self.output("checksum", &r.checksum);
         let mut md = self.markdown(r);
@@ -727,14 +793,17 @@ impl Run {
             );
             self.summarize(&md);
             self.summarize(&self.footer());
-            return EXIT_OK;
+            return if written { EXIT_OK } else { EXIT_ERROR };
         }
         self.summarize(&md);
         self.summarize(&self.footer());
         if self.s.comment && !self.comment_on_pr("plan", &md).await {
             return EXIT_ERROR;
         }
-        EXIT_OK
+        if self.s.labels && !self.sync_labels(r).await {
+            return EXIT_ERROR;
+        }
+        if written { EXIT_OK } else { EXIT_ERROR }
     }
 
     /// The sticky comment of `kind` on the pull request of this event, if there is one.
@@ -744,6 +813,21 @@ impl Run {
             return true;
         };
         if self.is_fork_pr() {
+            return true;
+        }
+        if self.env.token.is_none() || self.env.repository.is_none() {
+            self.annotate(
+                "warning",
+                "comment",
+                &format!(
+                    "no GitHub token{}: the comment on pull request #{number} is skipped; the plan is in the step summary",
+                    if self.env.token.is_some() {
+                        " or repository"
+                    } else {
+                        ""
+                    }
+                ),
+            );
             return true;
         }
         let marker = sticky::marker(kind, &self.s.config_key);
@@ -781,12 +865,77 @@ impl Run {
         }
     }
 
+    /// Keep `dns:changes`, `dns:deletes` and `dns:refused` on the pull request in step with the
+    /// plan (as tfcmt does): add what applies, remove ours that no longer do. False when the
+    /// API failed (already reported).
+    async fn sync_labels(&mut self, r: &Report) -> bool {
+        let Trigger::PullRequest(pr) = &self.trigger else {
+            return true;
+        };
+        let (number, present) = (pr.number, pr.labels.clone());
+        if number == 0 || self.is_fork_pr() || self.env.token.is_none() {
+            return true;
+        }
+        let deletes: usize = r.plan.plans.iter().map(|p| p.summary().deletes).sum();
+        let want: Vec<&str> = [
+            (LABEL_CHANGES, r.plan.has_changes()),
+            (LABEL_DELETES, deletes > 0),
+            (LABEL_REFUSED, !r.ctx.refusals.is_empty()),
+        ]
+        .into_iter()
+        .filter_map(|(l, on)| on.then_some(l))
+        .collect();
+        let add: Vec<&str> = want
+            .iter()
+            .copied()
+            .filter(|l| !present.iter().any(|p| p == l))
+            .collect();
+        let remove: Vec<&str> = [LABEL_CHANGES, LABEL_DELETES, LABEL_REFUSED]
+            .into_iter()
+            .filter(|l| !want.contains(l) && present.iter().any(|p| p == l))
+            .collect();
+        let Some(client) = self.client().await else {
+            return true;
+        };
+        let mut errors = Vec::new();
+        if !add.is_empty()
+            && let Err(e) = client.add_labels(number, &add).await
+        {
+            errors.push((
+                format!(
+                    "add the labels {} to pull request #{number}",
+                    add.join(", ")
+                ),
+                e,
+            ));
+        }
+        for l in &remove {
+            if let Err(e) = client.remove_label(number, l).await {
+                errors.push((
+                    format!("remove the label {l} from pull request #{number}"),
+                    e,
+                ));
+            }
+        }
+        for (what, e) in &errors {
+            self.api_failed(what, e);
+        }
+        if errors.is_empty() && !(add.is_empty() && remove.is_empty()) {
+            self.log(&format!(
+                "labels: +[{}] -[{}]",
+                add.join(", "),
+                remove.join(", ")
+            ));
+        }
+        errors.is_empty()
+    }
+
     async fn drift(&mut self, r: &Report) -> i32 {
         if self.s.shard.is_some() {
             // shards only collect; the merge job decides and reports
             return self.plan(r).await;
         }
-        self.write_plan_file(r);
+        let written = self.write_plan_file(r);
         let drifted = r.plan.has_changes();
         self.output("has-changes", bool_str(drifted));
         self.output("checksum", &r.checksum);
@@ -820,7 +969,7 @@ impl Run {
                 ),
             );
             EXIT_CHANGES
-        } else if issue_ok {
+        } else if issue_ok && written {
             EXIT_OK
         } else {
             EXIT_ERROR
@@ -893,10 +1042,13 @@ impl Run {
         }
     }
 
-    /// The checksum in our plan comment on the merged pull request.
-    async fn reviewed_checksum(&mut self, pr: Option<u64>) -> Result<String, String> {
+    /// The checksum in our plan comment on the merged pull request, and where it came from.
+    async fn reviewed_checksum(&mut self, pr: Option<u64>) -> Result<(String, String), String> {
         let Some(number) = pr else {
-            return Err("`checksum: reviewed` needs the merged pull request of this commit, and none was found".into());
+            return Err(
+                "`checksum: reviewed` needs the merged pull request of this commit, and none was found"
+                    .into(),
+            );
         };
         let bots = self.bots().await.map_err(|e| e.to_string())?;
         let marker = sticky::marker("plan", &self.s.config_key);
@@ -913,15 +1065,26 @@ impl Run {
             })
             .max_by_key(|c| c.id)
             .map(|c| c.body.clone())
-            .ok_or_else(|| format!("no dnsplan plan comment on pull request #{number}"))?;
-        find_checksum(&body)
-            .ok_or_else(|| format!("the plan comment on pull request #{number} has no checksum"))
+            .ok_or_else(|| {
+                format!(
+                    "pull request #{number}, which merged this commit, has no dnsplan plan comment for `{}`",
+                    self.s.config_key
+                )
+            })?;
+        let hex = find_checksum(&body)
+            .ok_or_else(|| format!("the plan comment on pull request #{number} has no checksum"))?;
+        Ok((hex, format!("the plan comment on pull request #{number}")))
     }
 
-    /// The commit an apply reports on.
-    fn push_sha(&self) -> String {
+    /// The commit an apply applies and reports on: the pushed commit, or for a manual run the
+    /// commit checked out in the workspace (a rollback checks out an earlier ref).
+    fn apply_commit(&self) -> String {
         match &self.trigger {
             Trigger::Push(p) => p.sha.clone(),
+            Trigger::Dispatch => self
+                .env
+                .checked_out_sha()
+                .unwrap_or_else(|| self.env.sha.clone()),
             _ => self.env.sha.clone(),
         }
     }
@@ -945,6 +1108,64 @@ impl Run {
         }
     }
 
+    /// Where this apply is reported, and the merged pull request if there is one. Only a push
+    /// reports on a pull request (the one it merged); a manual run reports on the commit it
+    /// applied, so it never lands in another run's conversation.
+    async fn apply_target(&mut self) -> (ApplyReport, Option<u64>) {
+        let sha = self.apply_commit();
+        let pr = if matches!(self.trigger, Trigger::Push(_)) && self.env.token.is_some() {
+            self.merged_pr(&sha).await
+        } else {
+            None
+        };
+        let to = match pr {
+            Some(n) => ApplyReport::PullRequest(n),
+            None if !sha.is_empty() => ApplyReport::Commit(sha),
+            None => ApplyReport::Nowhere,
+        };
+        (to, pr)
+    }
+
+    /// What the re-plan must match. Without a `checksum` input, a push that merged a pull
+    /// request is checked against that pull request's reviewed plan; anything else has no
+    /// reviewed plan and applies only with `allow-unreviewed`.
+    async fn review(&mut self, pr: Option<u64>) -> Result<Review, String> {
+        match self.s.checksum.clone().as_deref() {
+            Some("reviewed") => {
+                let (hex, from) = self.reviewed_checksum(pr).await?;
+                Ok(Review::Checksum { hex, from })
+            }
+            Some(hex) => Ok(Review::Checksum {
+                hex: hex.to_string(),
+                from: "the `checksum` input".into(),
+            }),
+            None => {
+                let missing = match (pr, &self.trigger) {
+                    (Some(_), _) => match self.reviewed_checksum(pr).await {
+                        Ok((hex, from)) => return Ok(Review::Checksum { hex, from }),
+                        Err(e) => e,
+                    },
+                    (None, Trigger::Push(p)) if self.env.token.is_none() => format!(
+                        "without a GitHub token the pull request that merged commit `{}` cannot be found, so there is no reviewed plan to compare with",
+                        short(&p.sha)
+                    ),
+                    (None, Trigger::Push(p)) => format!(
+                        "commit `{}` was pushed directly, not merged from a pull request, so no plan of it was reviewed",
+                        short(&p.sha)
+                    ),
+                    _ => "a manual run has no reviewed plan unless the `checksum` input gives one (the `checksum` output of the plan job)".to_string(),
+                };
+                if self.s.allow_unreviewed {
+                    Ok(Review::Unreviewed { why: missing })
+                } else {
+                    Err(format!(
+                        "{missing}. Apply through a reviewed pull request, give the reviewed plan's `checksum`, or set `allow-unreviewed: true` to apply this plan without review"
+                    ))
+                }
+            }
+        }
+    }
+
     async fn apply(&mut self, planned: &engine::Planned, r: &Report) -> i32 {
         if self.s.shard.is_some() {
             self.annotate(
@@ -956,103 +1177,214 @@ impl Run {
         }
         self.output("has-changes", bool_str(r.plan.has_changes()));
         self.output("checksum", &r.checksum);
-        let sha = self.push_sha();
-        let pr = if self.env.token.is_some() && !sha.is_empty() {
-            self.merged_pr(&sha).await
-        } else {
-            None
+        let (to, pr) = self.apply_target().await;
+        // the plan as the record of this attempt: the report above it says what happened
+        let record = render::Context {
+            record: true,
+            ..r.ctx.clone()
         };
-        let mut checksum = self.s.checksum.clone();
-        if checksum.as_deref() == Some("reviewed") {
-            match self.reviewed_checksum(pr).await {
-                Ok(c) => {
-                    self.log(&format!("reviewed checksum {c}"));
-                    checksum = Some(c);
-                }
-                Err(e) => {
-                    self.annotate("error", "apply refused", &e);
-                    let md = format!(
-                        "## DNS apply\n\n❌ **Refused**: {}. Nothing was changed.\n",
-                        ghmd::inert(&e)
-                    );
-                    self.summarize(&md);
-                    self.report_apply(pr, &sha, &md).await;
-                    return EXIT_ERROR;
-                }
-            }
+        let plan_md = self.markdown_with(&r.plan, &record);
+        if !r.plan.has_changes() {
+            let head = "✅ Nothing to apply: every zone matches its targets.";
+            return self
+                .report_apply_outcome(EXIT_OK, head, "The plan", &plan_md, r, &to)
+                .await;
         }
-        let plan_md = self.markdown(r);
-        let (code, head) = if !r.plan.has_changes() {
-            (
-                EXIT_OK,
-                "✅ Nothing to apply: every zone matches its targets.".to_string(),
-            )
-        } else {
-            match engine::apply(planned, checksum.as_deref(), self.s.force).await {
-                Ok(done) => {
-                    let mut lines = Vec::new();
-                    for (z, t, n) in &done.applied {
-                        lines.push(format!(
-                            "- {} on {}: {n} change{}",
-                            ghmd::code(z),
-                            ghmd::code(t),
-                            plural(*n)
-                        ));
-                    }
-                    for (z, t) in &done.skipped_dry_run {
-                        lines.push(format!(
-                            "- {} on {}: skipped, plan only (always-dry-run / apply_disabled)",
-                            ghmd::code(z),
-                            ghmd::code(t)
-                        ));
-                    }
-                    self.log(&format!("applied: {}", done.applied.len()));
-                    (EXIT_OK, format!("✅ **Applied**.\n\n{}", lines.join("\n")))
-                }
-                Err(e) => {
-                    let msg = self.scrub(&e.to_string());
-                    self.annotate("error", "apply refused or failed", &msg);
-                    (
+        let review = match self.review(pr).await {
+            Ok(v) => v,
+            Err(e) => {
+                self.annotate("error", "apply refused", &e);
+                let head = format!(
+                    "❌ **Refused: no reviewed plan.** Nothing was changed.\n\n{}",
+                    ghmd::prose(&e)
+                );
+                return self
+                    .report_apply_outcome(
                         EXIT_ERROR,
-                        format!("❌ **Apply refused or failed**:\n\n{}", fenced(&msg)),
+                        &head,
+                        "The plan that was refused (not applied)",
+                        &plan_md,
+                        r,
+                        &to,
                     )
-                }
+                    .await;
             }
         };
+        let (checksum, review_note) = match &review {
+            Review::Checksum { hex, from } => (
+                Some(hex.as_str()),
+                format!("The re-plan matched the reviewed plan (checksum from {from})."),
+            ),
+            Review::Unreviewed { why } => {
+                self.annotate(
+                    "warning",
+                    "unreviewed apply",
+                    &format!("applying without a reviewed plan (allow-unreviewed): {why}"),
+                );
+                (
+                    None,
+                    format!(
+                        "⚠️ **Applied without a reviewed plan** (`allow-unreviewed: true`): {}.",
+                        ghmd::prose(why)
+                    ),
+                )
+            }
+        };
+        // the rails `force` overrides, named in the record of this apply
+        let rails: Vec<String> = planned
+            .refused()
+            .iter()
+            .map(|r| format!("**{}**: {}", ghmd::inert(&r.rail), ghmd::inert(&r.message)))
+            .collect();
+        let overridden = if self.s.force {
+            rails.clone()
+        } else {
+            Vec::new()
+        };
+        let (code, head, title) = match engine::apply(planned, checksum, self.s.force).await {
+            Ok(done) => {
+                let mut lines = Vec::new();
+                for (z, t, n) in &done.applied {
+                    lines.push(format!(
+                        "- {} on {}: {n} change{}",
+                        ghmd::code(z),
+                        ghmd::code(t),
+                        plural(*n)
+                    ));
+                }
+                for (z, t) in &done.skipped_dry_run {
+                    lines.push(format!(
+                        "- {} on {}: skipped, plan only (always-dry-run / apply_disabled)",
+                        ghmd::code(z),
+                        ghmd::code(t)
+                    ));
+                }
+                self.log(&format!("applied: {}", done.applied.len()));
+                let mut head = if overridden.is_empty() {
+                    "✅ **Applied**.".to_string()
+                } else {
+                    let mut h = format!(
+                        "⚠️ **Applied with `force: true`**, past {} safety rail{} that refused this plan:\n",
+                        overridden.len(),
+                        plural(overridden.len())
+                    );
+                    for m in &overridden {
+                        h.push_str(&format!("\n- {m}"));
+                    }
+                    h
+                };
+                head.push_str(&format!("\n\n{}\n\n{review_note}", lines.join("\n")));
+                (EXIT_OK, head, "The plan that was applied")
+            }
+            Err(ApplyError::Checksum { given, computed }) => {
+                let from = match &review {
+                    Review::Checksum { from, .. } => from.clone(),
+                    Review::Unreviewed { .. } => "the input".into(),
+                };
+                let msg = format!(
+                    "the plan changed since it was reviewed: the reviewed plan ({from}) has checksum {given}, the re-plan has {computed}"
+                );
+                self.annotate(
+                    "error",
+                    "apply refused",
+                    &format!("{msg}; nothing was changed"),
+                );
+                let head = format!(
+                    "❌ **Refused: the plan changed since it was reviewed.** Nothing was changed.\n\n\
+                     The reviewed plan ({}) has checksum `{given}`; the re-plan of this commit has `{computed}`. \
+                     Something moved in between (another merge, or a change made outside git): plan again \
+                     on a pull request, review that plan, and apply it.",
+                    ghmd::prose(&from)
+                );
+                (EXIT_ERROR, head, "The re-plan, which was not applied")
+            }
+            Err(ApplyError::Unsafe(msgs)) => {
+                let mut head = format!(
+                    "❌ **Refused by {} safety rail{}.** Nothing was changed. After reviewing the plan, re-run with `force: true` to apply past {}:\n",
+                    msgs.len(),
+                    plural(msgs.len()),
+                    if msgs.len() == 1 { "it" } else { "them" }
+                );
+                for m in &rails {
+                    head.push_str(&format!("\n- {m}"));
+                }
+                self.annotate(
+                    "error",
+                    "apply refused",
+                    &format!("the plan needs force: true: {}", msgs.join("; ")),
+                );
+                (EXIT_ERROR, head, "The plan that was refused (not applied)")
+            }
+            Err(e @ ApplyError::Partial { .. }) => {
+                let msg = self.scrub(&e.to_string());
+                self.annotate("error", "apply failed", &msg);
+                let head = format!(
+                    "❌ **Apply failed part-way**: what landed and what did not, plan by plan:\n\n{}\n\nRe-run the plan: it shows what is still to do.",
+                    fenced(&msg)
+                );
+                (EXIT_ERROR, head, "The plan (partly applied, see above)")
+            }
+        };
+        self.report_apply_outcome(code, &head, title, &plan_md, r, &to)
+            .await
+    }
+
+    /// Write an apply's record (summary, and a new comment on the merged pull request or the
+    /// commit): each attempt gets its own comment, so no refusal or failure is ever edited away.
+    async fn report_apply_outcome(
+        &mut self,
+        code: i32,
+        head: &str,
+        title: &str,
+        plan_md: &str,
+        r: &Report,
+        to: &ApplyReport,
+    ) -> i32 {
         let md = format!(
-            "## DNS apply\n\n{head}\n\n<details><summary>The plan that was applied</summary>\n\n{plan_md}\n</details>\n\n<sub>checksum `{}`</sub>\n",
+            "## DNS apply\n\n{head}\n\n<details><summary>{title}</summary>\n\n{plan_md}\n</details>\n\n<sub>checksum `{}`</sub>\n",
             r.checksum
         );
         self.summarize(&md);
         self.summarize(&self.footer());
         if self.s.comment {
-            self.report_apply(pr, &sha, &md).await;
+            self.report_apply(to, &md).await;
         }
         code
     }
 
-    /// Report an apply on the merged pull request, else on the commit.
-    async fn report_apply(&mut self, pr: Option<u64>, sha: &str, md: &str) {
+    /// Post an apply report: a new comment on the merged pull request, else on the commit.
+    async fn report_apply(&mut self, to: &ApplyReport, md: &str) {
+        if matches!(to, ApplyReport::Nowhere) {
+            return;
+        }
         if self.client().await.is_none() {
+            self.annotate(
+                "warning",
+                "comment",
+                "no GitHub token or repository: the apply report is only in the step summary",
+            );
             return;
         }
         let marker = sticky::marker("apply", &self.s.config_key);
         let body = self.scrub(&self.comment_body(&marker, md, 0));
-        match pr {
-            Some(n) => {
-                self.upsert(n, &marker, &body).await;
+        let client = self.client.as_ref().expect("built above");
+        let (res, what) = match to {
+            ApplyReport::PullRequest(n) => (
+                client.create_issue_comment(*n, &body).await,
+                format!("comment on pull request #{n}"),
+            ),
+            ApplyReport::Commit(sha) => (
+                client.create_commit_comment(sha, &body).await,
+                format!("comment on commit {}", short(sha)),
+            ),
+            ApplyReport::Nowhere => return,
+        };
+        match res {
+            Ok(c) => {
+                self.log(&format!("apply report: {}", c.html_url));
+                self.output("comment-url", &c.html_url);
             }
-            None if !sha.is_empty() => {
-                let client = self.client.as_ref().expect("built above");
-                match client.create_commit_comment(sha, &body).await {
-                    Ok(c) => {
-                        self.log(&format!("commit comment: {}", c.html_url));
-                        self.output("comment-url", &c.html_url);
-                    }
-                    Err(e) => self.api_failed("comment on the commit", &e),
-                }
-            }
-            None => {}
+            Err(e) => self.api_failed(&what, &e),
         }
     }
 
@@ -1088,17 +1420,20 @@ impl Run {
         }
     }
 
-    /// Write outputs and the summary; the exit code.
+    /// Write outputs and the summary; the exit code. Failing to write either is an error
+    /// (exit 1): a step that reports nothing must not look green.
     fn finish(&mut self, code: i32) -> i32 {
+        let mut failed = false;
         if let Some(path) = self.env.output.clone()
             && !self.outputs.is_empty()
             && let Err(e) = files::write_outputs(&path, &self.outputs)
         {
             self.annotate(
-                "warning",
+                "error",
                 "outputs",
-                &format!("cannot write $GITHUB_OUTPUT: {e}"),
+                &format!("cannot write $GITHUB_OUTPUT ({}): {e}", path.display()),
             );
+            failed = true;
         }
         if let Some(path) = self.env.step_summary.clone()
             && !self.summary.is_empty()
@@ -1128,15 +1463,116 @@ impl Run {
             );
             if let Err(e) = files::append_summary(&path, &fitted.text) {
                 self.annotate(
-                    "warning",
+                    "error",
                     "summary",
-                    &format!("cannot write $GITHUB_STEP_SUMMARY: {e}"),
+                    &format!(
+                        "cannot write $GITHUB_STEP_SUMMARY ({}): {e}",
+                        path.display()
+                    ),
+                );
+                failed = true;
+            }
+        }
+        if failed { EXIT_ERROR } else { code }
+    }
+}
+
+/// Records of the plan that contain the value of an `env/` secret. Everything the action
+/// publishes is scrubbed of secrets, so such a plan could not be shown truthfully, and a
+/// scrubbed plan file would no longer match its own checksum: refuse it, naming the record and
+/// the setting the secret came from (never the value).
+fn secret_leaks(plan: &Plan, cfg: &Config, token: Option<&str>) -> Vec<Diagnostic> {
+    let mut secrets: Vec<(String, String)> = cfg
+        .secret_settings()
+        .into_iter()
+        .map(|(p, k, v)| {
+            (
+                format!("the value of the secret setting `{k}` of provider `{p}` (read from env/)"),
+                v,
+            )
+        })
+        .collect();
+    if let Some(t) = token.filter(|t| t.len() >= 4) {
+        secrets.push(("the GitHub token".into(), t.to_string()));
+    }
+    if secrets.is_empty() {
+        return Vec::new();
+    }
+    // as written, and as it reads inside a JSON string
+    let forms: Vec<(&str, [String; 2])> = secrets
+        .iter()
+        .map(|(what, v)| {
+            let json = serde_json::to_string(v).unwrap_or_default();
+            let inner = json[1..json.len() - 1].to_string();
+            (what.as_str(), [v.clone(), inner])
+        })
+        .collect();
+    let canonical = plan.canonical();
+    let mut out = Vec::new();
+    for (zp, pj) in plan
+        .plans
+        .iter()
+        .zip(canonical.as_array().into_iter().flatten())
+    {
+        let changes = pj["changes"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+        for (c, cj) in zp.changes.iter().zip(changes) {
+            let text = cj.to_string();
+            for (what, [raw, escaped]) in &forms {
+                if !text.contains(raw.as_str()) && !text.contains(escaped.as_str()) {
+                    continue;
+                }
+                let (pos, side) = match &c.desired {
+                    Some(d) if d.pos.line > 0 => (d.pos.clone(), "in git"),
+                    _ => (
+                        cfg.providers
+                            .get(&zp.target)
+                            .map(|p| p.pos.clone())
+                            .unwrap_or_else(crate::yaml::Pos::none),
+                        "on the target",
+                    ),
+                };
+                let name = render::display_name(&c.name, &zp.zone);
+                out.push(
+                    Diagnostic::error(
+                        pos,
+                        "secret-in-record",
+                        format!(
+                            "this record ({side}, planned for target {}) contains {what}. dnsplan removes secrets from everything it publishes, so this plan could be neither shown nor verified by its checksum; take the secret out of the record (or stop treating that value as a secret)",
+                            zp.target
+                        ),
+                    )
+                    .with_subject(format!("{name} {}", c.rtype)),
                 );
             }
         }
-        code
     }
+    out
 }
+
+/// Where an apply is reported.
+enum ApplyReport {
+    /// A new comment on the pull request the push merged.
+    PullRequest(u64),
+    /// A commit comment on the commit applied.
+    Commit(String),
+    Nowhere,
+}
+
+/// What an apply is checked against.
+enum Review {
+    /// The re-plan must have this checksum; `from` says where it came from.
+    Checksum { hex: String, from: String },
+    /// No reviewed plan exists and `allow-unreviewed` lets the apply through; `why` says what
+    /// was missing.
+    Unreviewed { why: String },
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(7)]
+}
+
+/// How the Action's reports say to force an apply past the rails (its input).
+const FORCE_HINT: &str = "force: true";
 
 /// The first line of `render::markdown::render`.
 const PLAN_TITLE: &str = "## DNS plan\n\n";
@@ -1225,11 +1661,43 @@ fn plan_doc(
         "dnsplan": {
             "config": config,
             "shard": shard.map(|(k, n)| format!("{k}/{n}")),
-            "refusals": ctx.refusals,
+            "refusals": refusal_messages(ctx),
+            "refused": ctx.refusals,
             "dry_run": ctx.dry_run.iter().map(|(z, t)| json!([z, t])).collect::<Vec<_>>(),
             "warnings": warnings,
         }
     })
+}
+
+/// The `refusals` field of a plan file: the messages (what files of earlier versions hold; the
+/// structured list is `refused`).
+fn refusal_messages(ctx: &render::Context) -> Vec<&str> {
+    ctx.refusals.iter().map(|r| r.message.as_str()).collect()
+}
+
+/// A plan file's refusals: `refused` when it has it, else the bare messages of `refusals`.
+fn refusals_of(extra: &J) -> Result<Vec<render::Refused>, String> {
+    if let Some(list) = extra.get("refused").and_then(J::as_array) {
+        return list
+            .iter()
+            .map(|r| {
+                serde_json::from_value(r.clone())
+                    .map_err(|e| format!("unreadable entry in dnsplan.refused: {e}"))
+            })
+            .collect();
+    }
+    Ok(extra["refusals"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(J::as_str)
+        .map(|m| render::Refused {
+            zone: String::new(),
+            target: String::new(),
+            rail: String::new(),
+            message: m.to_string(),
+        })
+        .collect())
 }
 
 /// SHA-256 of the compact JSON of a plans array: `Plan::checksum`'s rule, over JSON.
@@ -1285,7 +1753,10 @@ fn merge_dir(dir: &Path, exclude: Option<&Path>, config: &str) -> Result<Report,
 fn merge_docs(docs: &[(PathBuf, J)], config: &str) -> Result<Report, String> {
     let mut plans: Vec<J> = Vec::new();
     let mut seen = BTreeSet::new();
-    let mut ctx = render::Context::default();
+    let mut ctx = render::Context {
+        force_hint: FORCE_HINT.into(),
+        ..render::Context::default()
+    };
     let mut warnings: Vec<(String, String, String)> = Vec::new();
     for (path, d) in docs {
         if let Some(v) = d.get("version").and_then(J::as_u64)
@@ -1315,11 +1786,8 @@ fn merge_docs(docs: &[(PathBuf, J)], config: &str) -> Result<Report, String> {
             plans.push(p.clone());
         }
         let extra = &d["dnsplan"];
-        for r in extra["refusals"].as_array().into_iter().flatten() {
-            if let Some(s) = r.as_str() {
-                ctx.refusals.push(s.to_string());
-            }
-        }
+        ctx.refusals
+            .extend(refusals_of(extra).map_err(|e| format!("{}: {e}", path.display()))?);
         for pair in extra["dry_run"].as_array().into_iter().flatten() {
             if let (Some(z), Some(t)) = (pair[0].as_str(), pair[1].as_str()) {
                 ctx.dry_run.push((z.to_string(), t.to_string()));
@@ -1354,7 +1822,8 @@ fn merge_docs(docs: &[(PathBuf, J)], config: &str) -> Result<Report, String> {
             "config": config,
             "shard": J::Null,
             "merged_from": docs.iter().map(|(p, _)| p.display().to_string()).collect::<Vec<_>>(),
-            "refusals": ctx.refusals,
+            "refusals": refusal_messages(&ctx),
+            "refused": ctx.refusals,
             "dry_run": ctx.dry_run.iter().map(|(z, t)| json!([z, t])).collect::<Vec<_>>(),
             "warnings": warnings.iter().map(|(z, t, m)| json!([z, t, m])).collect::<Vec<_>>(),
         }
@@ -1452,5 +1921,45 @@ mod tests {
     #[test]
     fn fences_outgrow_content() {
         assert!(fenced("a ``` b").starts_with("````text\n"));
+    }
+
+    #[test]
+    fn plan_files_carry_structured_refusals_through_a_merge() {
+        let r = crate::plan::safety::Refusal::RootNs;
+        let ctx = render::Context {
+            refusals: vec![render::Refused::new("example.com.", "route53", &r)],
+            force_hint: FORCE_HINT.into(),
+            ..render::Context::default()
+        };
+        let plan = Plan::default();
+        let doc = plan_doc(&plan, &ctx, "config.yaml", Some((1, 2)), &plan.checksum());
+        // the old field stays readable (the messages), the new one holds the structure
+        assert_eq!(
+            doc["dnsplan"]["refusals"],
+            json!(["[example.com.] Root NS record change, force required (target route53)"])
+        );
+        assert_eq!(doc["dnsplan"]["refused"][0]["rail"], "root NS");
+        let merged = merge_docs(&[(PathBuf::from("a.json"), doc)], "config.yaml").unwrap();
+        assert_eq!(merged.ctx.refusals, ctx.refusals);
+        assert_eq!(merged.ctx.force_hint, "force: true");
+        // and the merged file reads back the same again
+        let again = merge_docs(&[(PathBuf::from("m.json"), merged.doc)], "config.yaml").unwrap();
+        assert_eq!(again.ctx.refusals, ctx.refusals);
+        // a file with the messages only (an earlier version) still merges
+        let mut old = plan_doc(&plan, &ctx, "config.yaml", None, &plan.checksum());
+        old["dnsplan"].as_object_mut().unwrap().remove("refused");
+        let m = merge_docs(&[(PathBuf::from("o.json"), old)], "config.yaml").unwrap();
+        assert_eq!(m.ctx.refusals[0].message, ctx.refusals[0].message);
+        assert_eq!(m.ctx.refusals[0].rail, "");
+        // a damaged entry is an error naming the file, not a refusal silently lost
+        let mut bad = plan_doc(&plan, &ctx, "config.yaml", None, &plan.checksum());
+        bad["dnsplan"]["refused"] = json!([{"zone": 1}]);
+        let e = merge_docs(&[(PathBuf::from("b.json"), bad)], "config.yaml")
+            .err()
+            .unwrap();
+        assert!(
+            e.starts_with("b.json: unreadable entry in dnsplan.refused"),
+            "{e}"
+        );
     }
 }

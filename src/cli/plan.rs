@@ -163,18 +163,14 @@ fn planned(cfg: &Config, run: &RunArgs) -> Option<Planned> {
 
 /// Remove every configured secret from a message before it is shown.
 pub(super) fn scrub(cfg: &Config, s: &str) -> String {
-    let mut out = s.to_string();
-    for secret in cfg.secret_values() {
-        out = out.replace(&secret, "***");
-    }
-    out
+    crate::secret::Scrubber::new(cfg.secret_values()).scrub(s)
 }
 
 fn context(p: &Planned) -> render::Context {
     render::Context {
-        refusals: p.refusal_messages(),
-        warnings: Vec::new(),
+        refusals: p.refused(),
         dry_run: p.dry_run.clone(),
+        ..render::Context::default()
     }
 }
 
@@ -289,9 +285,24 @@ pub fn dump(a: DumpArgs) -> i32 {
         );
         return EXIT_ERROR;
     };
-    let mut zone = crate::model::idna_encode(&a.zone).unwrap_or_else(|_| a.zone.to_lowercase());
+    // the zone is a DNS name and the output directory a directory before anything is read
+    let mut zone = a.zone.clone();
     if !zone.ends_with('.') {
         zone.push('.');
+    }
+    let zone = match crate::model::parse_zone_name(&zone) {
+        Ok(z) => z,
+        Err(e) => {
+            eprintln!("error: invalid zone name {:?}, {e}", a.zone);
+            return EXIT_ERROR;
+        }
+    };
+    if a.output_dir.as_os_str().is_empty() || a.output_dir.exists() && !a.output_dir.is_dir() {
+        eprintln!(
+            "error: --output-dir {:?} is not a directory",
+            a.output_dir.display()
+        );
+        return EXIT_ERROR;
     }
     let src = match crate::provider::build(pc) {
         Ok(p) => p,
@@ -319,9 +330,16 @@ pub fn dump(a: DumpArgs) -> i32 {
     match a.format {
         DumpFormat::Yaml => {
             let out = crate::provider::yaml::dump_settings(&a.output_dir);
-            for (path, text) in crate::provider::yaml::render_files(&existing, &out) {
-                if let Err(e) = std::fs::write(&path, text) {
-                    eprintln!("error: cannot write {}: {e}", path.display());
+            let files = match crate::provider::yaml::render_files(&existing, &out) {
+                Ok(f) => f,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return EXIT_ERROR;
+                }
+            };
+            for (path, text) in files {
+                if let Err(e) = crate::provider::atomic::write(&path, text.as_bytes()) {
+                    eprintln!("error: {e}");
                     return EXIT_ERROR;
                 }
                 println!("wrote {} ({} records)", path.display(), existing.len());
@@ -330,7 +348,13 @@ pub fn dump(a: DumpArgs) -> i32 {
         DumpFormat::Zonefile => {
             use crate::provider::zonefile::{ZoneFileProvider, ZoneFileSettings};
             let settings = ZoneFileSettings::defaults(&a.output_dir);
-            let path = settings.path(&zone);
+            let path = match settings.path(&zone) {
+                Ok(p) => p,
+                Err(e) => {
+                    eprintln!("error: zone {zone}: {e}");
+                    return EXIT_ERROR;
+                }
+            };
             let writer = ZoneFileProvider::with_settings("dump", settings);
             let n = existing.len();
             let plan = crate::plan::diff_owned(

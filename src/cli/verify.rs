@@ -1,16 +1,15 @@
 //! `dnsplan verify` (every target's name servers against git, and against each other) and
 //! `dnsplan report` (octodns-report: each record's answers across a list of servers).
 
-use std::collections::BTreeMap;
 use std::io::Write;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use clap::ValueEnum;
 
 use super::{ConfigArg, EXIT_CHANGES, EXIT_ERROR, EXIT_OK, report};
-use crate::config::{self, Config};
-use crate::verify::{self, Finding, Report, Target};
+use crate::config;
+use crate::verify::{self, Choice, Target, fold, parse_addr, table};
 
 #[derive(clap::Args, Debug)]
 pub struct VerifyArgs {
@@ -72,23 +71,8 @@ pub enum ReportFormat {
     Csv,
     /// A JSON array of `{name, type, ttl, answers: {server: values}, consistent}`.
     Json,
-}
-
-/// `ADDR`, `ADDR:PORT`, `[V6]:PORT`; port 53 by default.
-pub fn parse_addr(s: &str) -> Result<SocketAddr, String> {
-    if let Ok(a) = s.parse::<SocketAddr>() {
-        return Ok(a);
-    }
-    if let Ok(ip) = s
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse::<IpAddr>()
-    {
-        return Ok(SocketAddr::new(ip, 53));
-    }
-    Err(format!(
-        "{s:?} is not an address (ADDR, ADDR:PORT or [IPv6]:PORT; names are not resolved here)"
-    ))
+    /// A table for people: long values elided, no wider than the terminal (`COLUMNS`).
+    Table,
 }
 
 fn timeout_of(secs: f64) -> Result<Duration, String> {
@@ -99,40 +83,6 @@ fn timeout_of(secs: f64) -> Result<Duration, String> {
             "--timeout must be between 0 and 300 seconds, not {secs}"
         ))
     }
-}
-
-/// Name servers chosen on the command line.
-struct Choice {
-    auto: bool,
-    all: Vec<SocketAddr>,
-    per_target: BTreeMap<String, Vec<SocketAddr>>,
-}
-
-fn parse_choice(items: &[String], cfg: &Config) -> Result<Choice, String> {
-    let mut c = Choice {
-        auto: items.is_empty(),
-        all: Vec::new(),
-        per_target: BTreeMap::new(),
-    };
-    for it in items {
-        if it == "auto" {
-            c.auto = true;
-        } else if let Some((t, a)) = it.split_once('=') {
-            if !cfg.providers.contains_key(t) {
-                return Err(format!(
-                    "--nameservers {it}: no provider {t:?} (configured: {})",
-                    cfg.providers.keys().cloned().collect::<Vec<_>>().join(", ")
-                ));
-            }
-            c.per_target
-                .entry(t.to_string())
-                .or_default()
-                .push(parse_addr(a)?);
-        } else {
-            c.all.push(parse_addr(it)?);
-        }
-    }
-    Ok(c)
 }
 
 pub fn verify(a: VerifyArgs) -> i32 {
@@ -146,7 +96,8 @@ pub fn verify(a: VerifyArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
-    let choice = match parse_choice(&a.nameservers, cfg) {
+    let names: Vec<String> = cfg.providers.keys().cloned().collect();
+    let choice = match Choice::parse(&a.nameservers, |t| cfg.providers.contains_key(t), &names) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
@@ -175,23 +126,11 @@ pub fn verify(a: VerifyArgs) -> i32 {
                     return EXIT_ERROR;
                 }
             };
-            let mut servers = choice.per_target.get(t).cloned().unwrap_or_default();
-            servers.extend(&choice.all);
-            let mut problem = None;
-            if servers.is_empty() && choice.auto {
-                match provider.nameservers() {
-                    Some(s) => servers = s,
-                    None => match rt.block_on(verify::nameservers_from_ns(&d.zone)) {
-                        Ok(s) => servers = s,
-                        Err(e) => problem = Some(e),
-                    },
-                }
-            }
-            if servers.is_empty() && problem.is_none() {
-                problem = Some("no name servers given for this target".into());
-            }
-            servers.sort();
-            servers.dedup();
+            let (servers, problem) =
+                match rt.block_on(choice.servers(t, provider.as_ref(), &d.zone)) {
+                    Ok(s) => (s, None),
+                    Err(e) => (Vec::new(), Some(e)),
+                };
             targets.push(Target {
                 zone: zc.name.clone(),
                 target: t.clone(),
@@ -207,106 +146,11 @@ pub fn verify(a: VerifyArgs) -> i32 {
         VerifyFormat::Json => serde_json::to_writer_pretty(&mut out, &rep)
             .map_err(std::io::Error::other)
             .and_then(|_| writeln!(out)),
-        VerifyFormat::Table => write_table(&mut out, &rep),
+        VerifyFormat::Table => {
+            out.write_all(table::findings(&rep, fold::terminal_width()).as_bytes())
+        }
     };
     if rep.ok { EXIT_OK } else { EXIT_CHANGES }
-}
-
-fn write_table(out: &mut impl Write, rep: &Report) -> std::io::Result<()> {
-    let servers: usize = rep.targets.iter().map(|t| t.servers.len()).sum();
-    if rep.ok {
-        return writeln!(
-            out,
-            "All answers match: {} queries to {servers} server(s) across {} zone × target.",
-            rep.checked,
-            rep.targets.len()
-        );
-    }
-    let mut rows: Vec<[String; 5]> = Vec::new();
-    for f in &rep.findings {
-        rows.push(match f {
-            Finding::Differs {
-                zone,
-                target,
-                server,
-                name,
-                rtype,
-                want,
-                want_ttl,
-                got,
-                got_ttl,
-                reason,
-            } => [
-                format!("{name} {rtype} ({zone})"),
-                format!("{target} @ {server}"),
-                format!("{} (TTL {want_ttl})", want.join(" | ")),
-                format!(
-                    "{}{}",
-                    if got.is_empty() {
-                        "-".into()
-                    } else {
-                        got.join(" | ")
-                    },
-                    got_ttl.map(|t| format!(" (TTL {t})")).unwrap_or_default()
-                ),
-                reason.clone(),
-            ],
-            Finding::NoAnswer {
-                zone,
-                target,
-                server,
-                name,
-                rtype,
-                reason,
-            } => [
-                format!("{name} {rtype} ({zone})"),
-                format!("{target} @ {server}"),
-                String::new(),
-                "-".into(),
-                reason.clone(),
-            ],
-            Finding::Disagree {
-                zone,
-                name,
-                rtype,
-                a,
-                a_values,
-                b,
-                b_values,
-            } => [
-                format!("{name} {rtype} ({zone})"),
-                format!("{a} vs {b}"),
-                format!("{a}: {}", a_values.join(" | ")),
-                format!("{b}: {}", b_values.join(" | ")),
-                "the providers answer differently".into(),
-            ],
-            Finding::NoServers {
-                zone,
-                target,
-                reason,
-            } => [
-                format!("({zone})"),
-                target.clone(),
-                String::new(),
-                String::new(),
-                reason.clone(),
-            ],
-        });
-    }
-    let mut b = tabled::builder::Builder::default();
-    b.push_record(["record", "where", "git says", "server says", "problem"]);
-    for r in rows {
-        b.push_record(r);
-    }
-    let mut t = b.build();
-    t.with(tabled::settings::Style::sharp());
-    writeln!(out, "{t}")?;
-    writeln!(
-        out,
-        "{} difference(s) in {} queries to {servers} server(s).",
-        rep.findings.len(),
-        rep.checked
-    )
 }
 
 pub fn report(a: ReportArgs) -> i32 {
@@ -367,13 +211,17 @@ pub fn report(a: ReportArgs) -> i32 {
                     let mut line = vec![cell(&r.name), r.rtype.clone(), r.ttl.to_string()];
                     for a in &r.answers {
                         line.push(cell(&match a {
-                            Ok(v) => v.join(" "),
+                            Ok(v) => shown(v).join(" "),
                             Err(e) => format!("error: {e}"),
                         }));
                     }
                     line.push(if r.consistent { "True" } else { "False" }.into());
                     writeln!(out, "{}", line.join(",")).map_err(|e| e.to_string())?;
                 }
+            }
+            ReportFormat::Table => {
+                out.write_all(table::answers(&rows, &servers, fold::terminal_width()).as_bytes())
+                    .map_err(|e| e.to_string())?;
             }
             ReportFormat::Json => {
                 let doc: Vec<serde_json::Value> = rows
@@ -386,7 +234,7 @@ pub fn report(a: ReportArgs) -> i32 {
                                 (
                                     s.to_string(),
                                     match a {
-                                        Ok(v) => serde_json::json!(v),
+                                        Ok(v) => serde_json::json!(shown(v)),
                                         Err(e) => serde_json::json!({ "error": e }),
                                     },
                                 )
@@ -409,4 +257,8 @@ pub fn report(a: ReportArgs) -> i32 {
             EXIT_ERROR
         }
     }
+}
+
+fn shown(v: &[verify::Canon]) -> Vec<&str> {
+    v.iter().map(|c| c.shown.as_str()).collect()
 }

@@ -21,7 +21,7 @@ use serde_json::{Map, Value as J};
 
 use crate::diag::Diagnostic;
 use crate::fasthash::NameSet;
-use crate::model::idna_encode;
+use crate::model::{idna_encode, parse_zone_name};
 use crate::validate::{Rules, Set};
 use crate::yaml::{self, KeyOrder, Kind, LoadOptions, Node, Pos};
 
@@ -224,14 +224,23 @@ impl ProviderConfig {
 
     /// Every secret value, so outputs can be scrubbed of them.
     pub fn secret_values(&self) -> Vec<String> {
+        self.secret_settings().into_iter().map(|(_, v)| v).collect()
+    }
+
+    /// Every secret setting as (key, value); values shorter than 4 characters are left out
+    /// (too short to scrub without mangling ordinary text).
+    pub fn secret_settings(&self) -> Vec<(&str, String)> {
         self.secret_keys
             .iter()
-            .filter_map(|k| self.settings.get(k))
-            .map(|v| match v {
-                J::String(s) => s.clone(),
-                other => other.to_string(),
+            .filter_map(|k| Some((k.as_str(), self.settings.get(k)?)))
+            .map(|(k, v)| {
+                let v = match v {
+                    J::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (k, v)
             })
-            .filter(|s| s.len() >= 4)
+            .filter(|(_, v)| v.len() >= 4)
             .collect()
     }
 }
@@ -386,6 +395,19 @@ impl Config {
         self.providers
             .values()
             .flat_map(|p| p.secret_values())
+            .collect()
+    }
+
+    /// Every secret setting as (provider id, setting key, value), for messages that must say
+    /// which secret is meant without showing it.
+    pub fn secret_settings(&self) -> Vec<(&str, &str, String)> {
+        self.providers
+            .values()
+            .flat_map(|p| {
+                p.secret_settings()
+                    .into_iter()
+                    .map(move |(k, v)| (p.id.as_str(), k, v))
+            })
             .collect()
     }
 }
@@ -935,23 +957,14 @@ fn zone(
     providers: &BTreeMap<String, ProviderConfig>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<ZoneConfig> {
-    if !key.ends_with('.') {
-        err(
-            diags,
-            pos,
-            "config-zone-name",
-            format!("Invalid zone name {key}, missing ending dot"),
-        );
-        return None;
-    }
-    let name = match idna_encode(key) {
+    let name = match parse_zone_name(key) {
         Ok(n) => n,
         Err(e) => {
             err(
                 diags,
                 pos,
                 "config-zone-name",
-                format!("Invalid zone name {key}: {e}"),
+                format!("Invalid zone name {key:?}, {e}"),
             );
             return None;
         }
@@ -1091,7 +1104,17 @@ fn expand_template(
             continue;
         };
         match zonefile::list_zones(p, config_path) {
-            Ok(names) => listed.extend(names),
+            Ok(found) => {
+                listed.extend(found.zones);
+                for why in found.refused {
+                    err(
+                        diags,
+                        pos,
+                        "config-zone-name",
+                        format!("dynamic zone={key}: source {s} lists {why}"),
+                    );
+                }
+            }
             Err(msg) => err(
                 diags,
                 pos,

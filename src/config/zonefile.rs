@@ -2,6 +2,11 @@
 //! file; UTF-8 and IDNA spellings), loading with octoDNS's semantics (key order, default TTL,
 //! escaped semicolons, several files and sources per zone, duplicates), validation of every
 //! record while it is loaded, and the sub-zone rules.
+//!
+//! Every path is built from a checked zone name (`model::parse_zone_name`) through
+//! `model::join_inside`; directories are listed one level deep, hidden names (interrupted
+//! writes' temporary files) skipped, and an entry that cannot be followed (a symlink loop) is an
+//! error naming it, never a missing zone.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -9,7 +14,10 @@ use std::sync::Arc;
 use super::{Config, ProviderConfig, SubZone};
 use crate::diag::Diagnostic;
 use crate::model::build::record_from_node;
-use crate::model::{RecordType, Zone, idna_decode, idna_encode};
+use crate::model::{
+    RecordType, Zone, idna_decode, idna_encode, join_below, join_inside, parse_zone_name,
+    zone_file_stem,
+};
 use crate::validate::{self, Reasons, RecordCtx, Rules};
 use crate::yaml::{self, KeyOrder, Kind, LoadOptions, Node, Pos};
 
@@ -76,22 +84,28 @@ impl YamlSettings {
     }
 
     /// The files holding `zone` (encoded name with trailing dot), sorted by path as octoDNS
-    /// loads them. Errors when both a UTF-8 and an IDNA spelling exist.
+    /// loads them. Errors when both a UTF-8 and an IDNA spelling exist, when the name is not a
+    /// zone name (nothing is looked up then), and when a path cannot be examined (a symlink
+    /// loop), naming the path. A split directory is read one level deep, never recursively.
     pub fn zone_files(&self, zone: &str) -> Result<Vec<PathBuf>, String> {
+        parse_zone_name(zone).map_err(|e| format!("invalid zone name {zone:?}: {e}"))?;
         let decoded = idna_decode(zone);
+        let inside = |file: String| {
+            join_inside(&self.directory, &file).map_err(|e| format!("zone {decoded}: {e}"))
+        };
         let mut files = Vec::new();
         if let Some(ext) = &self.split_extension {
-            let utf8 = self
-                .directory
-                .join(format!("{}{ext}", &decoded[..decoded.len() - 1]));
-            let idna = self
-                .directory
-                .join(format!("{}{ext}", &zone[..zone.len() - 1]));
-            let dir = pick(&utf8, &idna, Path::is_dir, &decoded)?;
+            let utf8 = inside(format!(
+                "{}{ext}",
+                zone_file_stem(&decoded[..decoded.len() - 1])
+            ))?;
+            let idna = inside(format!("{}{ext}", zone_file_stem(&zone[..zone.len() - 1])))?;
+            let dir = pick(&utf8, &idna, std::fs::Metadata::is_dir, &decoded)?;
             if let Some(dir) = dir {
                 let rd = std::fs::read_dir(&dir)
                     .map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
-                for entry in rd.flatten() {
+                for entry in rd {
+                    let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
                     let p = entry.path();
                     if p.to_string_lossy().ends_with(".yaml") {
                         files.push(p);
@@ -100,28 +114,74 @@ impl YamlSettings {
             }
         }
         if !self.disable_zonefile {
-            let utf8 = self.directory.join(format!("{decoded}yaml"));
-            let idna = self.directory.join(format!("{zone}yaml"));
-            if let Some(f) = pick(&utf8, &idna, Path::is_file, &decoded)? {
+            let utf8 = inside(format!("{}yaml", zone_file_stem(&decoded)))?;
+            let idna = inside(format!("{}yaml", zone_file_stem(zone)))?;
+            if let Some(f) = pick(&utf8, &idna, std::fs::Metadata::is_file, &decoded)? {
                 files.push(f);
             }
         }
         if let Some(shared) = &self.shared_filename {
-            files.push(self.directory.join(shared));
+            files.push(
+                join_below(&self.directory, shared).map_err(|e| format!("shared_filename: {e}"))?,
+            );
         }
         files.sort();
         Ok(files)
+    }
+
+    /// The zones this directory holds (octoDNS's YamlProvider `list_zones`): `*.yaml` files
+    /// with at least two dots, and directories ending in `split_extension`.
+    pub fn list_zones(&self) -> Result<Listed, String> {
+        let mut raw = Vec::new();
+        for (name, kind) in list_dir(&self.directory)? {
+            if let Some(ext) = &self.split_extension
+                && kind == Entry::Dir
+                && name.ends_with(ext.as_str())
+            {
+                raw.push((
+                    name.clone(),
+                    Ok(name[..name.len() - (ext.len() - 1)].to_string()),
+                ));
+            }
+            if !self.disable_zonefile
+                && kind == Entry::File
+                && name.ends_with(".yaml")
+                && name.matches('.').count() >= 2
+            {
+                raw.push((name.clone(), Ok(name[..name.len() - 4].to_string())));
+            }
+            if let Entry::Broken(e) = kind
+                && (name.ends_with(".yaml")
+                    || self
+                        .split_extension
+                        .as_ref()
+                        .is_some_and(|x| name.ends_with(x.as_str())))
+            {
+                raw.push((name, Err(e)));
+            }
+        }
+        Ok(Listed::check(&self.directory, raw))
+    }
+}
+
+/// Whether `p` exists as what `is` asks: a missing path is `false`, a path that cannot be
+/// examined (a symlink loop, no permission) is an error naming it.
+fn exists(p: &Path, is: fn(&std::fs::Metadata) -> bool) -> Result<bool, String> {
+    match std::fs::metadata(p) {
+        Ok(m) => Ok(is(&m)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(format!("cannot read {}: {e}", p.display())),
     }
 }
 
 fn pick(
     utf8: &Path,
     idna: &Path,
-    exists: fn(&Path) -> bool,
+    is: fn(&std::fs::Metadata) -> bool,
     zone: &str,
 ) -> Result<Option<PathBuf>, String> {
-    if exists(utf8) {
-        if utf8 != idna && exists(idna) {
+    if exists(utf8, is)? {
+        if utf8 != idna && exists(idna, is)? {
             return Err(format!(
                 "Both UTF-8 \"{}\" and IDNA \"{}\" exist for {zone}",
                 utf8.display(),
@@ -129,62 +189,123 @@ fn pick(
             ));
         }
         Ok(Some(utf8.to_path_buf()))
-    } else if exists(idna) {
+    } else if exists(idna, is)? {
         Ok(Some(idna.to_path_buf()))
     } else {
         Ok(None)
     }
 }
 
-/// The zones a provider's directory holds (octoDNS's `list_zones`), encoded.
-pub fn list_zones(p: &ProviderConfig, _config_path: &Path) -> Result<Vec<String>, String> {
-    use super::ProviderKind;
-    if !matches!(p.kind, ProviderKind::Yaml | ProviderKind::ZoneFile) {
-        return Err("does not support `list_zones`".into());
-    }
-    let dir = p
-        .str("directory")
-        .ok_or_else(|| "has no `directory`".to_string())?;
-    let rd = std::fs::read_dir(dir).map_err(|e| format!("cannot list directory {dir}: {e}"))?;
-    let (ext, disable_zonefile, file_ext) = match p.kind {
-        ProviderKind::Yaml => {
-            let s = YamlSettings::from_config(p).map_err(|d| d.message)?;
-            (s.split_extension, s.disable_zonefile, ".yaml".to_string())
+/// What a directory entry is, symlinks followed.
+#[derive(Debug, PartialEq, Eq)]
+enum Entry {
+    File,
+    Dir,
+    Other,
+    /// A symlink that cannot be followed (a loop): why.
+    Broken(String),
+}
+
+/// The entries of `dir` (one level, hidden names skipped: temporary files of an interrupted
+/// write start with a dot), each with what it is.
+fn list_dir(dir: &Path) -> Result<Vec<(String, Entry)>, String> {
+    let rd = std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    let mut out = Vec::new();
+    for entry in rd {
+        let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
         }
-        _ => (
-            None,
-            false,
-            p.str("file_extension").unwrap_or(".").to_string(),
-        ),
-    };
-    let mut zones = std::collections::BTreeSet::new();
-    for entry in rd.flatten() {
-        let name = entry.file_name().to_string_lossy().to_string();
         let path = entry.path();
-        if let Some(ext) = &ext
-            && path.is_dir()
-            && name.ends_with(ext.as_str())
-        {
-            let trimmed = &name[..name.len() - (ext.len() - 1)];
-            zones.insert(trimmed.to_string());
-        }
-        if !disable_zonefile && path.is_file() {
-            if p.kind == ProviderKind::Yaml {
-                if name.ends_with(".yaml") && name.matches('.').count() >= 2 {
-                    zones.insert(name[..name.len() - 4].to_string());
+        let kind = match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() => Entry::File,
+            Ok(m) if m.is_dir() => Entry::Dir,
+            Ok(_) => Entry::Other,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Entry::Other,
+            Err(e) => Entry::Broken(format!("cannot read {}: {e}", path.display())),
+        };
+        out.push((name, kind));
+    }
+    Ok(out)
+}
+
+/// The zone names a directory listing found, each checked as a zone name.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Listed {
+    /// Encoded, sorted, each once.
+    pub zones: Vec<String>,
+    /// Entries that are not zones though they look like one: `path: why`.
+    pub refused: Vec<String>,
+}
+
+impl Listed {
+    /// From (file name, zone name as the file spells it, or why the entry cannot be read).
+    fn check(dir: &Path, raw: Vec<(String, Result<String, String>)>) -> Listed {
+        let mut zones = std::collections::BTreeSet::new();
+        let mut refused = Vec::new();
+        for (file, zone) in raw {
+            let zone = match zone {
+                Ok(z) => z,
+                Err(why) => {
+                    refused.push(why);
+                    continue;
                 }
-            } else if let Some(stem) = name.strip_suffix(file_ext.as_str())
-                && stem.contains('.')
-            {
-                zones.insert(format!("{}.", stem.trim_end_matches('.')));
+            };
+            match parse_zone_name(&zone) {
+                Ok(z) => {
+                    zones.insert(z);
+                }
+                Err(e) => refused.push(format!(
+                    "{}: invalid zone name {zone:?}, {e}",
+                    dir.join(&file).display()
+                )),
             }
         }
+        Listed {
+            zones: zones.into_iter().collect(),
+            refused,
+        }
     }
-    Ok(zones
-        .into_iter()
-        .map(|z| idna_encode(&z).unwrap_or(z))
-        .filter(|z| z.ends_with('.'))
-        .collect())
+}
+
+/// The zones a BIND zone-file directory holds: files ending with `file_extension` whose stem
+/// holds a dot (`example.com.` with the default extension `.`).
+pub fn list_zonefile_zones(dir: &Path, file_ext: &str) -> Result<Listed, String> {
+    let mut raw = Vec::new();
+    for (name, kind) in list_dir(dir)? {
+        match kind {
+            Entry::File => {
+                if let Some(stem) = name.strip_suffix(file_ext)
+                    && !stem.is_empty()
+                    && stem.contains('.')
+                {
+                    let zone = format!("{}.", stem.trim_end_matches('.'));
+                    raw.push((name, Ok(zone)));
+                }
+            }
+            Entry::Broken(e) if name.ends_with(file_ext) => raw.push((name, Err(e))),
+            _ => {}
+        }
+    }
+    Ok(Listed::check(dir, raw))
+}
+
+/// The zones a provider's directory holds (octoDNS's `list_zones`), encoded.
+pub fn list_zones(p: &ProviderConfig, _config_path: &Path) -> Result<Listed, String> {
+    use super::ProviderKind;
+    match p.kind {
+        ProviderKind::Yaml => YamlSettings::from_config(p)
+            .map_err(|d| d.message)?
+            .list_zones(),
+        ProviderKind::ZoneFile => {
+            let dir = p
+                .str("directory")
+                .ok_or_else(|| "has no `directory`".to_string())?;
+            list_zonefile_zones(Path::new(dir), p.str("file_extension").unwrap_or("."))
+        }
+        _ => Err("does not support `list_zones`".into()),
+    }
 }
 
 /// How one source's records are added to a zone.
@@ -447,5 +568,49 @@ fn add_records(
             }
             zone.records.insert(k, record);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(dir: &Path) -> YamlSettings {
+        YamlSettings {
+            directory: dir.to_path_buf(),
+            default_ttl: 3600,
+            order: KeyOrder::Natural,
+            populate_should_replace: false,
+            supports_root_ns: true,
+            split_extension: None,
+            split_catchall: true,
+            shared_filename: None,
+            disable_zonefile: false,
+            escaped_semicolons: true,
+            ignore_missing_zones: false,
+        }
+    }
+
+    #[test]
+    fn zone_files_never_leave_the_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = settings(&dir.path().join("zones"));
+        for zone in ["../pwned.", "/etc/passwd.", "a..b.", "x/y."] {
+            let e = s.zone_files(zone).unwrap_err();
+            assert!(e.contains("invalid zone name"), "{zone}: {e}");
+        }
+        s.shared_filename = Some("common/all.yaml".into());
+        assert_eq!(
+            s.zone_files("example.com.").unwrap(),
+            [dir.path().join("zones/common/all.yaml")]
+        );
+        for shared in ["../pwned.yaml", "/etc/passwd", "a/../../b.yaml"] {
+            s.shared_filename = Some(shared.into());
+            let e = s.zone_files("example.com.").unwrap_err();
+            assert!(e.contains("shared_filename"), "{shared}: {e}");
+        }
+        s.shared_filename = None;
+        s.split_extension = Some("/../..".into());
+        assert!(s.zone_files("example.com.").is_err());
     }
 }

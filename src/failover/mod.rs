@@ -29,13 +29,15 @@ use crate::diag::Diagnostic;
 pub use config::{Managed, Spec};
 pub use run::{End, Runner};
 
+use crate::secret::Scrubber;
+
 /// Everything a daemon needs, loaded and checked.
 pub struct Loaded {
     pub spec: Spec,
     pub cfg: crate::config::Config,
     pub managed: Vec<Managed>,
     /// Every secret (provider settings, header values), to scrub from every message.
-    pub secrets: Vec<String>,
+    pub secrets: Scrubber,
 }
 
 /// Load the failover config, the dnsplan config it names, and resolve every record. Errors
@@ -62,10 +64,8 @@ pub fn load(path: &Path) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic>> {
     if diags.iter().any(Diagnostic::is_error) {
         return Err(diags);
     }
-    let mut secrets = cfg.secret_values();
+    let mut secrets = Scrubber::new(cfg.secret_values());
     secrets.extend(config::secret_values(&spec));
-    // longest first, so a secret containing another is replaced whole
-    secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
     Ok((
         Loaded {
             spec,
@@ -92,13 +92,7 @@ pub enum Outcome {
 /// Run every managed record until `stop` turns true (or, with `once`, for one pass).
 pub async fn run(loaded: Loaded, once: bool, stop: watch::Receiver<bool>) -> Outcome {
     let secrets = Arc::new(loaded.secrets.clone());
-    let scrub = |s: String| {
-        let mut out = s;
-        for secret in secrets.iter() {
-            out = out.replace(secret.as_str(), "***");
-        }
-        out
-    };
+    let scrub = |s: String| secrets.scrub(&s);
     let status: metrics::Shared = Arc::new(Mutex::new(metrics::Status::default()));
     let mut runners = Vec::new();
     for m in loaded.managed {

@@ -17,6 +17,7 @@ use tokio::sync::watch;
 use crate::model::{RecordSet, Value};
 use crate::plan::{Change as PlanChange, Op, ZonePlan};
 use crate::provider::Provider;
+use crate::secret::Scrubber;
 
 use super::address;
 use super::check::Checker;
@@ -33,8 +34,7 @@ pub struct Runner {
     label: String,
     last_read: Option<(RecordSet, usize)>,
     status: Shared,
-    secrets: Arc<Vec<String>>,
-    rng: u64,
+    secrets: Arc<Scrubber>,
 }
 
 /// How a round ended.
@@ -65,19 +65,11 @@ impl Runner {
         managed: Managed,
         provider: Arc<dyn Provider>,
         status: Shared,
-        secrets: Arc<Vec<String>>,
+        secrets: Arc<Scrubber>,
     ) -> Runner {
         let label = managed.spec.label();
         let machine = Machine::new(managed.spec.params.clone(), &managed.pool);
         let checker = Checker::new(managed.check.clone());
-        let seed = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(1)
-            ^ (u64::from(std::process::id()) << 32)
-            ^ label
-                .bytes()
-                .fold(0u64, |h, b| h.rotate_left(5) ^ u64::from(b));
         {
             let mut s = status.lock().unwrap_or_else(|e| e.into_inner());
             s.records.insert(
@@ -97,7 +89,6 @@ impl Runner {
             last_read: None,
             status,
             secrets,
-            rng: seed | 1,
         }
     }
 
@@ -110,21 +101,7 @@ impl Runner {
     }
 
     fn scrub(&self, s: &str) -> String {
-        let mut out = s.to_string();
-        for secret in self.secrets.iter() {
-            out = out.replace(secret.as_str(), "***");
-        }
-        out
-    }
-
-    /// A number in [0, 1) (xorshift64*: jitter needs no cryptography).
-    fn random(&mut self) -> f64 {
-        let mut x = self.rng;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.rng = x;
-        (x.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 11) as f64 / (1u64 << 53) as f64
+        self.secrets.scrub(s)
     }
 
     /// Run rounds until stopped; with `once`, run `max(retries, rise)` rounds (so that
@@ -138,7 +115,7 @@ impl Runner {
         };
         if !once {
             // daemons started together do not check in lockstep
-            let first = spec.interval.mul_f64(spec.jitter * self.random());
+            let first = spec.interval.mul_f64(spec.jitter * crate::random::unit());
             tokio::select! {
                 _ = tokio::time::sleep(first) => {}
                 _ = stop.changed() => return End::Stopped,
@@ -169,7 +146,7 @@ impl Runner {
             let wait = if once {
                 spec.interval
             } else {
-                jittered(spec.interval, spec.jitter, self.random())
+                jittered(spec.interval, spec.jitter, crate::random::unit())
             };
             tokio::select! {
                 _ = tokio::time::sleep_until((started + wait).into()) => {}

@@ -506,6 +506,33 @@ impl Client {
             .collect())
     }
 
+    /// Add labels to an issue or pull request (`POST /repos/{o}/{r}/issues/{n}/labels`);
+    /// GitHub creates a label the repository does not have yet.
+    pub async fn add_labels(&self, number: u64, labels: &[&str]) -> Result<(), ApiError> {
+        let url = format!(
+            "{}{}",
+            self.base,
+            self.repo_path(&format!("/issues/{number}/labels"))
+        );
+        self.send(Method::POST, &url, Some(&json!({ "labels": labels })))
+            .await
+            .map(|_| ())
+    }
+
+    /// Remove one label (`DELETE /repos/{o}/{r}/issues/{n}/labels/{name}`); a label that is
+    /// not there any more (404) is fine.
+    pub async fn remove_label(&self, number: u64, label: &str) -> Result<(), ApiError> {
+        let url = format!(
+            "{}{}",
+            self.base,
+            self.repo_path(&format!("/issues/{number}/labels/{}", query_value(label)))
+        );
+        match self.send(Method::DELETE, &url, None).await {
+            Ok(_) | Err(ApiError::Http { status: 404, .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Issues (open and closed) carrying `label`; pull requests are left out.
     pub async fn issues_with_label(&self, label: &str) -> Result<Vec<Issue>, ApiError> {
         let items = self

@@ -2,7 +2,7 @@
 //! inputs (`INPUT_<NAME>`), and the event payload.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value as J;
 
@@ -31,8 +31,30 @@ pub struct ActionEnv {
     pub output: Option<PathBuf>,
     /// Whether this runs under GitHub Actions at all (`GITHUB_ACTIONS=true`).
     pub in_actions: bool,
+    /// `GITHUB_WORKSPACE`: the checkout.
+    pub workspace: Option<PathBuf>,
     inputs: HashMap<String, String>,
 }
+
+/// The action's inputs (`action.yml`), read from `INPUT_<NAME>`.
+pub const INPUTS: [&str; 16] = [
+    "command",
+    "config",
+    "zones",
+    "force",
+    "checksum",
+    "allow-unreviewed",
+    "apply-branches",
+    "comment",
+    "labels",
+    "drift-issue",
+    "drift-label",
+    "shard",
+    "merge-plans",
+    "plan-file",
+    "bot-login",
+    "github-token",
+];
 
 fn non_empty(v: Option<String>) -> Option<String> {
     v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
@@ -54,21 +76,7 @@ impl ActionEnv {
     /// Build from any lookup (tests pass a map).
     pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
         let mut inputs = HashMap::new();
-        for name in [
-            "command",
-            "config",
-            "zones",
-            "force",
-            "checksum",
-            "comment",
-            "drift-issue",
-            "github-token",
-            "shard",
-            "merge-plans",
-            "plan-file",
-            "bot-login",
-            "drift-label",
-        ] {
+        for name in INPUTS {
             let hyphen = input_var(name);
             let underscore = hyphen.replace('-', "_");
             if let Some(v) = non_empty(get(&hyphen)).or_else(|| non_empty(get(&underscore))) {
@@ -114,6 +122,7 @@ impl ActionEnv {
             step_summary: non_empty(get("GITHUB_STEP_SUMMARY")).map(PathBuf::from),
             output: non_empty(get("GITHUB_OUTPUT")).map(PathBuf::from),
             in_actions: get("GITHUB_ACTIONS").as_deref() == Some("true"),
+            workspace: non_empty(get("GITHUB_WORKSPACE")).map(PathBuf::from),
             inputs,
         }
     }
@@ -141,12 +150,67 @@ impl ActionEnv {
         self.repository.as_ref().map(|(o, n)| format!("{o}/{n}"))
     }
 
+    /// The commit checked out in the workspace (`$GITHUB_WORKSPACE`, else the working
+    /// directory): what a `workflow_dispatch` run of an earlier ref actually applies. Read from
+    /// `.git` directly (the action's image has no git); None when it cannot be read.
+    pub fn checked_out_sha(&self) -> Option<String> {
+        let dir = self
+            .workspace
+            .clone()
+            .or_else(|| std::env::current_dir().ok())?;
+        head_sha(&dir)
+    }
+
     /// Link to this workflow run.
     pub fn run_url(&self) -> Option<String> {
         let repo = self.repo_full_name()?;
         let id = self.run_id.as_ref()?;
         Some(format!("{}/{repo}/actions/runs/{id}", self.server_url))
     }
+}
+
+fn is_sha(s: &str) -> bool {
+    s.len() == 40 && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The commit `HEAD` of the repository in `dir` points at: a detached `HEAD`, or a branch
+/// resolved through its loose ref or `packed-refs`. `.git` may be a directory or a
+/// `gitdir:` file (worktrees).
+pub fn head_sha(dir: &Path) -> Option<String> {
+    let dotgit = dir.join(".git");
+    let gitdir = if dotgit.is_file() {
+        let text = std::fs::read_to_string(&dotgit).ok()?;
+        let p = PathBuf::from(text.trim().strip_prefix("gitdir:")?.trim());
+        if p.is_absolute() { p } else { dir.join(p) }
+    } else {
+        dotgit
+    };
+    let head = std::fs::read_to_string(gitdir.join("HEAD")).ok()?;
+    let head = head.trim();
+    if is_sha(head) {
+        return Some(head.to_ascii_lowercase());
+    }
+    let r = head.strip_prefix("ref:")?.trim();
+    if r.contains("..") || !r.starts_with("refs/") {
+        return None;
+    }
+    // a worktree keeps its refs in the common directory
+    let common = std::fs::read_to_string(gitdir.join("commondir"))
+        .ok()
+        .map(|c| gitdir.join(c.trim()))
+        .unwrap_or_else(|| gitdir.clone());
+    for base in [&gitdir, &common] {
+        if let Ok(v) = std::fs::read_to_string(base.join(r))
+            && is_sha(v.trim())
+        {
+            return Some(v.trim().to_ascii_lowercase());
+        }
+    }
+    let packed = std::fs::read_to_string(common.join("packed-refs")).ok()?;
+    packed.lines().find_map(|l| {
+        let (sha, name) = l.split_once(' ')?;
+        (name.trim() == r && is_sha(sha)).then(|| sha.to_ascii_lowercase())
+    })
 }
 
 pub fn parse_bool(v: &str) -> Option<bool> {
@@ -190,6 +254,49 @@ mod tests {
             Some("https://github.com/octo/dns/actions/runs/42")
         );
         assert_eq!(input_var("github-token"), "INPUT_GITHUB-TOKEN");
+    }
+
+    #[test]
+    fn the_checked_out_commit_is_read_from_git() {
+        let d = tempfile::tempdir().unwrap();
+        let g = d.path().join(".git");
+        std::fs::create_dir_all(g.join("refs/heads")).unwrap();
+        let a = "a".repeat(40);
+        let b = "b".repeat(40);
+        std::fs::write(g.join("HEAD"), format!("{a}\n")).unwrap();
+        assert_eq!(head_sha(d.path()), Some(a.clone()));
+        std::fs::write(g.join("HEAD"), "ref: refs/heads/main\n").unwrap();
+        assert_eq!(head_sha(d.path()), None, "unborn branch");
+        std::fs::write(
+            g.join("packed-refs"),
+            format!("# pack-refs\n{b} refs/heads/main\n"),
+        )
+        .unwrap();
+        assert_eq!(head_sha(d.path()), Some(b.clone()));
+        std::fs::write(g.join("refs/heads/main"), format!("{a}\n")).unwrap();
+        assert_eq!(
+            head_sha(d.path()),
+            Some(a),
+            "a loose ref wins over packed-refs"
+        );
+        std::fs::write(g.join("HEAD"), "ref: refs/../../etc/passwd\n").unwrap();
+        assert_eq!(head_sha(d.path()), None);
+    }
+
+    #[test]
+    fn action_yml_declares_exactly_the_inputs_read() {
+        let yml = include_str!("../../action.yml");
+        let inputs = yml.split("\ninputs:\n").nth(1).unwrap();
+        let inputs = inputs.split("\noutputs:\n").next().unwrap();
+        let mut declared: Vec<&str> = inputs
+            .lines()
+            .filter(|l| l.starts_with("  ") && !l.starts_with("   ") && l.ends_with(':'))
+            .map(|l| l.trim().trim_end_matches(':'))
+            .collect();
+        declared.sort();
+        let mut read = INPUTS.to_vec();
+        read.sort();
+        assert_eq!(declared, read);
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub struct PullRequest {
     pub head_sha: Option<String>,
     /// `pull_request_target` (runs with the base repository's token and secrets).
     pub target: bool,
+    /// The labels the pull request had when the event fired.
+    pub labels: Vec<String>,
 }
 
 impl PullRequest {
@@ -41,11 +43,46 @@ pub struct Push {
 impl Push {
     /// True only when the payload names the default branch and the push is to it.
     pub fn is_default_branch(&self) -> bool {
-        match &self.default_branch {
-            Some(b) => self.git_ref == format!("refs/heads/{b}"),
-            None => false,
+        match (&self.default_branch, self.branch()) {
+            (Some(b), Some(pushed)) => pushed == b,
+            _ => false,
         }
     }
+
+    /// The pushed branch (`refs/heads/<branch>`); None for tags and other refs.
+    pub fn branch(&self) -> Option<&str> {
+        self.git_ref.strip_prefix("refs/heads/")
+    }
+
+    /// May this push apply? With `apply_branches` empty, only the default branch; otherwise
+    /// exactly the listed branches (`*` matches any run of characters). Tags never apply.
+    pub fn may_apply(&self, apply_branches: &[String]) -> bool {
+        match self.branch() {
+            None => false,
+            Some(b) if apply_branches.is_empty() => self.is_default_branch() && !b.is_empty(),
+            Some(b) => apply_branches.iter().any(|pat| glob_match(pat, b)),
+        }
+    }
+}
+
+/// `*` matches any run of characters (including `/`); everything else is literal.
+fn glob_match(pat: &str, s: &str) -> bool {
+    let parts: Vec<&str> = pat.split('*').collect();
+    if parts.len() == 1 {
+        return pat == s;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !s.starts_with(first) || s.len() < first.len() + last.len() || !s.ends_with(last) {
+        return false;
+    }
+    let mut rest = &s[first.len()..s.len() - last.len()];
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    true
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,6 +98,59 @@ impl Trigger {
     /// Is this a pull-request event (where nothing may ever be applied)?
     pub fn is_pull_request(&self) -> bool {
         matches!(self, Trigger::PullRequest(_))
+    }
+
+    /// Whether an apply may run on this event: an allowlist. A push to the default branch (or,
+    /// when `apply_branches` is given, to one of those branches), and `workflow_dispatch` with
+    /// an explicit `command: apply` (`explicit`). Everything else is refused with a message
+    /// naming the event and what would allow it.
+    pub fn apply_allowed(&self, explicit: bool, apply_branches: &[String]) -> Result<(), String> {
+        const WHERE: &str = "dnsplan applies only on a `push` to the default branch (or to a branch listed in the `apply-branches` input) and on `workflow_dispatch` with `command: apply`";
+        match self {
+            Trigger::Push(p) if p.may_apply(apply_branches) => Ok(()),
+            Trigger::Dispatch if explicit => Ok(()),
+            Trigger::Dispatch => Err(format!(
+                "apply refused on `workflow_dispatch`: give the input `command: apply` explicitly ({WHERE})"
+            )),
+            Trigger::PullRequest(pr) => Err(format!(
+                "apply refused on `{}`: dnsplan never applies on pull-request events, whatever `command` or `force` say; it applies after the merge, on the `push` to the default branch",
+                if pr.target {
+                    "pull_request_target"
+                } else {
+                    "pull_request"
+                }
+            )),
+            Trigger::Push(p) => Err(match p.branch() {
+                None => {
+                    let what = match p.git_ref.strip_prefix("refs/tags/") {
+                        Some(t) => format!("of the tag `{t}`: tags are never applied"),
+                        None => format!("of `{}`: only branches can apply", p.git_ref),
+                    };
+                    format!("apply refused on `push` {what} ({WHERE})")
+                }
+                Some(b) if apply_branches.is_empty() => match &p.default_branch {
+                    Some(d) => format!(
+                        "apply refused on `push` to the branch `{b}`: only the default branch `{d}` applies; to allow `{b}`, list it in the `apply-branches` input"
+                    ),
+                    None => format!(
+                        "apply refused on `push` to the branch `{b}`: the event payload does not name the default branch; list the branches that may apply in the `apply-branches` input"
+                    ),
+                },
+                Some(b) => format!(
+                    "apply refused on `push` to the branch `{b}`: it is not in `apply-branches` ({}); add it there to allow it",
+                    apply_branches.join(", ")
+                ),
+            }),
+            Trigger::Schedule => Err(format!(
+                "apply refused on `schedule`: scheduled runs check for drift and never apply ({WHERE})"
+            )),
+            Trigger::Other(name) if name.is_empty() => Err(
+                "apply refused: no GitHub event (GITHUB_EVENT_NAME is not set); outside GitHub Actions use `dnsplan apply`".into(),
+            ),
+            Trigger::Other(name) => Err(format!(
+                "apply refused on `{name}`: no input allows an apply on this event ({WHERE})"
+            )),
+        }
     }
 }
 
@@ -98,6 +188,13 @@ pub fn classify(env: &ActionEnv) -> Trigger {
                     .or_else(|| env.repo_full_name()),
                 head_sha: s(pr, &["head", "sha"]),
                 target: name == "pull_request_target",
+                labels: pr
+                    .get("labels")
+                    .and_then(J::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|l| l.get("name").and_then(J::as_str).map(str::to_string))
+                    .collect(),
             })
         }
         "push" => Trigger::Push(Push {
@@ -140,6 +237,81 @@ mod tests {
             panic!()
         };
         assert!(pr.is_fork() && pr.target);
+    }
+
+    fn push(r: &str, default: Option<&str>) -> Trigger {
+        let mut ev = serde_json::json!({"ref": r, "after": "f00"});
+        if let Some(d) = default {
+            ev["repository"] = serde_json::json!({"default_branch": d});
+        }
+        classify(&env_with("push", ev))
+    }
+
+    #[test]
+    fn apply_is_an_allowlist() {
+        let none: &[String] = &[];
+        assert!(
+            push("refs/heads/main", Some("main"))
+                .apply_allowed(false, none)
+                .is_ok()
+        );
+        let e = push("refs/heads/feature", Some("main"))
+            .apply_allowed(true, none)
+            .unwrap_err();
+        assert!(
+            e.contains("`feature`") && e.contains("apply-branches"),
+            "{e}"
+        );
+        let e = push("refs/tags/v1", Some("main"))
+            .apply_allowed(true, none)
+            .unwrap_err();
+        assert!(e.contains("tag `v1`"), "{e}");
+        let e = push("refs/heads/main", None)
+            .apply_allowed(true, none)
+            .unwrap_err();
+        assert!(e.contains("does not name the default branch"), "{e}");
+        // a configured list replaces the default branch
+        let list = vec!["production".to_string(), "release/*".to_string()];
+        assert!(
+            push("refs/heads/production", Some("main"))
+                .apply_allowed(false, &list)
+                .is_ok()
+        );
+        assert!(
+            push("refs/heads/release/2026-12", Some("main"))
+                .apply_allowed(false, &list)
+                .is_ok()
+        );
+        assert!(
+            push("refs/heads/main", Some("main"))
+                .apply_allowed(false, &list)
+                .is_err()
+        );
+        assert!(
+            push("refs/tags/release/x", Some("main"))
+                .apply_allowed(false, &list)
+                .is_err()
+        );
+        assert!(Trigger::Dispatch.apply_allowed(true, none).is_ok());
+        assert!(Trigger::Dispatch.apply_allowed(false, none).is_err());
+        for t in [
+            Trigger::Schedule,
+            Trigger::Other("issue_comment".into()),
+            Trigger::Other(String::new()),
+        ] {
+            assert!(t.apply_allowed(true, none).is_err(), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn globs_match_whole_names() {
+        assert!(glob_match("release/*", "release/1"));
+        assert!(!glob_match("release/*", "xrelease/1"));
+        assert!(glob_match("*-prod", "eu-prod"));
+        assert!(!glob_match("*-prod", "eu-prod2"));
+        assert!(glob_match("a*b*c", "aXbYc"));
+        assert!(!glob_match("a*b*c", "aXc"));
+        assert!(glob_match("main", "main") && !glob_match("main", "main2"));
     }
 
     #[test]

@@ -7,29 +7,9 @@ use std::path::Path;
 /// GitHub rejects a step summary over 1 MiB.
 pub const SUMMARY_LIMIT: usize = 1024 * 1024;
 
-/// 128 random bits as hex: `/dev/urandom`, else a hash of time, pid and a counter.
+/// 128 random bits as hex (the operating system's generator).
 pub fn random_hex() -> String {
-    use std::io::Read;
-    let mut buf = [0u8; 16];
-    let ok = std::fs::File::open("/dev/urandom")
-        .and_then(|mut f| f.read_exact(&mut buf))
-        .is_ok();
-    if !ok {
-        use sha2::{Digest, Sha256};
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let seed = format!(
-            "{now}:{}:{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
-        buf.copy_from_slice(&Sha256::digest(seed.as_bytes())[..16]);
-    }
-    buf.iter().map(|b| format!("{b:02x}")).collect()
+    crate::random::hex::<16>()
 }
 
 /// One `name<<DELIM … DELIM` entry; the delimiter is random and never occurs in the value.

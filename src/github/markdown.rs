@@ -319,47 +319,8 @@ fn split_tail(doc: &str) -> (&str, &str) {
     }
 }
 
-/// Plain text that renders literally and inertly on one line: HTML and inline markdown syntax
-/// escaped, a block marker at the start escaped, `@` and `#` broken with a word joiner so they
-/// neither mention nor link, line breaks flattened.
-pub fn inert(s: &str) -> String {
-    let mut o = String::with_capacity(s.len() + 8);
-    let mut at_start = true;
-    let mut digits_only = true;
-    for c in s.chars() {
-        match c {
-            '&' => o.push_str("&amp;"),
-            '<' => o.push_str("&lt;"),
-            '>' => o.push_str("&gt;"),
-            '"' => o.push_str("&quot;"),
-            '`' => o.push_str("&#96;"),
-            '|' => o.push_str("&#124;"),
-            '@' => o.push_str("@\u{2060}"),
-            '#' => o.push_str("#\u{2060}"),
-            '\\' | '*' | '_' | '[' | ']' | '~' => {
-                o.push('\\');
-                o.push(c);
-            }
-            '-' | '+' | '=' if at_start => {
-                o.push('\\');
-                o.push(c);
-            }
-            '.' | ')' if digits_only && !at_start => {
-                o.push('\\');
-                o.push(c);
-            }
-            '\n' | '\r' | '\t' => o.push(' '),
-            c if c.is_control() => {}
-            c => o.push(c),
-        }
-        digits_only &= c.is_ascii_digit();
-        at_start = false;
-    }
-    o
-}
-
-/// A code span showing `s` literally (safe in table cells).
-pub use crate::mdtext::code;
+/// Code spans, inert text and prose (shared with the plan renderings).
+pub use crate::mdtext::{code, inert, prose};
 
 /// A string safe inside an HTML comment (`<!-- … -->`): no `--`, no `>`, one line.
 pub fn comment_safe(s: &str) -> String {
@@ -403,34 +364,10 @@ mod tests {
         s
     }
 
-    /// What GitHub's parser (as comrak models it) sees: every fence closed, `<details>`
-    /// opened and closed in equal numbers.
+    /// What GitHub's parser (as comrak models it) sees: every fence closed, every
+    /// `<details>` closed at the level it opened, no inline HTML left open.
     fn comrak_balanced(md: &str) -> bool {
-        use comrak::nodes::NodeValue;
-        let mut o = comrak::Options::default();
-        o.extension.table = true;
-        o.render.r#unsafe = true;
-        let arena = comrak::Arena::new();
-        let root = comrak::parse_document(&arena, md, &o);
-        let mut depth = 0i64;
-        for n in root.descendants() {
-            match &n.data.borrow().value {
-                NodeValue::CodeBlock(cb) if cb.fenced && !cb.closed => return false,
-                NodeValue::HtmlBlock(h) => {
-                    depth += h.literal.matches("<details").count() as i64;
-                    depth -= h.literal.matches("</details>").count() as i64;
-                }
-                NodeValue::HtmlInline(h) => {
-                    depth += h.matches("<details").count() as i64;
-                    depth -= h.matches("</details>").count() as i64;
-                }
-                _ => {}
-            }
-            if depth < 0 {
-                return false;
-            }
-        }
-        depth == 0
+        crate::mdtext::gfm::outline(md).is_ok()
     }
 
     #[test]

@@ -17,7 +17,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 pub use dynamic::{Dynamic, Pool, PoolValue, Rule, Status};
-pub use name::{NameError, idna_decode, idna_encode, relative_name};
+pub use name::{
+    NameError, idna_decode, idna_encode, join_below, join_inside, parse_zone_name,
+    record_file_stem, relative_name, zone_file_stem,
+};
 pub use rtype::RecordType;
 pub use value::Value;
 

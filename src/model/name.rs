@@ -1,6 +1,9 @@
-//! Name handling: IDNA encoding per label and lowercasing, as octoDNS does.
+//! Name handling: IDNA encoding per label and lowercasing, as octoDNS does; the zone-name
+//! rule every zone name passes before a path, a URL or a query is built from it; and the file
+//! names built from zone and record names, which never leave their directory.
 
 use std::fmt;
+use std::path::{Component, Path, PathBuf};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NameError(pub String);
@@ -37,6 +40,135 @@ pub fn idna_encode(name: &str) -> Result<String, NameError> {
         }
     }
     Ok(out)
+}
+
+/// The longest name, in octets of its text form without the final dot (RFC 1035 §3.1: 255
+/// octets on the wire).
+pub const MAX_NAME_LEN: usize = 253;
+/// The longest label, in octets (RFC 1035 §2.3.4).
+pub const MAX_LABEL_LEN: usize = 63;
+
+/// A zone name as written (a config key, a `'*'` template's match, a provider's zone list, a
+/// command-line argument) made into the encoded name every other module uses (IDNA, lowercase,
+/// final dot), after checking that it is a DNS name: it ends with a dot (octoDNS's rule); no
+/// whitespace, control character (NUL) or `\`; no empty label (`..`, a leading dot); a `/`
+/// only inside an RFC 2317 classless label (`0/25.2.0.192.in-addr.arpa.`); labels of at most
+/// 63 and the name of at most 253 octets once encoded. `.` (the root zone) is a name. The
+/// error says what is wrong, without the name (the caller names it and where it was written).
+pub fn parse_zone_name(raw: &str) -> Result<String, NameError> {
+    let bad = |m: &str| Err(NameError(m.to_string()));
+    let Some(body) = raw.strip_suffix('.') else {
+        return bad("missing ending dot");
+    };
+    if let Some(c) = raw.chars().find(|c| c.is_whitespace() || c.is_control()) {
+        return if c.is_whitespace() {
+            bad("whitespace not allowed")
+        } else {
+            Err(NameError(format!(
+                "control character U+{:04X} not allowed",
+                c as u32
+            )))
+        };
+    }
+    if raw.contains('\\') {
+        return bad("`\\` not allowed");
+    }
+    if body.is_empty() {
+        return Ok(".".to_string());
+    }
+    for label in body.split('.') {
+        if label.is_empty() {
+            return bad("empty label (`..` or a leading `.`) not allowed");
+        }
+        if label.contains('/') && !is_classless_label(label) {
+            return bad("`/` is only allowed in an RFC 2317 classless label such as `0/25`");
+        }
+    }
+    let name = idna_encode(raw)?;
+    if let Some(l) = name[..name.len() - 1]
+        .split('.')
+        .find(|l| l.len() > MAX_LABEL_LEN)
+    {
+        return Err(NameError(format!(
+            "label \"{l}\" is {} octets long, max is {MAX_LABEL_LEN}",
+            l.len()
+        )));
+    }
+    if name.len() - 1 > MAX_NAME_LEN {
+        return Err(NameError(format!(
+            "{} octets long, max is {MAX_NAME_LEN}",
+            name.len() - 1
+        )));
+    }
+    Ok(name)
+}
+
+/// `0/25`, `64/26`: an RFC 2317 classless delegation label (digits, `/`, digits).
+fn is_classless_label(label: &str) -> bool {
+    label.split_once('/').is_some_and(|(a, b)| {
+        !a.is_empty()
+            && !b.is_empty()
+            && a.bytes().all(|c| c.is_ascii_digit())
+            && b.bytes().all(|c| c.is_ascii_digit())
+    })
+}
+
+/// The file-name form of a checked zone name (encoded or decoded, final dot kept or not): a
+/// classless label's `/` becomes `-`, as octodns-bind names its files, so the name is one path
+/// component.
+pub fn zone_file_stem(zone: &str) -> String {
+    zone.replace('/', "-")
+}
+
+/// The file-name form of a record name (split YAML directories write one file per name):
+/// `/`, `\`, NUL and `%` are written `%2F`, `%5C`, `%00`, `%25`, so two names never share a
+/// file and the name is one path component. Other names are kept as octoDNS writes them.
+pub fn record_file_stem(name: &str) -> String {
+    if !name.contains(['/', '\\', '\0', '%']) {
+        return name.to_string();
+    }
+    let mut out = String::with_capacity(name.len() + 8);
+    for c in name.chars() {
+        match c {
+            '/' => out.push_str("%2F"),
+            '\\' => out.push_str("%5C"),
+            '\0' => out.push_str("%00"),
+            '%' => out.push_str("%25"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `dir/file`, when `file` is exactly one ordinary path component (no separator, not `.` or
+/// `..`, no NUL, not empty): every path built from a name goes through here, so none leaves
+/// its directory whatever the name held.
+pub fn join_inside(dir: &Path, file: &str) -> Result<PathBuf, NameError> {
+    let mut parts = Path::new(file).components();
+    let one = matches!(parts.next(), Some(Component::Normal(_))) && parts.next().is_none();
+    if !one || file.contains(['/', '\\', '\0']) {
+        return Err(NameError(format!(
+            "{file:?} is not a file name inside {}",
+            dir.display()
+        )));
+    }
+    Ok(dir.join(file))
+}
+
+/// `dir/rel` for a relative path the config names (`shared_filename: common/all.yaml`): only
+/// ordinary components, no `..`, no root, no NUL, so it stays below `dir`.
+pub fn join_below(dir: &Path, rel: &str) -> Result<PathBuf, NameError> {
+    let p = Path::new(rel);
+    let ok = !rel.contains('\0')
+        && p.components().next().is_some()
+        && p.components().all(|c| matches!(c, Component::Normal(_)));
+    if !ok {
+        return Err(NameError(format!(
+            "{rel:?} is not a path below {}",
+            dir.display()
+        )));
+    }
+    Ok(dir.join(p))
 }
 
 /// Decode `xn--` labels back to UTF-8 for display; labels that fail to decode are kept.
@@ -100,5 +232,82 @@ mod tests {
             relative_name("www.example.com.", ".").as_deref(),
             Some("www.example.com")
         );
+    }
+
+    #[test]
+    fn zone_names_are_dns_names() {
+        for (raw, want) in [
+            ("example.com.", "example.com."),
+            ("Example.COM.", "example.com."),
+            ("bücher.example.", "xn--bcher-kva.example."),
+            ("xn--bcher-kva.example.", "xn--bcher-kva.example."),
+            ("_tcp.example.com.", "_tcp.example.com."),
+            ("2.0.192.in-addr.arpa.", "2.0.192.in-addr.arpa."),
+            ("0/25.2.0.192.in-addr.arpa.", "0/25.2.0.192.in-addr.arpa."),
+            ("0-25.2.0.192.in-addr.arpa.", "0-25.2.0.192.in-addr.arpa."),
+            (".", "."),
+        ] {
+            assert_eq!(parse_zone_name(raw).as_deref(), Ok(want), "{raw}");
+        }
+        let long_label = format!("{}.example.", "a".repeat(64));
+        let long_name = format!("{}example.", "abcdefghi.".repeat(25));
+        for (raw, why) in [
+            ("../pwned.", "empty label"),
+            ("..", "empty label"),
+            ("a..b.", "empty label"),
+            (".example.", "empty label"),
+            ("example.com", "missing ending dot"),
+            ("/etc/passwd.", "`/` is only allowed"),
+            ("a/b.example.", "`/` is only allowed"),
+            ("0/.example.", "`/` is only allowed"),
+            ("/25.example.", "`/` is only allowed"),
+            ("0/25/1.example.", "`/` is only allowed"),
+            ("a\\b.example.", "`\\`"),
+            ("..\\..\\x.", "`\\`"),
+            ("a\0b.example.", "U+0000"),
+            ("a\u{7f}.example.", "U+007F"),
+            ("a b.example.", "whitespace"),
+            ("a\tb.example.", "whitespace"),
+            ("a\nb.", "whitespace"),
+            (long_label.as_str(), "64 octets long, max is 63"),
+            (long_name.as_str(), "257 octets long, max is 253"),
+        ] {
+            let e = parse_zone_name(raw).expect_err(raw);
+            assert!(e.0.contains(why), "{raw:?}: {e}");
+        }
+        // a label is measured once encoded
+        let idna = format!("{}.example.", "ü".repeat(60));
+        assert!(parse_zone_name(&idna).is_err());
+    }
+
+    #[test]
+    fn file_names_from_names_stay_in_their_directory() {
+        assert_eq!(
+            zone_file_stem("0/25.2.0.192.in-addr.arpa."),
+            "0-25.2.0.192.in-addr.arpa."
+        );
+        assert_eq!(record_file_stem("www"), "www");
+        assert_eq!(record_file_stem("*.sub"), "*.sub");
+        assert_eq!(record_file_stem("0/25"), "0%2F25");
+        assert_eq!(record_file_stem("../../x"), "..%2F..%2Fx");
+        assert_eq!(record_file_stem("a\\b\0%"), "a%5Cb%00%25");
+        // two names never share a file
+        assert_ne!(record_file_stem("a%2Fb"), record_file_stem("a/b"));
+        let dir = Path::new("/srv/zones");
+        assert_eq!(
+            join_inside(dir, "example.com.yaml").unwrap(),
+            dir.join("example.com.yaml")
+        );
+        assert_eq!(join_inside(dir, "...yaml").unwrap(), dir.join("...yaml"));
+        for bad in ["", ".", "..", "../x", "a/b", "/etc/passwd", "a\\b", "a\0b"] {
+            assert!(join_inside(dir, bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            join_below(dir, "common/all.yaml").unwrap(),
+            dir.join("common/all.yaml")
+        );
+        for bad in ["", "..", "a/../../x", "/etc/passwd", "a\0b"] {
+            assert!(join_below(dir, bad).is_err(), "{bad:?}");
+        }
     }
 }

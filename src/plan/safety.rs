@@ -1,8 +1,9 @@
 //! Safety rails, all checked on every plan before any apply: octoDNS's update/delete
 //! thresholds (only for zones with at least 10 existing records; creates never count), root NS
-//! changes, and ours: an absolute `max_deletes` and types that always need `--force`.
+//! changes, and ours: an absolute `max_deletes` and types that always need `--force`. Each
+//! refusal names its rail, so reports can say per zone × target what holds the apply back.
 
-use super::{Op, ZonePlan};
+use super::ZonePlan;
 use crate::model::RecordType;
 
 /// Minimum existing records before the percentage thresholds apply (octoDNS's value).
@@ -55,6 +56,17 @@ pub enum Refusal {
 }
 
 impl Refusal {
+    /// The rail's short name, as reviewers see it next to a zone × target.
+    pub fn rail(&self) -> &'static str {
+        match self {
+            Refusal::TooManyUpdates { .. } => "update threshold",
+            Refusal::TooManyDeletes { .. } => "delete threshold",
+            Refusal::MaxDeletes { .. } => "max_deletes",
+            Refusal::RootNs => "root NS",
+            Refusal::ConfirmTypes { .. } => "confirm_types",
+        }
+    }
+
     /// octoDNS's wording where octoDNS has the rail.
     pub fn message(&self, zone: &str, target: &str) -> String {
         match self {
@@ -88,6 +100,28 @@ impl Refusal {
                 "[{zone}] changes to {} need explicit confirmation, force required (target {target})",
                 types.join(", ")
             ),
+        }
+    }
+}
+
+/// One refusal of one zone × target, as the reports carry it (and plan files store it).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Refused {
+    pub zone: String,
+    pub target: String,
+    /// [`Refusal::rail`].
+    pub rail: String,
+    /// [`Refusal::message`].
+    pub message: String,
+}
+
+impl Refused {
+    pub fn new(zone: &str, target: &str, r: &Refusal) -> Self {
+        Refused {
+            zone: zone.to_string(),
+            target: target.to_string(),
+            rail: r.rail().to_string(),
+            message: r.message(zone, target),
         }
     }
 }
@@ -152,9 +186,4 @@ pub fn touches_root_ns(plan: &ZonePlan) -> bool {
     plan.changes
         .iter()
         .any(|c| c.name.is_empty() && c.rtype == RecordType::Ns)
-}
-
-/// Changes that deserve a warning banner in reviews: deletes and apex NS changes.
-pub fn risky(plan: &ZonePlan) -> bool {
-    touches_root_ns(plan) || plan.changes.iter().any(|c| c.op == Op::Delete)
 }

@@ -1,13 +1,21 @@
-//! Providers: where zones live. One trait, one file (or folder) per provider, one line each in
-//! the factory.
+//! Providers: where zones live. One trait, one file (or folder) per provider. Adding a provider
+//! today touches its folder, `config::ProviderKind` (class names) and `build` below; a registry
+//! that makes it one folder and one line is still to come.
 //!
 //! A provider declares what it can hold (`Capabilities`, checked before any network call),
 //! reads what exists (`None` when the zone does not exist) and applies a plan computed by
 //! `plan` (a provider never writes its own diff). Provider-specific data (record ids, etags)
 //! rides in `RecordSet::provider_data`, never in the shared model.
 //!
-//! Rule: `provider` uses `model`, `plan` and `config`.
+//! Every provider checks the zone name (`check_zone`) before it builds a path, a URL or a query
+//! from it, and checks the names a server lists (`checked_names`). Files are written only
+//! through `atomic::write`.
+//!
+//! Rule: `provider` uses `model`, `plan` and `config`; the YAML provider also uses `yaml` (it reads
+//! zone files) and `validate` (it validates what it reads), Route 53 `validate`'s continent
+//! table.
 
+pub mod atomic;
 pub mod azure;
 pub mod powerdns;
 pub mod rfc2136;
@@ -107,12 +115,8 @@ pub(crate) fn backoff(
     n: u32,
     cap: std::time::Duration,
 ) -> std::time::Duration {
-    use std::hash::{BuildHasher, Hasher};
     let step = first.saturating_mul(1u32 << n.min(16)).min(cap);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u32(n);
-    let frac = (h.finish() % 1000) as f64 / 1000.0;
-    step.mul_f64(0.5 + frac / 2.0)
+    step.mul_f64(0.5 + crate::random::unit() / 2.0)
 }
 
 /// A transport error without its URL (the caller names it): its causes, innermost last.
@@ -137,6 +141,88 @@ pub async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static)
     match tokio::task::spawn_blocking(f).await {
         Ok(v) => v,
         Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
+}
+
+/// Refuse a zone name that is not a DNS name (`model::parse_zone_name`) before any path, URL
+/// or query is built from it. Every provider calls this first in `existing` and `apply`.
+pub(crate) fn check_zone(provider: &str, zone: &str) -> Result<(), ProviderError> {
+    match crate::model::parse_zone_name(zone) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(ProviderError::Failed {
+            provider: provider.to_string(),
+            zone: zone.escape_debug().to_string(),
+            message: format!("invalid zone name {zone:?}, {e}; nothing was read or written"),
+        }),
+    }
+}
+
+/// A provider's zone list with every name checked (`check_zone`): a name that is not a zone
+/// name is an error naming it, never passed on.
+pub(crate) fn checked_zone_list(
+    provider: &str,
+    listed: crate::config::zonefile::Listed,
+) -> Result<Vec<String>, ProviderError> {
+    if listed.refused.is_empty() {
+        return Ok(listed.zones);
+    }
+    Err(ProviderError::Failed {
+        provider: provider.to_string(),
+        zone: "*".into(),
+        message: format!("zone list refused: {}", listed.refused.join("; ")),
+    })
+}
+
+/// `checked_zone_list` for names a server returned.
+pub(crate) fn checked_names(
+    provider: &str,
+    names: Vec<String>,
+) -> Result<Vec<String>, ProviderError> {
+    let mut listed = crate::config::zonefile::Listed::default();
+    for n in names {
+        match crate::model::parse_zone_name(&n) {
+            Ok(z) => listed.zones.push(z),
+            Err(e) => listed
+                .refused
+                .push(format!("invalid zone name {n:?} from the server, {e}")),
+        }
+    }
+    listed.zones.sort();
+    listed.zones.dedup();
+    checked_zone_list(provider, listed)
+}
+
+/// Zone names no provider may build a path, URL or query from (their tests use these).
+#[cfg(test)]
+pub(crate) const HOSTILE_ZONES: &[&str] = &[
+    "../pwned.",
+    "../../etc/",
+    "/etc/passwd.",
+    "sub/pwned.example.",
+    "..\\pwned.",
+    "nul\0.example.",
+    "a..b.example.",
+    "",
+    "no-dot",
+];
+
+/// Every `HOSTILE_ZONES` name is refused by `p.existing` and `p.apply` with "invalid zone name"
+/// (the caller then checks that nothing was read, written or sent).
+#[cfg(test)]
+pub(crate) async fn assert_refuses_hostile_zones(p: &dyn Provider) {
+    for z in HOSTILE_ZONES {
+        let e = p.existing(z).await.unwrap_err().to_string();
+        assert!(e.contains("invalid zone name"), "{}: {z:?}: {e}", p.id());
+        let plan = ZonePlan {
+            zone: z.to_string(),
+            target: p.id().to_string(),
+            exists: false,
+            changes: vec![],
+            existing_count: 0,
+            warnings: vec![],
+        };
+        let e = p.apply(&plan).await.unwrap_err().to_string();
+        assert!(e.contains("invalid zone name"), "{}: {z:?}: {e}", p.id());
     }
 }
 

@@ -6,7 +6,7 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use serde_json::Value as J;
@@ -14,7 +14,9 @@ use serde_json::Value as J;
 use super::{ApplyReport, BoxFut, Provider, ProviderError};
 use crate::config::ProviderConfig;
 use crate::config::zonefile::{LoadCtx, YamlSettings, load_zone};
-use crate::model::{Capabilities, Zone, idna_decode};
+use crate::model::{
+    Capabilities, Zone, idna_decode, join_inside, record_file_stem, zone_file_stem,
+};
 use crate::plan::ZonePlan;
 use crate::validate::Rules;
 use crate::yaml::{KeyOrder, Pos, natural_cmp};
@@ -53,8 +55,9 @@ impl YamlProvider {
         }
     }
 
-    /// Read a zone synchronously.
+    /// Read a zone synchronously. The name is checked before any file is looked at.
     pub fn read(&self, zone: &str) -> Result<Option<Zone>, ProviderError> {
+        super::check_zone(&self.id, zone)?;
         let mut z = Zone::new(zone);
         let mut diags = Vec::new();
         let rules = Rules::default();
@@ -73,9 +76,11 @@ impl YamlProvider {
         Ok(found.then_some(z))
     }
 
-    /// Write `zone` as this provider's file(s).
+    /// Write `zone` as this provider's file(s), each replaced atomically (`atomic::write`).
+    /// The name is checked before anything is created.
     pub fn write(&self, zone: &Zone) -> Result<(), ProviderError> {
-        let files = render_files(zone, &self.settings);
+        super::check_zone(&self.id, &zone.name)?;
+        let files = render_files(zone, &self.settings).map_err(|m| self.err(&zone.name, m))?;
         let dir = &self.settings.directory;
         std::fs::create_dir_all(dir)
             .map_err(|e| self.err(&zone.name, format!("cannot create {}: {e}", dir.display())))?;
@@ -88,13 +93,7 @@ impl YamlProvider {
                     )
                 })?;
             }
-            // write to a temporary file and rename, so a crash never leaves half a zone
-            let tmp = path.with_extension("yaml.dnsplan-tmp");
-            std::fs::write(&tmp, text)
-                .and_then(|_| std::fs::rename(&tmp, &path))
-                .map_err(|e| {
-                    self.err(&zone.name, format!("cannot write {}: {e}", path.display()))
-                })?;
+            super::atomic::write(&path, text.as_bytes()).map_err(|m| self.err(&zone.name, m))?;
         }
         Ok(())
     }
@@ -136,21 +135,8 @@ impl Provider for YamlProvider {
 
     fn list_zones(&self) -> BoxFut<'_, Result<Vec<String>, ProviderError>> {
         Box::pin(async move {
-            let mut out = Vec::new();
-            let rd = std::fs::read_dir(&self.settings.directory).map_err(|e| {
-                self.err(
-                    "*",
-                    format!("cannot list {}: {e}", self.settings.directory.display()),
-                )
-            })?;
-            for e in rd.flatten() {
-                let n = e.file_name().to_string_lossy().to_string();
-                if e.path().is_file() && n.ends_with(".yaml") && n.matches('.').count() >= 2 {
-                    out.push(n[..n.len() - 4].to_string());
-                }
-            }
-            out.sort();
-            Ok(out)
+            let listed = self.settings.list_zones().map_err(|m| self.err("*", m))?;
+            super::checked_zone_list(&self.id, listed)
         })
     }
 }
@@ -172,8 +158,10 @@ pub fn dump_settings(dir: &std::path::Path) -> YamlSettings {
     }
 }
 
-/// The file(s) octoDNS's YamlProvider would write for `zone`: (path, text).
-pub fn render_files(zone: &Zone, s: &YamlSettings) -> Vec<(PathBuf, String)> {
+/// The file(s) octoDNS's YamlProvider would write for `zone`: (path, text). Every path is one
+/// file name inside the directory (a classless zone's `/` is written `-`, a record name's `/`
+/// `%2F`, see `model::name`); an error when a name cannot be made one.
+pub fn render_files(zone: &Zone, s: &YamlSettings) -> Result<Vec<(PathBuf, String)>, String> {
     // name (decoded) → records in type order
     let mut by_name: BTreeMap<String, Vec<J>> = BTreeMap::new();
     for r in zone.iter() {
@@ -211,18 +199,21 @@ pub fn render_files(zone: &Zone, s: &YamlSettings) -> Vec<(PathBuf, String)> {
         }
     };
     let decoded_zone = idna_decode(&zone.name);
+    let stem = zone_file_stem(&decoded_zone);
+    let inside = |dir: &Path, file: String| {
+        join_inside(dir, &file).map_err(|e| format!("zone {decoded_zone}: {e}"))
+    };
     match &s.split_extension {
         None => {
             let doc: Vec<(String, J)> = by_name.into_iter().map(|(k, v)| (k, entry(v))).collect();
-            vec![(
-                s.directory.join(format!("{decoded_zone}yaml")),
+            Ok(vec![(
+                inside(&s.directory, format!("{stem}yaml"))?,
                 emit_document(doc, order),
-            )]
+            )])
         }
         Some(ext) => {
-            let dir = s
-                .directory
-                .join(format!("{}{ext}", &decoded_zone[..decoded_zone.len() - 1]));
+            let bare = &stem[..stem.len() - 1];
+            let dir = inside(&s.directory, format!("{bare}{ext}"))?;
             let mut files = Vec::new();
             let mut catchall = Vec::new();
             for (name, recs) in by_name {
@@ -231,17 +222,17 @@ pub fn render_files(zone: &Zone, s: &YamlSettings) -> Vec<(PathBuf, String)> {
                     continue;
                 }
                 files.push((
-                    dir.join(format!("{name}.yaml")),
+                    inside(&dir, format!("{}.yaml", record_file_stem(&name)))?,
                     emit_document(vec![(name, entry(recs))], order),
                 ));
             }
             if !catchall.is_empty() {
                 files.push((
-                    dir.join(format!("${}.yaml", &decoded_zone[..decoded_zone.len() - 1])),
+                    inside(&dir, format!("${bare}.yaml"))?,
                     emit_document(catchall, order),
                 ));
             }
-            files
+            Ok(files)
         }
     }
 }
@@ -535,5 +526,80 @@ mod tests {
             doc,
             "---\n'':\n- type: A\n  values:\n  - 1.2.3.4\n  - 10.0.0.1\n- type: MX\n  values:\n  - exchange: mx.example.com.\n    preference: 10\nwww:\n  ttl: 300\n  type: CNAME\n  value: example.com.\n"
         );
+    }
+
+    fn provider(dir: &Path, split: bool) -> YamlProvider {
+        let class = if split {
+            "octodns.provider.yaml.SplitYamlProvider"
+        } else {
+            "octodns.provider.yaml.YamlProvider"
+        };
+        YamlProvider::new(&ProviderConfig {
+            id: "y".into(),
+            class: class.into(),
+            kind: crate::config::ProviderKind::Yaml,
+            common: Default::default(),
+            settings: serde_json::json!({"directory": dir.join("zones").to_string_lossy()})
+                .as_object()
+                .cloned()
+                .unwrap(),
+            secret_keys: Default::default(),
+            pos: Pos::none(),
+        })
+        .unwrap()
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn hostile_zone_names_are_refused_before_any_file_is_touched() {
+        let root = tempfile::tempdir().unwrap();
+        // what `../pwned.` would read, one level up from the provider's directory
+        std::fs::write(
+            root.path().join("pwned.yaml"),
+            "---\nx: {type: A, value: 192.0.2.9}\n",
+        )
+        .unwrap();
+        for split in [false, true] {
+            let p = provider(root.path(), split);
+            crate::provider::assert_refuses_hostile_zones(&p).await;
+            for z in crate::provider::HOSTILE_ZONES {
+                let e = p.write(&Zone::new(*z)).unwrap_err().to_string();
+                assert!(e.contains("invalid zone name"), "{z:?}: {e}");
+            }
+        }
+        let names: Vec<_> = std::fs::read_dir(root.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["pwned.yaml"], "the provider created something");
+    }
+
+    #[test]
+    fn split_record_files_are_one_name_each_inside_the_zone_directory() {
+        let root = tempfile::tempdir().unwrap();
+        let p = provider(root.path(), true);
+        let mut z = Zone::new("2.0.192.in-addr.arpa.");
+        for (name, v) in [
+            ("0/25", "ns.example."),
+            ("0-25", "ns2.example."),
+            ("../x", "n."),
+        ] {
+            z.insert(crate::model::RecordSet::new(
+                name,
+                crate::model::RecordType::Ns,
+                3600,
+                vec![crate::model::Value::Target(v.into())],
+            ));
+        }
+        p.write(&z).unwrap();
+        let dir = root.path().join("zones/2.0.192.in-addr.arpa.");
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["..%2Fx.yaml", "0%2F25.yaml", "0-25.yaml"]);
+        let back = p.read("2.0.192.in-addr.arpa.").unwrap().unwrap();
+        assert_eq!(back.len(), 3);
+        assert!(back.get("0/25", &crate::model::RecordType::Ns).is_some());
     }
 }

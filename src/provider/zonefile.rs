@@ -18,8 +18,9 @@
 //!
 //! Writing rewrites the whole file, deterministically: `$ORIGIN`, `$TTL`, the SOA (octodns-bind's
 //! layout and settings), then one RR per line `name ttl IN TYPE rdata`, sorted by name then
-//! type, names relative (`@` for the apex). The file is written to a temporary file and renamed
-//! over the old one, and what is written is read back and checked before it replaces anything.
+//! type, names relative (`@` for the apex). What is written is read back and checked before it
+//! replaces anything, and the file is replaced atomically (`provider::atomic`). The zone name is
+//! checked (`model::parse_zone_name`) before any path is built from it.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -29,7 +30,10 @@ use std::sync::Arc;
 use super::{ApplyReport, BoxFut, Provider, ProviderError};
 use crate::config::ProviderConfig;
 use crate::model::rdata::{self, Entry, Lexer, TokKind, Token};
-use crate::model::{Capabilities, RecordSet, RecordType, Value, Zone, idna_decode, idna_encode};
+use crate::model::{
+    Capabilities, RecordSet, RecordType, Value, Zone, idna_decode, idna_encode, join_inside,
+    zone_file_stem,
+};
 use crate::plan::ZonePlan;
 use crate::yaml::Pos;
 
@@ -118,11 +122,11 @@ impl ZoneFileSettings {
         })
     }
 
-    /// The file holding `zone` (IDNA-encoded, with its trailing dot).
-    pub fn path(&self, zone: &str) -> PathBuf {
-        let base = zone.strip_suffix('.').unwrap_or(zone).replace('/', "-");
-        self.directory
-            .join(format!("{base}{}", self.file_extension))
+    /// The file holding `zone` (IDNA-encoded, with its trailing dot): one file name inside
+    /// the directory, or an error when the name (or `file_extension`) cannot make one.
+    pub fn path(&self, zone: &str) -> Result<PathBuf, String> {
+        let base = zone_file_stem(zone.strip_suffix('.').unwrap_or(zone));
+        join_inside(&self.directory, &format!("{base}{}", self.file_extension)).map_err(|e| e.0)
     }
 }
 
@@ -196,10 +200,16 @@ impl ZoneFileProvider {
     }
 
     /// Read a zone file with its SOA; `None` when the file does not exist.
+    /// The name is checked before any file is looked at.
     pub fn read_data(&self, zone: &str) -> Result<Option<ZoneFileData>, ProviderError> {
-        let path = self.settings.path(zone);
-        if !path.is_file() {
-            return Ok(None);
+        super::check_zone(&self.id, zone)?;
+        let path = self.settings.path(zone).map_err(|m| self.err(zone, m))?;
+        match std::fs::metadata(&path) {
+            Ok(m) if m.is_file() => {}
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(self.err(zone, format!("cannot read {}: {e}", path.display())));
+            }
+            _ => return Ok(None),
         }
         let data = read_zone_file(
             &path,
@@ -222,9 +232,13 @@ impl ZoneFileProvider {
     /// Write `zone` with SOA serial `serial`, atomically, after checking that the text reads
     /// back as the same zone.
     pub fn write(&self, zone: &Zone, serial: u32) -> Result<(), ProviderError> {
+        super::check_zone(&self.id, &zone.name)?;
+        let path = self
+            .settings
+            .path(&zone.name)
+            .map_err(|m| self.err(&zone.name, m))?;
         let text =
             render_zone(zone, &self.settings, serial).map_err(|m| self.err(&zone.name, m))?;
-        let path = self.settings.path(&zone.name);
         let shown = path.display().to_string();
         let back = parse_zone_text(&text, &shown, &zone.name, false, None).map_err(|m| {
             self.err(
@@ -246,17 +260,7 @@ impl ZoneFileProvider {
         let dir = &self.settings.directory;
         std::fs::create_dir_all(dir)
             .map_err(|e| self.err(&zone.name, format!("cannot create {}: {e}", dir.display())))?;
-        let file_name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let tmp = path.with_file_name(format!(".{file_name}.dnsplan-tmp"));
-        let res = std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, &path));
-        if let Err(e) = res {
-            let _ = std::fs::remove_file(&tmp);
-            return Err(self.err(&zone.name, format!("cannot write {shown}: {e}")));
-        }
-        Ok(())
+        super::atomic::write(&path, text.as_bytes()).map_err(|m| self.err(&zone.name, m))
     }
 
     pub fn apply_sync(&self, plan: &ZonePlan) -> Result<ApplyReport, ProviderError> {
@@ -279,27 +283,12 @@ impl ZoneFileProvider {
         })
     }
 
-    /// The zones in the directory: every file ending with the extension.
+    /// The zones in the directory: every file ending with the extension, each name checked.
     pub fn list_zones_sync(&self) -> Result<Vec<String>, ProviderError> {
-        let dir = &self.settings.directory;
-        let rd = std::fs::read_dir(dir)
-            .map_err(|e| self.err("*", format!("cannot list {}: {e}", dir.display())))?;
-        let ext = self.settings.file_extension.as_str();
-        let mut out = std::collections::BTreeSet::new();
-        for e in rd.flatten() {
-            let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') || !e.path().is_file() {
-                continue;
-            }
-            let Some(stem) = name.strip_suffix(ext) else {
-                continue;
-            };
-            if stem.is_empty() || stem.ends_with('.') {
-                continue;
-            }
-            out.insert(idna_encode(&format!("{stem}.")).unwrap_or_else(|_| format!("{stem}.")));
-        }
-        Ok(out.into_iter().collect())
+        let s = &self.settings;
+        let listed = crate::config::zonefile::list_zonefile_zones(&s.directory, &s.file_extension)
+            .map_err(|m| self.err("*", m))?;
+        super::checked_zone_list(&self.id, listed)
     }
 }
 
@@ -1142,13 +1131,13 @@ mod tests {
         assert!(p.read("nothing.example.").unwrap().is_none());
         let mut s = settings(dir.path());
         s.file_extension = ".zone".into();
-        assert_eq!(s.path(ZONE), dir.path().join("example.com.zone"));
+        assert_eq!(s.path(ZONE).unwrap(), dir.path().join("example.com.zone"));
         assert_eq!(
-            s.path("0/26.2.0.192.in-addr.arpa."),
+            s.path("0/26.2.0.192.in-addr.arpa.").unwrap(),
             dir.path().join("0-26.2.0.192.in-addr.arpa.zone")
         );
         assert_eq!(
-            settings(dir.path()).path(ZONE),
+            settings(dir.path()).path(ZONE).unwrap(),
             dir.path().join("example.com.")
         );
     }
@@ -1590,5 +1579,26 @@ mod tests {
             }
             let _ = parse_zone_text(&text, "g", ZONE, seed.is_multiple_of(2), None);
         }
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn hostile_zone_names_are_refused_before_any_file_is_touched() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join("pwned"), "x").unwrap();
+        let p = ZoneFileProvider::with_settings("zf", settings(&root.path().join("zones")));
+        crate::provider::assert_refuses_hostile_zones(&p).await;
+        for z in crate::provider::HOSTILE_ZONES {
+            let e = p.write(&Zone::new(*z), 1).unwrap_err().to_string();
+            assert!(e.contains("invalid zone name"), "{z:?}: {e}");
+        }
+        let names: Vec<_> = std::fs::read_dir(root.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["pwned"], "the provider created something");
+        // a file extension holding a path is refused when the path is built
+        let mut s = settings(root.path());
+        s.file_extension = "/../../x".into();
+        assert!(s.path(ZONE).is_err());
     }
 }

@@ -1,27 +1,87 @@
-//! The markdown rendering (the body of the pull-request comment): a summary table per
-//! zone × target, a warning banner for deletes, apex NS changes and refused plans, collapsible
-//! details per zone with value diffs for updates, and a mermaid flowchart of the routing of
-//! every dynamic record created or changed.
+//! The markdown rendering (the body of the pull-request comment): a warning banner (an alert
+//! whose items are the deletes, apex NS changes and each rail's refusal, and whose own last
+//! paragraph says how to force, in the caller's words), a summary table per zone × target
+//! with what the apply does with it (will apply / refused, naming the rails / plan only),
+//! collapsible details per zone with removed and added values, long values folded in a block
+//! below the table, an old → new diff per update (values, dynamic routing, health check), and
+//! a mermaid flowchart of the routing of every dynamic record created or changed.
 //!
 //! Every value from a zone is untrusted text: it goes into a code span (so `@team` and `#123`
 //! do not link or ping), `|` is escaped (GFM splits cells before parsing code), line breaks
-//! become `<br>`, and fences are always longer than any backtick run inside them.
+//! become `<br>`, and fences are always longer than any backtick run inside them. Tests check
+//! the structure GitHub's parser sees (`mdtext::gfm`).
 
-use similar::{ChangeTag, TextDiff};
+pub use crate::mdtext::{code, fenced, html_text, prose};
 
-pub use crate::mdtext::{code, fenced, html_text};
-
-use super::{Context, display_name, values_text};
+use super::{
+    Context, LONG, PairStatus, diff_lines, display_name, fold, has_healthcheck, healthcheck_line,
+    rule_text, update_lines, values_text,
+};
 use crate::model::{Dynamic, RecordSet, Status, idna_decode};
-use crate::plan::safety::risky;
 use crate::plan::{Change, Op, Plan, ZonePlan};
 
+/// A value in a table cell: a code span, or for a long value (a DKIM key) its start and its
+/// length, the whole value being shown folded in a block below the table.
+fn cell_value(v: &str) -> String {
+    let n = v.chars().count();
+    if n <= LONG {
+        return code(v);
+    }
+    let head: String = v.chars().take(LONG / 2).collect();
+    format!("{}… ({n} characters, in full below)", code(&head))
+}
+
 fn cell_values(r: &RecordSet) -> String {
-    values_text(r)
-        .iter()
-        .map(|v| code(v))
-        .collect::<Vec<_>>()
-        .join("<br>")
+    let mut v: Vec<String> = values_text(r).iter().map(|v| cell_value(v)).collect();
+    if r.dynamic.is_some() {
+        v.push("*dynamic: routing below*".into());
+    }
+    v.join("<br>")
+}
+
+/// An update's values: kept ones plain, removed ones ➖, added ones ➕ (in value order).
+fn update_cell(e: &RecordSet, d: &RecordSet) -> String {
+    let mut all: Vec<&crate::model::Value> = e.values.iter().chain(d.values.iter()).collect();
+    all.sort();
+    all.dedup();
+    let mut v: Vec<String> = all
+        .into_iter()
+        .map(|x| {
+            let text = cell_value(&x.to_rdata());
+            match (e.values.contains(x), d.values.contains(x)) {
+                (true, true) => text,
+                (true, false) => format!("➖ {text}"),
+                _ => format!("➕ {text}"),
+            }
+        })
+        .collect();
+    match (&e.dynamic, &d.dynamic) {
+        (None, None) => {}
+        (a, b) if a == b => v.push("*dynamic: routing unchanged*".into()),
+        (None, Some(_)) => v.push("*dynamic routing added: diff below*".into()),
+        (Some(_), None) => v.push("*dynamic routing removed: diff below*".into()),
+        _ => v.push("*dynamic routing changed: diff below*".into()),
+    }
+    v.join("<br>")
+}
+
+/// What the apply does with a zone × target, for the summary table.
+fn status_cell(st: &PairStatus, force: &str, record: bool) -> String {
+    let rails = |r: &[String]| r.join(", ");
+    match st {
+        PairStatus::WillApply if record => "✅ planned".into(),
+        PairStatus::WillApply => "✅ will apply".into(),
+        PairStatus::Refused(r) if record => format!("⛔ **refused** by the rails ({})", rails(r)),
+        PairStatus::Refused(r) => format!("⛔ **refused**: needs {force} ({})", rails(r)),
+        PairStatus::PlanOnly(r) if r.is_empty() => "⏸️ plan only".into(),
+        PairStatus::PlanOnly(r) if record => {
+            format!("⏸️ plan only; ⛔ **refused** by the rails ({})", rails(r))
+        }
+        PairStatus::PlanOnly(r) => format!(
+            "⏸️ plan only; ⛔ **refused** ({}): holds the apply back until forced with {force}",
+            rails(r)
+        ),
+    }
 }
 
 pub fn render(plan: &Plan, ctx: &Context) -> String {
@@ -33,48 +93,29 @@ pub fn render(plan: &Plan, ctx: &Context) -> String {
         out.push_str(&format!("<sub>checksum `{}`</sub>\n", plan.checksum()));
         return out;
     }
-
-    // warning banner
-    let deletes: usize = changed.iter().map(|p| p.summary().deletes).sum();
-    let root_ns = changed
-        .iter()
-        .filter(|p| crate::plan::safety::touches_root_ns(p))
-        .count();
-    if deletes > 0 || root_ns > 0 || !ctx.refusals.is_empty() {
-        out.push_str("> [!WARNING]\n");
-        if deletes > 0 {
-            out.push_str(&format!(
-                "> This plan **deletes {deletes} record{}**.\n",
-                if deletes == 1 { "" } else { "s" }
-            ));
-        }
-        if root_ns > 0 {
-            out.push_str("> It changes the **apex NS** (delegation) of a zone.\n");
-        }
-        for r in &ctx.refusals {
-            out.push_str(&format!("> - {} \n", html_text(r)));
-        }
-        if !ctx.refusals.is_empty() {
-            out.push_str("> Apply is refused unless forced (`--force`).\n");
-        }
-        out.push('\n');
-    }
+    let force = code(&ctx.force_hint);
+    let verdicts = ctx.verdicts();
+    out.push_str(&banner(&changed, ctx, &force));
 
     // summary table
-    out.push_str("| zone | target | create | update | delete | existing |\n");
-    out.push_str("| --- | --- | ---: | ---: | ---: | ---: |\n");
+    out.push_str("| zone | target | status | create | update | delete | existing |\n");
+    out.push_str("| --- | --- | --- | ---: | ---: | ---: | ---: |\n");
     for p in &changed {
         let s = p.summary();
+        let st = verdicts.status(&p.zone, &p.target);
         let mut zone = code(&idna_decode(&p.zone));
         if !p.exists {
             zone.push_str(" (new)");
         }
-        if risky(p) {
+        if matches!(&st, PairStatus::Refused(_))
+            || matches!(&st, PairStatus::PlanOnly(r) if !r.is_empty())
+        {
             zone.push_str(" ⚠️");
         }
         out.push_str(&format!(
-            "| {zone} | {} | {} | {} | {} | {} |\n",
+            "| {zone} | {} | {} | {} | {} | {} | {} |\n",
             code(&p.target),
+            status_cell(&st, &force, ctx.record),
             s.creates,
             s.updates,
             s.deletes,
@@ -85,7 +126,7 @@ pub fn render(plan: &Plan, ctx: &Context) -> String {
 
     // details per zone × target
     for p in &changed {
-        out.push_str(&details(p, ctx));
+        out.push_str(&details(p, verdicts.is_dry_run(&p.zone, &p.target)));
     }
     let warnings: Vec<&String> = changed
         .iter()
@@ -95,7 +136,7 @@ pub fn render(plan: &Plan, ctx: &Context) -> String {
     if !warnings.is_empty() {
         out.push_str("**Warnings**\n\n");
         for w in warnings {
-            out.push_str(&format!("- {}\n", html_text(w)));
+            out.push_str(&format!("- {}\n", prose(w)));
         }
         out.push('\n');
     }
@@ -103,13 +144,53 @@ pub fn render(plan: &Plan, ctx: &Context) -> String {
     out
 }
 
-/// The collapsible section of one zone × target.
-pub fn details(p: &ZonePlan, ctx: &Context) -> String {
-    let s = p.summary();
-    let dry = ctx
-        .dry_run
+/// The warning banner (an alert): one list item per fact — deletes, apex NS changes, each
+/// refusal — and, when anything is refused, a paragraph of its own saying how to force it.
+fn banner(changed: &[&ZonePlan], ctx: &Context, force: &str) -> String {
+    let deletes: usize = changed.iter().map(|p| p.summary().deletes).sum();
+    let root_ns = changed
         .iter()
-        .any(|(z, t)| *z == p.zone && *t == p.target);
+        .filter(|p| crate::plan::safety::touches_root_ns(p))
+        .count();
+    let mut items = Vec::new();
+    if deletes > 0 {
+        items.push(format!(
+            "This plan **deletes {deletes} record{}**.",
+            if deletes == 1 { "" } else { "s" }
+        ));
+    }
+    if root_ns > 0 {
+        items.push("It changes the **apex NS** (delegation) of a zone.".to_string());
+    }
+    for r in &ctx.refusals {
+        let rail = if r.rail.is_empty() {
+            "refused".to_string()
+        } else {
+            format!("refused ({})", html_text(&r.rail))
+        };
+        items.push(format!("**{rail}**: {}", prose(&r.message)));
+    }
+    if items.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("> [!WARNING]\n");
+    for i in &items {
+        out.push_str(&format!("> - {i}\n"));
+    }
+    if !ctx.refusals.is_empty() && !ctx.record {
+        out.push_str(">\n");
+        out.push_str(&format!(
+            "> **Apply is refused unless forced** with {force}: until then nothing is applied, \
+             not even the zones marked *will apply*.\n"
+        ));
+    }
+    out.push('\n');
+    out
+}
+
+/// The collapsible section of one zone × target (`dry`: it is plan-only).
+pub fn details(p: &ZonePlan, dry: bool) -> String {
+    let s = p.summary();
     let mut out = format!(
         "<details><summary>{} → {}: +{} ~{} -{}{}{}</summary>\n\n",
         html_text(&idna_decode(&p.zone)),
@@ -131,11 +212,31 @@ pub fn details(p: &ZonePlan, ctx: &Context) -> String {
         }
         out.push('\n');
     }
+    // long values of creates and deletes, in full, in one block that scrolls
+    let mut long = Vec::new();
+    for c in p.changes.iter().filter(|c| c.op != Op::Update) {
+        for v in values_text(c.record()) {
+            if v.chars().count() > LONG {
+                long.push(format!(
+                    "{} {} ({})",
+                    display_name(&c.name, &p.zone),
+                    c.rtype,
+                    c.op.as_str()
+                ));
+                long.extend(fold(&v).into_iter().map(|l| format!("  {l}")));
+            }
+        }
+    }
+    if !long.is_empty() {
+        out.push_str("Long values in full:\n\n");
+        out.push_str(&fenced("text", &long.join("\n")));
+        out.push('\n');
+    }
     for c in p.changes.iter().filter(|c| c.op == Op::Update) {
-        let diff = value_diff(c);
+        let diff = value_diff(c, &p.zone);
         if !diff.is_empty() {
             out.push_str(&format!(
-                "{} {}:\n\n",
+                "{} {}, old → new:\n\n",
                 code(&display_name(&c.name, &p.zone)),
                 c.rtype
             ));
@@ -158,6 +259,9 @@ pub fn details(p: &ZonePlan, ctx: &Context) -> String {
             ));
             out.push_str(&fenced("mermaid", &mermaid(r, d)));
             out.push('\n');
+            if c.op == Op::Create && has_healthcheck(r) {
+                out.push_str(&format!("{}\n\n", code(&healthcheck_line(r, &p.zone))));
+            }
         }
     }
     out.push_str("</details>\n\n");
@@ -192,60 +296,31 @@ fn row(c: &Change, zone: &str) -> String {
             format!(
                 "| ✏️ update | {name} | {} | {ttl} | {} |\n",
                 c.rtype,
-                cell_values(d)
+                update_cell(e, d)
             )
         }
     }
 }
 
-/// A unified diff of an update's values (presentation format). Long values (TXT, DKIM keys)
-/// are cut into 64-character lines first so the diff shows which part changed.
-pub fn value_diff(c: &Change) -> String {
+/// A unified diff of an update (presentation format): ttl, values (long ones folded so the
+/// diff shows which part changed), dynamic routing and health check, one fact per line.
+pub fn value_diff(c: &Change, zone: &str) -> String {
     let (Some(e), Some(d)) = (&c.existing, &c.desired) else {
         return String::new();
     };
-    let lines = |r: &RecordSet| -> String {
-        let mut s = String::new();
-        if e.ttl != d.ttl {
-            s.push_str(&format!("ttl {}\n", r.ttl));
-        }
-        for v in values_text(r) {
-            if v.chars().count() > 80 {
-                let chars: Vec<char> = v.chars().collect();
-                for (i, chunk) in chars.chunks(64).enumerate() {
-                    let text: String = chunk.iter().collect();
-                    if i == 0 {
-                        s.push_str(&format!("{text}\n"));
-                    } else {
-                        s.push_str(&format!("    {text}\n"));
-                    }
-                }
-            } else {
-                s.push_str(&format!("{v}\n"));
-            }
-        }
-        s
-    };
-    let old = lines(e);
-    let new = lines(d);
+    let (mut old, mut new) = update_lines(e, d, zone);
+    if e.ttl != d.ttl {
+        old.insert(0, format!("ttl {}", e.ttl));
+        new.insert(0, format!("ttl {}", d.ttl));
+    }
     if old == new {
         return String::new();
     }
-    let diff = TextDiff::from_lines(&old, &new);
-    let mut out = String::new();
-    for change in diff.iter_all_changes() {
-        let sign = match change.tag() {
-            ChangeTag::Delete => "-",
-            ChangeTag::Insert => "+",
-            ChangeTag::Equal => " ",
-        };
-        out.push_str(sign);
-        out.push_str(change.value());
-        if !change.value().ends_with('\n') {
-            out.push('\n');
-        }
-    }
-    out.trim_end_matches('\n').to_string()
+    diff_lines(&old, &new)
+        .into_iter()
+        .map(|(sign, line)| format!("{sign}{line}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Mermaid-safe label text.
@@ -282,18 +357,7 @@ pub fn mermaid(r: &RecordSet, d: &Dynamic) -> String {
     };
     o.push_str("  q([query])\n");
     for (i, rule) in d.rules.iter().enumerate() {
-        let mut what = Vec::new();
-        if !rule.subnets.is_empty() {
-            what.push(format!("subnets {}", rule.subnets.join(", ")));
-        }
-        if !rule.geos.is_empty() {
-            what.push(format!("geos {}", rule.geos.join(", ")));
-        }
-        let text = if what.is_empty() {
-            format!("rule {}: everyone else", i + 1)
-        } else {
-            format!("rule {}: {}", i + 1, what.join("; "))
-        };
+        let text = format!("rule {}: {}", i + 1, rule_text(rule));
         o.push_str(&format!("  r{i}{{\"{}\"}}\n", label(&text)));
         o.push_str(&format!("  q --> r{i}\n"));
         o.push_str(&format!("  r{i} --> {}\n", pid(&rule.pool)));

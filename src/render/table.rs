@@ -1,10 +1,15 @@
-//! The terminal rendering: per zone × target a table of changes with `+ ~ -` marks, a summary
-//! line, and the checksum. Colour only when asked (on a TTY).
+//! The terminal rendering: per zone × target what the apply does with it (will apply /
+//! refused, naming the rails / plan only), a table of changes with `+ ~ -` marks (updates as
+//! a line diff of values, dynamic routing and health check; long values folded), a summary
+//! line, each refusal with its rail, and the checksum. Colour only when asked (on a TTY).
 
 use tabled::settings::Style;
 use tabled::{Table, Tabled};
 
-use super::{Context, display_name, values_text};
+use super::{
+    Context, PairStatus, diff_lines, display_name, dynamic_lines, fold, update_lines, values_text,
+};
+use crate::model::RecordSet;
 use crate::plan::{Op, Plan};
 
 #[derive(Tabled)]
@@ -21,6 +26,15 @@ struct Row {
     values: String,
 }
 
+/// A created or deleted record's values (folded) and dynamic routing, one per line.
+fn record_lines(r: &RecordSet) -> Vec<String> {
+    let mut out: Vec<String> = values_text(r).iter().flat_map(|v| fold(v)).collect();
+    if let Some(d) = &r.dynamic {
+        out.extend(dynamic_lines(d));
+    }
+    out
+}
+
 fn paint(s: &str, code: &str, color: bool) -> String {
     if color {
         format!("\x1b[{code}m{s}\x1b[0m")
@@ -32,18 +46,31 @@ fn paint(s: &str, code: &str, color: bool) -> String {
 pub fn render(plan: &Plan, ctx: &Context, color: bool) -> String {
     let mut out = String::new();
     let mut any = false;
+    let verdicts = ctx.verdicts();
     for zp in &plan.plans {
         if !zp.has_changes() && zp.warnings.is_empty() {
             continue;
         }
         any = true;
-        let dry = ctx
-            .dry_run
-            .iter()
-            .any(|(z, t)| *z == zp.zone && *t == zp.target);
+        let status = if zp.has_changes() {
+            match verdicts.status(&zp.zone, &zp.target) {
+                PairStatus::WillApply => " [will apply]".to_string(),
+                PairStatus::Refused(r) => {
+                    format!(" [refused: needs {} ({})]", ctx.force_hint, r.join(", "))
+                }
+                PairStatus::PlanOnly(r) if r.is_empty() => " [plan only]".to_string(),
+                PairStatus::PlanOnly(r) => format!(
+                    " [plan only; refused ({}): holds the apply back until forced with {}]",
+                    r.join(", "),
+                    ctx.force_hint
+                ),
+            }
+        } else {
+            String::new()
+        };
         out.push_str(&paint(
             &format!(
-                "{} → {}{}{}",
+                "{} → {}{}{status}",
                 super::display_name("", &zp.zone),
                 zp.target,
                 if zp.exists {
@@ -51,7 +78,6 @@ pub fn render(plan: &Plan, ctx: &Context, color: bool) -> String {
                 } else {
                     " (zone will be created)"
                 },
-                if dry { " [plan only]" } else { "" }
             ),
             "1",
             color,
@@ -77,7 +103,7 @@ pub fn render(plan: &Plan, ctx: &Context, color: bool) -> String {
                         name,
                         rtype: c.rtype.to_string(),
                         ttl: r.ttl.to_string(),
-                        values: values_text(r).join("\n"),
+                        values: record_lines(r).join("\n"),
                     });
                 }
                 Op::Update => {
@@ -88,25 +114,19 @@ pub fn render(plan: &Plan, ctx: &Context, color: bool) -> String {
                     } else {
                         format!("{} → {}", e.ttl, d.ttl)
                     };
-                    let ev = values_text(e);
-                    let dv = values_text(d);
-                    let values = if ev == dv {
-                        dv.join("\n")
+                    let (old, new) = update_lines(e, d, &zp.zone);
+                    let values = if old == new {
+                        new.join("\n")
                     } else {
-                        let mut lines = Vec::new();
-                        for v in &ev {
-                            if !dv.contains(v) {
-                                lines.push(paint(&format!("- {v}"), "31", color));
-                            }
-                        }
-                        for v in &dv {
-                            if ev.contains(v) {
-                                lines.push(format!("  {v}"));
-                            } else {
-                                lines.push(paint(&format!("+ {v}"), "32", color));
-                            }
-                        }
-                        lines.join("\n")
+                        diff_lines(&old, &new)
+                            .into_iter()
+                            .map(|(sign, l)| match sign {
+                                '-' => paint(&format!("- {l}"), "31", color),
+                                '+' => paint(&format!("+ {l}"), "32", color),
+                                _ => format!("  {l}"),
+                            })
+                            .collect::<Vec<_>>()
+                            .join("\n")
                     };
                     rows.push(Row {
                         mark: paint("~", "33", color),
@@ -134,8 +154,13 @@ pub fn render(plan: &Plan, ctx: &Context, color: bool) -> String {
         out.push_str("No changes: every zone matches its targets.\n");
     }
     for r in &ctx.refusals {
+        let rail = if r.rail.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", r.rail)
+        };
         out.push_str(&paint(
-            &format!("refused without --force: {r}"),
+            &format!("refused without {}{rail}: {}", ctx.force_hint, r.message),
             "31",
             color,
         ));

@@ -5,12 +5,21 @@
 //! finding, and so is every pair of targets whose answers differ from each other (the check
 //! people do by hand with `dig @ns…` before switching delegation). Servers are found from the
 //! provider (an RFC 2136 server is its own name server), from the zone's NS records (in-zone
-//! glue from the zone files, otherwise the system resolver), or given.
+//! glue from the zone files, otherwise the system resolver), or given (`servers`).
+//!
+//! Values are compared as DNS defines them (`compare`: TXT as its joined character-strings,
+//! names without case, CAA tags without case…), from the octets the server sent (`query`);
+//! a TTL that differs is its own finding, never a value difference. `fold` and `table` keep
+//! the terminal tables readable when values are long.
 //!
 //! Rule: `verify` uses `model`, `config`, `plan` (fitting to a target's capabilities) and
-//! `provider` (name servers); it never changes anything.
+//! `provider` (name servers, the RFC 2136 wire codec); it never changes anything.
 
+pub mod compare;
+pub mod fold;
 pub mod query;
+pub mod servers;
+pub mod table;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -20,9 +29,11 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use serde::Serialize;
 
-use crate::model::{RecordType, Value, Zone, rdata};
+use crate::model::{RecordType, Value, Zone, idna_encode};
 
+pub use compare::Canon;
 pub use query::{Answer, Server};
+pub use servers::{Choice, nameservers_from_ns, parse_addr};
 
 /// One question: a record as the zone files configure it.
 #[derive(Clone, Debug)]
@@ -31,8 +42,8 @@ pub struct Expect {
     pub qname: String,
     pub rtype: String,
     pub ttl: u32,
-    /// Sorted.
-    pub values: Vec<Value>,
+    /// The values, in the form compared (`compare::set`: sorted, each once).
+    pub want: Vec<Canon>,
     /// The name the zone files use (`@`, `www`, `*.x`), for reports.
     pub name: String,
     /// Answers may be any subset of `values` (dynamic records answer per client).
@@ -68,11 +79,13 @@ pub fn expectations(zone: &Zone) -> Vec<Expect> {
             Some(rest) => format!("dnsplan-verify-probe{rest}"),
             None => r.name.clone(),
         };
-        let qname = if probe.is_empty() {
+        let fqdn = if probe.is_empty() {
             zone.name.clone()
         } else {
             format!("{probe}.{}", zone.name)
         };
+        // the zone's name may be written in U-labels; the question is in A-labels
+        let qname = idna_encode(&fqdn).unwrap_or(fqdn);
         let (values, subset) = match &r.dynamic {
             Some(d) => {
                 let mut all: BTreeSet<Value> = r.values.iter().cloned().collect();
@@ -87,7 +100,7 @@ pub fn expectations(zone: &Zone) -> Vec<Expect> {
             qname,
             rtype: r.rtype.as_str().to_string(),
             ttl: r.ttl,
-            values,
+            want: compare::set(&r.rtype, &values),
             name: if r.name.is_empty() {
                 "@".into()
             } else {
@@ -100,13 +113,13 @@ pub fn expectations(zone: &Zone) -> Vec<Expect> {
     out
 }
 
-/// What one server answered for one question, in the model's terms.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// What one server answered for one question.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Got {
     pub rcode: String,
     pub ttl: Option<u32>,
-    /// Presentation text of each value, sorted.
-    pub values: Vec<String>,
+    /// Canonical, sorted by key, each once.
+    pub values: Vec<Canon>,
 }
 
 /// Ask one server one question.
@@ -114,65 +127,24 @@ pub async fn ask(server: &Server, e: &Expect) -> Result<Got, String> {
     let a = server.query(&e.qname, &e.rtype).await?;
     let section = if e.referral { &a.authority } else { &a.answers };
     let qname = e.qname.to_ascii_lowercase();
+    let code = RecordType::parse(&e.rtype)
+        .as_ref()
+        .and_then(crate::provider::rfc2136::codec::type_code);
     let rrs: Vec<&query::Rr> = section
         .iter()
-        .filter(|r| r.rtype == e.rtype && r.name == qname)
+        .filter(|r| Some(r.rtype) == code && r.name == qname)
         .collect();
-    let t = RecordType::parse(&e.rtype).unwrap_or(RecordType::Other(Arc::from(e.rtype.as_str())));
-    let mut values: Vec<String> = rrs
+    let mut values: Vec<Canon> = rrs
         .iter()
-        .map(|r| match rdata::parse(&t, &r.rdata) {
-            Ok(v) => v.to_rdata(),
-            Err(_) => r.rdata.clone(),
-        })
+        .map(|r| compare::of_wire(r.rtype, &r.rdata))
         .collect();
     values.sort();
-    values.dedup();
+    values.dedup_by(|a, b| a.key == b.key);
     Ok(Got {
         rcode: a.rcode,
         ttl: rrs.iter().map(|r| r.ttl).min(),
         values,
     })
-}
-
-/// Does an answer match the zone files? None when it does, the reason otherwise.
-pub fn mismatch(e: &Expect, got: &Got) -> Option<String> {
-    let want: BTreeSet<String> = e.values.iter().map(Value::to_rdata).collect();
-    let have: BTreeSet<String> = got.values.iter().cloned().collect();
-    if have.is_empty() {
-        return Some(if got.rcode == "No Error" || got.rcode == "NoError" {
-            "no such record (NODATA)".to_string()
-        } else {
-            format!("no such record ({})", got.rcode)
-        });
-    }
-    if e.subset {
-        if !have.is_subset(&want) {
-            let odd: Vec<&String> = have.difference(&want).collect();
-            return Some(format!(
-                "values no pool has: {}",
-                odd.iter()
-                    .map(|s| s.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-    } else if have != want {
-        let missing: Vec<&str> = want.difference(&have).map(String::as_str).collect();
-        let extra: Vec<&str> = have.difference(&want).map(String::as_str).collect();
-        let mut parts = Vec::new();
-        if !missing.is_empty() {
-            parts.push(format!("missing {}", missing.join(", ")));
-        }
-        if !extra.is_empty() {
-            parts.push(format!("unexpected {}", extra.join(", ")));
-        }
-        return Some(parts.join("; "));
-    }
-    match got.ttl {
-        Some(t) if t != e.ttl && !e.referral => Some(format!("TTL {t}, not {}", e.ttl)),
-        _ => None,
-    }
 }
 
 /// Where to ask, for one zone on one target.
@@ -188,35 +160,49 @@ pub struct Target {
     pub expect: Vec<Expect>,
 }
 
+/// Where a finding was seen: the record, and the server of a target that was asked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct At {
+    pub zone: String,
+    pub target: String,
+    pub server: String,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub rtype: String,
+}
+
 /// A difference found.
 #[derive(Clone, Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Finding {
-    /// A server's answer differs from the zone files.
+    /// A server's values differ from the zone files (whatever the TTL).
     Differs {
-        zone: String,
-        target: String,
-        server: String,
-        name: String,
-        #[serde(rename = "type")]
-        rtype: String,
+        #[serde(flatten)]
+        at: At,
         want: Vec<String>,
         want_ttl: u32,
         got: Vec<String>,
         got_ttl: Option<u32>,
+        /// Git's values the server does not answer.
+        missing: Vec<String>,
+        /// Values the server answers that git does not have.
+        unexpected: Vec<String>,
         reason: String,
+    },
+    /// A server serves git's values with another TTL.
+    Ttl {
+        #[serde(flatten)]
+        at: At,
+        want_ttl: u32,
+        got_ttl: u32,
     },
     /// A server did not answer (or could not be asked).
     NoAnswer {
-        zone: String,
-        target: String,
-        server: String,
-        name: String,
-        #[serde(rename = "type")]
-        rtype: String,
+        #[serde(flatten)]
+        at: At,
         reason: String,
     },
-    /// Two targets answer differently.
+    /// Two targets answer different values.
     Disagree {
         zone: String,
         name: String,
@@ -244,15 +230,59 @@ pub struct Report {
     pub findings: Vec<Finding>,
 }
 
+fn shown(values: &[Canon]) -> Vec<String> {
+    values.iter().map(|c| c.shown.clone()).collect()
+}
+
+fn at(t: &Target, e: &Expect, server: SocketAddr) -> At {
+    At {
+        zone: t.zone.clone(),
+        target: t.target.clone(),
+        server: server.to_string(),
+        name: e.name.clone(),
+        rtype: e.rtype.clone(),
+    }
+}
+
+/// The findings of one answer: its values against git's, then its TTL.
+pub fn judge(t: &Target, e: &Expect, server: SocketAddr, got: &Got) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let at = || at(t, e, server);
+    let values = compare::values_differ(&e.want, &got.values, e.subset, &got.rcode);
+    if let Some(d) = &values {
+        out.push(Finding::Differs {
+            at: at(),
+            want: shown(&e.want),
+            want_ttl: e.ttl,
+            got: shown(&got.values),
+            got_ttl: got.ttl,
+            missing: d.missing.clone(),
+            unexpected: d.unexpected.clone(),
+            reason: d.reason.clone(),
+        });
+    }
+    // a record that is not there has no TTL to compare
+    if (values.is_none() || !got.values.is_empty())
+        && let Some(ttl) = compare::ttl_differs(e.ttl, got.ttl, e.referral)
+    {
+        out.push(Finding::Ttl {
+            at: at(),
+            want_ttl: e.ttl,
+            got_ttl: ttl,
+        });
+    }
+    out
+}
+
 /// Ask every server of every target every question (at most `concurrency` at a time), then
 /// compare the answers with the zone files and the targets with each other.
 pub async fn run(targets: Vec<Target>, timeout: Duration, concurrency: usize) -> Report {
     let mut servers: BTreeMap<SocketAddr, Arc<Server>> = BTreeMap::new();
     for t in &targets {
         for s in &t.servers {
-            if !servers.contains_key(s) {
-                servers.insert(*s, Arc::new(Server::connect(*s, timeout).await));
-            }
+            servers
+                .entry(*s)
+                .or_insert_with(|| Arc::new(Server::new(*s, timeout)));
         }
     }
     let mut jobs = Vec::new();
@@ -289,7 +319,7 @@ pub async fn run(targets: Vec<Target>, timeout: Duration, concurrency: usize) ->
         }
     }
     // (zone, name, type) → target → first server's values
-    let mut by_record: BTreeMap<(String, String, String), BTreeMap<String, Vec<String>>> =
+    let mut by_record: BTreeMap<(String, String, String), BTreeMap<String, Vec<Canon>>> =
         BTreeMap::new();
     let mut sorted = results;
     sorted.sort_by_key(|(ti, ei, s, _)| (*ti, *ei, *s));
@@ -298,28 +328,11 @@ pub async fn run(targets: Vec<Target>, timeout: Duration, concurrency: usize) ->
         let e = &t.expect[ei];
         match r {
             Err(reason) => findings.push(Finding::NoAnswer {
-                zone: t.zone.clone(),
-                target: t.target.clone(),
-                server: server.to_string(),
-                name: e.name.clone(),
-                rtype: e.rtype.clone(),
+                at: at(t, e, server),
                 reason,
             }),
             Ok(got) => {
-                if let Some(reason) = mismatch(e, &got) {
-                    findings.push(Finding::Differs {
-                        zone: t.zone.clone(),
-                        target: t.target.clone(),
-                        server: server.to_string(),
-                        name: e.name.clone(),
-                        rtype: e.rtype.clone(),
-                        want: e.values.iter().map(Value::to_rdata).collect(),
-                        want_ttl: e.ttl,
-                        got: got.values.clone(),
-                        got_ttl: got.ttl,
-                        reason,
-                    });
-                }
+                findings.extend(judge(t, e, server, &got));
                 if !e.subset {
                     by_record
                         .entry((t.zone.clone(), e.name.clone(), e.rtype.clone()))
@@ -331,18 +344,18 @@ pub async fn run(targets: Vec<Target>, timeout: Duration, concurrency: usize) ->
         }
     }
     for ((zone, name, rtype), answers) in by_record {
-        let list: Vec<(&String, &Vec<String>)> = answers.iter().collect();
+        let list: Vec<(&String, &Vec<Canon>)> = answers.iter().collect();
         for i in 0..list.len() {
             for j in i + 1..list.len() {
-                if list[i].1 != list[j].1 {
+                if !compare::same_values(list[i].1, list[j].1) {
                     findings.push(Finding::Disagree {
                         zone: zone.clone(),
                         name: name.clone(),
                         rtype: rtype.clone(),
                         a: list[i].0.clone(),
-                        a_values: list[i].1.clone(),
+                        a_values: shown(list[i].1),
                         b: list[j].0.clone(),
-                        b_values: list[j].1.clone(),
+                        b_values: shown(list[j].1),
                     });
                 }
             }
@@ -357,44 +370,6 @@ pub async fn run(targets: Vec<Target>, timeout: Duration, concurrency: usize) ->
     }
 }
 
-/// The addresses of a zone's name servers from its NS records: in-zone glue from the zone
-/// files first, the system resolver otherwise (port 53).
-pub async fn nameservers_from_ns(zone: &Zone) -> Result<Vec<SocketAddr>, String> {
-    let Some(ns) = zone.get("", &RecordType::Ns) else {
-        return Err("the zone files have no apex NS record to find the name servers".into());
-    };
-    let mut out = Vec::new();
-    for v in &ns.values {
-        let Some(host) = v.target() else { continue };
-        let glue: Vec<SocketAddr> = zone
-            .relative(host)
-            .map(|rel| {
-                [RecordType::A, RecordType::Aaaa]
-                    .iter()
-                    .filter_map(|t| zone.get(&rel, t))
-                    .flat_map(|r| r.values.iter())
-                    .filter_map(|v| v.as_text().and_then(|s| s.parse().ok()))
-                    .map(|ip| SocketAddr::new(ip, 53))
-                    .collect()
-            })
-            .unwrap_or_default();
-        if !glue.is_empty() {
-            out.extend(glue);
-            continue;
-        }
-        let resolved = tokio::net::lookup_host((host.trim_end_matches('.'), 53))
-            .await
-            .map_err(|e| format!("cannot resolve the name server {host}: {e}"))?;
-        out.extend(resolved);
-    }
-    out.sort();
-    out.dedup();
-    if out.is_empty() {
-        return Err("no address for any of the zone's name servers".into());
-    }
-    Ok(out)
-}
-
 /// For `report`: each record's answers from each server, and whether they all agree.
 #[derive(Debug, Serialize)]
 pub struct Row {
@@ -403,7 +378,7 @@ pub struct Row {
     pub rtype: String,
     pub ttl: u32,
     /// Per server (in the order given): the values, or the error.
-    pub answers: Vec<Result<Vec<String>, String>>,
+    pub answers: Vec<Result<Vec<Canon>, String>>,
     pub consistent: bool,
 }
 
@@ -413,14 +388,14 @@ pub async fn answers(
     timeout: Duration,
     concurrency: usize,
 ) -> Vec<Row> {
-    let mut clients = Vec::new();
-    for s in servers {
-        clients.push(Arc::new(Server::connect(*s, timeout).await));
-    }
+    let clients: Vec<Arc<Server>> = servers
+        .iter()
+        .map(|s| Arc::new(Server::new(*s, timeout)))
+        .collect();
     let jobs: Vec<(usize, usize)> = (0..expect.len())
         .flat_map(|i| (0..clients.len()).map(move |j| (i, j)))
         .collect();
-    let mut results: Vec<(usize, usize, Result<Vec<String>, String>)> =
+    let mut results: Vec<(usize, usize, Result<Vec<Canon>, String>)> =
         futures_util::stream::iter(jobs)
             .map(|(i, j)| {
                 let c = clients[j].clone();
@@ -451,11 +426,13 @@ pub async fn answers(
         rows[i].answers.push(r);
     }
     for r in &mut rows {
-        let first = r.answers.first().cloned();
-        r.consistent = r
-            .answers
-            .iter()
-            .all(|a| a.is_ok() && Some(a) == first.as_ref());
+        r.consistent = match r.answers.first() {
+            Some(Ok(first)) => r
+                .answers
+                .iter()
+                .all(|a| matches!(a, Ok(v) if compare::same_values(v, first))),
+            _ => false,
+        };
     }
     rows
 }

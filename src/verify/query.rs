@@ -1,31 +1,38 @@
 //! DNS queries to one authoritative server: UDP, again over TCP when the answer is truncated,
-//! each try bounded by a timeout. Answers come back as presentation text per record.
+//! each try bounded by a timeout. Answers come back as the exact RDATA octets the server sent
+//! (names inside expanded), so that `compare` judges the wire data and not some library's
+//! rendering of it (hickory, for one, prints a TXT record's character-strings joined without
+//! quotes, and reformats CAA and SVCB).
+//!
+//! The message format is the one `provider::rfc2136::wire` builds and reads; the question
+//! goes without the RD bit (an authoritative server is asked about its own data).
 
-use std::net::SocketAddr;
-use std::str::FromStr;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
-use hickory_net::client::{Client, ClientHandle};
-use hickory_net::proto::op::DnsResponse;
-use hickory_net::proto::rr::{DNSClass, Name, RecordType as HType};
-use hickory_net::runtime::TokioRuntimeProvider;
-use hickory_net::tcp::TcpClientStream;
-use hickory_net::udp::UdpClientStream;
+use tokio::net::UdpSocket;
+
+use crate::model::RecordType;
+use crate::provider::rfc2136::client::{Conn, random_id};
+use crate::provider::rfc2136::codec;
+use crate::provider::rfc2136::wire::{self, Message, Name};
 
 /// One record of an answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rr {
     /// Owner name, lowercase, absolute.
     pub name: String,
-    pub rtype: String,
+    /// The type code.
+    pub rtype: u16,
     pub ttl: u32,
-    /// RDATA in presentation format.
-    pub rdata: String,
+    /// RDATA on the wire, names expanded.
+    pub rdata: Vec<u8>,
 }
 
 /// What a server said.
 #[derive(Clone, Debug)]
 pub struct Answer {
+    /// `NOERROR`, `NXDOMAIN`, …
     pub rcode: String,
     pub authoritative: bool,
     pub answers: Vec<Rr>,
@@ -36,68 +43,209 @@ pub struct Answer {
 pub struct Server {
     pub addr: SocketAddr,
     timeout: Duration,
-    udp: Client<TokioRuntimeProvider>,
 }
 
+/// The largest UDP answer read (no EDNS is sent, so 512 is what a server may send; a
+/// larger buffer costs nothing and tolerates servers that send more).
+const UDP_MAX: usize = 4096;
+
 impl Server {
-    pub async fn connect(addr: SocketAddr, timeout: Duration) -> Server {
-        let conn = UdpClientStream::builder(addr, TokioRuntimeProvider::default())
-            .with_timeout(Some(timeout))
-            .build();
-        let (udp, bg) = Client::<TokioRuntimeProvider>::from_sender(conn);
-        tokio::spawn(bg);
-        Server { addr, timeout, udp }
+    pub fn new(addr: SocketAddr, timeout: Duration) -> Server {
+        Server { addr, timeout }
     }
 
-    /// Ask `name` (absolute) `rtype`, twice more over UDP if no answer came, over TCP when
-    /// truncated.
+    /// Ask `name` (absolute) `rtype`: over UDP, twice more if no answer came, over TCP when
+    /// the answer is truncated.
     pub async fn query(&self, name: &str, rtype: &str) -> Result<Answer, String> {
-        let qname = Name::from_str(name).map_err(|e| format!("bad name {name}: {e}"))?;
-        let t = HType::from_str(rtype).map_err(|e| format!("type {rtype}: {e}"))?;
+        let qname = Name::parse(name, None).map_err(|e| format!("bad name {name}: {e}"))?;
+        let code = RecordType::parse(rtype)
+            .as_ref()
+            .and_then(codec::type_code)
+            .or_else(|| rtype.strip_prefix("TYPE").and_then(|n| n.parse().ok()))
+            .ok_or_else(|| format!("type {rtype} has no type code"))?;
         let mut last = String::new();
         for _ in 0..3 {
-            let mut c = self.udp.clone();
-            match c.query(qname.clone(), DNSClass::IN, t).await {
-                Ok(resp) if !resp.metadata.truncation => return Ok(convert(&resp)),
-                Ok(_) => return self.query_tcp(&qname, t).await,
-                Err(e) => last = e.to_string(),
+            match self.udp(&qname, code).await {
+                Ok(msg) if !msg.truncated => return Ok(convert(msg)),
+                Ok(_) => return self.tcp(&qname, code).await.map(convert),
+                Err(e) => last = e,
             }
         }
         Err(format!("no answer from {}: {last}", self.addr))
     }
 
-    async fn query_tcp(&self, qname: &Name, t: HType) -> Result<Answer, String> {
-        let (fut, sender) = TcpClientStream::new(
-            self.addr,
-            None,
-            Some(self.timeout),
-            TokioRuntimeProvider::default(),
-        );
-        let stream = tokio::time::timeout(self.timeout, fut)
+    async fn udp(&self, qname: &Name, code: u16) -> Result<Message, String> {
+        let local: SocketAddr = match self.addr {
+            SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
+            SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
+        };
+        let sock = UdpSocket::bind(local)
             .await
-            .map_err(|_| format!("TCP connection to {} timed out", self.addr))?
-            .map_err(|e| format!("TCP connection to {}: {e}", self.addr))?;
-        let (mut client, bg) = Client::<TokioRuntimeProvider>::new(stream, sender);
-        tokio::spawn(bg);
-        let resp = client
-            .query(qname.clone(), DNSClass::IN, t)
+            .map_err(|e| format!("UDP socket: {e}"))?;
+        sock.connect(self.addr)
             .await
-            .map_err(|e| format!("no answer over TCP from {}: {e}", self.addr))?;
-        Ok(convert(&resp))
+            .map_err(|e| format!("UDP to {}: {e}", self.addr))?;
+        let (id, msg) = question(qname, code);
+        sock.send(&msg)
+            .await
+            .map_err(|e| format!("sending to {}: {e}", self.addr))?;
+        let mut buf = vec![0u8; UDP_MAX];
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        loop {
+            let n = tokio::time::timeout_at(deadline, sock.recv(&mut buf))
+                .await
+                .map_err(|_| format!("timed out after {:?}", self.timeout))?
+                .map_err(|e| format!("reading from {}: {e}", self.addr))?;
+            // anything that is not the answer to this question (a late answer to an earlier
+            // try, garbage) is dropped and the wait goes on
+            if let Ok(m) = Message::parse(&buf[..n])
+                && answers(&m, id, qname, code)
+            {
+                return Ok(m);
+            }
+        }
+    }
+
+    async fn tcp(&self, qname: &Name, code: u16) -> Result<Message, String> {
+        let mut conn = Conn::connect(self.addr, self.timeout)
+            .await
+            .map_err(|e| e.to_string())?;
+        let (id, msg) = question(qname, code);
+        conn.send(&msg).await.map_err(|e| e.to_string())?;
+        let raw = conn.recv().await.map_err(|e| e.to_string())?;
+        let m = Message::parse(&raw)
+            .map_err(|e| format!("unreadable answer over TCP from {}: {e}", self.addr))?;
+        if !answers(&m, id, qname, code) {
+            return Err(format!("{} answered another question over TCP", self.addr));
+        }
+        Ok(m)
     }
 }
 
-fn convert(resp: &DnsResponse) -> Answer {
-    let rr = |r: &hickory_net::proto::rr::Record| Rr {
-        name: r.name.to_ascii().to_ascii_lowercase(),
-        rtype: r.record_type().to_string(),
+fn question(qname: &Name, code: u16) -> (u16, Vec<u8>) {
+    let id = random_id();
+    let mut b = wire::Builder::new(id, wire::OPCODE_QUERY);
+    b.question(qname, code, wire::CLASS_IN);
+    (id, b.finish())
+}
+
+/// Is `m` the answer to the question `id`, `qname`, `code`?
+fn answers(m: &Message, id: u16, qname: &Name, code: u16) -> bool {
+    m.id == id
+        && m.response
+        && m.questions.len() == 1
+        && m.questions[0].0.lowercase() == qname.lowercase()
+        && m.questions[0].1 == code
+}
+
+fn convert(m: Message) -> Answer {
+    let rr = |r: wire::RecordIn| Rr {
+        name: r.name.to_text().to_ascii_lowercase(),
+        rtype: r.rtype,
         ttl: r.ttl,
-        rdata: r.data.to_string(),
+        rdata: r.rdata,
     };
     Answer {
-        rcode: resp.metadata.response_code.to_string(),
-        authoritative: resp.metadata.authoritative,
-        answers: resp.answers.iter().map(rr).collect(),
-        authority: resp.authorities.iter().map(rr).collect(),
+        rcode: wire::rcode_name(m.rcode),
+        authoritative: m.authoritative,
+        answers: m.answers.into_iter().map(rr).collect(),
+        authority: m.authority.into_iter().map(rr).collect(),
+    }
+}
+
+#[cfg(test)]
+pub(super) mod tests {
+    use super::*;
+
+    /// A server on loopback that answers one question with the given records (truncated
+    /// over UDP when `truncate`), the TCP answer being the full one.
+    async fn fake(records: Vec<(u16, Vec<u8>)>, truncate: bool) -> SocketAddr {
+        let udp = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = udp.local_addr().unwrap();
+        let tcp = tokio::net::TcpListener::bind(addr).await.unwrap();
+        let respond = move |q: &[u8], tc: bool| -> Vec<u8> {
+            let m = Message::parse(q).unwrap();
+            let (name, code, _) = m.questions[0].clone();
+            let mut b = wire::Builder::new(m.id, wire::OPCODE_QUERY);
+            b.question(&name, code, wire::CLASS_IN);
+            if !tc {
+                for (t, rd) in &records {
+                    b.record(
+                        1,
+                        &wire::RecordOut {
+                            name: name.clone(),
+                            rtype: *t,
+                            class: wire::CLASS_IN,
+                            ttl: 300,
+                            rdata: rd.clone(),
+                        },
+                    );
+                }
+            }
+            let mut out = b.finish();
+            out[2] |= 0x84; // QR, AA
+            if tc {
+                out[2] |= 0x02;
+            }
+            out
+        };
+        let r2 = respond.clone();
+        tokio::spawn(async move {
+            let mut buf = [0u8; 512];
+            while let Ok((n, from)) = udp.recv_from(&mut buf).await {
+                let _ = udp.send_to(&respond(&buf[..n], truncate), from).await;
+            }
+        });
+        tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            while let Ok((mut s, _)) = tcp.accept().await {
+                let mut len = [0u8; 2];
+                s.read_exact(&mut len).await.unwrap();
+                let mut q = vec![0u8; u16::from_be_bytes(len) as usize];
+                s.read_exact(&mut q).await.unwrap();
+                let a = r2(&q, false);
+                s.write_all(&(a.len() as u16).to_be_bytes()).await.unwrap();
+                s.write_all(&a).await.unwrap();
+            }
+        });
+        addr
+    }
+
+    /// TXT RDATA from its character-strings.
+    pub(in crate::verify) fn txt(strings: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for s in strings {
+            out.push(s.len() as u8);
+            out.extend_from_slice(s);
+        }
+        out
+    }
+
+    #[tokio::test]
+    async fn the_rdata_octets_come_back_as_sent_over_udp_and_tcp() {
+        let rd = txt(&[&[b'a'; 255], b"bc\"d;"]);
+        for truncate in [false, true] {
+            let addr = fake(vec![(16, rd.clone())], truncate).await;
+            let s = Server::new(addr, Duration::from_secs(2));
+            let a = s.query("Long.Example.", "TXT").await.unwrap();
+            assert_eq!(a.rcode, "NOERROR");
+            assert!(a.authoritative);
+            assert_eq!(a.answers.len(), 1, "truncated: {truncate}");
+            assert_eq!(a.answers[0].name, "long.example.");
+            assert_eq!(a.answers[0].rtype, 16);
+            assert_eq!(a.answers[0].rdata, rd);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_silent_server_is_an_error_naming_it() {
+        let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let addr = silent.local_addr().unwrap();
+        let s = Server::new(addr, Duration::from_millis(100));
+        let e = s.query("x.example.", "A").await.unwrap_err();
+        assert!(
+            e.contains(&addr.to_string()) && e.contains("timed out"),
+            "{e}"
+        );
     }
 }

@@ -1,462 +1,18 @@
 //! `dnsplan github` end to end: the real binary with a temporary GITHUB_EVENT_PATH,
-//! GITHUB_OUTPUT and GITHUB_STEP_SUMMARY, a YAML source → YAML target project, and a stateful
-//! fake of GitHub's REST API (wiremock) that answers in GitHub's published shapes: comments
-//! with id, body, user.login and html_url; issues with number, state and body; list pages
-//! linked by `Link: <…>; rel="next"`.
+//! GITHUB_OUTPUT and GITHUB_STEP_SUMMARY, a YAML source → YAML target project, and the
+//! stateful fake of GitHub's REST API in `ghfake.rs`.
 
-use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::process::Output;
-use std::sync::{Arc, Mutex};
 
 use comrak::nodes::NodeValue;
 use serde_json::{Value as J, json};
-use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+use wiremock::ResponseTemplate;
 
 use crate::common::*;
+use crate::ghfake::*;
 
-const TOKEN: &str = "ghs_TESTTOKEN0123456789abcdefXYZ";
 const SECRET: &str = "hunter2-dns-provider-secret";
-const OWNER_REPO: &str = "octo/dns";
-
-// ---------------------------------------------------------------------------------------------
-// The GitHub fake.
-
-#[derive(Clone, Debug)]
-struct CommentRec {
-    id: u64,
-    issue: u64,
-    body: String,
-    login: String,
-}
-
-#[derive(Clone, Debug)]
-struct IssueRec {
-    number: u64,
-    title: String,
-    body: String,
-    state: String,
-    labels: Vec<String>,
-    login: String,
-}
-
-#[derive(Default)]
-struct State {
-    /// `GET /user`: Some(login) for a personal token, None for the Actions token (403).
-    user: Option<String>,
-    comments: Vec<CommentRec>,
-    commit_comments: Vec<(String, String)>,
-    issues: Vec<IssueRec>,
-    /// commit sha → pull requests (`GET /repos/o/r/commits/{sha}/pulls`).
-    commit_pulls: Vec<(String, J)>,
-    next_id: u64,
-    page_size: usize,
-    /// The server's address, for `Link` headers and `url` fields.
-    base: String,
-    /// (method, path substring, response): answered once, before the normal routes.
-    failures: VecDeque<(String, String, ResponseTemplate)>,
-}
-
-#[derive(Clone)]
-struct Fake {
-    state: Arc<Mutex<State>>,
-}
-
-fn comment_json(base: &str, c: &CommentRec) -> J {
-    json!({
-        "id": c.id,
-        "node_id": format!("IC_{}", c.id),
-        "url": format!("{base}/repos/{OWNER_REPO}/issues/comments/{}", c.id),
-        "html_url": format!("https://github.com/{OWNER_REPO}/pull/{}#issuecomment-{}", c.issue, c.id),
-        "issue_url": format!("{base}/repos/{OWNER_REPO}/issues/{}", c.issue),
-        "body": c.body,
-        "user": {"login": c.login, "id": 41898282, "type": if c.login.ends_with("[bot]") { "Bot" } else { "User" }},
-        "created_at": "2026-11-24T10:00:00Z",
-        "updated_at": "2026-11-24T10:00:00Z",
-        "author_association": "NONE",
-    })
-}
-
-fn issue_json(base: &str, i: &IssueRec) -> J {
-    json!({
-        "id": 1000 + i.number,
-        "number": i.number,
-        "title": i.title,
-        "body": i.body,
-        "state": i.state,
-        "state_reason": if i.state == "closed" { json!("completed") } else { J::Null },
-        "labels": i.labels.iter().map(|l| json!({"name": l})).collect::<Vec<_>>(),
-        "user": {"login": i.login, "type": "Bot"},
-        "url": format!("{base}/repos/{OWNER_REPO}/issues/{}", i.number),
-        "html_url": format!("https://github.com/{OWNER_REPO}/issues/{}", i.number),
-        "comments": 0,
-    })
-}
-
-fn query(req: &Request, key: &str) -> Option<String> {
-    req.url
-        .query_pairs()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.into_owned())
-}
-
-impl Fake {
-    fn page(&self, req: &Request, base: &str, items: Vec<J>) -> ResponseTemplate {
-        let size = self.state.lock().unwrap().page_size.max(1);
-        let page: usize = query(req, "page").and_then(|p| p.parse().ok()).unwrap_or(1);
-        let last = items.len().div_ceil(size).max(1);
-        let chunk: Vec<J> = items
-            .into_iter()
-            .skip((page - 1) * size)
-            .take(size)
-            .collect();
-        let mut t = ResponseTemplate::new(200).set_body_json(chunk);
-        let mut links = Vec::new();
-        let mut url = req.url.clone();
-        let keep: Vec<(String, String)> = req
-            .url
-            .query_pairs()
-            .filter(|(k, _)| k != "page")
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-        let mut link_to = |p: usize, rel: &str| {
-            url.query_pairs_mut().clear().extend_pairs(&keep);
-            url.query_pairs_mut().append_pair("page", &p.to_string());
-            let u = format!("{base}{}?{}", url.path(), url.query().unwrap_or(""));
-            links.push(format!("<{u}>; rel=\"{rel}\""));
-        };
-        if page < last {
-            link_to(page + 1, "next");
-            link_to(last, "last");
-        }
-        if page > 1 {
-            link_to(1, "first");
-            link_to(page - 1, "prev");
-        }
-        if !links.is_empty() {
-            t = t.insert_header("link", links.join(", ").as_str());
-        }
-        t
-    }
-
-    fn me(&self) -> String {
-        self.state
-            .lock()
-            .unwrap()
-            .user
-            .clone()
-            .unwrap_or_else(|| "github-actions[bot]".into())
-    }
-
-    fn handle(&self, req: &Request) -> ResponseTemplate {
-        // wiremock's request URL has no port: links are built from the server's address
-        let base = self.state.lock().unwrap().base.clone();
-        let auth = req
-            .headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if auth != format!("Bearer {TOKEN}") {
-            return ResponseTemplate::new(401).set_body_json(json!({"message": "Bad credentials"}));
-        }
-        let method = req.method.as_str().to_string();
-        let path = req.url.path().to_string();
-        {
-            let mut st = self.state.lock().unwrap();
-            if let Some(i) = st
-                .failures
-                .iter()
-                .position(|(m, p, _)| *m == method && path.contains(p.as_str()))
-            {
-                let (_, _, t) = st.failures.remove(i).unwrap();
-                return t;
-            }
-        }
-        let body: J = req.body_json().unwrap_or(J::Null);
-        let repo = format!("/repos/{OWNER_REPO}");
-        let Some(rest) = path.strip_prefix(&repo) else {
-            if path == "/user" {
-                return match self.state.lock().unwrap().user.clone() {
-                    Some(l) => ResponseTemplate::new(200).set_body_json(json!({"login": l, "id": 7, "type": "User"})),
-                    None => ResponseTemplate::new(403).set_body_json(json!({
-                        "message": "Resource not accessible by integration",
-                        "documentation_url": "https://docs.github.com/rest/users/users#get-the-authenticated-user"})),
-                };
-            }
-            return ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"}));
-        };
-        let seg: Vec<&str> = rest.trim_start_matches('/').split('/').collect();
-        match (method.as_str(), seg.as_slice()) {
-            ("GET", ["issues", n, "comments"]) => {
-                let n: u64 = n.parse().unwrap_or(0);
-                let items: Vec<J> = {
-                    let st = self.state.lock().unwrap();
-                    st.comments
-                        .iter()
-                        .filter(|c| c.issue == n)
-                        .map(|c| comment_json(&base, c))
-                        .collect()
-                };
-                self.page(req, &base, items)
-            }
-            ("POST", ["issues", n, "comments"]) => {
-                let Some(text) = body["body"].as_str() else {
-                    return ResponseTemplate::new(422).set_body_json(
-                        json!({"message": "Invalid request.\n\n\"body\" wasn't supplied."}),
-                    );
-                };
-                if text.chars().count() > 65536 {
-                    return ResponseTemplate::new(422).set_body_json(json!({
-                        "message": "Validation Failed",
-                        "errors": [{"resource": "IssueComment", "code": "custom", "field": "body",
-                                    "message": "Body is too long (maximum is 65536 characters)"}]}));
-                }
-                let me = self.me();
-                let mut st = self.state.lock().unwrap();
-                st.next_id += 1;
-                let c = CommentRec {
-                    id: st.next_id,
-                    issue: n.parse().unwrap_or(0),
-                    body: text.to_string(),
-                    login: me,
-                };
-                st.comments.push(c.clone());
-                ResponseTemplate::new(201).set_body_json(comment_json(&base, &c))
-            }
-            ("PATCH", ["issues", "comments", id]) => {
-                let id: u64 = id.parse().unwrap_or(0);
-                let text = body["body"].as_str().unwrap_or("").to_string();
-                if text.chars().count() > 65536 {
-                    return ResponseTemplate::new(422)
-                        .set_body_json(json!({"message": "Validation Failed"}));
-                }
-                let mut st = self.state.lock().unwrap();
-                match st.comments.iter_mut().find(|c| c.id == id) {
-                    Some(c) => {
-                        c.body = text;
-                        let c = c.clone();
-                        ResponseTemplate::new(200).set_body_json(comment_json(&base, &c))
-                    }
-                    None => {
-                        ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"}))
-                    }
-                }
-            }
-            ("GET", ["commits", sha, "pulls"]) => {
-                let items: Vec<J> = {
-                    let st = self.state.lock().unwrap();
-                    st.commit_pulls
-                        .iter()
-                        .filter(|(s, _)| s == sha)
-                        .map(|(_, p)| p.clone())
-                        .collect()
-                };
-                self.page(req, &base, items)
-            }
-            ("POST", ["commits", sha, "comments"]) => {
-                let text = body["body"].as_str().unwrap_or("").to_string();
-                let me = self.me();
-                let mut st = self.state.lock().unwrap();
-                st.next_id += 1;
-                let id = st.next_id;
-                st.commit_comments.push((sha.to_string(), text.clone()));
-                ResponseTemplate::new(201).set_body_json(json!({
-                    "id": id, "body": text, "commit_id": sha,
-                    "user": {"login": me},
-                    "html_url": format!("https://github.com/{OWNER_REPO}/commit/{sha}#commitcomment-{id}"),
-                }))
-            }
-            ("GET", ["issues"]) => {
-                let state = query(req, "state").unwrap_or_else(|| "open".into());
-                let labels: Vec<String> = query(req, "labels")
-                    .map(|l| l.split(',').map(str::to_string).collect())
-                    .unwrap_or_default();
-                let items: Vec<J> = {
-                    let st = self.state.lock().unwrap();
-                    let mut v: Vec<&IssueRec> = st
-                        .issues
-                        .iter()
-                        .filter(|i| state == "all" || i.state == state)
-                        .filter(|i| labels.iter().all(|l| i.labels.contains(l)))
-                        .collect();
-                    v.sort_by_key(|i| std::cmp::Reverse(i.number));
-                    v.into_iter().map(|i| issue_json(&base, i)).collect()
-                };
-                self.page(req, &base, items)
-            }
-            ("POST", ["issues"]) => {
-                let me = self.me();
-                let mut st = self.state.lock().unwrap();
-                let number = st.issues.len() as u64 + 100;
-                let i = IssueRec {
-                    number,
-                    title: body["title"].as_str().unwrap_or("").into(),
-                    body: body["body"].as_str().unwrap_or("").into(),
-                    state: "open".into(),
-                    labels: body["labels"]
-                        .as_array()
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|l| l.as_str().map(str::to_string))
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    login: me,
-                };
-                st.issues.push(i.clone());
-                ResponseTemplate::new(201).set_body_json(issue_json(&base, &i))
-            }
-            ("PATCH", ["issues", n]) => {
-                let n: u64 = n.parse().unwrap_or(0);
-                let mut st = self.state.lock().unwrap();
-                match st.issues.iter_mut().find(|i| i.number == n) {
-                    Some(i) => {
-                        if let Some(s) = body["state"].as_str() {
-                            i.state = s.into();
-                        }
-                        if let Some(b) = body["body"].as_str() {
-                            i.body = b.into();
-                        }
-                        let i = i.clone();
-                        ResponseTemplate::new(200).set_body_json(issue_json(&base, &i))
-                    }
-                    None => {
-                        ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found"}))
-                    }
-                }
-            }
-            _ => ResponseTemplate::new(404).set_body_json(json!({"message": "Not Found",
-                "documentation_url": "https://docs.github.com/rest"})),
-        }
-    }
-}
-
-/// A running fake: a runtime, the server, and its state.
-struct Gh {
-    rt: tokio::runtime::Runtime,
-    server: MockServer,
-    state: Arc<Mutex<State>>,
-}
-
-impl Gh {
-    fn start(user: Option<&str>) -> Gh {
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let state = Arc::new(Mutex::new(State {
-            user: user.map(str::to_string),
-            page_size: 2,
-            next_id: 5000,
-            ..State::default()
-        }));
-        let fake = Fake {
-            state: state.clone(),
-        };
-        let server = rt.block_on(async {
-            let s = MockServer::start().await;
-            fake.state.lock().unwrap().base = s.uri();
-            Mock::given(any())
-                .respond_with(move |r: &Request| fake.handle(r))
-                .mount(&s)
-                .await;
-            s
-        });
-        Gh { rt, server, state }
-    }
-
-    fn uri(&self) -> String {
-        self.server.uri()
-    }
-
-    fn requests(&self) -> Vec<Request> {
-        self.rt
-            .block_on(self.server.received_requests())
-            .unwrap_or_default()
-    }
-
-    /// (method, path) of every request received.
-    fn calls(&self) -> Vec<(String, String)> {
-        self.requests()
-            .iter()
-            .map(|r| (r.method.as_str().to_string(), r.url.path().to_string()))
-            .collect()
-    }
-
-    fn count(&self, method: &str, path_part: &str) -> usize {
-        self.calls()
-            .iter()
-            .filter(|(m, p)| m == method && p.contains(path_part))
-            .count()
-    }
-
-    fn reset_log(&self) {
-        self.rt.block_on(self.server.reset());
-        let fake = Fake {
-            state: self.state.clone(),
-        };
-        self.rt.block_on(
-            Mock::given(any())
-                .respond_with(move |r: &Request| fake.handle(r))
-                .mount(&self.server),
-        );
-    }
-
-    fn comments_on(&self, issue: u64) -> Vec<CommentRec> {
-        self.state
-            .lock()
-            .unwrap()
-            .comments
-            .iter()
-            .filter(|c| c.issue == issue)
-            .cloned()
-            .collect()
-    }
-
-    fn seed_comment(&self, issue: u64, login: &str, body: &str) {
-        let mut st = self.state.lock().unwrap();
-        st.next_id += 1;
-        let id = st.next_id;
-        st.comments.push(CommentRec {
-            id,
-            issue,
-            body: body.into(),
-            login: login.into(),
-        });
-    }
-
-    fn seed_issue(&self, login: &str, state: &str, body: &str) {
-        let mut st = self.state.lock().unwrap();
-        let number = st.issues.len() as u64 + 100;
-        st.issues.push(IssueRec {
-            number,
-            title: "DNS drift: config.yaml".into(),
-            body: body.into(),
-            state: state.into(),
-            labels: vec!["dnsplan-drift".into()],
-            login: login.into(),
-        });
-    }
-
-    fn fail_once(&self, method: &str, path_part: &str, t: ResponseTemplate) {
-        self.state
-            .lock()
-            .unwrap()
-            .failures
-            .push_back((method.into(), path_part.into(), t));
-    }
-
-    /// Every body the binary sent.
-    fn sent_bodies(&self) -> String {
-        self.requests()
-            .iter()
-            .map(|r| String::from_utf8_lossy(&r.body).into_owned())
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Running the action.
@@ -710,6 +266,21 @@ fn assert_balanced(md: &str) {
         }
     }
     assert_eq!(depth, 0, "unbalanced <details>");
+    // a banner's force line is a paragraph of its own, never merged into its last list item
+    for alert in root
+        .descendants()
+        .filter(|n| matches!(n.data.borrow().value, NodeValue::Alert(_)))
+    {
+        for item in alert
+            .descendants()
+            .filter(|n| matches!(n.data.borrow().value, NodeValue::Item(_)))
+        {
+            assert!(
+                !node_text(item).contains("Apply is refused"),
+                "the force line is merged into a banner item:\n{md}"
+            );
+        }
+    }
 }
 
 /// No mention or issue reference outside code, no raw `<script>`.
@@ -918,9 +489,36 @@ fn fork_pull_requests_are_only_validated() {
     assert_eq!(r.code(), 0, "{}", r.log());
     assert!(gh.calls().is_empty(), "{:?}", gh.calls());
     assert!(r.summary.contains("Validation only"), "{}", r.summary);
-    assert!(r.summary.contains("fork"), "{}", r.summary);
+    assert!(
+        r.summary.contains("neither secrets nor a write token"),
+        "{}",
+        r.summary
+    );
     assert!(!p.path().join("out").exists());
-    // no token at all: the same
+    // pull_request_target runs DO get secrets: the message must say so, not the opposite
+    let r = p.run(
+        Some(&gh),
+        "pull_request_target",
+        &pr_event(9, "mallory/dns"),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert!(gh.calls().is_empty(), "{:?}", gh.calls());
+    assert!(r.summary.contains("Validation only"), "{}", r.summary);
+    assert!(
+        r.summary.contains("do get this repository")
+            && r.summary.contains("secrets")
+            && !r.summary.contains("neither secrets"),
+        "{}",
+        r.summary
+    );
+}
+
+#[test]
+fn a_pull_request_without_a_token_still_plans_and_summarizes() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", &zone_a(2))], &["example.com."]);
     let r = p.run(
         Some(&gh),
         "pull_request",
@@ -929,8 +527,22 @@ fn fork_pull_requests_are_only_validated() {
         &[("INPUT_GITHUB-TOKEN", "")],
     );
     assert_eq!(r.code(), 0, "{}", r.log());
-    assert!(r.summary.contains("no GitHub token"), "{}", r.summary);
-    assert!(gh.calls().is_empty());
+    assert!(gh.calls().is_empty(), "{:?}", gh.calls());
+    assert!(
+        r.summary.contains("## DNS plan") && r.summary.contains("h001.example.com."),
+        "the plan is in the summary: {}",
+        r.summary
+    );
+    let checksum = r.output_value("checksum").expect("checksum output");
+    assert!(r.summary.contains(&checksum));
+    assert_eq!(r.output_value("has-changes").as_deref(), Some("true"));
+    assert!(p.path().join("dnsplan-plan.json").exists(), "plan file");
+    assert!(
+        r.stdout().contains("::warning")
+            && r.stdout().contains("comment on pull request #9 is skipped"),
+        "{}",
+        r.stdout()
+    );
 }
 
 #[test]
@@ -961,25 +573,57 @@ fn pull_requests_never_apply_whatever_the_input() {
     assert!(!p.path().join("out").exists());
 }
 
-#[test]
-fn push_to_main_applies_and_reports_on_the_merged_pull_request() {
-    let gh = Gh::start(None);
-    let sha = "abc0000000000000000000000000000000000def";
+/// The fake knows that `sha` merged pull request `number`.
+fn merged_by(gh: &Gh, sha: &str, number: u64) {
     gh.state.lock().unwrap().commit_pulls.push((
         sha.into(),
-        json!({"number": 12, "state": "closed", "merged_at": "2026-11-24T09:00:00Z",
-               "merge_commit_sha": sha, "html_url": "https://github.com/octo/dns/pull/12"}),
+        json!({"number": number, "state": "closed", "merged_at": "2026-11-24T09:00:00Z",
+               "merge_commit_sha": sha, "html_url": format!("https://github.com/octo/dns/pull/{number}")}),
     ));
+}
+
+#[test]
+fn push_to_main_applies_the_reviewed_plan_and_reports_on_the_merged_pull_request() {
+    let gh = Gh::start(None);
+    let sha = "abc0000000000000000000000000000000000def";
+    merged_by(&gh, sha, 12);
     let p = Step::new(&[("example.com.yaml", &zone_a(2))], &["example.com."]);
+    // the plan on the pull request is what gets reviewed
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(12, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    let plan_comment = gh.comments_on(12)[0].clone();
+    // the merge: `auto`, no `checksum` input — the reviewed plan is the default
     let r = p.run(Some(&gh), "push", &push_event(sha), &[], &[]);
     assert_eq!(r.code(), 0, "{}", r.log());
     assert_run_clean(&r);
     assert!(p.path().join("out/example.com.yaml").exists(), "applied");
     let c = gh.comments_on(12);
-    assert_eq!(c.len(), 1, "{:?}", gh.calls());
-    assert!(c[0].body.contains("## DNS apply") && c[0].body.contains("Applied"));
-    assert!(c[0].body.contains("<!-- dnsplan:apply:config.yaml -->"));
-    assert_balanced(&c[0].body);
+    assert_eq!(
+        c.len(),
+        2,
+        "a new apply comment beside the plan comment: {:?}",
+        gh.calls()
+    );
+    assert_eq!(c[0], plan_comment, "the plan comment is left as reviewed");
+    let apply = &c[1].body;
+    assert!(
+        apply.contains("## DNS apply") && apply.contains("Applied"),
+        "{apply}"
+    );
+    assert!(apply.contains("matched the reviewed plan"), "{apply}");
+    assert!(
+        apply.contains("the plan comment on pull request #12"),
+        "{apply}"
+    );
+    assert!(apply.contains("<!-- dnsplan:apply:config.yaml -->"));
+    assert!(apply.contains("The plan that was applied"));
+    assert_balanced(apply);
     assert!(r.summary.contains("Applied"));
     // a push to another branch only plans
     let mut ev = push_event(sha);
@@ -992,16 +636,45 @@ fn push_to_main_applies_and_reports_on_the_merged_pull_request() {
 }
 
 #[test]
-fn a_direct_push_is_reported_on_the_commit() {
+fn a_direct_push_applies_only_when_unreviewed_applies_are_allowed() {
     let gh = Gh::start(None);
     let sha = "dead000000000000000000000000000000000000";
     let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
     let r = p.run(Some(&gh), "push", &push_event(sha), &[], &[]);
-    assert_eq!(r.code(), 0, "{}", r.log());
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert!(!p.path().join("out").exists(), "nothing applied");
+    assert!(r.log().contains("allow-unreviewed"), "{}", r.log());
     assert_eq!(gh.count("GET", &format!("/commits/{sha}/pulls")), 1);
     assert_eq!(gh.count("POST", &format!("/commits/{sha}/comments")), 1);
+    let refused = gh.state.lock().unwrap().commit_comments[0].1.clone();
+    assert!(refused.contains("Refused: no reviewed plan"), "{refused}");
+    assert!(!refused.contains("The plan that was applied"), "{refused}");
+    assert!(r.summary.contains("Refused"), "{}", r.summary);
+    assert_balanced(&refused);
+    // the explicit input lets it through, and the record says so
+    let r = p.run(
+        Some(&gh),
+        "push",
+        &push_event(sha),
+        &[],
+        &[("INPUT_ALLOW-UNREVIEWED", "true")],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert!(p.path().join("out/example.com.yaml").exists());
     let cc = gh.state.lock().unwrap().commit_comments.clone();
-    assert!(cc[0].1.contains("Applied"), "{}", cc[0].1);
+    assert_eq!(cc.len(), 2, "one comment per attempt, the refusal kept");
+    assert_eq!(cc[0].1, refused);
+    assert!(
+        cc[1].1.contains("Applied without a reviewed plan"),
+        "{}",
+        cc[1].1
+    );
+    assert!(
+        r.summary.contains("Applied without a reviewed plan"),
+        "{}",
+        r.summary
+    );
+    assert!(r.stdout().contains("::warning"), "{}", r.stdout());
     assert!(
         r.output_value("comment-url")
             .unwrap()
@@ -1013,11 +686,7 @@ fn a_direct_push_is_reported_on_the_commit() {
 fn apply_verifies_the_reviewed_checksum() {
     let gh = Gh::start(None);
     let sha = "beef000000000000000000000000000000000000";
-    gh.state.lock().unwrap().commit_pulls.push((
-        sha.into(),
-        json!({"number": 21, "state": "closed", "merged_at": "2026-11-24T09:00:00Z",
-               "merge_commit_sha": sha, "html_url": "https://github.com/octo/dns/pull/21"}),
-    ));
+    merged_by(&gh, sha, 21);
     let p = Step::new(&[("example.com.yaml", &zone_a(2))], &["example.com."]);
     let r = p.run(
         Some(&gh),
@@ -1027,32 +696,46 @@ fn apply_verifies_the_reviewed_checksum() {
         &[],
     );
     assert_eq!(r.code(), 0, "{}", r.log());
-    // the zone changes after review (e.g. another merge): the reviewed checksum refuses
+    // the zone changes after review (e.g. another merge): the reviewed checksum refuses, by
+    // default and with the explicit input alike
     p.write_zone("example.com.yaml", &zone_a(3));
-    let r = p.run(
-        Some(&gh),
-        "push",
-        &push_event(sha),
-        &[],
-        &[("INPUT_CHECKSUM", "reviewed")],
-    );
-    assert_eq!(r.code(), 1, "{}", r.log());
-    assert!(r.log().contains("does not match"), "{}", r.log());
-    assert!(
-        !p.path().join("out").exists(),
-        "refused apply changes nothing"
-    );
-    // back to what was reviewed: applies
+    for env in [vec![], vec![("INPUT_CHECKSUM", "reviewed")]] {
+        let r = p.run(Some(&gh), "push", &push_event(sha), &[], &env);
+        assert_eq!(r.code(), 1, "{}", r.log());
+        assert!(
+            r.log().contains("changed since it was reviewed"),
+            "{}",
+            r.log()
+        );
+        assert!(
+            !p.path().join("out").exists(),
+            "refused apply changes nothing"
+        );
+    }
+    let refusals: Vec<String> = gh.comments_on(21)[1..]
+        .iter()
+        .map(|c| c.body.clone())
+        .collect();
+    assert_eq!(refusals.len(), 2, "one record per attempt");
+    for b in &refusals {
+        assert!(
+            b.contains("Refused: the plan changed since it was reviewed"),
+            "{b}"
+        );
+        assert!(!b.contains("The plan that was applied"), "{b}");
+        assert!(b.contains("The re-plan, which was not applied"), "{b}");
+        assert_balanced(b);
+    }
+    // back to what was reviewed: applies, and the refusals stay on record
     p.write_zone("example.com.yaml", &zone_a(2));
-    let r = p.run(
-        Some(&gh),
-        "push",
-        &push_event(sha),
-        &[],
-        &[("INPUT_CHECKSUM", "reviewed")],
-    );
+    let r = p.run(Some(&gh), "push", &push_event(sha), &[], &[]);
     assert_eq!(r.code(), 0, "{}", r.log());
     assert!(p.path().join("out/example.com.yaml").exists());
+    let all = gh.comments_on(21);
+    assert_eq!(all.len(), 4, "plan, two refusals, the apply");
+    assert_eq!(all[1].body, refusals[0]);
+    assert_eq!(all[2].body, refusals[1]);
+    assert!(all[3].body.contains("✅ **Applied**"), "{}", all[3].body);
 }
 
 #[test]
@@ -1487,16 +1170,41 @@ fn secrets_never_reach_comments_summaries_outputs_or_logs() {
         &[],
         &[],
     );
+    // a record holding a secret is refused: scrubbed, its plan could not be shown truthfully
+    // nor verified by its checksum
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert_run_clean(&r);
+    assert!(r.stdout().contains("secret-in-record"), "{}", r.stdout());
+    assert!(
+        r.stdout().contains("example.com.yaml,line=2"),
+        "annotated at the record: {}",
+        r.stdout()
+    );
+    assert!(r.stdout().contains("api_token") && r.stdout().contains("GitHub token"));
+    assert!(!p.path().join("dnsplan-plan.json").exists());
+    assert_no_secrets("requests sent to GitHub", &gh.sent_bodies());
+    for c in gh.comments_on(30) {
+        assert_no_secrets("comment", &c.body);
+        assert!(c.body.contains("secret-in-record"), "{}", c.body);
+    }
+    // without it, the plan, apply and drift never show the secret
+    p.write_zone(
+        "example.com.yaml",
+        "---\nleak:\n  type: TXT\n  value: 'no secret here'\nwww:\n  type: A\n  value: 192.0.2.1\n",
+    );
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(30, OWNER_REPO),
+        &[],
+        &[],
+    );
     assert_eq!(r.code(), 0, "{}", r.log());
     assert_run_clean(&r);
     let plan_file = std::fs::read_to_string(p.path().join("dnsplan-plan.json")).unwrap();
     assert_no_secrets("plan file", &plan_file);
-    assert_no_secrets("requests sent to GitHub", &gh.sent_bodies());
-    for c in gh.comments_on(30) {
-        assert_no_secrets("comment", &c.body);
-    }
-    // apply and drift too
     let sha = "5ec0000000000000000000000000000000000000";
+    merged_by(&gh, sha, 30);
     let r = p.run(Some(&gh), "push", &push_event(sha), &[], &[]);
     assert_eq!(r.code(), 0, "{}", r.log());
     assert_run_clean(&r);
@@ -1859,4 +1567,592 @@ fn merged_plans_rebuild_every_record_type_exactly() {
         ]),
         0
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where apply may run, and where its record goes.
+
+/// A payload for `event` (the fields dnsplan reads; the rest as GitHub sends them).
+fn event_payload(event: &str) -> J {
+    let repo = json!({"full_name": OWNER_REPO, "default_branch": "main"});
+    match event {
+        "issue_comment" => json!({"action": "created", "issue": {"number": 4,
+            "pull_request": {"url": "x"}}, "comment": {"body": "/apply"}, "repository": repo}),
+        "merge_group" => json!({"action": "checks_requested", "merge_group": {"head_sha": "ab",
+            "head_ref": "refs/heads/gh-readonly-queue/main/pr-4-ab", "base_ref": "refs/heads/main"},
+            "repository": repo}),
+        "release" => {
+            json!({"action": "published", "release": {"tag_name": "v1"}, "repository": repo})
+        }
+        "repository_dispatch" => {
+            json!({"action": "apply", "client_payload": {}, "repository": repo})
+        }
+        "workflow_run" => json!({"action": "completed", "workflow_run": {"head_branch": "main"},
+            "repository": repo}),
+        _ => json!({"repository": repo}),
+    }
+}
+
+/// Every event GitHub lists that a DNS workflow may plausibly be wired to, with what an
+/// explicit `command: apply` (plus `force` and `allow-unreviewed`, the strongest inputs) does.
+#[test]
+fn apply_runs_only_on_the_allowed_events() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
+    let sha = "ace0000000000000000000000000000000000000";
+    let mut feature = push_event(sha);
+    feature["ref"] = json!("refs/heads/feature");
+    let mut tag = push_event(sha);
+    tag["ref"] = json!("refs/tags/v1.2.3");
+    let mut no_default = push_event(sha);
+    no_default["repository"] = json!({"full_name": OWNER_REPO});
+    let refused: Vec<(&str, J, &str)> = vec![
+        (
+            "pull_request",
+            pr_event(4, OWNER_REPO),
+            "never applies on pull-request events",
+        ),
+        (
+            "pull_request_target",
+            pr_event(4, OWNER_REPO),
+            "`pull_request_target`",
+        ),
+        ("push", feature, "`push` to the branch `feature`"),
+        ("push", tag, "tag `v1.2.3`"),
+        ("push", no_default, "does not name the default branch"),
+        (
+            "issue_comment",
+            event_payload("issue_comment"),
+            "`issue_comment`",
+        ),
+        ("schedule", event_payload("schedule"), "`schedule`"),
+        ("merge_group", event_payload("merge_group"), "`merge_group`"),
+        ("release", event_payload("release"), "`release`"),
+        (
+            "repository_dispatch",
+            event_payload("repository_dispatch"),
+            "`repository_dispatch`",
+        ),
+        (
+            "workflow_run",
+            event_payload("workflow_run"),
+            "`workflow_run`",
+        ),
+        (
+            "discussion_comment",
+            event_payload("x"),
+            "`discussion_comment`",
+        ),
+        ("", json!({}), "GITHUB_EVENT_NAME is not set"),
+    ];
+    let strongest = [
+        ("INPUT_COMMAND", "apply"),
+        ("INPUT_FORCE", "true"),
+        ("INPUT_ALLOW-UNREVIEWED", "true"),
+    ];
+    for (event, payload, says) in &refused {
+        gh.reset_log();
+        let r = p.run(Some(&gh), event, payload, &[], &strongest);
+        assert_eq!(r.code(), 1, "{event}: {}", r.log());
+        assert!(!p.path().join("out").exists(), "{event}: nothing applied");
+        assert!(r.stdout().contains("::error"), "{event}: {}", r.stdout());
+        assert!(r.log().contains("apply refused"), "{event}: {}", r.log());
+        assert!(
+            r.log().contains(says),
+            "{event} should say {says:?}: {}",
+            r.log()
+        );
+        assert!(r.summary.contains("Refused"), "{event}: {}", r.summary);
+        assert_eq!(
+            gh.count("POST", "/comments"),
+            0,
+            "{event}: {:?}",
+            gh.calls()
+        );
+        // `auto` on the same event never applies either
+        let r = p.run(
+            Some(&gh),
+            event,
+            payload,
+            &[],
+            &[("INPUT_ALLOW-UNREVIEWED", "true")],
+        );
+        assert!(r.code() == 0 || r.code() == 2, "{event} auto: {}", r.log());
+        assert!(
+            !p.path().join("out").exists(),
+            "{event} auto: nothing applied"
+        );
+    }
+    // workflow_dispatch applies only when asked to explicitly
+    let r = p.run(
+        Some(&gh),
+        "workflow_dispatch",
+        &json!({"inputs": {}}),
+        &[],
+        &[("INPUT_ALLOW-UNREVIEWED", "true")],
+    );
+    assert_eq!(r.code(), 2, "auto on a dispatch checks drift: {}", r.log());
+    assert!(!p.path().join("out").exists());
+    let r = p.run(
+        Some(&gh),
+        "workflow_dispatch",
+        &json!({"inputs": {}}),
+        &[],
+        &strongest,
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert!(p.path().join("out/example.com.yaml").exists());
+    std::fs::remove_dir_all(p.path().join("out")).unwrap();
+    // a push to the default branch applies (with `auto` as with `apply`)
+    let r = p.run(
+        Some(&gh),
+        "push",
+        &push_event(sha),
+        &[],
+        &[("INPUT_ALLOW-UNREVIEWED", "true")],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert!(p.path().join("out/example.com.yaml").exists());
+}
+
+#[test]
+fn apply_branches_replace_the_default_branch() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
+    let sha = "bee0000000000000000000000000000000000000";
+    let mut prod = push_event(sha);
+    prod["ref"] = json!("refs/heads/production");
+    let env = [
+        ("INPUT_APPLY-BRANCHES", "production, release/*"),
+        ("INPUT_ALLOW-UNREVIEWED", "true"),
+    ];
+    // main is no longer allowed once a list is given
+    let r = p.run(
+        Some(&gh),
+        "push",
+        &push_event(sha),
+        &[],
+        &[env[0], env[1], ("INPUT_COMMAND", "apply")],
+    );
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert!(r.log().contains("not in `apply-branches`"), "{}", r.log());
+    assert!(!p.path().join("out").exists());
+    let r = p.run(Some(&gh), "push", &prod, &[], &env);
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert!(
+        p.path().join("out/example.com.yaml").exists(),
+        "auto applies on a listed branch"
+    );
+}
+
+#[test]
+fn a_manual_apply_reports_on_the_commit_it_applied_and_never_edits_a_pull_request() {
+    let gh = Gh::start(None);
+    let merged = "1230000000000000000000000000000000000000";
+    merged_by(&gh, merged, 40);
+    let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(40, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    let r = p.run(Some(&gh), "push", &push_event(merged), &[], &[]);
+    assert_eq!(r.code(), 0, "{}", r.log());
+    let before = gh.comments_on(40);
+    assert_eq!(before.len(), 2, "plan + apply");
+    // a rollback: the workflow checks out an earlier commit (GITHUB_SHA stays main's head,
+    // which is the merge of #40); dnsplan applies and reports on the commit checked out
+    let earlier = "4560000000000000000000000000000000000000";
+    std::fs::create_dir_all(p.path().join(".git")).unwrap();
+    std::fs::write(p.path().join(".git/HEAD"), format!("{earlier}\n")).unwrap();
+    p.write_zone("example.com.yaml", &zone_a(2));
+    let plan = p.run(
+        Some(&gh),
+        "workflow_dispatch",
+        &json!({"inputs": {"ref": earlier}}),
+        &[],
+        &[("INPUT_COMMAND", "plan")],
+    );
+    assert_eq!(plan.code(), 0, "{}", plan.log());
+    let checksum = plan.output_value("checksum").unwrap();
+    gh.reset_log();
+    let r = p.run(
+        Some(&gh),
+        "workflow_dispatch",
+        &json!({"inputs": {"ref": earlier}}),
+        &[],
+        &[
+            ("INPUT_COMMAND", "apply"),
+            ("INPUT_CHECKSUM", checksum.as_str()),
+            ("GITHUB_SHA", merged),
+            ("GITHUB_WORKSPACE", p.path().to_str().unwrap()),
+        ],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert_eq!(
+        gh.comments_on(40),
+        before,
+        "the pull request's comments are untouched"
+    );
+    assert_eq!(gh.count("PATCH", "/comments"), 0, "{:?}", gh.calls());
+    assert_eq!(gh.count("POST", "/issues/"), 0, "{:?}", gh.calls());
+    assert_eq!(
+        gh.count("GET", "/pulls"),
+        0,
+        "a manual run looks up no pull request"
+    );
+    let cc = gh.state.lock().unwrap().commit_comments.clone();
+    assert_eq!(cc.len(), 1, "{:?}", gh.calls());
+    assert_eq!(cc[0].0, earlier, "on the commit that was applied");
+    assert!(
+        cc[0].1.contains("Applied") && cc[0].1.contains("the `checksum` input"),
+        "{}",
+        cc[0].1
+    );
+    assert!(r.summary.contains("## DNS apply"), "{}", r.summary);
+    // without a checksum a manual apply is unreviewed: refused unless allowed
+    p.write_zone("example.com.yaml", &zone_a(3));
+    let r = p.run(
+        Some(&gh),
+        "workflow_dispatch",
+        &json!({"inputs": {}}),
+        &[],
+        &[
+            ("INPUT_COMMAND", "apply"),
+            ("GITHUB_WORKSPACE", p.path().to_str().unwrap()),
+        ],
+    );
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert!(
+        r.log().contains("manual run has no reviewed plan"),
+        "{}",
+        r.log()
+    );
+    let applied = std::fs::read_to_string(p.path().join("out/example.com.yaml")).unwrap();
+    assert!(!applied.contains("h002"), "not applied");
+}
+
+/// The config of `Step::new` with a rail on the target: A changes need `force`.
+const CONFIRM_A: &str = "providers:\n  config: {class: yaml, directory: ./zones}\n  out: {class: yaml, directory: ./out, confirm_types: [A]}\nzones:\n  example.com.: {sources: [config], targets: [out]}\n";
+
+#[test]
+fn refused_and_forced_applies_say_so_truthfully() {
+    let gh = Gh::start(None);
+    let sha = "f0c0000000000000000000000000000000000000";
+    merged_by(&gh, sha, 50);
+    let p = Step::new(&[("example.com.yaml", &zone_a(2))], &["example.com."]);
+    std::fs::write(p.path().join("config.yaml"), CONFIRM_A).unwrap();
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(50, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    let r = p.run(Some(&gh), "push", &push_event(sha), &[], &[]);
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert!(!p.path().join("out").exists());
+    let refused = gh.comments_on(50)[1].body.clone();
+    assert!(refused.contains("Refused by 1 safety rail"), "{refused}");
+    assert!(
+        refused.contains("need explicit confirmation"),
+        "names the rail: {refused}"
+    );
+    assert!(refused.contains("`force: true`"), "{refused}");
+    assert!(!refused.contains("The plan that was applied"), "{refused}");
+    assert!(
+        !refused.contains("--force"),
+        "the Action's input is force: true: {refused}"
+    );
+    assert_balanced(&refused);
+    let r = p.run(
+        Some(&gh),
+        "push",
+        &push_event(sha),
+        &[],
+        &[("INPUT_FORCE", "true")],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert!(p.path().join("out/example.com.yaml").exists());
+    let all = gh.comments_on(50);
+    assert_eq!(all.len(), 3, "plan, refusal, forced apply");
+    assert_eq!(all[1].body, refused, "the refusal stays on record");
+    let forced = &all[2].body;
+    assert!(forced.contains("Applied with `force: true`"), "{forced}");
+    assert!(
+        forced.contains("past 1 safety rail") && forced.contains("need explicit confirmation"),
+        "{forced}"
+    );
+    assert!(forced.contains("The plan that was applied"), "{forced}");
+    assert!(forced.contains("**confirm\\_types**"), "names the rail: {forced}");
+    // the plan under an apply record reads as what was planned, with no advice to force
+    for body in [&refused, forced] {
+        assert!(!body.contains("will apply"), "{body}");
+        assert!(!body.contains("Apply is refused unless forced"), "{body}");
+    }
+    assert_balanced(forced);
+    let plan_comment = gh.comments_on(50)[0].body.clone();
+    insta::assert_snapshot!("pr_comment_refused_by_a_rail", versionless(&plan_comment));
+    insta::assert_snapshot!("apply_comment_refused_by_a_rail", versionless(&refused));
+    insta::assert_snapshot!("apply_comment_forced", versionless(forced));
+}
+
+/// A comment body with the version in its footer made constant, for snapshots.
+fn versionless(body: &str) -> String {
+    body.replace(
+        &format!("dnsplan {}", env!("CARGO_PKG_VERSION")),
+        "dnsplan [version]",
+    )
+}
+
+#[test]
+fn drift_on_a_pull_request_plans_only_and_never_touches_the_drift_issue() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
+    for ev in ["pull_request", "pull_request_target"] {
+        gh.reset_log();
+        let r = p.run(
+            Some(&gh),
+            ev,
+            &pr_event(60, OWNER_REPO),
+            &[],
+            &[("INPUT_COMMAND", "drift")],
+        );
+        assert_eq!(r.code(), 0, "{ev}: {}", r.log());
+        assert_eq!(
+            gh.count("GET", "/issues") - gh.count("GET", "/issues/60/comments"),
+            0,
+            "{ev}: {:?}",
+            gh.calls()
+        );
+        assert!(
+            gh.state.lock().unwrap().issues.is_empty(),
+            "{ev}: no drift issue"
+        );
+        assert!(
+            r.stdout().contains("plans the pull request's config only"),
+            "{}",
+            r.stdout()
+        );
+        assert!(!p.path().join("out").exists());
+    }
+}
+
+#[test]
+fn failing_to_write_outputs_summary_or_plan_file_is_an_error() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
+    let dir = p.path().join("a-directory");
+    std::fs::create_dir_all(&dir).unwrap();
+    let d = dir.to_str().unwrap();
+    for (var, says) in [
+        ("GITHUB_OUTPUT", "cannot write $GITHUB_OUTPUT"),
+        ("GITHUB_STEP_SUMMARY", "cannot write $GITHUB_STEP_SUMMARY"),
+        ("INPUT_PLAN-FILE", "cannot write the plan file"),
+    ] {
+        let r = p.run(
+            Some(&gh),
+            "pull_request",
+            &pr_event(70, OWNER_REPO),
+            &[],
+            &[(var, d)],
+        );
+        assert_eq!(r.code(), 1, "{var}: {}", r.log());
+        assert!(
+            r.stdout().contains("::error") && r.stdout().contains(says),
+            "{var}: {}",
+            r.stdout()
+        );
+    }
+}
+
+#[test]
+fn labels_follow_the_plan() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", &zone_a(2))], &["example.com."]);
+    let labelled = |labels: &[&str]| {
+        let mut e = pr_event(80, OWNER_REPO);
+        e["pull_request"]["labels"] = json!(
+            labels
+                .iter()
+                .map(|l| json!({"name": l}))
+                .collect::<Vec<_>>()
+        );
+        e
+    };
+    // off by default
+    let r = p.run(Some(&gh), "pull_request", &labelled(&[]), &[], &[]);
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert_eq!(gh.count("POST", "/labels"), 0);
+    let on = [("INPUT_LABELS", "true")];
+    gh.reset_log();
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &labelled(&["bug", "dns:deletes"]),
+        &[],
+        &on,
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert_eq!(gh.labels_of(80), vec!["dns:changes".to_string()]);
+    assert_eq!(
+        gh.count("DELETE", "/issues/80/labels/dns%3Adeletes"),
+        1,
+        "{:?}",
+        gh.calls()
+    );
+    // applied: nothing left to change, so our labels go (others' stay)
+    std::fs::create_dir_all(p.path().join("out")).unwrap();
+    assert_eq!(p.cli(&["apply", "--config", "config.yaml", "--force"]), 0);
+    gh.reset_log();
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &labelled(&["bug", "dns:changes"]),
+        &[],
+        &on,
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert!(gh.labels_of(80).is_empty(), "{:?}", gh.labels_of(80));
+    assert_eq!(gh.count("DELETE", "/labels/bug"), 0);
+    // deletes and refusals
+    std::fs::write(p.path().join("config.yaml"), CONFIRM_A).unwrap();
+    p.write_zone("example.com.yaml", &zone_a(1));
+    let r = p.run(Some(&gh), "pull_request", &labelled(&[]), &[], &on);
+    assert_eq!(r.code(), 0, "{}", r.log());
+    assert_eq!(
+        gh.labels_of(80),
+        vec![
+            "dns:changes".to_string(),
+            "dns:deletes".into(),
+            "dns:refused".into()
+        ]
+    );
+}
+
+/// The validation table shows a message's `code` as code (no literal backticks) and every
+/// output names the zone file without a `./` prefix.
+#[test]
+fn validation_messages_keep_their_code_and_paths_have_no_dot_slash() {
+    let gh = Gh::start(None);
+    let z = "---\nwww:\n  value: 192.0.2.1\n  type: A\n";
+    let p = Step::new(&[("example.com.yaml", z)], &["example.com."]);
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(14, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert!(
+        r.stdout()
+            .contains("::error file=zones/example.com.yaml,line=4,col=3,title=key-order::"),
+        "{}",
+        r.stdout()
+    );
+    assert!(!r.log().contains("./zones"), "{}", r.log());
+    assert!(!r.summary.contains("./zones"), "{}", r.summary);
+    let arena = comrak::Arena::new();
+    let root = comrak::parse_document(&arena, &r.summary, &md_options());
+    let mut cells = 0;
+    for node in root.descendants() {
+        if !matches!(node.data.borrow().value, NodeValue::TableCell) {
+            continue;
+        }
+        let mut codes = Vec::new();
+        for n in node.descendants() {
+            match &n.data.borrow().value {
+                NodeValue::Text(t) => {
+                    assert!(!t.contains('`'), "a literal backtick in a cell: {t:?}")
+                }
+                NodeValue::Code(c) => codes.push(c.literal.clone()),
+                _ => {}
+            }
+        }
+        if codes.contains(&"value".to_string()) {
+            assert!(codes.contains(&"type".to_string()), "{codes:?}");
+            cells += 1;
+        }
+    }
+    assert_eq!(
+        cells, 1,
+        "the key-order message is one cell:\n{}",
+        r.summary
+    );
+    assert_balanced(&r.summary);
+}
+
+/// Text and `«code»` of a node.
+fn node_text<'a>(n: &'a comrak::nodes::AstNode<'a>) -> String {
+    n.descendants()
+        .filter_map(|d| match &d.data.borrow().value {
+            NodeValue::Text(t) => Some(t.to_string()),
+            NodeValue::Code(c) => Some(format!("«{}»", c.literal)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A plan the rails refuse: the comment's banner is an alert whose last paragraph (not a list
+/// item) says how to force it in the Action's words, and the summary table names the rail per
+/// zone × target; the CLI's markdown says `--force`.
+#[test]
+fn refused_plans_say_which_rail_and_how_to_force_in_the_action_s_words() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", &zone_a(12))], &["example.com."]);
+    assert_eq!(p.cli(&["apply", "--config", "config.yaml"]), 0);
+    p.write_zone("example.com.yaml", &zone_a(2));
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(15, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    let c = gh.comments_on(15);
+    assert_eq!(c.len(), 1);
+    let body = &c[0].body;
+    assert_balanced(body);
+    assert!(!body.contains("--force"), "{body}");
+    let arena = comrak::Arena::new();
+    let root = comrak::parse_document(&arena, body, &md_options());
+    let alert = root
+        .children()
+        .find(|n| matches!(n.data.borrow().value, NodeValue::Alert(_)))
+        .expect("a warning banner");
+    let kids: Vec<_> = alert.children().collect();
+    assert!(matches!(kids[0].data.borrow().value, NodeValue::List(_)));
+    let items: Vec<String> = kids[0].children().map(node_text).collect();
+    assert!(
+        items
+            .iter()
+            .any(|i| i.starts_with("refused (delete threshold): [example.com.] Too many deletes")),
+        "{items:?}"
+    );
+    assert!(items.iter().all(|i| !i.contains("Apply is refused")));
+    let last = kids.last().unwrap();
+    assert!(matches!(last.data.borrow().value, NodeValue::Paragraph));
+    assert!(
+        node_text(last).starts_with("Apply is refused unless forced with «force: true»"),
+        "{}",
+        node_text(last)
+    );
+    let row = root
+        .descendants()
+        .filter(|n| matches!(n.data.borrow().value, NodeValue::TableRow(false)))
+        .map(node_text)
+        .next()
+        .expect("a summary row");
+    assert!(
+        row.contains("refused: needs «force: true» (delete threshold)"),
+        "{row}"
+    );
+    let cli = p.cli_stdout(&["plan", "--config", "config.yaml", "--format", "markdown"]);
+    assert!(cli.contains("needs `--force` (delete threshold)"), "{cli}");
 }

@@ -2,7 +2,10 @@
 
 mod common;
 mod config;
+mod ghfake;
 mod github;
+mod hostile;
+mod kill;
 mod limits;
 mod plan;
 mod validate;

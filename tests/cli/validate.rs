@@ -122,6 +122,22 @@ fn all_problems_across_files_in_one_run() {
         ["ttl-rfc", "ip-value-rfc", "record-unknown-type"],
         "{report:#}"
     );
+    // `directory: ./zones`: the files are named without the `./`
+    let files: Vec<&str> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "zones/a.example.yaml",
+            "zones/b.example.yaml",
+            "zones/b.example.yaml"
+        ],
+        "{report:#}"
+    );
 }
 
 #[test]
@@ -159,9 +175,7 @@ fn github_format_prints_annotations() {
     );
     let out = stdout(&o);
     assert!(
-        out.starts_with(
-            "::error file=./zones/example.com.yaml,line=2,col=1,title=cname-root-rfc::"
-        ),
+        out.starts_with("::error file=zones/example.com.yaml,line=2,col=1,title=cname-root-rfc::"),
         "{out}"
     );
 }

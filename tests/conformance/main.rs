@@ -13,8 +13,10 @@
 //! - `interop`: octoDNS and dnsplan each plan nothing against zones the other wrote
 //!   (PowerDNS; `route53_interop` for Route 53, where octoDNS's own output also pins the
 //!   layouts `route53` checks);
-//! - `verify`: `dnsplan verify` against the servers: clean after apply, naming a change made
-//!   behind dnsplan's back (record, server, both answers) and a server that does not answer.
+//! - `verify`: `dnsplan verify` against the servers: clean after apply (every type of the
+//!   suite, TXT of 0…2,048 octets, on BIND, Knot and PowerDNS at once, also when a server
+//!   splits a TXT its own way), naming a change made behind dnsplan's back (record, server,
+//!   both answers; a TTL apart), a server that does not answer, tables within `COLUMNS`.
 
 mod azure;
 mod azure_fake;

@@ -44,27 +44,28 @@ const RECORDS: usize = 8;
 /// A project with one source and every target of `targets`, named by their `name`.
 struct Multi {
     dir: tempfile::TempDir,
+    zone: String,
     env: Vec<(String, String)>,
     dns: Vec<(String, SocketAddr)>,
 }
 
 impl Multi {
     fn new(targets: &[Target]) -> Multi {
+        Multi::with_zone(targets, ZONE, ZONE_YAML)
+    }
+
+    fn with_zone(targets: &[Target], zone: &str, yaml: &str) -> Multi {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("zones")).unwrap();
-        std::fs::write(
-            dir.path().join("zones").join(format!("{ZONE}yaml")),
-            ZONE_YAML,
-        )
-        .unwrap();
+        std::fs::write(dir.path().join("zones").join(format!("{zone}yaml")), yaml).unwrap();
         let mut cfg = format!(
-            "providers:\n  config:\n    class: octodns.provider.yaml.YamlProvider\n    directory: '{}'\n",
+            "providers:\n  config:\n    class: octodns.provider.yaml.YamlProvider\n    directory: '{}'\n    enforce_order: false\n",
             dir.path().join("zones").display()
         );
         let mut env = Vec::new();
         let mut dns = Vec::new();
         for t in targets {
-            (t.reset)(ZONE);
+            (t.reset)(zone);
             cfg.push_str(&format!("  {}:\n", t.name));
             for (k, v) in &t.settings {
                 cfg.push_str(&format!("    {k}: {v}\n"));
@@ -74,23 +75,61 @@ impl Multi {
         }
         let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
         cfg.push_str(&format!(
-            "zones:\n  {ZONE}:\n    sources: [config]\n    targets: [{}]\n",
+            "zones:\n  {zone}:\n    sources: [config]\n    targets: [{}]\n",
             names.join(", ")
         ));
         std::fs::write(dir.path().join("config.yaml"), cfg).unwrap();
-        Multi { dir, env, dns }
+        Multi {
+            dir,
+            zone: zone.to_string(),
+            env,
+            dns,
+        }
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_dnsplan"));
+        self.run_env(args, &[])
+    }
+
+    fn run_env(&self, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
+        self.command(env!("CARGO_BIN_EXE_dnsplan"), args, extra_env)
+    }
+
+    /// Another program (that runs dnsplan) in the project, with its environment.
+    fn run_program(&self, program: &str, args: &[&str]) -> Output {
+        self.command(program, args, &[])
+    }
+
+    fn command(&self, program: &str, args: &[&str], extra_env: &[(&str, &str)]) -> Output {
+        let mut c = Command::new(program);
         c.current_dir(self.dir.path())
             .args(args)
             .env_remove("DNSPLAN_CONFIG")
+            .env_remove("COLUMNS")
             .env("NO_COLOR", "1");
+        for (k, v) in extra_env {
+            c.env(k, v);
+        }
         for (k, v) in &self.env {
             c.env(k, v);
         }
-        c.output().expect("run dnsplan")
+        c.output()
+            .unwrap_or_else(|e| panic!("run {program} (util-linux's script for a pty): {e}"))
+    }
+
+    /// `dnsplan report` of the zone asking every server (`COLUMNS=100`), plus `extra`; its
+    /// stdout.
+    fn report(&self, extra: &[&str]) -> String {
+        let mut args: Vec<String> = ["report", "--config", "config.yaml", "--zone", &self.zone]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        args.extend(self.dns.iter().map(|(_, a)| a.to_string()));
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = self.run_env(&refs, &[("COLUMNS", "100")]);
+        assert!(o.status.success(), "report:\n{}", show(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
     }
 
     /// `--nameservers target=addr` for every target, plus `extra`.
@@ -172,19 +211,19 @@ pub fn verify_targets(targets: &[Target], change_behind_back: impl Fn(&str, &str
     ]);
     let text = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(2), "{}", show(&o));
-    assert!(text.contains("www A (verify.conformance.test.)"), "{text}");
-    assert!(text.contains("192.0.2.1 | 192.0.2.66 (TTL 300)"), "{text}");
+    assert!(text.contains("www A "), "{text}");
+    assert!(text.contains("(verify.conformance.test.)"), "{text}");
+    assert!(
+        text.contains("- 192.0.2.2"),
+        "git's value the server lacks: {text}"
+    );
+    assert!(
+        text.contains("+ 192.0.2.66"),
+        "the server's value git lacks: {text}"
+    );
 
     // `dnsplan report`: each record's answers from every server, consistent or not
-    let mut args: Vec<String> = ["report", "--config", "config.yaml", "--zone", ZONE]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    args.extend(m.dns.iter().map(|(_, a)| a.to_string()));
-    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let o = m.run(&refs);
-    assert!(o.status.success(), "report:\n{}", show(&o));
-    let csv = String::from_utf8_lossy(&o.stdout);
+    let csv = m.report(&[]);
     let lines: Vec<&str> = csv.lines().collect();
     let servers: Vec<String> = m.dns.iter().map(|(_, a)| a.to_string()).collect();
     assert_eq!(
@@ -237,4 +276,296 @@ fn verify_bind_powerdns_knot() {
         lines.extend(ips.iter().map(|ip| format!("update add {fqdn} 300 A {ip}")));
         crate::rfc2136::nsupdate(&bind, zone, &lines);
     });
+}
+
+const ALL: &str = "verifyall.conformance.test.";
+
+/// The TXT lengths and contents `verify` must find equal after apply, beside every type.
+fn txt_records() -> String {
+    let a = |n: usize| "a".repeat(n);
+    let mut y = String::new();
+    for n in [0usize, 255, 256, 300, 511, 2048] {
+        y.push_str(&format!("len{n}:\n  type: TXT\n  value: {}\n", sq(&a(n))));
+    }
+    for (name, v) in [
+        ("quotes", r#"say "hello" to "them""#),
+        (
+            "semicolons",
+            r"v=DKIM1\; k=rsa\; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQ",
+        ),
+        ("mixed", r#"a\;b "c\;" d\e"#),
+    ] {
+        y.push_str(&format!("{name}:\n  type: TXT\n  value: {}\n", sq(v)));
+    }
+    y
+}
+
+fn sq(s: &str) -> String {
+    crate::cases::sq(s)
+}
+
+/// `verify` on every record type of the conformance suite and TXT of 0…2,048 octets, on
+/// BIND, Knot and PowerDNS at once: clean after apply, still clean when BIND's copy of a
+/// long TXT is split differently (same octets), then naming exactly the record changed by
+/// hand (values) and the one whose TTL changed (TTL only); tables no wider than `COLUMNS`.
+#[test]
+fn verify_every_type_and_txt_length_on_three_servers() {
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/conformance/types/1.yaml");
+    let yaml = std::fs::read_to_string(fixture).unwrap() + &txt_records();
+    let bind = crate::rfc2136::bind();
+    let targets = [
+        bind.clone(),
+        crate::powerdns::target(),
+        crate::rfc2136::knot(),
+    ];
+    let m = Multi::with_zone(&targets, ALL, &yaml);
+    let o = m.run(&["apply", "--config", "config.yaml", "--force"]);
+    assert!(o.status.success(), "apply:\n{}", show(&o));
+    let o = m.run(&["plan", "--config", "config.yaml"]);
+    assert_eq!(o.status.code(), Some(0), "re-plan is empty:\n{}", show(&o));
+
+    let (code, v, o) = m.verify(&[]);
+    assert_eq!(code, 0, "verify after apply:\n{}", show(&o));
+    assert_eq!(v["findings"], J::Array(vec![]), "{v:#}");
+    // every record of the fixture (two below/at the delegation: NS as a referral, DS) and
+    // the nine TXT, on each of the three servers
+    let asked = yaml
+        .lines()
+        .filter(|l| {
+            l.trim_start()
+                .trim_start_matches("- ")
+                .starts_with("type: ")
+        })
+        .count();
+    assert_eq!(v["checked"], asked * targets.len(), "{v:#}");
+
+    // each server's copy of a long TXT split by hand into other character-strings (the same
+    // octets): BIND's 300 as 100 + 200, Knot's 511 as 200 + 200 + 111, PowerDNS's 256 as
+    // 56 + 200; no finding, and `report` calls them consistent
+    let fqdn = |n: &str| format!("{n}.{ALL}");
+    let split = |name: &str, sizes: &[usize]| -> String {
+        let strings: Vec<String> = sizes
+            .iter()
+            .map(|n| format!("\"{}\"", "a".repeat(*n)))
+            .collect();
+        format!("update add {} 3600 TXT {}", fqdn(name), strings.join(" "))
+    };
+    let replace = |name: &str, sizes: &[usize]| {
+        vec![
+            format!("update delete {} TXT", fqdn(name)),
+            split(name, sizes),
+        ]
+    };
+    crate::rfc2136::nsupdate(&bind, ALL, &replace("len300", &[100, 200]));
+    crate::rfc2136::nsupdate(&targets[2], ALL, &replace("len511", &[200, 200, 111]));
+    let content = format!("\"{}\" \"{}\"", "a".repeat(56), "a".repeat(200));
+    let (status, body) = crate::powerdns::api(
+        "PATCH",
+        &format!("zones/{ALL}"),
+        Some(serde_json::json!({"rrsets": [{
+            "name": fqdn("len256"), "type": "TXT", "ttl": 3600, "changetype": "REPLACE",
+            "records": [{"content": content, "disabled": false}]}]})),
+    );
+    assert_eq!(status, 204, "{body}");
+    // each server does serve its own split (so the check below is not vacuous)
+    for (i, name, sizes) in [
+        (0, "len300", vec![100usize, 200]),
+        (1, "len256", vec![56, 200]),
+        (2, "len511", vec![200, 200, 111]),
+    ] {
+        let a = crate::dns::Resolver::new(m.dns[i].1).query(&fqdn(name), 16);
+        let rdata = &a.answers.first().expect("the TXT is served").rdata;
+        let mut got = Vec::new();
+        let mut p = 0;
+        while p < rdata.len() {
+            got.push(rdata[p] as usize);
+            p += 1 + rdata[p] as usize;
+        }
+        assert_eq!(got, sizes, "{name} on {}", m.dns[i].0);
+    }
+    let o = m.run(&["plan", "--config", "config.yaml"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "the split is no change to plan either:\n{}",
+        show(&o)
+    );
+    let (code, v, o) = m.verify(&[]);
+    assert_eq!(code, 0, "a different split is the same TXT:\n{}", show(&o));
+    assert_eq!(v["findings"], J::Array(vec![]), "{v:#}");
+    let csv = m.report(&[]);
+    for name in ["len256", "len300", "len511"] {
+        let line = csv
+            .lines()
+            .find(|l| l.starts_with(&format!("{name},")))
+            .unwrap_or_else(|| panic!("{name} in\n{csv}"));
+        assert!(line.ends_with(",True"), "{line}");
+    }
+
+    // one value changed by hand on BIND (the last octet of the 2,048-octet TXT): that record
+    // only, on BIND only, and BIND against each of the others
+    let mut changed = "a".repeat(2047);
+    changed.push('b');
+    let strings: Vec<String> = changed
+        .as_bytes()
+        .chunks(255)
+        .map(|c| format!("\"{}\"", String::from_utf8_lossy(c)))
+        .collect();
+    crate::rfc2136::nsupdate(
+        &bind,
+        ALL,
+        &[
+            format!("update delete {} TXT", fqdn("len2048")),
+            format!(
+                "update add {} 3600 TXT {}",
+                fqdn("len2048"),
+                strings.join(" ")
+            ),
+        ],
+    );
+    let named = |fs: &[&J]| -> Vec<String> {
+        fs.iter()
+            .map(|f| {
+                format!(
+                    "{} {} {}",
+                    f["kind"].as_str().unwrap(),
+                    f["name"].as_str().unwrap(),
+                    f["type"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    let (code, v, o) = m.verify(&[]);
+    assert_eq!(code, 2, "{}", show(&o));
+    let findings: Vec<&J> = v["findings"].as_array().unwrap().iter().collect();
+    assert_eq!(
+        named(&findings),
+        [
+            "differs len2048 TXT",
+            "disagree len2048 TXT",
+            "disagree len2048 TXT"
+        ],
+        "that record and nothing else: {v:#}"
+    );
+    let d = findings[0];
+    assert_eq!(
+        (&d["target"], &d["server"]),
+        (&J::from("bind"), &J::from(m.dns[0].1.to_string()))
+    );
+    let full = |s: &str| {
+        s.as_bytes()
+            .chunks(255)
+            .map(|c| format!("\"{}\"", String::from_utf8_lossy(c)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    assert_eq!(d["want"], serde_json::json!([full(&"a".repeat(2048))]));
+    assert_eq!(
+        d["got"],
+        serde_json::json!([full(&changed)]),
+        "JSON has it all"
+    );
+    assert_eq!(d["missing"], d["want"]);
+    assert_eq!(d["unexpected"], d["got"]);
+    for x in &findings[1..] {
+        assert_eq!(x["a"], "bind", "{x:#}");
+    }
+
+    // and a TTL changed by hand: its own finding, not a value difference
+    crate::rfc2136::nsupdate(
+        &bind,
+        ALL,
+        &[
+            format!("update delete {} A", fqdn("a")),
+            format!("update add {} 60 A 192.0.2.1", fqdn("a")),
+            format!("update add {} 60 A 192.0.2.2", fqdn("a")),
+            format!("update add {} 60 A 192.0.2.3", fqdn("a")),
+        ],
+    );
+    let (code, v, o) = m.verify(&[]);
+    assert_eq!(code, 2, "{}", show(&o));
+    let findings: Vec<&J> = v["findings"].as_array().unwrap().iter().collect();
+    let ttl: Vec<&J> = findings
+        .iter()
+        .copied()
+        .filter(|f| f["kind"] == "ttl")
+        .collect();
+    assert_eq!(named(&ttl), ["ttl a A"], "{v:#}");
+    assert_eq!(
+        (ttl[0]["want_ttl"].as_u64(), ttl[0]["got_ttl"].as_u64()),
+        (Some(3600), Some(60))
+    );
+    assert_eq!(findings.len(), 4, "the TTL is no value difference: {v:#}");
+
+    // the table: no line wider than COLUMNS, the long values elided with length and hash
+    // the width: COLUMNS; else the terminal's (a pty made by `script`, `stty cols 90`); else
+    // 100. The elided values fill their columns, so the table is that wide (less one at most
+    // where the columns share it unevenly)
+    let at_bind = format!("bind={}", m.dns[0].1);
+    let verify_args = [
+        "verify",
+        "--config",
+        "config.yaml",
+        "--nameservers",
+        &at_bind,
+    ];
+    let bin = env!("CARGO_BIN_EXE_dnsplan");
+    let tty_cmd = format!(
+        "stty cols 90 rows 50 && exec '{bin}' {}",
+        verify_args.join(" ")
+    );
+    let runs: Vec<(usize, Output)> = vec![
+        (80, m.run_env(&verify_args, &[("COLUMNS", "80")])),
+        (132, m.run_env(&verify_args, &[("COLUMNS", "132")])),
+        (100, m.run(&verify_args)),
+        (
+            90,
+            m.run_program("script", &["-qec", &tty_cmd, "/dev/null"]),
+        ),
+    ];
+    for (columns, o) in runs {
+        let text = String::from_utf8_lossy(&o.stdout).replace('\r', "");
+        assert!(text.contains("difference(s)"), "{columns}: {}", show(&o));
+        let widest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+        assert!(
+            widest <= columns && widest + 1 >= columns,
+            "a table {widest} wide for {columns}:\n{text}"
+        );
+        assert!(text.contains("len2048 TXT"), "{text}");
+        assert!(
+            !text.contains(&"a".repeat(255)),
+            "a full value in the table:\n{text}"
+        );
+        if columns >= 132 {
+            // wide enough for the length and hash on one line (narrower, they wrap)
+            for v in [full(&changed), full(&"a".repeat(2048))] {
+                let hash = dnsplan::verify::fold::short_hash(&v);
+                assert!(
+                    text.contains(&format!("({} chars, #{hash})", v.len())),
+                    "the elided value names its length and hash:\n{text}"
+                );
+            }
+            assert!(text.contains("TTL differs (values match)"), "{text}");
+        }
+    }
+
+    // `report --output-format table`: the same limits; CSV keeps the full values
+    let csv = m.report(&[]);
+    assert!(
+        csv.contains(&full(&changed).replace('"', "\"\"")),
+        "CSV has the full values (quotes doubled)"
+    );
+    let text = m.report(&["--output-format", "table"]);
+    let widest = text.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    assert!(widest <= 100, "a line of {widest} > 100:\n{text}");
+    assert!(!text.contains(&"a".repeat(255)), "{text}");
+    let len2048 = text
+        .lines()
+        .find(|l| l.contains("len2048"))
+        .unwrap_or_default();
+    assert!(
+        len2048.contains("NO"),
+        "inconsistent across servers: {text}"
+    );
 }

@@ -226,9 +226,7 @@ impl Auth {
                 "cannot get a token for client {} in tenant {} ({how}): HTTP {status} {error}: {desc}",
                 self.client_id, self.tenant
             );
-            if let Some(s) = &self.secret {
-                msg = msg.replace(s.as_str(), "***");
-            }
+            msg = crate::secret::Scrubber::new(self.secret.iter().map(String::as_str)).scrub(&msg);
             return Err(msg);
         }
         let token = j

@@ -413,13 +413,7 @@ impl AzureProvider {
     }
 
     fn scrub(&self, s: &str) -> String {
-        let mut out = s.to_string();
-        if let Some(k) = &self.settings.key
-            && k.len() >= 4
-        {
-            out = out.replace(k.as_str(), "***");
-        }
-        out
+        crate::secret::Scrubber::new(self.settings.key.iter().map(String::as_str)).scrub(s)
     }
 
     /// An answer's error code and message, shortened and scrubbed.
@@ -678,6 +672,7 @@ impl AzureProvider {
 
     /// The zone as Azure holds it; `None` when it does not exist.
     pub async fn read(&self, zone: &str) -> Result<Option<Zone>, ProviderError> {
+        super::check_zone(&self.id, zone)?;
         let url = Self::with_version(format!("{}/{}", self.base(), Self::zone_path(zone)));
         let r = self.get(zone, &url).await?;
         if Self::not_found(&r) {
@@ -735,16 +730,14 @@ impl AzureProvider {
 
     pub async fn zones(&self) -> Result<Vec<String>, ProviderError> {
         let url = Self::with_version(format!("{}/dnsZones", self.base()));
-        let mut names: Vec<String> = self
+        let names: Vec<String> = self
             .list("", url)
             .await?
             .iter()
             .filter_map(|z| z.get("name").and_then(J::as_str))
             .map(|n| format!("{}.", n.trim_end_matches('.').to_ascii_lowercase()))
             .collect();
-        names.sort();
-        names.dedup();
-        Ok(names)
+        super::checked_names(&self.id, names)
     }
 
     /// Create a zone; its name servers are remembered.
@@ -938,6 +931,23 @@ impl AzureProvider {
     /// Apply a plan: create the zone if needed, then deletes, then creates and updates.
     pub async fn apply_plan(&self, plan: &ZonePlan) -> Result<ApplyReport, ProviderError> {
         let zone = plan.zone.as_str();
+        super::check_zone(&self.id, zone)?;
+        // a record name is a path segment of the API: `..` or an empty label would address
+        // another resource (a lenient zone lets such a name through validation)
+        if let Some(c) = plan
+            .changes
+            .iter()
+            .find(|c| !c.name.is_empty() && c.name.split('.').any(str::is_empty))
+        {
+            return Err(self.failed(
+                zone,
+                format!(
+                    "record name {:?} has an empty label and cannot be written to Azure DNS; \
+                     nothing was written",
+                    c.name
+                ),
+            ));
+        }
         if !plan.exists {
             self.create_zone(zone).await?;
         } else if self.azure_name_servers(zone).is_none()

@@ -800,3 +800,29 @@ async fn the_apex_ns_needs_azures_name_servers_and_record_sets_hold_at_most_20()
         "many.example.test. A has 21 values; Azure DNS holds at most 20 records in a record set"
     );
 }
+
+#[tokio::test]
+async fn hostile_zone_names_are_refused_before_any_request() {
+    let server = MockServer::start().await;
+    let p = provider(&server);
+    crate::provider::assert_refuses_hostile_zones(&p).await;
+    assert!(seen(&server).await.is_empty());
+}
+
+#[tokio::test]
+async fn record_names_with_empty_labels_never_become_url_segments() {
+    let server = MockServer::start().await;
+    let p = provider(&server);
+    for name in ["..", ".", "a..b", "www."] {
+        let pl = plan(
+            true,
+            vec![
+                change(Op::Create, None, Some(a("ok", 60, &["192.0.2.1"]))),
+                change(Op::Create, None, Some(a(name, 60, &["192.0.2.2"]))),
+            ],
+        );
+        let e = p.apply(&pl).await.unwrap_err().to_string();
+        assert!(e.contains("empty label"), "{name:?}: {e}");
+    }
+    assert!(seen(&server).await.is_empty());
+}

@@ -344,7 +344,8 @@ impl PowerDnsProvider {
 
     /// An API error, the body shortened and scrubbed of the API key.
     fn api_error(&self, zone: &str, r: &Reply) -> ProviderError {
-        let mut body = r.error_text().replace(&self.settings.api_key, "***");
+        let mut body =
+            crate::secret::Scrubber::new([self.settings.api_key.as_str()]).scrub(&r.error_text());
         body = body.trim().to_string();
         if body.chars().count() > MAX_BODY {
             body = body.chars().take(MAX_BODY).collect::<String>() + "…";
@@ -484,6 +485,7 @@ impl PowerDnsProvider {
 
     /// The zone as PowerDNS holds it; `None` when it does not exist.
     pub async fn read(&self, zone: &str) -> Result<Option<Zone>, ProviderError> {
+        super::check_zone(&self.id, zone)?;
         self.probe(zone).await?;
         let path = format!("zones/{}", encode_zone_name(zone));
         let (r, _) = self.call(zone, reqwest::Method::GET, &path, None).await?;
@@ -603,6 +605,7 @@ impl PowerDnsProvider {
     /// Apply a plan: create the zone or patch it, then notify.
     pub async fn apply_plan(&self, plan: &ZonePlan) -> Result<ApplyReport, ProviderError> {
         let zone = plan.zone.as_str();
+        super::check_zone(&self.id, zone)?;
         let mods = Self::mods(plan);
         if plan.exists {
             self.patch(zone, &mods).await?;
@@ -626,15 +629,14 @@ impl PowerDnsProvider {
         if !r.ok() {
             return Err(self.api_error("", &r));
         }
-        let mut names: Vec<String> = r
+        let names: Vec<String> = r
             .json()
             .and_then(|j| j.as_array().cloned())
             .unwrap_or_default()
             .iter()
             .filter_map(|z| z.get("name").and_then(J::as_str).map(str::to_string))
             .collect();
-        names.sort();
-        Ok(names)
+        super::checked_names(&self.id, names)
     }
 }
 

@@ -477,3 +477,21 @@ async fn lists_zones() {
     let p = provider(&server).await;
     assert_eq!(p.list_zones().await.unwrap(), ["a.test.", "b.test."]);
 }
+
+#[tokio::test]
+async fn hostile_zone_names_are_refused_before_any_request() {
+    let server = MockServer::start().await;
+    let p = provider(&server).await;
+    crate::provider::assert_refuses_hostile_zones(&p).await;
+    assert!(server.received_requests().await.unwrap().is_empty());
+    // a server that lists a name that is not a zone name is not believed
+    Mock::given(method("GET"))
+        .and(path("/api/v1/servers/localhost/zones"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"name": "a.test."}, {"name": "../pwned."}
+        ])))
+        .mount(&server)
+        .await;
+    let e = p.list_zones().await.unwrap_err().to_string();
+    assert!(e.contains("\"../pwned.\""), "{e}");
+}

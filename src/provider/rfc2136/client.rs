@@ -1,7 +1,6 @@
 //! DNS over TCP to one server (RFC 7766): a request, its answer(s), each step bounded by the
 //! timeout; requests signed and answers verified when a TSIG key is configured.
 
-use std::hash::{BuildHasher, Hasher};
 use std::net::SocketAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -42,14 +41,7 @@ pub fn now() -> u64 {
 
 /// A message ID nobody can guess ahead.
 pub fn random_id() -> u16 {
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or_default(),
-    );
-    h.finish() as u16
+    u16::from_be_bytes(crate::random::bytes::<2>())
 }
 
 /// One TCP connection.

@@ -404,6 +404,7 @@ impl Rfc2136Provider {
     /// The zone as the server holds it. A zone the server does not serve is an error: RFC
     /// 2136 cannot create it.
     pub async fn read(&self, zone: &str) -> Result<Option<Zone>, ProviderError> {
+        super::check_zone(&self.id, zone)?;
         match self.transfer(zone).await? {
             Transfer::Records(rs) => zone_from_records(zone, &rs)
                 .map(Some)
@@ -458,6 +459,7 @@ impl Rfc2136Provider {
     /// made every change.
     pub async fn apply_plan(&self, plan: &ZonePlan) -> Result<ApplyReport, ProviderError> {
         let zone = plan.zone.as_str();
+        super::check_zone(&self.id, zone)?;
         if self.settings.read_only {
             return Err(self.failed(
                 zone,

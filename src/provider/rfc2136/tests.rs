@@ -980,3 +980,23 @@ async fn unreachable_servers_and_read_only_sources_fail_clearly() {
     assert!(e.contains("RFC 2136 cannot create zones"), "{e}");
     assert!(p.list_zones().await.is_err());
 }
+
+#[tokio::test]
+async fn hostile_zone_names_are_refused_before_any_query() {
+    let tcp = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = tcp.local_addr().unwrap().port();
+    let udp = std::net::UdpSocket::bind(("127.0.0.1", port)).unwrap();
+    tcp.set_nonblocking(true).unwrap();
+    udp.set_nonblocking(true).unwrap();
+    let p = provider(port, json!({}));
+    crate::provider::assert_refuses_hostile_zones(&p).await;
+    let mut buf = [0u8; 512];
+    assert_eq!(
+        udp.recv(&mut buf).unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock
+    );
+    assert_eq!(
+        tcp.accept().unwrap_err().kind(),
+        std::io::ErrorKind::WouldBlock
+    );
+}

@@ -32,7 +32,6 @@ pub mod rrset;
 pub mod sdk;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::hash::{BuildHasher, Hasher};
 
 use aws_sdk_route53::Client;
 use aws_sdk_route53::error::{DisplayErrorContext, ProvideErrorMetadata};
@@ -230,19 +229,11 @@ where
     DisplayErrorContext(e).to_string()
 }
 
-/// 12 random hex characters (CallerReferences).
+/// `n` random hex characters (CallerReferences).
 fn random_hex(n: usize) -> String {
-    let mut out = String::new();
+    let mut out = crate::random::hex::<16>();
     while out.len() < n {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_usize(out.len());
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0),
-        );
-        out.push_str(&format!("{:016x}", h.finish()));
+        out.push_str(&crate::random::hex::<16>());
     }
     out.truncate(n);
     out
@@ -653,6 +644,7 @@ impl Route53Provider {
 
     async fn apply_zone(&self, plan: &ZonePlan) -> Result<ApplyReport, ProviderError> {
         let zone = plan.zone.as_str();
+        super::check_zone(&self.id, zone)?;
         let err = |m: String| self.failed(zone, m);
         let id = match self.zone_id(zone).await? {
             Some(id) => id,
@@ -1110,6 +1102,7 @@ impl Provider for Route53Provider {
 
     fn existing<'a>(&'a self, zone: &'a str) -> BoxFut<'a, Result<Option<Zone>, ProviderError>> {
         Box::pin(async move {
+            super::check_zone(&self.id, zone)?;
             let Some(id) = self.zone_id(zone).await? else {
                 return Ok(None);
             };
@@ -1123,7 +1116,10 @@ impl Provider for Route53Provider {
     }
 
     fn list_zones(&self) -> BoxFut<'_, Result<Vec<String>, ProviderError>> {
-        Box::pin(async move { Ok(self.all_zones("*").await?.into_keys().collect()) })
+        Box::pin(async move {
+            let names = self.all_zones("*").await?.into_keys().collect();
+            super::checked_names(&self.id, names)
+        })
     }
 
     fn process_desired(

@@ -441,3 +441,11 @@ async fn routing_policies_dnsplan_does_not_manage_are_left_alone() {
         "{e}"
     );
 }
+
+#[tokio::test]
+async fn hostile_zone_names_are_refused_before_any_request() {
+    let server = MockServer::start().await;
+    let p = provider(&server, json!({}));
+    crate::provider::assert_refuses_hostile_zones(&p).await;
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
