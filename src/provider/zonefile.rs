@@ -716,7 +716,38 @@ fn owner_name(t: &Token, origin: &str) -> Result<String, String> {
         return Err(format!("a name cannot be a quoted string: {}", t.raw));
     }
     let fqdn = absolute(&t.raw, origin);
+    if has_empty_label(&fqdn) {
+        // dnspython refuses it too (EmptyLabel); read as a name, `www..example.com.` would
+        // become a record `www.` that no zone file can hold
+        return Err(format!(
+            "{} is not a name: it has an empty label (two dots in a row, or a leading dot)",
+            t.raw
+        ));
+    }
     idna_encode(&fqdn).map_err(|e| e.0)
+}
+
+/// Does a name in presentation form have an empty label (`a..b.`, `.a.`)? An escaped dot
+/// (`a\.b.`) is part of its label; the root `.` has none.
+fn has_empty_label(fqdn: &str) -> bool {
+    if fqdn == "." {
+        return false;
+    }
+    let mut label = 0usize;
+    let mut escaped = false;
+    for c in fqdn.bytes() {
+        match c {
+            _ if escaped => {
+                escaped = false;
+                label += 1;
+            }
+            b'\\' => escaped = true,
+            b'.' if label == 0 => return true,
+            b'.' => label = 0,
+            _ => label += 1,
+        }
+    }
+    false
 }
 
 fn absolute(name: &str, origin: &str) -> String {
@@ -1492,12 +1523,27 @@ mod tests {
             ("$TTL 300\nwww 99999999999 A 192.0.2.1\n", 2),
             ("$TTL 300\nw LOC 1 N 2 E\n", 2),
             ("$TTL 300\nw SVCB 1 . port=1 port=2\n", 2),
+            // empty labels (a fuzzer found the first: read as `www.`, it could not be
+            // written back, so the record was lost on the next read)
+            ("$TTL 300\nwww..example.com. A 192.0.2.1\n", 2),
+            ("$TTL 300\n.www A 192.0.2.1\n", 2),
+            ("$ORIGIN sub..example.com.\n", 1),
         ];
         for (text, line) in cases {
             let e = parse_zone_text(text, "f.zone", ZONE, false, None)
                 .err()
                 .unwrap_or_else(|| panic!("{text:?} parsed"));
             assert!(e.starts_with(&format!("f.zone:{line}: ")), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn empty_labels_are_found_and_escaped_dots_are_no_label_ends() {
+        for bad in ["a..b.", ".a.", "..", "a.b..", "a\\\\..b."] {
+            assert!(has_empty_label(bad), "{bad}");
+        }
+        for good in [".", "a.", "a.b.", "a\\..b.", "\\..", "a\\065.b."] {
+            assert!(!has_empty_label(good), "{good}");
         }
     }
 
