@@ -1888,7 +1888,10 @@ fn refused_and_forced_applies_say_so_truthfully() {
         "{forced}"
     );
     assert!(forced.contains("The plan that was applied"), "{forced}");
-    assert!(forced.contains("**confirm\\_types**"), "names the rail: {forced}");
+    assert!(
+        forced.contains("**confirm\\_types**"),
+        "names the rail: {forced}"
+    );
     // the plan under an apply record reads as what was planned, with no advice to force
     for body in [&refused, forced] {
         assert!(!body.contains("will apply"), "{body}");
