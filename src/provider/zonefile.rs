@@ -609,7 +609,7 @@ impl Reader {
             None => return Err(format!("unknown record type {}", type_tok.raw)),
         };
         let mut v = parse_rdata(&rtype, rtoks).map_err(|e| e.to_string())?;
-        absolutize(&mut v, &state.origin);
+        absolutize(&mut v, &state.origin)?;
         if rel.is_empty() && rtype == RecordType::Ns {
             self.apex_ns = true;
         }
@@ -763,8 +763,19 @@ fn absolute(name: &str, origin: &str) -> String {
 }
 
 /// Make the names inside a value absolute (dnspython reads with `relativize=False`).
-fn absolutize(v: &mut Value, origin: &str) {
-    let fix = |n: &mut String| *n = absolute(n, origin);
+/// A name holding a character the writer cannot put in a zone file as it is (a control
+/// character, a space, `"`, `;`, `(`, `)`: a quoted string where a name belongs) is an error:
+/// written back, it would read as something else (a fuzzer found `MX 10 "k\x01;…"`).
+fn absolutize(v: &mut Value, origin: &str) -> Result<(), String> {
+    let mut bad = None;
+    let mut fix = |n: &mut String| {
+        if n.bytes()
+            .any(|b| b < 0x21 || b == 0x7f || matches!(b, b'"' | b';' | b'(' | b')'))
+        {
+            bad = Some(n.clone());
+        }
+        *n = absolute(n, origin);
+    };
     match v {
         Value::Target(n) => fix(n),
         Value::Mx(m) => fix(&mut m.exchange),
@@ -772,6 +783,13 @@ fn absolutize(v: &mut Value, origin: &str) {
         Value::Svcb(s) => fix(&mut s.targetname),
         Value::Naptr(n) => fix(&mut n.replacement),
         _ => {}
+    }
+    match bad {
+        Some(n) => Err(format!(
+            "{n:?} is not a name: it holds a control character, a space, a quote, `;` or a \
+             parenthesis"
+        )),
+        None => Ok(()),
     }
 }
 
@@ -1528,6 +1546,9 @@ mod tests {
             ("$TTL 300\nwww..example.com. A 192.0.2.1\n", 2),
             ("$TTL 300\n.www A 192.0.2.1\n", 2),
             ("$ORIGIN sub..example.com.\n", 1),
+            // a quoted string where a name belongs, which could not be written back
+            ("$TTL 300\n@ MX 10 \"k\\001;x\"\n", 2),
+            ("$TTL 300\nw CNAME \"a b.\"\n", 2),
         ];
         for (text, line) in cases {
             let e = parse_zone_text(text, "f.zone", ZONE, false, None)
