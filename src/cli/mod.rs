@@ -10,7 +10,8 @@ mod failover;
 mod github;
 mod plan;
 mod report;
-mod validate;
+// public for the fuzz target that validates from bytes (fuzz/src/checks.rs)
+pub mod validate;
 mod verify;
 
 use std::path::PathBuf;

@@ -609,7 +609,7 @@ impl Reader {
             None => return Err(format!("unknown record type {}", type_tok.raw)),
         };
         let mut v = parse_rdata(&rtype, rtoks).map_err(|e| e.to_string())?;
-        absolutize(&mut v, &state.origin);
+        absolutize(&mut v, &state.origin)?;
         if rel.is_empty() && rtype == RecordType::Ns {
             self.apex_ns = true;
         }
@@ -716,7 +716,38 @@ fn owner_name(t: &Token, origin: &str) -> Result<String, String> {
         return Err(format!("a name cannot be a quoted string: {}", t.raw));
     }
     let fqdn = absolute(&t.raw, origin);
+    if has_empty_label(&fqdn) {
+        // dnspython refuses it too (EmptyLabel); read as a name, `www..example.com.` would
+        // become a record `www.` that no zone file can hold
+        return Err(format!(
+            "{} is not a name: it has an empty label (two dots in a row, or a leading dot)",
+            t.raw
+        ));
+    }
     idna_encode(&fqdn).map_err(|e| e.0)
+}
+
+/// Does a name in presentation form have an empty label (`a..b.`, `.a.`)? An escaped dot
+/// (`a\.b.`) is part of its label; the root `.` has none.
+fn has_empty_label(fqdn: &str) -> bool {
+    if fqdn == "." {
+        return false;
+    }
+    let mut label = 0usize;
+    let mut escaped = false;
+    for c in fqdn.bytes() {
+        match c {
+            _ if escaped => {
+                escaped = false;
+                label += 1;
+            }
+            b'\\' => escaped = true,
+            b'.' if label == 0 => return true,
+            b'.' => label = 0,
+            _ => label += 1,
+        }
+    }
+    false
 }
 
 fn absolute(name: &str, origin: &str) -> String {
@@ -732,8 +763,19 @@ fn absolute(name: &str, origin: &str) -> String {
 }
 
 /// Make the names inside a value absolute (dnspython reads with `relativize=False`).
-fn absolutize(v: &mut Value, origin: &str) {
-    let fix = |n: &mut String| *n = absolute(n, origin);
+/// A name holding a character the writer cannot put in a zone file as it is (a control
+/// character, a space, `"`, `;`, `(`, `)`: a quoted string where a name belongs) is an error:
+/// written back, it would read as something else (a fuzzer found `MX 10 "k\x01;…"`).
+fn absolutize(v: &mut Value, origin: &str) -> Result<(), String> {
+    let mut bad = None;
+    let mut fix = |n: &mut String| {
+        if n.bytes()
+            .any(|b| b < 0x21 || b == 0x7f || matches!(b, b'"' | b';' | b'(' | b')'))
+        {
+            bad = Some(n.clone());
+        }
+        *n = absolute(n, origin);
+    };
     match v {
         Value::Target(n) => fix(n),
         Value::Mx(m) => fix(&mut m.exchange),
@@ -741,6 +783,13 @@ fn absolutize(v: &mut Value, origin: &str) {
         Value::Svcb(s) => fix(&mut s.targetname),
         Value::Naptr(n) => fix(&mut n.replacement),
         _ => {}
+    }
+    match bad {
+        Some(n) => Err(format!(
+            "{n:?} is not a name: it holds a control character, a space, a quote, `;` or a \
+             parenthesis"
+        )),
+        None => Ok(()),
     }
 }
 
@@ -1492,12 +1541,30 @@ mod tests {
             ("$TTL 300\nwww 99999999999 A 192.0.2.1\n", 2),
             ("$TTL 300\nw LOC 1 N 2 E\n", 2),
             ("$TTL 300\nw SVCB 1 . port=1 port=2\n", 2),
+            // empty labels (a fuzzer found the first: read as `www.`, it could not be
+            // written back, so the record was lost on the next read)
+            ("$TTL 300\nwww..example.com. A 192.0.2.1\n", 2),
+            ("$TTL 300\n.www A 192.0.2.1\n", 2),
+            ("$ORIGIN sub..example.com.\n", 1),
+            // a quoted string where a name belongs, which could not be written back
+            ("$TTL 300\n@ MX 10 \"k\\001;x\"\n", 2),
+            ("$TTL 300\nw CNAME \"a b.\"\n", 2),
         ];
         for (text, line) in cases {
             let e = parse_zone_text(text, "f.zone", ZONE, false, None)
                 .err()
                 .unwrap_or_else(|| panic!("{text:?} parsed"));
             assert!(e.starts_with(&format!("f.zone:{line}: ")), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn empty_labels_are_found_and_escaped_dots_are_no_label_ends() {
+        for bad in ["a..b.", ".a.", "..", "a.b..", "a\\\\..b."] {
+            assert!(has_empty_label(bad), "{bad}");
+        }
+        for good in [".", "a.", "a.b.", "a\\..b.", "\\..", "a\\065.b."] {
+            assert!(!has_empty_label(good), "{good}");
         }
     }
 

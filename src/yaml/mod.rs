@@ -8,6 +8,12 @@
 //! PyYAML resolves them, optional key-order enforcement — and one thing octoDNS does not:
 //! a key written twice in one mapping is an error instead of a silently lost record.
 //!
+//! Hostile input ends in an error with file:line:col, in bounded time and memory (the bounds
+//! are in docs/limits.md): files above `MAX_FILE_BYTES` and anything but a regular file are
+//! refused while reading, text that is not UTF-8 or holds control characters (NUL…) before
+//! parsing, nesting past `MAX_DEPTH` before anything recurses deeper, and anchors and aliases
+//! once they have copied `MAX_COPIED_NODES` nodes (billion laughs).
+//!
 //! Scalars are read the way octoDNS reads them — PyYAML's resolution plus Python's `int()`,
 //! `float()`, `str()` and truthiness — in the `py` submodule, so building records and
 //! validating them agree on every value.
@@ -122,20 +128,42 @@ pub struct Loaded {
     pub errors: Vec<YamlError>,
 }
 
-/// Parse a file from disk.
+/// Parse a file from disk (see `read_limited` for what is refused before parsing).
 pub fn load_file(path: &Path, opts: LoadOptions) -> Loaded {
     let name: Arc<str> = Arc::from(path.to_string_lossy().as_ref());
-    match std::fs::read_to_string(path) {
-        Ok(text) => load_str(&text, &name, opts),
+    match read_limited(path) {
+        Ok(bytes) => load_bytes(&bytes, &name, opts),
         Err(e) => Loaded {
             root: None,
-            errors: vec![YamlError {
-                pos: Pos::new(&name, 0, 0),
-                rule: "file-unreadable",
-                message: format!("cannot read file: {e}"),
-            }],
+            errors: vec![e.error(&name, "cannot read file")],
         },
     }
+}
+
+/// Parse YAML bytes: text that is not UTF-8 is an error at the first byte that is not.
+pub fn load_bytes(bytes: &[u8], file: &Arc<str>, opts: LoadOptions) -> Loaded {
+    match decode(bytes, file) {
+        Ok(text) => load_str(text, file, opts),
+        Err(e) => Loaded {
+            root: None,
+            errors: vec![e],
+        },
+    }
+}
+
+fn decode<'a>(bytes: &'a [u8], file: &Arc<str>) -> Result<&'a str, YamlError> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        let (line, col) = line_col(&bytes[..at]);
+        YamlError {
+            pos: Pos::new(file, line, col),
+            rule: "yaml-encoding",
+            message: format!(
+                "the byte 0x{:02x} here is not UTF-8; YAML files must be UTF-8",
+                bytes[at]
+            ),
+        }
+    })
 }
 
 /// Parse YAML text; `file` names it in positions. Only the first document is used.
@@ -148,6 +176,9 @@ pub fn load_str(text: &str, file: &Arc<str>, opts: LoadOptions) -> Loaded {
         errors: Vec::new(),
         depth: 0,
         include_depth: 0,
+        nodes: 0,
+        copied: 0,
+        text_bytes: text.len(),
     };
     let root = b.document(text);
     Loaded {
@@ -156,7 +187,136 @@ pub fn load_str(text: &str, file: &Arc<str>, opts: LoadOptions) -> Loaded {
     }
 }
 
-const MAX_DEPTH: usize = 256;
+/// Does the fast path agree with saphyr on `text`? `Ok(true)` when it took the text and gave
+/// saphyr's exact events, `Ok(false)` when it stepped aside, `Err` with the first difference
+/// otherwise. For the differential tests and the fuzzer; loading checks it by itself in debug
+/// and fuzzing builds.
+pub fn fast_path_check(text: &str) -> Result<bool, String> {
+    match fast::scan(text) {
+        None => Ok(false),
+        Some(events) => match fast::disagreement(text, &events) {
+            None => Ok(true),
+            Some(d) => Err(d),
+        },
+    }
+}
+
+/// Collections nested deeper than this are an error (before anything recurses that deep).
+pub const MAX_DEPTH: usize = 256;
+/// The largest YAML file read, in bytes (128 MiB): a larger one is refused after reading this
+/// much, so memory stays bounded whatever the file (or device) holds.
+pub const MAX_FILE_BYTES: usize = 128 << 20;
+/// Nodes that anchors and aliases may copy in one load (a billion-laughs document stops here).
+pub const MAX_COPIED_NODES: usize = 2_000_000;
+
+/// Why a YAML file was not read.
+enum ReadError {
+    /// The operating system's reason, or "not a regular file".
+    Unreadable(String),
+    /// Larger than `MAX_FILE_BYTES`; where the limit falls.
+    TooLarge(u32, u32),
+}
+
+impl ReadError {
+    /// The error for file `name`; `what` starts the message of an unreadable file.
+    fn error(self, name: &Arc<str>, what: &str) -> YamlError {
+        match self {
+            ReadError::Unreadable(why) => YamlError {
+                pos: Pos::new(name, 0, 0),
+                rule: "file-unreadable",
+                message: format!("{what}: {why}"),
+            },
+            ReadError::TooLarge(line, col) => YamlError {
+                pos: Pos::new(name, line, col),
+                rule: "yaml-too-large",
+                message: format!(
+                    "the file is larger than {} MiB, the limit for one YAML file; reading \
+                     stopped here",
+                    MAX_FILE_BYTES >> 20
+                ),
+            },
+        }
+    }
+}
+
+/// Read a YAML file whole, refusing what cannot be a YAML file: anything but a regular file
+/// (a FIFO or a device such as `/dev/zero` would block or never end) and files larger than
+/// `MAX_FILE_BYTES`, which are read only that far (to say where the limit falls).
+fn read_limited(path: &Path) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let unreadable = |e: std::io::Error| ReadError::Unreadable(e.to_string());
+    let meta = std::fs::metadata(path).map_err(unreadable)?;
+    if !meta.is_file() {
+        return Err(ReadError::Unreadable("not a regular file".into()));
+    }
+    let file = std::fs::File::open(path).map_err(unreadable)?;
+    let expect = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+    let mut bytes = Vec::with_capacity(expect.min(MAX_FILE_BYTES) + 1);
+    file.take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() > MAX_FILE_BYTES {
+        let (line, col) = line_col(&bytes[..MAX_FILE_BYTES]);
+        return Err(ReadError::TooLarge(line, col));
+    }
+    Ok(bytes)
+}
+
+/// The 1-based line and column just after `before` (columns count characters, as saphyr's).
+fn line_col(before: &[u8]) -> (u32, u32) {
+    let line_start = before
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let line = 1 + before[..line_start].iter().filter(|&&b| b == b'\n').count();
+    // a column counts characters: every byte that does not continue a UTF-8 sequence
+    let col = 1 + before[line_start..]
+        .iter()
+        .filter(|&&b| (b & 0xc0) != 0x80)
+        .count();
+    (
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(col).unwrap_or(u32::MAX),
+    )
+}
+
+/// The first character YAML does not allow in a stream (YAML 1.1 `c-printable`, as PyYAML
+/// checks it): C0 and C1 controls but tab, LF, CR and NEL, DEL, U+FFFE and U+FFFF. saphyr
+/// would end the stream at a NUL without a word, dropping the rest of the file.
+fn forbidden_char(text: &str) -> Option<(usize, char)> {
+    let b = text.as_bytes();
+    // the bytes that may start a forbidden character, tested without branches so the compiler
+    // vectorises it: a 3 MB config costs about 0.5 ms; only a block holding one is looked at
+    let suspect = |c: u8| {
+        ((c < 0x20) & (c != b'\t') & (c != b'\n') & (c != b'\r'))
+            | (c == 0x7f)
+            | (c == 0xc2)
+            | (c == 0xef)
+    };
+    let mut start = 0;
+    for block in b.chunks(64) {
+        if block.iter().fold(false, |any, &c| any | suspect(c))
+            && let Some(i) = (start..start + block.len()).find(|&i| forbidden_at(b, i))
+        {
+            return text[i..].chars().next().map(|c| (i, c));
+        }
+        start += block.len();
+    }
+    None
+}
+
+/// Does a forbidden character start at byte `i`?
+fn forbidden_at(b: &[u8], i: usize) -> bool {
+    match b[i] {
+        b'\t' | b'\n' | b'\r' => false,
+        0..0x20 | 0x7f => true,
+        // U+0080..U+009F but U+0085
+        0xc2 => matches!(b.get(i + 1), Some(&n) if (0x80..=0x9f).contains(&n) && n != 0x85),
+        // U+FFFE, U+FFFF
+        0xef => b.get(i + 1) == Some(&0xbf) && matches!(b.get(i + 2), Some(0xbe | 0xbf)),
+        _ => false,
+    }
+}
 
 /// Buffers a collection is gathered in before it is copied into a vector of exactly its size,
 /// reused from one collection to the next: a growing vector would keep room for 4 entries
@@ -203,10 +363,17 @@ struct Builder {
     spare: Spare,
     file: Arc<str>,
     opts: LoadOptions,
-    anchors: HashMap<usize, Node>,
+    anchors: HashMap<usize, (Node, usize)>,
     errors: Vec<YamlError>,
     depth: usize,
     include_depth: usize,
+    /// Nodes built so far (copies included): an anchored node's size is the difference.
+    nodes: usize,
+    /// Nodes copied for anchors and aliases, against `MAX_COPIED_NODES`.
+    copied: usize,
+    /// Bytes of text read so far, the `!include`d files with the first: at most
+    /// `MAX_FILE_BYTES` in all, so includes cannot multiply a small file into a huge load.
+    text_bytes: usize,
 }
 
 impl Builder {
@@ -223,8 +390,29 @@ impl Builder {
     }
 
     fn document(&mut self, text: &str) -> Option<Node> {
+        if let Some((at, c)) = forbidden_char(text) {
+            let (line, col) = line_col(&text.as_bytes()[..at]);
+            let pos = Pos::new(&self.file, line, col);
+            self.err(
+                pos,
+                "yaml-character",
+                format!(
+                    "the character U+{:04X} here is not allowed in YAML (printable characters only)",
+                    c as u32
+                ),
+            );
+            return None;
+        }
         let mut parser = match fast::scan(text) {
-            Some(events) => Events::Fast(text, events.into_iter()),
+            Some(events) => {
+                // the fast path must give saphyr's exact answer: checked on every document in
+                // debug and fuzzing builds (the fuzzer's release build included)
+                #[cfg(any(debug_assertions, fuzzing))]
+                if let Some(d) = fast::disagreement(text, &events) {
+                    panic!("fast path disagrees with saphyr: {d}\non {text:?}");
+                }
+                Events::Fast(text, events.into_iter())
+            }
             None => Events::Full(Box::new(Parser::new_from_str(text))),
         };
         let mut root = None;
@@ -302,9 +490,16 @@ impl Builder {
         span: Span,
     ) -> Result<Node, ()> {
         let pos = self.pos(&span);
+        let start = self.nodes;
+        self.nodes += 1;
         match ev {
-            Event::Alias(id) => match self.anchors.get(&id) {
-                Some(n) => Ok(n.clone()),
+            Event::Alias(id) => match self.anchors.get(&id).map(|a| a.1) {
+                Some(size) => {
+                    self.copy(size, &pos)?;
+                    // the alias itself was counted above as one node; the copy is `size`
+                    self.nodes += size - 1;
+                    Ok(self.anchors[&id].0.clone())
+                }
                 None => {
                     self.err(pos, "yaml-syntax", "alias to an unknown anchor".into());
                     Err(())
@@ -335,7 +530,7 @@ impl Builder {
                     }
                 };
                 if anchor > 0 {
-                    self.anchors.insert(anchor, node.clone());
+                    self.anchor(anchor, &node, start)?;
                 }
                 Ok(node)
             }
@@ -364,7 +559,7 @@ impl Builder {
                 };
                 self.spare.seqs.push(items);
                 if anchor > 0 {
-                    self.anchors.insert(anchor, node.clone());
+                    self.anchor(anchor, &node, start)?;
                 }
                 Ok(node)
             }
@@ -422,7 +617,7 @@ impl Builder {
                 self.spare.flags.push(merged);
                 self.check_order(&node);
                 if anchor > 0 {
-                    self.anchors.insert(anchor, node.clone());
+                    self.anchor(anchor, &node, start)?;
                 }
                 Ok(node)
             }
@@ -431,6 +626,31 @@ impl Builder {
                 Err(())
             }
         }
+    }
+
+    /// Count `size` copied nodes against the budget; past it, an error at `pos`.
+    fn copy(&mut self, size: usize, pos: &Pos) -> Result<(), ()> {
+        self.copied += size;
+        if self.copied > MAX_COPIED_NODES {
+            self.err(
+                pos.clone(),
+                "yaml-too-large",
+                format!(
+                    "anchors and aliases copy more than {MAX_COPIED_NODES} nodes \
+                     (an alias bomb such as billion laughs?)"
+                ),
+            );
+            return Err(());
+        }
+        Ok(())
+    }
+
+    /// Keep a copy of an anchored node (built from `start` on) for its aliases.
+    fn anchor(&mut self, id: usize, node: &Node, start: usize) -> Result<(), ()> {
+        let size = self.nodes - start;
+        self.copy(size, &node.pos)?;
+        self.anchors.insert(id, (node.clone(), size));
+        Ok(())
     }
 
     /// `<<: value` where value is a mapping, a list of mappings, or an `!include` of either.
@@ -493,24 +713,50 @@ impl Builder {
         }
         let target = resolve_include(&self.file, path);
         let name: Arc<str> = Arc::from(target.to_string_lossy().as_ref());
-        let text = match std::fs::read_to_string(&target) {
-            Ok(t) => t,
-            Err(e) => {
+        let unread = Node {
+            kind: Kind::Null,
+            pos: Pos::new(&name, 0, 0),
+        };
+        let bytes = match read_limited(&target) {
+            Ok(b) => b,
+            Err(ReadError::Unreadable(why)) => {
                 self.err(
                     pos,
                     "include-invalid",
-                    format!("cannot read included file {}: {e}", target.display()),
+                    format!("cannot read included file {}: {why}", target.display()),
                 );
-                return Ok(Node {
-                    kind: Kind::Null,
-                    pos: Pos::new(&name, 0, 0),
-                });
+                return Ok(unread);
+            }
+            Err(e) => {
+                self.errors.push(e.error(&name, ""));
+                return Ok(unread);
+            }
+        };
+        self.text_bytes += bytes.len();
+        if self.text_bytes > MAX_FILE_BYTES {
+            self.err(
+                pos,
+                "yaml-too-large",
+                format!(
+                    "with {} the included files add up to more than {} MiB, the limit for one \
+                     load",
+                    target.display(),
+                    MAX_FILE_BYTES >> 20
+                ),
+            );
+            return Err(());
+        }
+        let text = match decode(&bytes, &name) {
+            Ok(t) => t,
+            Err(e) => {
+                self.errors.push(e);
+                return Ok(unread);
             }
         };
         let saved_file = std::mem::replace(&mut self.file, name.clone());
         let saved_anchors = std::mem::take(&mut self.anchors);
         self.include_depth += 1;
-        let root = self.document(&text);
+        let root = self.document(text);
         self.include_depth -= 1;
         self.file = saved_file;
         self.anchors = saved_anchors;
@@ -1076,5 +1322,220 @@ mod tests {
         ] {
             let _ = load(text, KeyOrder::Natural);
         }
+    }
+
+    fn first_error(l: &Loaded) -> &YamlError {
+        l.errors.first().expect("an error")
+    }
+
+    /// Billion laughs: nine levels of nine aliases would copy 387 million nodes; the copy
+    /// budget stops it at the alias that crosses it, quickly and with its position.
+    #[test]
+    fn billion_laughs_stops_at_the_copy_budget() {
+        let mut text = String::from("a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for i in 1..10 {
+            let p = i - 1;
+            text.push_str(&format!(
+                "a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+            ));
+        }
+        let t = std::time::Instant::now();
+        let l = load(&text, KeyOrder::Any);
+        assert!(t.elapsed().as_secs() < 10, "took {:?}", t.elapsed());
+        assert!(l.root.is_none());
+        let e = first_error(&l);
+        assert_eq!(e.rule, "yaml-too-large", "{e}");
+        assert!(e.message.contains("2000000 nodes"), "{e}");
+        // level 7 holds 9^7 = 4.8 million nodes: its anchor or one of its aliases crosses
+        assert!((6..=8).contains(&e.pos.line), "{e}");
+        assert!(e.pos.col > 1, "{e}");
+    }
+
+    /// Anchors on nested collections copy each level again: counted against the same budget.
+    #[test]
+    fn nested_anchors_count_against_the_copy_budget() {
+        // 200 nested anchored sequences around 20,000 scalars: 200 copies of 20,000 nodes
+        let leaves = vec!["x"; 20_000].join(", ");
+        let mut text = String::new();
+        for i in 0..200 {
+            text.push_str(&format!("&n{i} ["));
+        }
+        text.push_str(&leaves);
+        text.push_str(&"]".repeat(200));
+        let l = load(&text, KeyOrder::Any);
+        assert_eq!(first_error(&l).rule, "yaml-too-large");
+        // a few anchors and aliases, as configs use them, stay well inside it
+        let l = load("d: &d {ttl: 60}\na: *d\nb: {<<: *d, x: 1}\n", KeyOrder::Any);
+        assert!(l.errors.is_empty(), "{:?}", l.errors);
+    }
+
+    /// 100,000 levels of nesting, in every shape: an error at the level that crosses
+    /// MAX_DEPTH, before anything recurses deeper. On a thread with 2 MiB of stack, what a
+    /// spawned or rayon thread gets, so a recursion past the limit would overflow it (even
+    /// this unoptimised build's frames fit 256 levels there).
+    #[test]
+    fn hundred_thousand_levels_of_nesting_are_an_error() {
+        let n = 100_000;
+        let shapes = [
+            "[".repeat(n),
+            "{a: ".repeat(n),
+            "- ".repeat(n),
+            "[".repeat(n) + &"]".repeat(n),
+            format!("a: {}x", "&a [".repeat(n)),
+            (0..n).map(|_| "? ").collect::<String>(),
+        ];
+        let handle = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || {
+                for text in shapes {
+                    let t = std::time::Instant::now();
+                    let l = load(&text, KeyOrder::Any);
+                    assert!(t.elapsed().as_secs() < 10, "took {:?}", t.elapsed());
+                    assert!(l.root.is_none());
+                    let e = first_error(&l);
+                    assert_eq!(e.rule, "yaml-syntax", "{e}");
+                    // saphyr counts flow levels in a u8 and stops at 255 itself
+                    assert!(
+                        e.message.contains("deeper than 256")
+                            || e.message.contains("recursion limit exceeded"),
+                        "{e}"
+                    );
+                    assert_eq!(e.pos.line, 1, "{e}");
+                    assert!(e.pos.col >= 256, "{e}");
+                }
+            })
+            .unwrap();
+        handle.join().unwrap();
+    }
+
+    #[test]
+    fn non_utf8_is_an_error_at_its_line_and_column() {
+        let f: Arc<str> = Arc::from("t.yaml");
+        let opts = LoadOptions {
+            order: KeyOrder::Any,
+            includes: false,
+        };
+        let l = load_bytes(b"a: 1\nb: caf\xc3\xa9 \xff\n", &f, opts);
+        assert!(l.root.is_none());
+        let e = first_error(&l);
+        assert_eq!(e.rule, "yaml-encoding");
+        assert_eq!((e.pos.line, e.pos.col), (2, 9), "{e}");
+        assert!(e.message.contains("0xff"), "{e}");
+        // a truncated sequence at the very end
+        let l = load_bytes(b"a: \xe2\x82", &f, opts);
+        assert_eq!((first_error(&l).pos.line, first_error(&l).pos.col), (1, 4));
+        // valid UTF-8 loads
+        let l = load_bytes("a: café\n".as_bytes(), &f, opts);
+        assert!(l.errors.is_empty());
+        assert_eq!(l.root.unwrap().get("a").unwrap().as_str(), Some("café"));
+    }
+
+    /// saphyr ends the stream at a NUL without an error, which would silently drop the rest
+    /// of the file; PyYAML refuses control characters, and so does the loader.
+    #[test]
+    fn nul_and_control_characters_are_an_error_at_their_position() {
+        for (text, line, col, code) in [
+            ("a: 1\nb: x\u{0}y\nc: 3\n", 2, 5, "U+0000"),
+            ("a: 1\u{1b}\n", 1, 5, "U+001B"),
+            ("a: 'x'\n# \u{7f}\n", 2, 3, "U+007F"),
+            ("a: é\u{9c}\n", 1, 5, "U+009C"),
+            ("a: \u{fffe}\n", 1, 4, "U+FFFE"),
+        ] {
+            let l = load(text, KeyOrder::Any);
+            assert!(l.root.is_none(), "{text:?}");
+            let e = first_error(&l);
+            assert_eq!(e.rule, "yaml-character", "{text:?}");
+            assert_eq!((e.pos.line, e.pos.col), (line, col), "{text:?}: {e}");
+            assert!(e.message.contains(code), "{e}");
+        }
+        // across the 64-byte blocks the scan works in: the two bytes of U+009C at 63 and 64
+        let text = format!("a: {}\u{9c}\n", "x".repeat(60));
+        let l = load(&text, KeyOrder::Any);
+        assert_eq!(first_error(&l).pos.col, 64);
+        // tab, CR, NEL, NBSP and a BOM are allowed
+        let l = load("\u{feff}a: 'x\u{85}y\u{a0}'\r\nb: 1\t\n", KeyOrder::Any);
+        assert!(l.errors.is_empty(), "{:?}", l.errors);
+    }
+
+    /// A file of 1 GiB is refused after MAX_FILE_BYTES, where the limit falls; a device that
+    /// never ends and a directory are refused before reading.
+    #[test]
+    fn files_beyond_the_size_limit_and_non_files_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let big = dir.path().join("big.yaml");
+        {
+            use std::io::Write;
+            let mut f = std::fs::File::create(&big).unwrap();
+            f.write_all(b"a: 1\nb: ").unwrap();
+            // sparse: a gigabyte on one line without using the disk
+            f.set_len(1 << 30).unwrap();
+        }
+        let opts = LoadOptions {
+            order: KeyOrder::Any,
+            includes: true,
+        };
+        let t = std::time::Instant::now();
+        let l = load_file(&big, opts);
+        assert!(t.elapsed().as_secs() < 10, "took {:?}", t.elapsed());
+        let e = first_error(&l);
+        assert_eq!(e.rule, "yaml-too-large");
+        assert_eq!(e.pos.line, 2, "{e}");
+        assert_eq!(e.pos.col as usize, MAX_FILE_BYTES - 5 + 1, "{e}");
+        assert!(e.message.contains("128 MiB"), "{e}");
+        for p in ["/dev/zero", "/"] {
+            let l = load_file(Path::new(p), opts);
+            let e = first_error(&l);
+            assert_eq!(e.rule, "file-unreadable", "{p}");
+            assert!(e.message.contains("not a regular file"), "{e}");
+        }
+        // an include of one: an error at the !include
+        let main = dir.path().join("main.yaml");
+        std::fs::write(&main, "a: 1\nb: !include /dev/zero\n").unwrap();
+        let l = load_file(&main, opts);
+        let e = first_error(&l);
+        assert_eq!(
+            (e.rule, e.pos.line, e.pos.col),
+            ("include-invalid", 2, 4),
+            "{e}"
+        );
+        // an included file that is too large or not UTF-8: an error in that file
+        std::fs::write(&main, "a: !include big.yaml\nb: !include bad.yaml\n").unwrap();
+        std::fs::write(dir.path().join("bad.yaml"), b"x: \xff\n").unwrap();
+        let l = load_file(&main, opts);
+        let got: Vec<_> = l
+            .errors
+            .iter()
+            .map(|e| (e.rule, e.pos.file.ends_with("big.yaml"), e.pos.line))
+            .collect();
+        assert_eq!(
+            got,
+            vec![("yaml-too-large", true, 2), ("yaml-encoding", false, 1)]
+        );
+        // includes that multiply: 40 MiB, included four times, is past the limit at the fourth
+        // (sparse, so NULs: each include is read whole, counted, then refused for its NUL)
+        let chunk = dir.path().join("chunk.yaml");
+        std::fs::File::create(&chunk)
+            .unwrap()
+            .set_len(40 << 20)
+            .unwrap();
+        std::fs::write(
+            &main,
+            "[!include chunk.yaml, !include chunk.yaml,\n !include chunk.yaml, !include chunk.yaml]\n",
+        )
+        .unwrap();
+        let l = load_file(&main, opts);
+        let rules: Vec<_> = l.errors.iter().map(|e| e.rule).collect();
+        assert_eq!(
+            rules,
+            [
+                "yaml-character",
+                "yaml-character",
+                "yaml-character",
+                "yaml-too-large"
+            ]
+        );
+        let e = &l.errors[3];
+        assert_eq!((e.pos.line, e.pos.col), (2, 23), "{e}");
+        assert!(e.message.contains("add up to more than 128 MiB"), "{e}");
     }
 }

@@ -6,5 +6,6 @@ mod ghfake;
 mod github;
 mod hostile;
 mod kill;
+mod limits;
 mod plan;
 mod validate;
