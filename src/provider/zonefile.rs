@@ -286,8 +286,9 @@ impl ZoneFileProvider {
     /// The zones in the directory: every file ending with the extension, each name checked.
     pub fn list_zones_sync(&self) -> Result<Vec<String>, ProviderError> {
         let s = &self.settings;
-        let listed = crate::config::yaml_zones::list_zonefile_zones(&s.directory, &s.file_extension)
-            .map_err(|m| self.err("*", m))?;
+        let listed =
+            crate::config::yaml_zones::list_zonefile_zones(&s.directory, &s.file_extension)
+                .map_err(|m| self.err("*", m))?;
         super::checked_zone_list(&self.id, listed)
     }
 }
