@@ -493,3 +493,27 @@ impl Gh {
             .join("\n")
     }
 }
+
+/// A `pull_request` payload (what dnsplan reads of it, as GitHub sends it).
+pub fn pr_event(number: u64, head: &str) -> J {
+    json!({
+        "action": "synchronize",
+        "number": number,
+        "pull_request": {
+            "number": number,
+            "head": {"sha": "feedfacefeedfacefeedfacefeedfacefeedface", "repo": {"full_name": head}},
+            "base": {"ref": "main", "repo": {"full_name": OWNER_REPO}},
+        },
+        "repository": {"full_name": OWNER_REPO, "default_branch": "main"},
+    })
+}
+
+/// A `push` payload to `main`.
+pub fn push_event(sha: &str) -> J {
+    json!({
+        "ref": "refs/heads/main",
+        "before": "1111111111111111111111111111111111111111",
+        "after": sha,
+        "repository": {"full_name": OWNER_REPO, "default_branch": "main"},
+    })
+}

@@ -188,28 +188,6 @@ impl Run {
     }
 }
 
-fn pr_event(number: u64, head: &str) -> J {
-    json!({
-        "action": "synchronize",
-        "number": number,
-        "pull_request": {
-            "number": number,
-            "head": {"sha": "feedfacefeedfacefeedfacefeedfacefeedface", "repo": {"full_name": head}},
-            "base": {"ref": "main", "repo": {"full_name": OWNER_REPO}},
-        },
-        "repository": {"full_name": OWNER_REPO, "default_branch": "main"},
-    })
-}
-
-fn push_event(sha: &str) -> J {
-    json!({
-        "ref": "refs/heads/main",
-        "before": "1111111111111111111111111111111111111111",
-        "after": sha,
-        "repository": {"full_name": OWNER_REPO, "default_branch": "main"},
-    })
-}
-
 fn assert_no_secrets(what: &str, text: &str) {
     assert!(!text.contains(TOKEN), "{what} contains the token:\n{text}");
     assert!(

@@ -35,7 +35,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 
 use serde_json::{Value as J, json};
 
-use ghfake::{Gh, OWNER_REPO, TOKEN};
+use ghfake::{Gh, OWNER_REPO, TOKEN, pr_event, push_event};
 
 /// The base the test image is built on (`scripts/harness/docker.sh base` makes it).
 const BASE_IMAGE: &str = "dnsplan-base:bookworm";
@@ -375,28 +375,6 @@ impl Job {
     }
 }
 
-fn pr_event() -> J {
-    json!({
-        "action": "synchronize",
-        "number": PR,
-        "pull_request": {
-            "number": PR,
-            "head": {"sha": "feedfacefeedfacefeedfacefeedfacefeedface", "repo": {"full_name": OWNER_REPO}},
-            "base": {"ref": "main", "repo": {"full_name": OWNER_REPO}},
-        },
-        "repository": {"full_name": OWNER_REPO, "default_branch": "main"},
-    })
-}
-
-fn push_event(sha: &str) -> J {
-    json!({
-        "ref": "refs/heads/main",
-        "before": "1111111111111111111111111111111111111111",
-        "after": sha,
-        "repository": {"full_name": OWNER_REPO, "default_branch": "main"},
-    })
-}
-
 /// A pull request, then its merge, in a job whose directories `uid` owns.
 fn pull_request_then_merge(uid: u32) {
     let gh = Gh::start(None);
@@ -408,7 +386,7 @@ fn pull_request_then_merge(uid: u32) {
     let r = job.step(
         &gh,
         "pull_request",
-        &pr_event(),
+        &pr_event(PR, OWNER_REPO),
         &[("plan-file", "pr-plan.json")],
     );
     assert_eq!(r.code(), 0, "uid {uid}: {}", r.log());
