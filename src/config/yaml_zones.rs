@@ -38,6 +38,23 @@ pub struct YamlSettings {
 }
 
 impl YamlSettings {
+    /// octoDNS's YamlProvider defaults, reading and writing `dir`.
+    pub fn defaults(dir: &Path) -> YamlSettings {
+        YamlSettings {
+            directory: dir.to_path_buf(),
+            default_ttl: 3600,
+            order: KeyOrder::Natural,
+            populate_should_replace: false,
+            supports_root_ns: true,
+            split_extension: None,
+            split_catchall: true,
+            shared_filename: None,
+            disable_zonefile: false,
+            escaped_semicolons: true,
+            ignore_missing_zones: false,
+        }
+    }
+
     pub fn from_config(p: &ProviderConfig) -> Result<YamlSettings, Diagnostic> {
         let bad = |m: String| Diagnostic::error(p.pos.clone(), "config-invalid", m);
         let directory = p.str("directory").ok_or_else(|| {
@@ -576,19 +593,7 @@ mod tests {
     use super::*;
 
     fn settings(dir: &Path) -> YamlSettings {
-        YamlSettings {
-            directory: dir.to_path_buf(),
-            default_ttl: 3600,
-            order: KeyOrder::Natural,
-            populate_should_replace: false,
-            supports_root_ns: true,
-            split_extension: None,
-            split_catchall: true,
-            shared_filename: None,
-            disable_zonefile: false,
-            escaped_semicolons: true,
-            ignore_missing_zones: false,
-        }
+        YamlSettings::defaults(dir)
     }
 
     #[test]

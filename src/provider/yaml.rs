@@ -143,19 +143,7 @@ impl Provider for YamlProvider {
 
 /// Settings for `dnsplan dump`: octoDNS's YamlProvider defaults writing into `dir`.
 pub fn dump_settings(dir: &std::path::Path) -> YamlSettings {
-    YamlSettings {
-        directory: dir.to_path_buf(),
-        default_ttl: 3600,
-        order: KeyOrder::Natural,
-        populate_should_replace: false,
-        supports_root_ns: true,
-        split_extension: None,
-        split_catchall: true,
-        shared_filename: None,
-        disable_zonefile: false,
-        escaped_semicolons: true,
-        ignore_missing_zones: false,
-    }
+    YamlSettings::defaults(dir)
 }
 
 /// The file(s) octoDNS's YamlProvider would write for `zone`: (path, text). Every path is one
