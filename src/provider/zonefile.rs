@@ -725,7 +725,20 @@ fn owner_name(t: &Token, origin: &str) -> Result<String, String> {
             t.raw
         ));
     }
+    if unwritable(&fqdn) {
+        return Err(format!(
+            "{:?} is not a name: it holds a control character, a space, a quote, `;` or a \
+             parenthesis",
+            t.raw
+        ));
+    }
     idna_encode(&fqdn).map_err(|e| e.0)
+}
+
+/// Does a name hold a character a zone file cannot carry as it is (see `absolutize`)?
+fn unwritable(name: &str) -> bool {
+    name.bytes()
+        .any(|b| b < 0x21 || b == 0x7f || matches!(b, b'"' | b';' | b'(' | b')'))
 }
 
 /// Does a name in presentation form have an empty label (`a..b.`, `.a.`)? An escaped dot
@@ -770,12 +783,10 @@ fn absolute(name: &str, origin: &str) -> String {
 fn absolutize(v: &mut Value, origin: &str) -> Result<(), String> {
     let mut bad = None;
     let mut fix = |n: &mut String| {
-        if n.bytes()
-            .any(|b| b < 0x21 || b == 0x7f || matches!(b, b'"' | b';' | b'(' | b')'))
-        {
+        *n = absolute(n, origin);
+        if unwritable(n) {
             bad = Some(n.clone());
         }
-        *n = absolute(n, origin);
     };
     match v {
         Value::Target(n) => fix(n),
@@ -1550,6 +1561,8 @@ mod tests {
             // a quoted string where a name belongs, which could not be written back
             ("$TTL 300\n@ MX 10 \"k\\001;x\"\n", 2),
             ("$TTL 300\nw CNAME \"a b.\"\n", 2),
+            // a control character in $ORIGIN, which every relative name would inherit
+            ("$ORIGIN a\u{0}b.example.com.\n", 1),
         ];
         for (text, line) in cases {
             let e = parse_zone_text(text, "f.zone", ZONE, false, None)
