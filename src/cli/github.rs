@@ -289,6 +289,8 @@ struct Run {
     summary: String,
     client: Option<Client>,
     bots: Option<Vec<String>>,
+    /// Looking up the pull request a push merged failed (reported when it happened).
+    pr_lookup_failed: bool,
 }
 
 pub fn run(a: Args) -> i32 {
@@ -310,6 +312,7 @@ pub fn run(a: Args) -> i32 {
         summary: String::new(),
         client: None,
         bots: None,
+        pr_lookup_failed: false,
     };
     let rt = super::plan::runtime();
     let code = rt.block_on(r.main());
@@ -1103,6 +1106,7 @@ impl Run {
                 .map(|p| p.number),
             Err(e) => {
                 self.api_failed("find the pull request of the commit", &e);
+                self.pr_lookup_failed = true;
                 None
             }
         }
@@ -1147,6 +1151,10 @@ impl Run {
                     },
                     (None, Trigger::Push(p)) if self.env.token.is_none() => format!(
                         "without a GitHub token the pull request that merged commit `{}` cannot be found, so there is no reviewed plan to compare with",
+                        short(&p.sha)
+                    ),
+                    (None, Trigger::Push(p)) if self.pr_lookup_failed => format!(
+                        "the pull request that merged commit `{}` could not be looked up (see the error above), so there is no reviewed plan to compare with",
                         short(&p.sha)
                     ),
                     (None, Trigger::Push(p)) => format!(

@@ -661,6 +661,37 @@ fn a_direct_push_applies_only_when_unreviewed_applies_are_allowed() {
 }
 
 #[test]
+fn a_failed_pull_request_lookup_is_no_review_and_says_so() {
+    let gh = Gh::start(None);
+    let sha = "fa11000000000000000000000000000000000000";
+    merged_by(&gh, sha, 22);
+    let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(22, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    gh.fail_once(
+        "GET",
+        "/pulls",
+        ResponseTemplate::new(403)
+            .set_body_json(json!({"message": "Resource not accessible by integration"})),
+    );
+    let r = p.run(Some(&gh), "push", &push_event(sha), &[], &[]);
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert!(!p.path().join("out").exists(), "nothing applied");
+    assert!(r.log().contains("could not be looked up"), "{}", r.log());
+    assert!(
+        !r.log().contains("pushed directly"),
+        "not a direct push: {}",
+        r.log()
+    );
+}
+
+#[test]
 fn apply_verifies_the_reviewed_checksum() {
     let gh = Gh::start(None);
     let sha = "beef000000000000000000000000000000000000";
