@@ -559,14 +559,6 @@ impl Run {
             Err(e) => return self.plan_failed(e).await,
         };
         diags.extend(planned.warnings.iter().cloned());
-        let leaks = secret_leaks(&planned.plan, &cfg, self.env.token.as_deref());
-        if !leaks.is_empty() {
-            diags.extend(leaks);
-            crate::diag::normalize(&mut diags);
-            return self.validation_failed(&diags).await;
-        }
-        crate::diag::normalize(&mut diags);
-        self.validation_passed(&diags);
         let ctx = render::Context {
             refusals: planned.refused(),
             warnings: Vec::new(),
@@ -574,15 +566,30 @@ impl Run {
             force_hint: FORCE_HINT.into(),
             record: false,
         };
+        let checksum = planned.plan.checksum();
+        let doc = plan_doc(
+            &planned.plan,
+            &ctx,
+            &self.s.config_key,
+            self.s.shard,
+            &checksum,
+        );
+        let leaks = secret_leaks(
+            &planned.plan,
+            doc["plans"].as_array().map(Vec::as_slice).unwrap_or(&[]),
+            &cfg,
+            self.env.token.as_deref(),
+        );
+        if !leaks.is_empty() {
+            diags.extend(leaks);
+            crate::diag::normalize(&mut diags);
+            return self.validation_failed(&diags).await;
+        }
+        crate::diag::normalize(&mut diags);
+        self.validation_passed(&diags);
         let report = Report {
-            doc: plan_doc(
-                &planned.plan,
-                &ctx,
-                &self.s.config_key,
-                self.s.shard,
-                &planned.plan.checksum(),
-            ),
-            checksum: planned.plan.checksum(),
+            doc,
+            checksum,
             plan: planned.plan.clone(),
             ctx,
         };
@@ -1218,9 +1225,12 @@ impl Run {
                     .await;
             }
         };
-        let (checksum, review_note) = match &review {
+        // what the re-plan must match, and where that came from (a checksum mismatch can only
+        // come from a reviewed checksum)
+        let (checksum, from, review_note) = match &review {
             Review::Checksum { hex, from } => (
                 Some(hex.as_str()),
+                from.as_str(),
                 format!("The re-plan matched the reviewed plan (checksum from {from})."),
             ),
             Review::Unreviewed { why } => {
@@ -1231,6 +1241,7 @@ impl Run {
                 );
                 (
                     None,
+                    "",
                     format!(
                         "⚠️ **Applied without a reviewed plan** (`allow-unreviewed: true`): {}.",
                         ghmd::prose(why)
@@ -1285,10 +1296,6 @@ impl Run {
                 (EXIT_OK, head, "The plan that was applied")
             }
             Err(ApplyError::Checksum { given, computed }) => {
-                let from = match &review {
-                    Review::Checksum { from, .. } => from.clone(),
-                    Review::Unreviewed { .. } => "the input".into(),
-                };
                 let msg = format!(
                     "the plan changed since it was reviewed: the reviewed plan ({from}) has checksum {given}, the re-plan has {computed}"
                 );
@@ -1302,7 +1309,7 @@ impl Run {
                      The reviewed plan ({}) has checksum `{given}`; the re-plan of this commit has `{computed}`. \
                      Something moved in between (another merge, or a change made outside git): plan again \
                      on a pull request, review that plan, and apply it.",
-                    ghmd::prose(&from)
+                    ghmd::prose(from)
                 );
                 (EXIT_ERROR, head, "The re-plan, which was not applied")
             }
@@ -1489,7 +1496,8 @@ impl Run {
 /// publishes is scrubbed of secrets, so such a plan could not be shown truthfully, and a
 /// scrubbed plan file would no longer match its own checksum: refuse it, naming the record and
 /// the setting the secret came from (never the value).
-fn secret_leaks(plan: &Plan, cfg: &Config, token: Option<&str>) -> Vec<Diagnostic> {
+/// `plans` is the plan's canonical JSON (as the plan file holds it), one entry per zone plan.
+fn secret_leaks(plan: &Plan, plans: &[J], cfg: &Config, token: Option<&str>) -> Vec<Diagnostic> {
     let mut secrets: Vec<(String, String)> = cfg
         .secret_settings()
         .into_iter()
@@ -1500,7 +1508,7 @@ fn secret_leaks(plan: &Plan, cfg: &Config, token: Option<&str>) -> Vec<Diagnosti
             )
         })
         .collect();
-    if let Some(t) = token.filter(|t| t.len() >= 4) {
+    if let Some(t) = token.filter(|t| t.len() >= crate::secret::MIN_LEN) {
         secrets.push(("the GitHub token".into(), t.to_string()));
     }
     if secrets.is_empty() {
@@ -1515,13 +1523,8 @@ fn secret_leaks(plan: &Plan, cfg: &Config, token: Option<&str>) -> Vec<Diagnosti
             (what.as_str(), [v.clone(), inner])
         })
         .collect();
-    let canonical = plan.canonical();
     let mut out = Vec::new();
-    for (zp, pj) in plan
-        .plans
-        .iter()
-        .zip(canonical.as_array().into_iter().flatten())
-    {
+    for (zp, pj) in plan.plans.iter().zip(plans) {
         let changes = pj["changes"].as_array().map(Vec::as_slice).unwrap_or(&[]);
         for (c, cj) in zp.changes.iter().zip(changes) {
             let text = cj.to_string();

@@ -329,7 +329,7 @@ pub fn dump(a: DumpArgs) -> i32 {
     }
     match a.format {
         DumpFormat::Yaml => {
-            let out = crate::provider::yaml::dump_settings(&a.output_dir);
+            let out = crate::config::yaml_zones::YamlSettings::defaults(&a.output_dir);
             let files = match crate::provider::yaml::render_files(&existing, &out) {
                 Ok(f) => f,
                 Err(e) => {

@@ -227,8 +227,8 @@ impl ProviderConfig {
         self.secret_settings().into_iter().map(|(_, v)| v).collect()
     }
 
-    /// Every secret setting as (key, value); values shorter than 4 characters are left out
-    /// (too short to scrub without mangling ordinary text).
+    /// Every secret setting as (key, value); values shorter than `secret::MIN_LEN` are left
+    /// out (too short to scrub without mangling ordinary text).
     pub fn secret_settings(&self) -> Vec<(&str, String)> {
         self.secret_keys
             .iter()
@@ -240,7 +240,7 @@ impl ProviderConfig {
                 };
                 (k, v)
             })
-            .filter(|(_, v)| v.len() >= 4)
+            .filter(|(_, v)| v.len() >= crate::secret::MIN_LEN)
             .collect()
     }
 }

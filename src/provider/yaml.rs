@@ -141,11 +141,6 @@ impl Provider for YamlProvider {
     }
 }
 
-/// Settings for `dnsplan dump`: octoDNS's YamlProvider defaults writing into `dir`.
-pub fn dump_settings(dir: &std::path::Path) -> YamlSettings {
-    YamlSettings::defaults(dir)
-}
-
 /// The file(s) octoDNS's YamlProvider would write for `zone`: (path, text). Every path is one
 /// file name inside the directory (a classless zone's `/` is written `-`, a record name's `/`
 /// `%2F`, see `model::name`); an error when a name cannot be made one.
