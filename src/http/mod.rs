@@ -432,40 +432,40 @@ impl Client {
 
     /// Send `first` and follow the pages after it: `page` reads each answer and returns the
     /// next page's URL, if any. A next URL must lie within `home` (the credentials go to the
-    /// API only), must not repeat an earlier one, and at most `cap` pages are read.
-    pub async fn follow<E: From<Error>>(
+    /// API only), must not repeat an earlier one, and at most `cap` pages are read. This
+    /// layer's errors reach the caller through `wrap` (which adds its context).
+    pub async fn follow<E>(
         &self,
         first: Request,
         home: &str,
         cap: usize,
+        wrap: impl Fn(Error) -> E,
         mut page: impl FnMut(&Request, Response) -> Result<Option<String>, E>,
     ) -> Result<(), E> {
         let what = format!("{} {}", first.method, self.shown(&first.url));
         let mut pages = Pages::new(what.clone(), cap).first(first.url.clone());
         let mut req = first;
         loop {
-            let r = self.send(&req).await?;
+            let r = self.send(&req).await.map_err(&wrap)?;
             let Some(link) = page(&req, r)? else {
                 return Ok(());
             };
             if !pages::within(home, &link) {
-                return Err(Error::ForeignLink {
+                return Err(wrap(Error::ForeignLink {
                     what,
                     home: self.shown(home),
                     link: self.shown(&link),
-                }
-                .into());
+                }));
             }
             match pages.next(link.clone()) {
                 Ok(()) => {}
                 Err(Error::PageRepeated { what, .. }) => {
-                    return Err(Error::PageRepeated {
+                    return Err(wrap(Error::PageRepeated {
                         what,
                         token: self.shown(&link),
-                    }
-                    .into());
+                    }));
                 }
-                Err(e) => return Err(e.into()),
+                Err(e) => return Err(wrap(e)),
             }
             req.url = link;
         }

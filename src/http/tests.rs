@@ -345,6 +345,7 @@ async fn pagination_follows_links_and_stops_at_the_cap() {
             Request::get(format!("{}/list", server.uri())),
             &server.uri(),
             5,
+            |e| e,
             |_, r| {
                 let j = r.json().unwrap();
                 items.extend(j["items"].as_array().unwrap().clone());
@@ -363,6 +364,7 @@ async fn pagination_follows_links_and_stops_at_the_cap() {
             Request::get(format!("{}/list", server.uri())),
             &server.uri(),
             5,
+            |e| e,
             |_, _| Ok::<_, Error>(Some("https://attacker.example/list?page=2".into())),
         )
         .await
@@ -371,9 +373,13 @@ async fn pagination_follows_links_and_stops_at_the_cap() {
     // and a link back to a page already read
     let first = format!("{}/list", server.uri());
     let e = c
-        .follow(Request::get(&first), &server.uri(), 5, |_, _| {
-            Ok::<_, Error>(Some(first.clone()))
-        })
+        .follow(
+            Request::get(&first),
+            &server.uri(),
+            5,
+            |e| e,
+            |_, _| Ok::<_, Error>(Some(first.clone())),
+        )
         .await
         .unwrap_err();
     assert!(matches!(e, Error::PageRepeated { .. }), "{e:?}");

@@ -143,7 +143,9 @@ impl Auth {
                     .header("Accept", "application/json")
                     .send()
                     .await
-                    .map_err(|e| format!("GitHub OIDC token request: {}", super::describe(&e)))?;
+                    .map_err(|e| {
+                        format!("GitHub OIDC token request: {}", crate::http::describe(&e))
+                    })?;
                 let status = resp.status().as_u16();
                 let body = resp.text().await.unwrap_or_default();
                 if !(200..300).contains(&status) {
@@ -200,7 +202,7 @@ impl Auth {
             .body(body)
             .send()
             .await
-            .map_err(|e| format!("token request to {url}: {}", super::describe(&e)))?;
+            .map_err(|e| format!("token request to {url}: {}", crate::http::describe(&e)))?;
         let status = resp.status().as_u16();
         let text = resp.text().await.unwrap_or_default();
         let j: Option<J> = serde_json::from_str(&text).ok();

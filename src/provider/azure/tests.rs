@@ -716,8 +716,9 @@ async fn a_hostile_retry_after_is_capped_not_a_panic() {
         ]))
         .mount(&server)
         .await;
-    let mut p = provider(&server);
-    p.settings.max_retry_after = Duration::from_millis(10);
+    let mut s = provider(&server).settings.clone();
+    s.max_retry_after = Duration::from_millis(10);
+    let p = AzureProvider::with_settings("azure", s).unwrap();
     assert!(p.read("example.test.").await.unwrap().is_none());
 }
 

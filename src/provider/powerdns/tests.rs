@@ -266,17 +266,24 @@ async fn persistent_errors_stop_after_the_bounded_attempts_without_the_key() {
             zone,
             status,
             body,
+            source,
         } => {
             assert_eq!(
                 (provider.as_str(), zone.as_str(), *status),
                 ("pdns", "example.test.", 500)
             );
-            assert!(body.chars().count() <= MAX_BODY + 1, "{}", body.len());
+            assert!(body.chars().count() <= http::MAX_BODY + 1, "{}", body.len());
             assert!(body.contains("key=***"), "{body}");
+            // the request and the raw answer are the typed cause
+            assert_eq!(source.status(), Some(500));
+            assert!(source.to_string().starts_with("GET http://"), "{source}");
+            assert!(!source.to_string().contains(KEY), "{source}");
         }
         other => panic!("{other:?}"),
     }
     assert!(!e.to_string().contains(KEY));
+    assert_eq!(e.status(), Some(500));
+    assert!(e.is_retryable());
     let n = server
         .received_requests()
         .await
