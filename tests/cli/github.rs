@@ -884,7 +884,13 @@ fn drift_opens_updates_closes_and_reopens_one_issue() {
 fn rate_limits_and_server_errors_are_retried() {
     let gh = Gh::start(None);
     let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
-    // secondary rate limit with retry-after, primary with remaining 0 + reset, then a 502
+    // secondary rate limit with retry-after and a 502 on a GET; on the POST that creates
+    // the comment a primary limit (remaining 0 + reset), then a 503 (not processed)
+    gh.fail_once(
+        "GET",
+        "/issues/5/comments",
+        ResponseTemplate::new(502).set_body_string("bad gateway"),
+    );
     gh.fail_once(
         "GET",
         "/issues/5/comments",
@@ -909,7 +915,7 @@ fn rate_limits_and_server_errors_are_retried() {
     gh.fail_once(
         "POST",
         "/issues/5/comments",
-        ResponseTemplate::new(502).set_body_string("bad gateway"),
+        ResponseTemplate::new(503).set_body_string("unavailable"),
     );
     let t = std::time::Instant::now();
     let r = p.run(
@@ -929,6 +935,29 @@ fn rate_limits_and_server_errors_are_retried() {
     );
     assert_eq!(gh.comments_on(5).len(), 1);
     assert!(r.stderr().contains("rate limited"), "{}", r.stderr());
+    assert_eq!(gh.count("GET", "/issues/5/comments"), 3, "{:?}", gh.calls());
+
+    // a 502 to the POST may come after GitHub created the comment: it is not sent again
+    let gh = Gh::start(None);
+    gh.fail_once(
+        "POST",
+        "/issues/7/comments",
+        ResponseTemplate::new(502).set_body_string("bad gateway"),
+    );
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(7, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert_eq!(gh.count("POST", "/issues/7/comments"), 1, "not sent twice");
+    assert!(
+        r.stdout().contains("HTTP 502") && r.stdout().contains("not retried"),
+        "{}",
+        r.stdout()
+    );
 
     // retries are bounded: a rate limit that never lifts fails the step
     let gh = Gh::start(None);
