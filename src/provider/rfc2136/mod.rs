@@ -64,6 +64,21 @@ const KNOWN_KEYS: &[&str] = &[
 /// Tries for reads when the server cannot be reached (an UPDATE is never sent twice).
 const READ_ATTEMPTS: u32 = 3;
 
+/// The retry policy of zone transfers (`crate::http::retry`, the one every client uses):
+/// `READ_ATTEMPTS` tries when the server cannot be reached or the connection breaks, waiting a
+/// random 50–100 % of `backoff`, then twice that.
+fn transfer_policy(s: &Settings) -> crate::http::Policy {
+    crate::http::Policy {
+        max_retries: READ_ATTEMPTS - 1,
+        max_status_retries: 0,
+        backoff: crate::http::Backoff {
+            first: s.backoff,
+            cap: s.backoff.saturating_mul(1 << READ_ATTEMPTS),
+        },
+        max_retry_after: Duration::ZERO,
+    }
+}
+
 /// The provider's settings, with octodns-bind's names and defaults.
 #[derive(Clone)]
 pub struct Settings {
@@ -364,41 +379,51 @@ impl Rfc2136Provider {
         }
     }
 
+    /// A failed exchange: `message` says what it means, the failure is the cause.
+    fn dns_error(&self, zone: &str, message: String, source: Failure) -> ProviderError {
+        ProviderError::Dns {
+            provider: self.id.clone(),
+            zone: zone.to_string(),
+            message,
+            source,
+        }
+    }
+
     /// A zone transfer, tried again when the server cannot be reached.
     async fn transfer(&self, zone: &str) -> Result<Transfer, ProviderError> {
         let origin = Name::parse(zone, None).map_err(|e| self.failed(zone, e))?;
         let addr = self.addr(zone).await?;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match client::axfr(
-                addr,
-                self.settings.timeout,
-                &origin,
-                self.settings.key.as_ref(),
+        let what = format!("{}: AXFR {zone}", self.id);
+        let (outcome, attempts) = transfer_policy(&self.settings)
+            .run(
+                &what,
+                || {
+                    client::axfr(
+                        addr,
+                        self.settings.timeout,
+                        &origin,
+                        self.settings.key.as_ref(),
+                    )
+                },
+                |r| match r {
+                    Err(f) if f.is_retryable() => crate::http::Verdict::Retry {
+                        reason: f.to_string(),
+                        wait: None,
+                        answer: false,
+                    },
+                    _ => crate::http::Verdict::Done,
+                },
             )
-            .await
-            {
-                Ok(t) => return Ok(t),
-                Err(f @ (Failure::Connect(_) | Failure::Transport(_)))
-                    if attempt < READ_ATTEMPTS =>
-                {
-                    tracing::warn!(provider = %self.id, "AXFR {zone}: {f}; retrying");
-                    tokio::time::sleep(self.settings.backoff * (1 << (attempt - 1))).await;
-                }
-                Err(f) => {
-                    let tries = if attempt > 1 {
-                        format!(" (after {attempt} attempts)")
-                    } else {
-                        String::new()
-                    };
-                    return Err(self.failed(
-                        zone,
-                        format!("{}{tries}", self.failure_text("zone transfer (AXFR)", &f)),
-                    ));
-                }
-            }
-        }
+            .await;
+        outcome.map_err(|f| {
+            let tries = if attempts > 1 {
+                format!(" (after {attempts} attempts)")
+            } else {
+                String::new()
+            };
+            let message = format!("{}{tries}", self.failure_text("zone transfer (AXFR)", &f));
+            self.dns_error(zone, message, f)
+        })
     }
 
     /// The zone as the server holds it. A zone the server does not serve is an error: RFC
@@ -527,25 +552,21 @@ impl Rfc2136Provider {
                     ));
                 }
                 Err(f @ Failure::Connect(_)) => {
-                    return Err(self.failed(
-                        zone,
-                        format!(
-                            "{}; {which} was not sent; {before}",
-                            self.failure_text("UPDATE", &f)
-                        ),
-                    ));
+                    let message = format!(
+                        "{}; {which} was not sent; {before}",
+                        self.failure_text("UPDATE", &f)
+                    );
+                    return Err(self.dns_error(zone, message, f));
                 }
                 Err(f) => {
-                    return Err(self.failed(
-                        zone,
-                        format!(
-                            "{}; the server may or may not have applied {which} ({} change(s): \
-                             {}); {before}; plan again to see where the zone stands",
-                            self.failure_text("UPDATE", &f),
-                            labels.len(),
-                            labels.join(", ")
-                        ),
-                    ));
+                    let message = format!(
+                        "{}; the server may or may not have applied {which} ({} change(s): \
+                         {}); {before}; plan again to see where the zone stands",
+                        self.failure_text("UPDATE", &f),
+                        labels.len(),
+                        labels.join(", ")
+                    );
+                    return Err(self.dns_error(zone, message, f));
                 }
             }
         }

@@ -940,11 +940,21 @@ async fn unreachable_servers_and_read_only_sources_fail_clearly() {
         l.local_addr().unwrap().port()
     };
     let p = provider(port, json!({}));
-    let e = p.read("example.test.").await.unwrap_err().to_string();
+    let err = p.read("example.test.").await.unwrap_err();
+    let e = err.to_string();
     assert!(
         e.contains("cannot connect") && e.contains("after 3 attempts"),
         "{e}"
     );
+    // the cause is typed: a connection failure, worth trying again later
+    match &err {
+        ProviderError::Dns { source, .. } => {
+            assert!(matches!(source, client::Failure::Connect(_)), "{source:?}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.is_retryable());
+    assert_eq!(err.status(), None);
     let create = plan(vec![change(
         Op::Create,
         None,
