@@ -58,6 +58,19 @@ impl<K: Hash + Eq + std::fmt::Debug> Pages<K> {
         Ok(())
     }
 
+    /// Count one more page, for listings whose tokens the caller does not see (the AWS
+    /// SDK's paginators): an error past the cap.
+    pub fn another(&mut self) -> Result<(), Error> {
+        if self.fetched >= self.cap {
+            return Err(Error::TooManyPages {
+                what: self.what.clone(),
+                cap: self.cap,
+            });
+        }
+        self.fetched += 1;
+        Ok(())
+    }
+
     /// Pages fetched so far (the first one included).
     pub fn fetched(&self) -> usize {
         self.fetched

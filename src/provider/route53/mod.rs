@@ -43,6 +43,7 @@ use self::layout::{ALIAS_TYPE, HealthCheckIds};
 use self::rrset::{CidrLocations, HealthCheck, HealthChecks, Mod, Rrset};
 use super::{ApplyReport, BoxFut, Provider, ProviderError};
 use crate::config::ProviderConfig;
+use crate::http::Pages;
 use crate::model::{Capabilities, RecordSet, RecordType, Status, Zone};
 use crate::plan::{Op, Unsupported, ZonePlan};
 
@@ -195,6 +196,10 @@ pub struct Route53Provider {
     settings: Settings,
     caps: Capabilities,
     client: OnceCell<Client>,
+    /// Route 53's 5 requests per second, shared by every provider with the same credentials.
+    bucket: std::sync::Arc<crate::http::Bucket>,
+    /// Pages a listing may have (`MAX_PAGES`; tests lower it).
+    max_pages: usize,
     /// Hosted zones by name (→ id), listed once.
     zones: Mutex<Option<BTreeMap<String, String>>>,
 }
@@ -229,6 +234,40 @@ where
     DisplayErrorContext(e).to_string()
 }
 
+/// An SDK error as a `ProviderError::Sdk`: `message` gets the error's text (`sdk_text`) and
+/// says what it means; the status, whether a later try may succeed and the error itself are
+/// kept.
+fn sdk_error<E>(
+    provider: &str,
+    zone: &str,
+    e: aws_sdk_route53::error::SdkError<E, aws_sdk_route53::config::http::HttpResponse>,
+    message: impl FnOnce(String) -> String,
+) -> ProviderError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    use aws_sdk_route53::error::SdkError;
+    let status = e.raw_response().map(|r| r.status().as_u16());
+    let retryable = matches!(e, SdkError::TimeoutError(_) | SdkError::DispatchFailure(_))
+        || matches!(
+            e.code(),
+            Some("Throttling" | "ThrottlingException" | "PriorRequestNotComplete")
+        )
+        || status.is_some_and(crate::http::retry::retryable_status);
+    ProviderError::Sdk {
+        provider: provider.to_string(),
+        zone: zone.to_string(),
+        message: message(sdk_text(&e)),
+        status,
+        retryable,
+        source: Box::new(e),
+    }
+}
+
+/// Pages a listing may have: `ListResourceRecordSets` returns up to 300 rrsets a page, so
+/// this is three million rrsets; other listings stop far earlier.
+const MAX_PAGES: usize = 10_000;
+
 /// `n` random hex characters (CallerReferences).
 fn random_hex(n: usize) -> String {
     let mut out = crate::random::hex::<16>();
@@ -253,7 +292,15 @@ impl Route53Provider {
     }
 
     pub fn with_settings(id: &str, settings: Settings) -> Self {
+        // the limit is per account: one bucket per access key, profile or role (only a hash
+        // of the key is kept)
+        let account = format!(
+            "route53 {:?} {:?} {:?} {:?}",
+            settings.access_key_id, settings.profile, settings.role_arn, settings.endpoint_url
+        );
         Route53Provider {
+            bucket: crate::http::Bucket::shared(&account, crate::http::Rate::ROUTE53),
+            max_pages: MAX_PAGES,
             id: id.to_string(),
             settings,
             caps: capabilities(),
@@ -270,6 +317,15 @@ impl Route53Provider {
         }
     }
 
+    /// A listing that would not end.
+    fn http_failed(&self, zone: &str, e: crate::http::Error) -> ProviderError {
+        ProviderError::Http {
+            provider: self.id.clone(),
+            zone: zone.to_string(),
+            source: Box::new(e),
+        }
+    }
+
     async fn client(&self) -> &Client {
         self.client
             .get_or_init(|| async {
@@ -280,7 +336,10 @@ impl Route53Provider {
                         aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
                     ))
                     .build_https();
-                let http = aws_sdk_route53::config::SharedHttpClient::new(cdata::CdataAware(http));
+                let http = aws_sdk_route53::config::SharedHttpClient::new(cdata::Wrapped {
+                    inner: http,
+                    bucket: self.bucket.clone(),
+                });
                 let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
                     .http_client(http)
                     .retry_config(
@@ -341,6 +400,8 @@ impl Route53Provider {
             Ok(())
         };
         if let (Some(vpc), Some(region)) = (&self.settings.vpc_id, &self.settings.vpc_region) {
+            // ListHostedZonesByVPC has no paginator in the SDK: a loop, guarded
+            let mut pages = Pages::new("ListHostedZonesByVPC", self.max_pages);
             let mut token: Option<String> = None;
             loop {
                 let resp = client
@@ -350,26 +411,28 @@ impl Route53Provider {
                     .set_next_token(token.clone())
                     .send()
                     .await
-                    .map_err(|e| self.failed(zone_for_errors, sdk_text(&e)))?;
+                    .map_err(|e| sdk_error(&self.id, zone_for_errors, e, |t| t))?;
                 for z in resp.hosted_zone_summaries() {
                     add(z.name(), z.hosted_zone_id())?;
                 }
                 token = resp.next_token().map(str::to_string);
-                if token.is_none() {
-                    break;
+                match &token {
+                    Some(t) => pages
+                        .next(t.clone())
+                        .map_err(|e| self.http_failed(zone_for_errors, e))?,
+                    None => break,
                 }
             }
             return Ok(zones);
         }
-        let mut marker: Option<String> = None;
-        loop {
-            let resp = client
-                .list_hosted_zones()
-                .set_marker(marker.clone())
-                .set_delegation_set_id(self.settings.delegation_set_id.clone())
-                .send()
-                .await
-                .map_err(|e| self.failed(zone_for_errors, sdk_text(&e)))?;
+        let mut pages = client
+            .list_hosted_zones()
+            .set_delegation_set_id(self.settings.delegation_set_id.clone())
+            .into_paginator()
+            .send();
+        let mut count = Pages::<()>::new("ListHostedZones", self.max_pages);
+        while let Some(resp) = pages.next().await {
+            let resp = resp.map_err(|e| sdk_error(&self.id, zone_for_errors, e, |t| t))?;
             for z in resp.hosted_zones() {
                 let private = z.config().map(|c| c.private_zone()).unwrap_or(false);
                 if self.settings.private.is_some_and(|p| p != private) {
@@ -377,14 +440,12 @@ impl Route53Provider {
                 }
                 add(z.name(), z.id())?;
             }
-            if !resp.is_truncated() {
-                break;
+            // the paginator fetches another page when there is a marker
+            if resp.next_marker().is_some() {
+                count
+                    .another()
+                    .map_err(|e| self.http_failed(zone_for_errors, e))?;
             }
-            let next = resp.next_marker().map(str::to_string);
-            if next.is_none() || next == marker {
-                break;
-            }
-            marker = next;
         }
         Ok(zones)
     }
@@ -402,7 +463,7 @@ impl Route53Provider {
                 .max_items(100)
                 .send()
                 .await
-                .map_err(|e| self.failed(name, sdk_text(&e)))?;
+                .map_err(|e| sdk_error(&self.id, name, e, |t| t))?;
             let mut found: Option<String> = None;
             for z in resp.hosted_zones() {
                 let private = z.config().map(|c| c.private_zone()).unwrap_or(false);
@@ -455,7 +516,9 @@ impl Route53Provider {
             );
         }
         let resp = req.send().await.map_err(|e| {
-            self.failed(name, format!("creating the hosted zone: {}", sdk_text(&e)))
+            sdk_error(&self.id, name, e, |t| {
+                format!("creating the hosted zone: {t}")
+            })
         })?;
         let id = resp
             .hosted_zone()
@@ -477,6 +540,8 @@ impl Route53Provider {
         let mut keys = HashSet::new();
         let mut start: Option<(String, aws_sdk_route53::types::RrType, Option<String>)> = None;
         let mut seen = HashSet::new();
+        // ListResourceRecordSets has no paginator in the SDK: a loop, guarded by a page cap
+        let mut count = Pages::<()>::new("ListResourceRecordSets", self.max_pages);
         loop {
             let mut req = client.list_resource_record_sets().hosted_zone_id(id);
             if let Some((n, t, i)) = &start {
@@ -488,7 +553,7 @@ impl Route53Provider {
             let resp = req
                 .send()
                 .await
-                .map_err(|e| self.failed(zone, format!("listing rrsets: {}", sdk_text(&e))))?;
+                .map_err(|e| sdk_error(&self.id, zone, e, |t| format!("listing rrsets: {t}")))?;
             for r in resp.resource_record_sets() {
                 let r = sdk::rrset_from(r);
                 // a page that starts inside a group of rrsets sharing name and type (servers
@@ -523,6 +588,7 @@ impl Route53Provider {
                     ),
                 ));
             }
+            count.another().map_err(|e| self.http_failed(zone, e))?;
             start = Some(next);
         }
         Ok(out)
@@ -530,18 +596,18 @@ impl Route53Provider {
 
     /// The account's octoDNS health checks (CallerReference `dddd:…`).
     async fn health_checks(&self, zone: &str) -> Result<HealthChecks, ProviderError> {
-        let client = self.client().await;
         let mut out = HealthChecks::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let resp = client
-                .list_health_checks()
-                .set_marker(marker.clone())
-                .send()
-                .await
-                .map_err(|e| {
-                    self.failed(zone, format!("listing health checks: {}", sdk_text(&e)))
-                })?;
+        let mut pages = self
+            .client()
+            .await
+            .list_health_checks()
+            .into_paginator()
+            .send();
+        let mut count = Pages::<()>::new("ListHealthChecks", self.max_pages);
+        while let Some(resp) = pages.next().await {
+            let resp = resp.map_err(|e| {
+                sdk_error(&self.id, zone, e, |t| format!("listing health checks: {t}"))
+            })?;
             for h in resp.health_checks() {
                 if let Some(hc) = sdk::health_check_from(h)
                     && healthcheck::is_octodns(&hc)
@@ -549,38 +615,38 @@ impl Route53Provider {
                     out.insert(hc.id.clone(), hc);
                 }
             }
-            let next = resp.next_marker().map(str::to_string);
-            if !resp.is_truncated() || next.is_none() || next == marker {
-                break;
+            if resp.next_marker().is_some() {
+                count.another().map_err(|e| self.http_failed(zone, e))?;
             }
-            marker = next;
         }
         Ok(out)
     }
 
     /// The id of octoDNS's CIDR collection, if it exists.
     async fn cidr_collection(&self, zone: &str) -> Result<Option<String>, ProviderError> {
-        let client = self.client().await;
-        let mut token: Option<String> = None;
-        loop {
-            let resp = client
-                .list_cidr_collections()
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| {
-                    self.failed(zone, format!("listing CIDR collections: {}", sdk_text(&e)))
-                })?;
+        let mut pages = self
+            .client()
+            .await
+            .list_cidr_collections()
+            .into_paginator()
+            .send();
+        let mut count = Pages::<()>::new("ListCidrCollections", self.max_pages);
+        while let Some(resp) = pages.next().await {
+            let resp = resp.map_err(|e| {
+                sdk_error(&self.id, zone, e, |t| {
+                    format!("listing CIDR collections: {t}")
+                })
+            })?;
             for c in resp.cidr_collections() {
                 if c.name() == Some(CIDR_COLLECTION) {
                     return Ok(c.id().map(str::to_string));
                 }
             }
-            token = resp.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(None);
+            if resp.next_token().is_some() {
+                count.another().map_err(|e| self.http_failed(zone, e))?;
             }
         }
+        Ok(None)
     }
 
     async fn cidr_blocks(
@@ -588,17 +654,19 @@ impl Route53Provider {
         zone: &str,
         collection: &str,
     ) -> Result<CidrLocations, ProviderError> {
-        let client = self.client().await;
         let mut out = CidrLocations::new();
-        let mut token: Option<String> = None;
-        loop {
-            let resp = client
-                .list_cidr_blocks()
-                .collection_id(collection)
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| self.failed(zone, format!("listing CIDR blocks: {}", sdk_text(&e))))?;
+        let mut pages = self
+            .client()
+            .await
+            .list_cidr_blocks()
+            .collection_id(collection)
+            .into_paginator()
+            .send();
+        let mut count = Pages::<()>::new("ListCidrBlocks", self.max_pages);
+        while let Some(resp) = pages.next().await {
+            let resp = resp.map_err(|e| {
+                sdk_error(&self.id, zone, e, |t| format!("listing CIDR blocks: {t}"))
+            })?;
             for b in resp.cidr_blocks() {
                 if let (Some(loc), Some(block)) = (b.location_name(), b.cidr_block()) {
                     out.entry(loc.to_string())
@@ -606,11 +674,11 @@ impl Route53Provider {
                         .push(block.to_string());
                 }
             }
-            token = resp.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(out);
+            if resp.next_token().is_some() {
+                count.another().map_err(|e| self.http_failed(zone, e))?;
             }
         }
+        Ok(out)
     }
 
     /// A hosted zone's rrsets, and its records as `layout` reads them.
@@ -757,7 +825,9 @@ impl Route53Provider {
                         .send()
                         .await
                         .map_err(|e| {
-                            err(format!("creating the CIDR collection: {}", sdk_text(&e)))
+                            sdk_error(&self.id, zone, e, |t| {
+                                format!("creating the CIDR collection: {t}")
+                            })
                         })?;
                     resp.collection()
                         .and_then(|c| c.id())
@@ -817,7 +887,9 @@ impl Route53Provider {
                 .send()
                 .await
             {
-                return Err(err(failure_report(i, &batches, &sdk_text(&e))));
+                return Err(sdk_error(&self.id, zone, e, |t| {
+                    failure_report(i, &batches, &t)
+                }));
             }
             tracing::info!(provider = %self.id, zone, "applied batch {}/{total} ({} changes)", i + 1, b.len());
         }
@@ -866,7 +938,7 @@ impl Route53Provider {
             .id(id)
             .send()
             .await
-            .map_err(|e| self.failed(zone, sdk_text(&e)))?;
+            .map_err(|e| sdk_error(&self.id, zone, e, |t| t))?;
         let vpcs: Vec<&str> = resp.vpcs().iter().filter_map(|v| v.vpc_id()).collect();
         if vpcs.len() > 1 {
             let msg = format!(
@@ -926,7 +998,11 @@ impl Route53Provider {
             .set_changes(Some(changes))
             .send()
             .await
-            .map_err(|e| self.failed(zone, format!("updating CIDR locations: {}", sdk_text(&e))))?;
+            .map_err(|e| {
+                sdk_error(&self.id, zone, e, |t| {
+                    format!("updating CIDR locations: {t}")
+                })
+            })?;
         Ok(())
     }
 
@@ -945,14 +1021,9 @@ impl Route53Provider {
             .send()
             .await
             .map_err(|e| {
-                self.failed(
-                    zone,
-                    format!(
-                        "creating a health check for {}: {}",
-                        p.name_tag,
-                        sdk_text(&e)
-                    ),
-                )
+                sdk_error(&self.id, zone, e, |t| {
+                    format!("creating a health check for {}: {t}", p.name_tag)
+                })
             })?;
         let id = resp
             .health_check()
@@ -971,7 +1042,9 @@ impl Route53Provider {
             .send()
             .await
             .map_err(|e| {
-                self.failed(zone, format!("tagging health check {id}: {}", sdk_text(&e)))
+                sdk_error(&self.id, zone, e, |t| {
+                    format!("tagging health check {id}: {t}")
+                })
             })?;
         tracing::info!(provider = %self.id, zone, "created health check {id} ({})", p.name_tag);
         Ok(id)
