@@ -193,6 +193,13 @@ impl Request {
         self.header("Content-Type", "application/json")
     }
 
+    /// A form body (`application/x-www-form-urlencoded`, already encoded); the caller sets
+    /// the content type.
+    pub fn form(mut self, encoded: String) -> Request {
+        self.body = Some(encoded.into_bytes());
+        self
+    }
+
     /// Declare whether the request may be sent twice (see the field).
     pub fn idempotent(mut self, yes: bool) -> Request {
         self.idempotent = yes;

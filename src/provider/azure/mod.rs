@@ -353,8 +353,20 @@ impl AzureProvider {
                 message: e.to_string(),
             })?
             .scrubbing(Scrubber::new(settings.key.iter().map(String::as_str)));
+        // the token endpoint gets its own client: same policy, the secret scrubbed
+        let auth_client = http::Client::new(
+            id,
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()),
+            Some(settings.timeout),
+            policy(&settings),
+        )
+        .map_err(|e| ProviderError::Config {
+            provider: id.to_string(),
+            message: e.to_string(),
+        })?
+        .scrubbing(Scrubber::new(settings.key.iter().map(String::as_str)));
         let auth = auth::Auth::new(
-            client.reqwest().clone(),
+            auth_client,
             settings.authority_host.clone(),
             settings.tenant_id.clone(),
             settings.client_id.clone(),
@@ -433,6 +445,18 @@ impl AzureProvider {
         }
     }
 
+    /// No token: an HTTP failure keeps its cause, the rest is the identity platform's word.
+    fn auth_error(&self, zone: &str, e: auth::AuthError) -> ProviderError {
+        match e {
+            auth::AuthError::Request { source, .. } => ProviderError::Http {
+                provider: self.id.clone(),
+                zone: zone.to_string(),
+                source,
+            },
+            other => self.failed(zone, self.scrub(&other.to_string())),
+        }
+    }
+
     fn http_error(&self, zone: &str, source: http::Error) -> ProviderError {
         ProviderError::Http {
             provider: self.id.clone(),
@@ -458,7 +482,7 @@ impl AzureProvider {
                 .auth
                 .token()
                 .await
-                .map_err(|m| self.failed(zone, self.scrub(&m)))?;
+                .map_err(|e| self.auth_error(zone, e))?;
             let mut req = Request::new(method.clone(), url)
                 .bearer(&token)
                 .header("Accept", "application/json");
@@ -508,7 +532,7 @@ impl AzureProvider {
             .auth
             .token()
             .await
-            .map_err(|m| self.failed(zone, self.scrub(&m)))?;
+            .map_err(|e| self.auth_error(zone, e))?;
         let req = Request::get(first)
             .bearer(&token)
             .header("Accept", "application/json");

@@ -252,6 +252,31 @@ async fn a_client_secret_token_is_requested_once_and_sent_as_bearer() {
 }
 
 #[tokio::test]
+async fn a_busy_token_endpoint_is_retried_like_any_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/tenant-1/oauth2/v2.0/token"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    token_endpoint(&server).await;
+    Mock::given(method("GET"))
+        .and(path(format!("{BASE}/example.test")))
+        .respond_with(arm_error(404, "ResourceNotFound"))
+        .mount(&server)
+        .await;
+    let p = provider(&server);
+    assert!(p.read("example.test.").await.unwrap().is_none());
+    let posts = seen(&server)
+        .await
+        .iter()
+        .filter(|r| r.contains("oauth2"))
+        .count();
+    assert_eq!(posts, 2, "the 503, then the token");
+}
+
+#[tokio::test]
 async fn a_refused_secret_is_named_by_its_aadsts_code_never_shown() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))

@@ -873,7 +873,7 @@ impl Route53Provider {
         }
         let total = batches.len();
         for (i, b) in batches.iter().enumerate() {
-            let changes: Result<Vec<_>, String> = b.iter().map(sdk::change_to).collect();
+            let changes: Result<Vec<_>, _> = b.iter().map(sdk::change_to).collect();
             let changes = changes.map_err(|m| err(format!("batch {}/{total}: {m}", i + 1)))?;
             let cb = aws_sdk_route53::types::ChangeBatch::builder()
                 .comment(format!("dnsplan: batch {}/{total}", i + 1))
@@ -1013,7 +1013,7 @@ impl Route53Provider {
     ) -> Result<String, ProviderError> {
         let client = self.client().await;
         let config = sdk::health_check_config_to(&healthcheck::config(&p.want))
-            .map_err(|m| self.failed(zone, m))?;
+            .map_err(|m| self.failed(zone, m.to_string()))?;
         let resp = client
             .create_health_check()
             .caller_reference(&p.caller_reference)
