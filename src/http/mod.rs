@@ -571,4 +571,6 @@ impl Client {
 }
 
 #[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
 mod tests;

@@ -8,8 +8,9 @@ use std::time::Duration;
 use serde_json::json;
 use tokio::io::AsyncReadExt;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request as Seen, Respond, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request as Seen, ResponseTemplate};
 
+use super::testing::Answers;
 use super::*;
 
 const SECRET: &str = "sekrit-token-0123456789";
@@ -36,26 +37,6 @@ fn client(retries: u32) -> Client {
     Client::new("test", builder(), None, policy(retries))
         .unwrap()
         .scrubbing(Scrubber::new([SECRET]))
-}
-
-/// Answers in this order, the last one repeated from then on.
-struct Answers(std::sync::Mutex<std::collections::VecDeque<ResponseTemplate>>);
-
-impl Answers {
-    fn new(list: Vec<ResponseTemplate>) -> Answers {
-        Answers(std::sync::Mutex::new(list.into()))
-    }
-}
-
-impl Respond for Answers {
-    fn respond(&self, _: &Seen) -> ResponseTemplate {
-        let mut list = self.0.lock().unwrap();
-        if list.len() > 1 {
-            list.pop_front().unwrap()
-        } else {
-            list[0].clone()
-        }
-    }
 }
 
 async fn serve(m: &str, p: &str, answers: Vec<ResponseTemplate>) -> MockServer {
@@ -111,70 +92,49 @@ async fn retries_are_counted_and_end_in_the_last_answer() {
     assert!(e.to_string().ends_with("/x: HTTP 500: boom"), "{e}");
 }
 
-#[tokio::test(start_paused = true)]
-async fn retry_after_is_honoured_and_capped() {
-    let server = serve(
-        "GET",
-        "/x",
-        vec![
-            ResponseTemplate::new(429).insert_header("Retry-After", "7"),
-            // an hour is more than the 30 s cap
-            ResponseTemplate::new(503).insert_header("Retry-After", "3600"),
-            ResponseTemplate::new(200),
-        ],
-    )
-    .await;
+/// A GET answered by `answers` in turn: the final answer and how long it took (the clock is
+/// paused, so that is exactly the waits).
+async fn timed(answers: Vec<ResponseTemplate>) -> (Response, Duration) {
+    let server = serve("GET", "/x", answers).await;
     let start = tokio::time::Instant::now();
     let r = client(3)
         .send(&Request::get(format!("{}/x", server.uri())))
         .await
         .unwrap();
+    (r, start.elapsed())
+}
+
+#[tokio::test(start_paused = true)]
+async fn retry_after_is_honoured_and_capped() {
+    let (r, waited) = timed(vec![
+        ResponseTemplate::new(429).insert_header("Retry-After", "7"),
+        // an hour is more than the 30 s cap
+        ResponseTemplate::new(503).insert_header("Retry-After", "3600"),
+        ResponseTemplate::new(200),
+    ])
+    .await;
     assert_eq!((r.status, r.attempts), (200, 3));
-    assert_eq!(
-        start.elapsed(),
-        Duration::from_secs(37),
-        "7 s, then the cap"
-    );
+    assert_eq!(waited, Duration::from_secs(37), "7 s, then the cap");
 
     // an HTTP-date: the wait until then (the date has whole seconds)
     let at = std::time::SystemTime::now() + Duration::from_secs(20);
-    let server = serve(
-        "GET",
-        "/x",
-        vec![
-            ResponseTemplate::new(503).insert_header("Retry-After", httpdate::fmt_http_date(at)),
-            ResponseTemplate::new(200),
-        ],
-    )
+    let (_, waited) = timed(vec![
+        ResponseTemplate::new(503).insert_header("Retry-After", httpdate::fmt_http_date(at)),
+        ResponseTemplate::new(200),
+    ])
     .await;
-    let start = tokio::time::Instant::now();
-    client(3)
-        .send(&Request::get(format!("{}/x", server.uri())))
-        .await
-        .unwrap();
-    let waited = start.elapsed();
     assert!(
         (Duration::from_secs(18)..=Duration::from_secs(21)).contains(&waited),
         "{waited:?}"
     );
 
     // without one, the jittered back-off: 50–100 % of 100 ms, then of 200 ms
-    let server = serve(
-        "GET",
-        "/x",
-        vec![
-            ResponseTemplate::new(500),
-            ResponseTemplate::new(500),
-            ResponseTemplate::new(200),
-        ],
-    )
+    let (_, waited) = timed(vec![
+        ResponseTemplate::new(500),
+        ResponseTemplate::new(500),
+        ResponseTemplate::new(200),
+    ])
     .await;
-    let start = tokio::time::Instant::now();
-    client(3)
-        .send(&Request::get(format!("{}/x", server.uri())))
-        .await
-        .unwrap();
-    let waited = start.elapsed();
     assert!(
         (Duration::from_millis(150)..=Duration::from_millis(300)).contains(&waited),
         "{waited:?}"

@@ -2,15 +2,16 @@
 //! paging, preconditions, retries, partial failures. The conformance suite runs it against a
 //! stateful fake of the record-set API (`tests/conformance/azure_fake.rs`).
 
-use std::sync::{Arc, Mutex as StdMutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value as J, json};
 use wiremock::matchers::{header, method, path, query_param};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use super::*;
 use crate::config::{Common, ProviderKind};
+use crate::http::testing::Answers;
 use crate::plan::Change;
 use crate::yaml::Pos;
 
@@ -671,26 +672,6 @@ fn arm_error(status: u16, code: &str) -> ResponseTemplate {
 /// 429 TooManyRequests with this `Retry-After`.
 fn throttled(retry_after: &str) -> ResponseTemplate {
     arm_error(429, "TooManyRequests").insert_header("Retry-After", retry_after)
-}
-
-/// Answers in this order, the last one repeated from then on.
-struct Answers(StdMutex<std::collections::VecDeque<ResponseTemplate>>);
-
-impl Answers {
-    fn new(list: Vec<ResponseTemplate>) -> Answers {
-        Answers(StdMutex::new(list.into()))
-    }
-}
-
-impl Respond for Answers {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
-        let mut list = self.0.lock().unwrap();
-        if list.len() > 1 {
-            list.pop_front().unwrap()
-        } else {
-            list[0].clone()
-        }
-    }
 }
 
 #[tokio::test]

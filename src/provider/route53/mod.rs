@@ -11,11 +11,18 @@
 //! (`AWS_ENDPOINT_URL_ROUTE_53` or `AWS_ENDPOINT_URL`), which is how the tests use the
 //! emulator. TLS is rustls with ring.
 //!
+//! - Requests: the SDK retries (`client_max_attempts`); every request first takes a token
+//!   from the account's bucket (`crate::http::Bucket`, 5 a second, shared by providers with
+//!   the same credentials; `cdata`). Listings use the SDK's paginators where it has one
+//!   (hosted zones, health checks, CIDR collections and blocks); every listing stops with an
+//!   error past `MAX_PAGES`. Failures are `ProviderError::Sdk` (status, retryable, the SDK's
+//!   error as source).
 //! - Reading: the hosted zone is found by name (all zones listed once, or
 //!   `ListHostedZonesByName` per zone with `get_zones_by_name`); its rrsets are listed with
-//!   complete pagination (name, type and set identifier; a server that repeats a page token
-//!   is an error, not a loop) and turned into records by `layout`, which also reads
-//!   octoDNS's dynamic layout back (health checks and CIDR blocks are listed when used).
+//!   complete pagination (name, type and set identifier; ListResourceRecordSets has no SDK
+//!   paginator, and a server that repeats a page token is an error, not a loop) and turned
+//!   into records by `layout`, which also reads octoDNS's dynamic layout back (health checks
+//!   and CIDR blocks are listed when used).
 //! - Applying: a missing zone is created; the plan's changes become rrset changes against the
 //!   zone as it is now (only rrsets that differ are sent), packed into ChangeBatches within
 //!   Route 53's limits without splitting a record, ordered so alias targets exist before
@@ -425,28 +432,28 @@ impl Route53Provider {
             }
             return Ok(zones);
         }
-        let mut pages = client
+        let pages = client
             .list_hosted_zones()
             .set_delegation_set_id(self.settings.delegation_set_id.clone())
             .into_paginator()
             .send();
-        let mut count = Pages::<()>::new("ListHostedZones", self.max_pages);
-        while let Some(resp) = pages.next().await {
-            let resp = resp.map_err(|e| sdk_error(&self.id, zone_for_errors, e, |t| t))?;
-            for z in resp.hosted_zones() {
-                let private = z.config().map(|c| c.private_zone()).unwrap_or(false);
-                if self.settings.private.is_some_and(|p| p != private) {
-                    continue;
+        self.each_page(
+            zone_for_errors,
+            ("ListHostedZones", ""),
+            pages,
+            |r| r.next_marker().is_some(),
+            |resp| {
+                for z in resp.hosted_zones() {
+                    let private = z.config().map(|c| c.private_zone()).unwrap_or(false);
+                    if self.settings.private.is_some_and(|p| p != private) {
+                        continue;
+                    }
+                    add(z.name(), z.id())?;
                 }
-                add(z.name(), z.id())?;
-            }
-            // the paginator fetches another page when there is a marker
-            if resp.next_marker().is_some() {
-                count
-                    .another()
-                    .map_err(|e| self.http_failed(zone_for_errors, e))?;
-            }
-        }
+                Ok(None::<()>)
+            },
+        )
+        .await?;
         Ok(zones)
     }
 
@@ -594,59 +601,101 @@ impl Route53Provider {
         Ok(out)
     }
 
+    /// Read a listing page by page through an SDK paginator (`pages`): `each` sees every page
+    /// and may end the listing with a value; `more` tells whether the paginator will fetch
+    /// another page, which past `max_pages` is an error. `what`: the operation (for the cap)
+    /// and what its failure means (for the message).
+    async fn each_page<O, E, T>(
+        &self,
+        zone: &str,
+        what: (&str, &str),
+        mut pages: aws_smithy_async::future::pagination_stream::PaginationStream<
+            Result<
+                O,
+                aws_sdk_route53::error::SdkError<E, aws_sdk_route53::config::http::HttpResponse>,
+            >,
+        >,
+        more: impl Fn(&O) -> bool,
+        mut each: impl FnMut(&O) -> Result<Option<T>, ProviderError>,
+    ) -> Result<Option<T>, ProviderError>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let (op, doing) = what;
+        let mut count = Pages::<()>::new(op, self.max_pages);
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                sdk_error(&self.id, zone, e, |t| {
+                    if doing.is_empty() {
+                        t
+                    } else {
+                        format!("{doing}: {t}")
+                    }
+                })
+            })?;
+            if let Some(v) = each(&page)? {
+                return Ok(Some(v));
+            }
+            if more(&page) {
+                count.another().map_err(|e| self.http_failed(zone, e))?;
+            }
+        }
+        Ok(None)
+    }
+
     /// The account's octoDNS health checks (CallerReference `dddd:…`).
     async fn health_checks(&self, zone: &str) -> Result<HealthChecks, ProviderError> {
         let mut out = HealthChecks::new();
-        let mut pages = self
+        let pages = self
             .client()
             .await
             .list_health_checks()
             .into_paginator()
             .send();
-        let mut count = Pages::<()>::new("ListHealthChecks", self.max_pages);
-        while let Some(resp) = pages.next().await {
-            let resp = resp.map_err(|e| {
-                sdk_error(&self.id, zone, e, |t| format!("listing health checks: {t}"))
-            })?;
-            for h in resp.health_checks() {
-                if let Some(hc) = sdk::health_check_from(h)
-                    && healthcheck::is_octodns(&hc)
-                {
-                    out.insert(hc.id.clone(), hc);
+        self.each_page(
+            zone,
+            ("ListHealthChecks", "listing health checks"),
+            pages,
+            |r| r.next_marker().is_some(),
+            |resp| {
+                for h in resp.health_checks() {
+                    if let Some(hc) = sdk::health_check_from(h)
+                        && healthcheck::is_octodns(&hc)
+                    {
+                        out.insert(hc.id.clone(), hc);
+                    }
                 }
-            }
-            if resp.next_marker().is_some() {
-                count.another().map_err(|e| self.http_failed(zone, e))?;
-            }
-        }
+                Ok(None::<()>)
+            },
+        )
+        .await?;
         Ok(out)
     }
 
     /// The id of octoDNS's CIDR collection, if it exists.
     async fn cidr_collection(&self, zone: &str) -> Result<Option<String>, ProviderError> {
-        let mut pages = self
+        let pages = self
             .client()
             .await
             .list_cidr_collections()
             .into_paginator()
             .send();
-        let mut count = Pages::<()>::new("ListCidrCollections", self.max_pages);
-        while let Some(resp) = pages.next().await {
-            let resp = resp.map_err(|e| {
-                sdk_error(&self.id, zone, e, |t| {
-                    format!("listing CIDR collections: {t}")
-                })
-            })?;
-            for c in resp.cidr_collections() {
-                if c.name() == Some(CIDR_COLLECTION) {
-                    return Ok(c.id().map(str::to_string));
-                }
-            }
-            if resp.next_token().is_some() {
-                count.another().map_err(|e| self.http_failed(zone, e))?;
-            }
-        }
-        Ok(None)
+        let found = self
+            .each_page(
+                zone,
+                ("ListCidrCollections", "listing CIDR collections"),
+                pages,
+                |r| r.next_token().is_some(),
+                |resp| {
+                    Ok(resp
+                        .cidr_collections()
+                        .iter()
+                        .find(|c| c.name() == Some(CIDR_COLLECTION))
+                        .map(|c| c.id().map(str::to_string)))
+                },
+            )
+            .await?;
+        Ok(found.flatten())
     }
 
     async fn cidr_blocks(
@@ -655,29 +704,30 @@ impl Route53Provider {
         collection: &str,
     ) -> Result<CidrLocations, ProviderError> {
         let mut out = CidrLocations::new();
-        let mut pages = self
+        let pages = self
             .client()
             .await
             .list_cidr_blocks()
             .collection_id(collection)
             .into_paginator()
             .send();
-        let mut count = Pages::<()>::new("ListCidrBlocks", self.max_pages);
-        while let Some(resp) = pages.next().await {
-            let resp = resp.map_err(|e| {
-                sdk_error(&self.id, zone, e, |t| format!("listing CIDR blocks: {t}"))
-            })?;
-            for b in resp.cidr_blocks() {
-                if let (Some(loc), Some(block)) = (b.location_name(), b.cidr_block()) {
-                    out.entry(loc.to_string())
-                        .or_default()
-                        .push(block.to_string());
+        self.each_page(
+            zone,
+            ("ListCidrBlocks", "listing CIDR blocks"),
+            pages,
+            |r| r.next_token().is_some(),
+            |resp| {
+                for b in resp.cidr_blocks() {
+                    if let (Some(loc), Some(block)) = (b.location_name(), b.cidr_block()) {
+                        out.entry(loc.to_string())
+                            .or_default()
+                            .push(block.to_string());
+                    }
                 }
-            }
-            if resp.next_token().is_some() {
-                count.another().map_err(|e| self.http_failed(zone, e))?;
-            }
-        }
+                Ok(None::<()>)
+            },
+        )
+        .await?;
         Ok(out)
     }
 
