@@ -6,8 +6,8 @@
 //! (`Error`) that keep the method, the URL (credentials in its query hidden), the status
 //! and the start of the body, every secret scrubbed (`crate::secret::Scrubber`).
 //!
-//! Rule: std, tokio, reqwest, `secret` and `random` only: nothing of DNS or providers
-//! (`github` uses it too).
+//! Rule: std, crates (tokio, reqwest, serde_json, httpdate, sha2, thiserror, tracing),
+//! `secret` and `random` only: nothing of DNS or providers (`github` uses it too).
 
 pub mod limit;
 pub mod pages;
@@ -325,8 +325,8 @@ pub struct Client {
 }
 
 impl Client {
-    /// A client from a reqwest builder the caller set up (TLS, redirects); `timeout` bounds
-    /// every try (None: no bound, as tests with a paused clock want).
+    /// A client from a reqwest builder the caller set up (TLS, redirects, a connect timeout);
+    /// `timeout` bounds every try (None: no bound, as tests with a paused clock want).
     pub fn new(
         name: impl Into<String>,
         builder: reqwest::ClientBuilder,
@@ -336,7 +336,7 @@ impl Client {
         install_crypto();
         let mut builder = builder.user_agent(concat!("dnsplan/", env!("CARGO_PKG_VERSION")));
         if let Some(t) = timeout {
-            builder = builder.timeout(t).connect_timeout(t);
+            builder = builder.timeout(t);
         }
         let http = builder.build().map_err(|e| Error::Setup(describe(&e)))?;
         Ok(Client {

@@ -346,7 +346,9 @@ impl AzureProvider {
     }
 
     pub fn with_settings(id: &str, settings: Settings) -> Result<Self, ProviderError> {
-        let builder = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none());
+        let builder = reqwest::Client::builder()
+            .connect_timeout(settings.timeout)
+            .redirect(reqwest::redirect::Policy::none());
         let client = http::Client::new(id, builder, Some(settings.timeout), policy(&settings))
             .map_err(|e| ProviderError::Config {
                 provider: id.to_string(),
@@ -356,7 +358,9 @@ impl AzureProvider {
         // the token endpoint gets its own client: same policy, the secret scrubbed
         let auth_client = http::Client::new(
             id,
-            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()),
+            reqwest::Client::builder()
+                .connect_timeout(settings.timeout)
+                .redirect(reqwest::redirect::Policy::none()),
             Some(settings.timeout),
             policy(&settings),
         )

@@ -287,7 +287,7 @@ impl PowerDnsProvider {
             provider: id.to_string(),
             message,
         };
-        let mut b = reqwest::Client::builder();
+        let mut b = reqwest::Client::builder().connect_timeout(settings.timeout);
         match &settings.ssl_verify {
             SslVerify::Yes => {}
             SslVerify::No => b = b.danger_accept_invalid_certs(true),
