@@ -336,7 +336,7 @@ impl Route53Provider {
     async fn client(&self) -> &Client {
         self.client
             .get_or_init(|| async {
-                let _ = rustls::crypto::ring::default_provider().install_default();
+                crate::http::install_crypto();
                 let s = &self.settings;
                 let http = aws_smithy_http_client::Builder::new()
                     .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
