@@ -1934,6 +1934,62 @@ mod tests {
         assert!(fenced("a ``` b").starts_with("````text\n"));
     }
 
+    /// The plan files of today, byte for byte: `plan --format json`, a shard's plan file and a
+    /// merge of two shards (tests/fixtures/plan-file/). Reviewed checksums and files written
+    /// by earlier runs must keep verifying.
+    #[test]
+    fn plan_files_keep_their_bytes_and_checksum() {
+        let plan = crate::plan::sample::plan();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/plan-file");
+        let pinned = |name: &str, text: &str| {
+            let want = std::fs::read_to_string(dir.join(name)).unwrap();
+            assert_eq!(text, want, "{name}");
+        };
+        pinned("plan.json", &render::json(&plan));
+        let r = crate::plan::safety::Refusal::RootNs;
+        let ctx = render::Context {
+            refusals: vec![render::Refused::new("example.com.", "bind", &r)],
+            dry_run: vec![("example.com.".into(), "pdns".into())],
+            force_hint: FORCE_HINT.into(),
+            ..render::Context::default()
+        };
+        let mut warned = plan.clone();
+        warned.plans[0]
+            .warnings
+            .push("root NS record not supported for example.com.; ignoring it".into());
+        let one = Plan {
+            plans: warned.plans[..2].to_vec(),
+        };
+        let two = Plan {
+            plans: warned.plans[2..].to_vec(),
+        };
+        let d1 = plan_doc(&one, &ctx, "config.yaml", Some((1, 2)), &one.checksum());
+        let d2 = plan_doc(
+            &two,
+            &render::Context::default(),
+            "config.yaml",
+            Some((2, 2)),
+            &two.checksum(),
+        );
+        let text = |d: &J| serde_json::to_string_pretty(d).unwrap() + "\n";
+        pinned("shard-1.json", &text(&d1));
+        pinned("shard-2.json", &text(&d2));
+        let merged = merge_docs(
+            &[
+                (PathBuf::from("shards/shard-1.json"), d1),
+                (PathBuf::from("shards/shard-2.json"), d2),
+            ],
+            "config.yaml",
+        )
+        .unwrap();
+        pinned("merged.json", &text(&merged.doc));
+        assert_eq!(merged.checksum, plan.checksum());
+        assert_eq!(
+            plan.checksum(),
+            "607ec87506cfff1c19c168ef397a8e4c59ef3ae569f825d2a8399bbfa9917036"
+        );
+    }
+
     #[test]
     fn plan_files_carry_structured_refusals_through_a_merge() {
         let r = crate::plan::safety::Refusal::RootNs;

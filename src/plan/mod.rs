@@ -10,6 +10,8 @@
 //! Rule: `plan` uses `model` only. No I/O.
 
 pub mod safety;
+#[cfg(test)]
+pub(crate) mod sample;
 
 use serde_json::{Map, Value as J, json};
 use sha2::{Digest, Sha256};
