@@ -121,7 +121,7 @@ impl Verdicts<'_> {
 /// The JSON document (docs/plan-json.md).
 pub fn json(plan: &Plan) -> String {
     let mut out = Vec::new();
-    plan.write_json(&mut out).expect("writing to memory");
+    crate::plan::file::write(plan, None, &mut out).expect("writing to memory");
     String::from_utf8(out).expect("JSON is UTF-8")
 }
 

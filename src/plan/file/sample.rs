@@ -4,8 +4,8 @@
 
 use std::sync::Arc;
 
-use super::{Plan, diff};
 use crate::model::{Capabilities, RecordSet, Zone};
+use crate::plan::{Plan, diff};
 use crate::yaml::{KeyOrder, LoadOptions, load_str};
 
 /// A record from its octoDNS data, written as JSON (or YAML flow).
