@@ -13,6 +13,8 @@
 //! Large estates: `--shard K/N` plans a stable share of the zones and writes its plan file
 //! without commenting; `--merge-plans DIR` merges the shards' files into one report and one
 //! checksum (the checksum a full plan of the same state has, so `apply --checksum` verifies).
+//! The plan files themselves (format, checksum, reading, merging) are `plan::file`'s; this
+//! module only decides where they go and what the reports say.
 //!
 //! Everything written (log, summary, outputs, comments, issues, plan files) is scrubbed of
 //! the token and of every `env/` secret of the config.

@@ -1,5 +1,8 @@
 //! `dnsplan verify` (every target's name servers against git, and against each other) and
 //! `dnsplan report` (octodns-report: each record's answers across a list of servers).
+//! Orchestration only: the targets and their servers are `verify::targets`, the questions and
+//! the comparison `verify::run` / `verify::answers`, the outputs `verify::table` and
+//! `verify::rows`.
 
 use std::io::Write;
 use std::net::SocketAddr;

@@ -5,15 +5,17 @@
 //! finding, and so is every pair of targets whose answers differ from each other (the check
 //! people do by hand with `dig @ns…` before switching delegation). Servers are found from the
 //! provider (an RFC 2136 server is its own name server), from the zone's NS records (in-zone
-//! glue from the zone files, otherwise the system resolver), or given (`servers`).
+//! glue from the zone files, otherwise the system resolver), or given (`servers`); `targets`
+//! sets up every zone × target of a config that way.
 //!
 //! Values are compared as DNS defines them (`compare`: TXT as its joined character-strings,
 //! names without case, CAA tags without case…), from the octets the server sent (`query`);
 //! a TTL that differs is its own finding, never a value difference. `fold` and `table` keep
-//! the terminal tables readable when values are long.
+//! the terminal tables readable when values are long; `rows` writes `report`'s CSV and JSON.
 //!
 //! Rule: `verify` uses `model`, `config`, `plan` (fitting to a target's capabilities) and
-//! `provider` (name servers, the RFC 2136 wire codec); it never changes anything.
+//! `provider` (a target's provider built from its settings, its name servers, the RFC 2136 wire
+//! codec); it never changes anything.
 
 pub mod compare;
 pub mod fold;
