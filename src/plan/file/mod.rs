@@ -374,15 +374,17 @@ impl PlanFile {
     /// The `Plan` the file holds (warnings from the notes); `path` names the file in errors.
     /// Records are rebuilt from their octoDNS data as the zone files are read.
     pub fn to_plan(&self, path: &str) -> Result<Plan, Error> {
-        let warnings = self.dnsplan.as_ref().map_or(&[][..], |n| &n.warnings[..]);
+        // grouped once: a scan per zone plan would be quadratic on a large estate
+        let mut warnings: BTreeMap<(&str, &str), Vec<String>> = BTreeMap::new();
+        for (z, t, m) in self.dnsplan.iter().flat_map(|n| &n.warnings) {
+            warnings.entry((z, t)).or_default().push(m.clone());
+        }
         let mut out = Plan::default();
         for p in &self.plans {
             let mut zp = p.to_zone_plan(path)?;
             zp.warnings = warnings
-                .iter()
-                .filter(|(z, t, _)| *z == zp.zone && *t == zp.target)
-                .map(|(_, _, m)| m.clone())
-                .collect();
+                .remove(&(p.zone.as_str(), p.target.as_str()))
+                .unwrap_or_default();
             out.plans.push(zp);
         }
         out.sort();
