@@ -565,7 +565,7 @@ impl Run {
             force_hint: FORCE_HINT.into(),
             record: false,
         };
-        let notes = plan::file::Notes::of_run(
+        let notes = plan::file::RunNotes::of_run(
             &planned.plan,
             &self.s.config_key,
             self.s.shard,
@@ -1695,7 +1695,8 @@ mod tests {
             &crate::plan::safety::Refusal::RootNs,
         )];
         let dry = vec![("example.com.".to_string(), "pdns".to_string())];
-        let notes = plan::file::Notes::of_run(&plan, "config.yaml", Some((1, 2)), &refused, &dry);
+        let notes =
+            plan::file::RunNotes::of_run(&plan, "config.yaml", Some((1, 2)), &refused, &dry);
         let shard = plan::file::Shard {
             path: "a.json".into(),
             file: PlanFile::new(&plan, Some(notes)),

@@ -46,7 +46,7 @@ pub struct PlanFile {
     pub checksum: String,
     /// What `dnsplan github` adds for its reports; absent in `plan --format json`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dnsplan: Option<Notes>,
+    pub dnsplan: Option<RunNotes>,
     pub plans: Vec<ZonePlanDoc>,
     pub version: u64,
 }
@@ -55,7 +55,7 @@ pub struct PlanFile {
 /// checksum (a reviewer approves the changes, not the notes about them).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Notes {
+pub struct RunNotes {
     /// The config file the plan was made from (as the Action names it).
     #[serde(default)]
     pub config: String,
@@ -190,7 +190,7 @@ impl Serialize for Streamed<'_> {
 struct Document<'a, P: Serialize> {
     checksum: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    dnsplan: Option<&'a Notes>,
+    dnsplan: Option<&'a RunNotes>,
     plans: P,
     version: u64,
 }
@@ -199,7 +199,7 @@ struct Document<'a, P: Serialize> {
 fn write_document(
     w: &mut impl Write,
     checksum: &str,
-    notes: Option<&Notes>,
+    notes: Option<&RunNotes>,
     plans: impl Serialize,
 ) -> std::io::Result<()> {
     let doc = Document {
@@ -240,11 +240,11 @@ pub fn checksum_of(plans: &[ZonePlanDoc]) -> String {
 }
 
 /// Write the plan file of `plan` (`plan --format json`: no notes), zone plan by zone plan.
-pub fn write(plan: &Plan, notes: Option<&Notes>, w: &mut impl Write) -> std::io::Result<()> {
+pub fn write(plan: &Plan, notes: Option<&RunNotes>, w: &mut impl Write) -> std::io::Result<()> {
     write_document(w, &checksum(plan), notes, Streamed(&plan.plans))
 }
 
-impl Notes {
+impl RunNotes {
     /// The notes of one run: its refusals, plan-only pairs and the plan's warnings.
     pub fn of_run(
         plan: &Plan,
@@ -252,8 +252,8 @@ impl Notes {
         shard: Option<(u32, u32)>,
         refused: &[Refused],
         dry_run: &[(String, String)],
-    ) -> Notes {
-        Notes {
+    ) -> RunNotes {
+        RunNotes {
             config: config.to_string(),
             dry_run: dry_run.to_vec(),
             merged_from: None,
@@ -315,7 +315,7 @@ fn json_error(path: &str, e: serde_json::Error) -> Error {
 impl PlanFile {
     /// The file of `plan` with `notes`: its zone plans converted once, the checksum computed
     /// from them.
-    pub fn new(plan: &Plan, notes: Option<Notes>) -> PlanFile {
+    pub fn new(plan: &Plan, notes: Option<RunNotes>) -> PlanFile {
         let plans: Vec<ZonePlanDoc> = plan.plans.iter().map(ZonePlanDoc::from).collect();
         PlanFile {
             checksum: checksum_of(&plans),
@@ -508,11 +508,11 @@ pub fn merge(shards: Vec<Shard>, config: &str) -> Result<Merged, Error> {
     let mut owner: BTreeMap<(String, String), String> = BTreeMap::new();
     let mut plan = Plan::default();
     let mut docs = Vec::new();
-    let mut notes = Notes {
+    let mut notes = RunNotes {
         config: config.to_string(),
         merged_from: Some(Vec::new()),
         refused: Some(Vec::new()),
-        ..Notes::default()
+        ..RunNotes::default()
     };
     for Shard { path, file } in shards {
         let shown = path.display().to_string();

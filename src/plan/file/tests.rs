@@ -14,7 +14,7 @@ fn bytes(f: &PlanFile) -> String {
     String::from_utf8(out).unwrap()
 }
 
-fn streamed(plan: &Plan, notes: Option<&Notes>) -> String {
+fn streamed(plan: &Plan, notes: Option<&RunNotes>) -> String {
     let mut out = Vec::new();
     write(plan, notes, &mut out).unwrap();
     String::from_utf8(out).unwrap()
@@ -40,8 +40,8 @@ fn shards() -> (PlanFile, PlanFile) {
         plans: plan.plans[2..].to_vec(),
     };
     let dry = vec![("example.com.".to_string(), "pdns".to_string())];
-    let n1 = Notes::of_run(&one, "config.yaml", Some((1, 2)), &refused(), &dry);
-    let n2 = Notes::of_run(&two, "config.yaml", Some((2, 2)), &[], &[]);
+    let n1 = RunNotes::of_run(&one, "config.yaml", Some((1, 2)), &refused(), &dry);
+    let n2 = RunNotes::of_run(&two, "config.yaml", Some((2, 2)), &[], &[]);
     (PlanFile::new(&one, Some(n1)), PlanFile::new(&two, Some(n2)))
 }
 
