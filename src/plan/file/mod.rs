@@ -363,11 +363,7 @@ impl PlanFile {
 
     /// Read and verify the plan file at `path`.
     pub fn read(path: &Path) -> Result<PlanFile, Error> {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-            path: shown.clone(),
-            source,
-        })?;
+        let (text, shown) = read_text(path)?;
         Self::parse(&text, &shown)
     }
 
@@ -452,6 +448,18 @@ fn record_from_data(name: &str, data: &J) -> Result<RecordSet, &'static str> {
     crate::model::build::record_from_node(name, &node, 3600).ok_or("no known type")
 }
 
+/// A file's text, and its path as errors show it.
+fn read_text(path: &Path) -> Result<(String, String), Error> {
+    let shown = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok((text, shown)),
+        Err(source) => Err(Error::Read {
+            path: shown,
+            source,
+        }),
+    }
+}
+
 /// One shard's file, as read.
 #[derive(Clone, Debug)]
 pub struct Shard {
@@ -476,11 +484,7 @@ pub fn read_dir(dir: &Path, exclude: Option<&Path>) -> Result<Vec<Shard>, Error>
     paths.sort();
     let mut shards = Vec::new();
     for path in paths {
-        let shown = path.display().to_string();
-        let text = std::fs::read_to_string(&path).map_err(|source| Error::Read {
-            path: shown.clone(),
-            source,
-        })?;
+        let (text, shown) = read_text(&path)?;
         if let Some(file) = PlanFile::parse_probed(&text, &shown)? {
             shards.push(Shard { path, file });
         }
