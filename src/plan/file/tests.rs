@@ -398,9 +398,8 @@ fn a_record_that_cannot_be_rebuilt_names_file_zone_and_record() {
 
 #[test]
 fn a_directory_of_plan_files() {
-    let dir = std::env::temp_dir().join(format!("dnsplan-plan-file-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().to_path_buf();
     let e = read_dir(&dir, None).unwrap_err();
     assert_eq!(
         e.to_string(),
@@ -442,5 +441,4 @@ fn a_directory_of_plan_files() {
     let e = PlanFile::read(&dir.join("missing.json")).unwrap_err();
     assert!(e.to_string().starts_with("cannot read "), "{e}");
     assert_eq!(PlanFile::read(&dir.join("1.json")).unwrap(), s1);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
