@@ -1,7 +1,8 @@
 //! dnsplan: DNS as code, native to CI.
 //!
 //! Layers, lowest first (each may use only those before it in this list):
-//! `fasthash`, `yaml`, `diag`, `secret`, `random`, `mdtext` → `http` (uses `secret`, `random`) → `model` → `validate` → `config` →
+//! `yaml`, `diag`, `secret`, `random`, `mdtext` → `http` (uses `secret`, `random`) → `model` →
+//! `validate` → `config` →
 //! `plan` → `provider` → `render`, `verify`, `engine`, `failover` → `cli`. `github` stands
 //! apart and knows nothing of DNS (it uses `mdtext`, `random`, `http` and the strings it is given).
 //! There is no drift module: a drift check is `engine::plan` against the live providers,
@@ -12,7 +13,6 @@ pub mod config;
 pub mod diag;
 pub mod engine;
 pub mod failover;
-pub mod fasthash;
 pub mod github;
 pub mod http;
 pub mod mdtext;
