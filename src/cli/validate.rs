@@ -20,7 +20,7 @@ pub struct Args {
 
 /// Validate the config and every zone; all diagnostics, sorted.
 pub fn collect(path: &std::path::Path, only: &[String]) -> Vec<Diagnostic> {
-    let (cfg, mut diags) = config::load(path);
+    let (cfg, mut diags) = config::load(path, &crate::provider::registry::Registry);
     if let Some(cfg) = cfg {
         zones(&cfg, only, &mut diags);
     }

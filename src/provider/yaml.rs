@@ -31,9 +31,9 @@ pub struct YamlProvider {
 
 impl YamlProvider {
     pub fn new(cfg: &ProviderConfig) -> Result<Self, ProviderError> {
-        let settings = YamlSettings::from_config(cfg).map_err(|d| ProviderError::Config {
+        let settings = YamlSettings::from_config(cfg).map_err(|e| ProviderError::Config {
             provider: cfg.id.clone(),
-            message: d.message,
+            message: e.to_string(),
         })?;
         let caps = Capabilities {
             root_ns: settings.supports_root_ns,
@@ -520,12 +520,11 @@ mod tests {
         YamlProvider::new(&ProviderConfig {
             id: "y".into(),
             class: class.into(),
-            kind: crate::config::ProviderKind::Yaml,
+            files: Some(crate::config::FileFormat::Yaml),
             common: Default::default(),
-            settings: serde_json::json!({"directory": dir.join("zones").to_string_lossy()})
-                .as_object()
-                .cloned()
-                .unwrap(),
+            settings: crate::yaml::de::node_from_json(
+                &serde_json::json!({"directory": dir.join("zones").to_string_lossy()}),
+            ),
             secret_keys: Default::default(),
             pos: Pos::none(),
         })
