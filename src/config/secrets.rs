@@ -86,6 +86,7 @@ fn coerce(s: &str) -> Kind {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value as J;
     use std::sync::Arc;
 
     fn node(text: &str) -> Node {
@@ -120,6 +121,23 @@ mod tests {
         assert_eq!(v["b"]["port"], 8081);
         assert_eq!(v["c"], 1.5);
         assert_eq!(v["d"][0], "env/X", "lists are not expanded, as in octoDNS");
+        // octoDNS's coercion, whatever YAML would make of the text: `010` is int("010"),
+        // `yes` and `0x10` stay strings
+        let (n, _) = resolve(
+            &node("a: env/DNSPLAN_T_N/010\nb: env/DNSPLAN_T_N/yes\nc: env/DNSPLAN_T_N/0x10\n"),
+            &mut d,
+        )
+        .unwrap();
+        let v = n.to_json();
+        assert_eq!(
+            (&v["a"], &v["b"], &v["c"]),
+            (&J::from(10), &J::from("yes"), &J::from("0x10"))
+        );
+        assert_eq!(
+            n.get("b").unwrap().pos.line,
+            2,
+            "the value keeps its position"
+        );
         assert!(resolve(&node("a: env/DNSPLAN_T_MISSING\n"), &mut d).is_none());
         assert_eq!(d[0].rule, "config-missing-env");
         assert!(d[0].message.contains("DNSPLAN_T_MISSING"));

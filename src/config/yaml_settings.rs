@@ -122,3 +122,83 @@ impl YamlSettings {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::de::node_from_json;
+    use serde_json::json;
+
+    fn config(class: &str, settings: serde_json::Value) -> ProviderConfig {
+        ProviderConfig {
+            id: "y".into(),
+            class: class.into(),
+            files: Some(super::super::FileFormat::Yaml),
+            common: Default::default(),
+            settings: node_from_json(&settings),
+            secret_keys: Default::default(),
+            pos: crate::yaml::Pos::none(),
+        }
+    }
+
+    const YAML: &str = "octodns.provider.yaml.YamlProvider";
+    const SPLIT: &str = "octodns.provider.yaml.SplitYamlProvider";
+
+    #[test]
+    fn octodns_keys_names_and_defaults() {
+        let s = YamlSettings::from_config(&config(YAML, json!({"directory": "d"}))).unwrap();
+        assert_eq!(s.order, KeyOrder::Natural);
+        assert_eq!((s.default_ttl, s.split_extension), (3600, None));
+        assert!(s.escaped_semicolons && s.supports_root_ns && !s.disable_zonefile);
+        let s = YamlSettings::from_config(&config(
+            YAML,
+            json!({"directory": "d", "enforce_order": false, "default_ttl": "600",
+                   "split_extension": false, "shared_filename": false,
+                   "escaped_semicolons": "false", "ignore_missing_zones": true}),
+        ))
+        .unwrap();
+        assert_eq!(s.order, KeyOrder::Any);
+        assert_eq!(s.default_ttl, 600);
+        assert_eq!((s.split_extension, s.shared_filename), (None, None));
+        assert!(!s.escaped_semicolons && s.ignore_missing_zones);
+        // SplitYamlProvider: split by default, its `extension` honoured
+        let s = YamlSettings::from_config(&config(SPLIT, json!({"directory": "d"}))).unwrap();
+        assert_eq!(s.split_extension.as_deref(), Some("."));
+        assert!(s.disable_zonefile);
+        let s = YamlSettings::from_config(&config(
+            SPLIT,
+            json!({"directory": "d", "extension": ".tst"}),
+        ))
+        .unwrap();
+        assert_eq!(s.split_extension.as_deref(), Some(".tst"));
+    }
+
+    #[test]
+    fn wrong_settings_are_errors_naming_the_key() {
+        let err = |v| {
+            YamlSettings::from_config(&config(YAML, v))
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(
+            err(json!({})),
+            "Incorrect provider config for y: missing `directory`"
+        );
+        assert!(
+            err(json!({"directory": "d", "api_token": "x"}))
+                .starts_with("unknown setting(s) api_token; known: directory, default_ttl"),
+        );
+        assert_eq!(
+            err(json!({"directory": "d", "order_mode": "chaos"})),
+            "Invalid order_mode, \"chaos\", options are \"natural\", \"simple\""
+        );
+        assert_eq!(
+            err(json!({"directory": "d", "default_ttl": 5_000_000_000u64})),
+            "`default_ttl` is larger than 2^32-1"
+        );
+        assert_eq!(
+            err(json!({"directory": "d", "supports_root_ns": "maybe"})),
+            "`supports_root_ns` must be true or false"
+        );
+    }
+}

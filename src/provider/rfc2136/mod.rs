@@ -45,7 +45,7 @@ use super::{ApplyReport, BoxFut, Provider, ProviderError};
 use crate::config::ProviderConfig;
 use crate::model::{Capabilities, RecordSet, RecordType, Value, Zone, idna_decode, rdata};
 use crate::plan::{Change, Unsupported, ZonePlan};
-pub use settings::{Settings, algorithm, is_axfr_source};
+pub use settings::{AlgorithmError, Settings, algorithm, is_axfr_source};
 
 /// The prefix of types the model does not carry: `Rfc2136Provider/HINFO`.
 pub const OTHER_PREFIX: &str = "Rfc2136Provider/";

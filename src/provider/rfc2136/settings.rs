@@ -58,20 +58,29 @@ impl std::fmt::Debug for Settings {
 }
 
 /// The TSIG algorithm named by `key_algorithm` (BIND's and dnspython's spellings).
-pub fn algorithm(name: &str) -> Result<TsigAlgorithm, String> {
+pub fn algorithm(name: &str) -> Result<TsigAlgorithm, AlgorithmError> {
     let n = name.trim().trim_end_matches('.').to_ascii_lowercase();
     match n.as_str() {
         "hmac-sha256" => Ok(TsigAlgorithm::HmacSha256),
         "hmac-sha384" => Ok(TsigAlgorithm::HmacSha384),
         "hmac-sha512" => Ok(TsigAlgorithm::HmacSha512),
-        "hmac-md5" | "hmac-md5.sig-alg.reg.int" | "hmac-sha1" | "hmac-sha224" => Err(format!(
-            "key_algorithm {name} is not supported (it is weak or rare): use hmac-sha256, \
-             hmac-sha384 or hmac-sha512"
-        )),
-        _ => Err(format!(
-            "unknown key_algorithm {name:?}; known: hmac-sha256, hmac-sha384, hmac-sha512"
-        )),
+        "hmac-md5" | "hmac-md5.sig-alg.reg.int" | "hmac-sha1" | "hmac-sha224" => {
+            Err(AlgorithmError::Weak(name.to_string()))
+        }
+        _ => Err(AlgorithmError::Unknown(name.to_string())),
     }
+}
+
+/// A `key_algorithm` that is not used.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum AlgorithmError {
+    #[error(
+        "key_algorithm {0} is not supported (it is weak or rare): use hmac-sha256, hmac-sha384 \
+         or hmac-sha512"
+    )]
+    Weak(String),
+    #[error("unknown key_algorithm {0:?}; known: hmac-sha256, hmac-sha384, hmac-sha512")]
+    Unknown(String),
 }
 
 impl Settings {
@@ -121,7 +130,7 @@ impl Settings {
             }
             (Some(name), Some(secret)) => {
                 let algorithm = algorithm(key_algorithm.as_deref().unwrap_or("hmac-sha256"))
-                    .map_err(|m| p.invalid("key_algorithm", m))?;
+                    .map_err(|e| p.invalid("key_algorithm", e.to_string()))?;
                 let secret = data_encoding::BASE64
                     .decode(secret.as_bytes())
                     .or_else(|_| {
