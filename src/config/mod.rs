@@ -146,6 +146,9 @@ pub struct ProviderConfig {
     pub settings: Node,
     /// Setting keys whose values came from a secret (`env/…`).
     pub secret_keys: BTreeSet<String>,
+    /// A secret's variable is missing (reported by the loader): the setting is left out, so
+    /// the settings are incomplete and not checked on their own (`provider::registry::check`).
+    pub missing_env: bool,
     pub pos: Pos,
 }
 
@@ -218,6 +221,15 @@ impl ProviderConfig {
             .collect()
     }
 }
+/// A provider's settings error as a diagnostic at its file:line (`provider ID: …`).
+pub fn settings_diagnostic(id: &str, e: &yaml::de::Error) -> Diagnostic {
+    Diagnostic::error(
+        e.pos.clone(),
+        "config-invalid",
+        format!("provider {id}: {}", e.detail()),
+    )
+}
+
 /// One configured zone (templates already expanded).
 #[derive(Clone, Debug)]
 pub struct ZoneConfig {
@@ -856,6 +868,7 @@ fn provider(
     let mut settings = Vec::new();
     let mut secret_keys = BTreeSet::new();
     let mut common = Common::default();
+    let mut missing_env = false;
     for (k, val) in entries {
         let key = k.key_text();
         if key == "class" {
@@ -863,7 +876,10 @@ fn provider(
         }
         let (resolved, secret) = match secrets::resolve(val, diags) {
             Some(x) => x,
-            None => continue,
+            None => {
+                missing_env = true;
+                continue;
+            }
         };
         if secret {
             secret_keys.insert(key.clone());
@@ -928,6 +944,7 @@ fn provider(
             pos: v.pos.clone(),
         },
         secret_keys,
+        missing_env,
         pos: v.pos.clone(),
     })
 }
@@ -1206,11 +1223,7 @@ pub fn load_desired(cfg: &Config, zc: &ZoneConfig) -> Desired {
         let s = match yaml_zones::YamlSettings::from_config(p) {
             Ok(s) => s,
             Err(e) => {
-                diags.push(Diagnostic::error(
-                    e.pos.clone(),
-                    "config-invalid",
-                    e.detail(),
-                ));
+                diags.push(settings_diagnostic(sid, &e));
                 continue;
             }
         };

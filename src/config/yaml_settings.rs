@@ -137,6 +137,7 @@ mod tests {
             common: Default::default(),
             settings: node_from_json(&settings),
             secret_keys: Default::default(),
+            missing_env: false,
             pos: crate::yaml::Pos::none(),
         }
     }

@@ -1,22 +1,27 @@
 //! The provider registry: one line per provider, naming the octoDNS class paths and short
-//! names it answers to, the zone files `config` reads for it (if any) and its constructor.
-//! `config::load` checks classes against it (`Registry` is its `config::Classes`), and
-//! `build` makes a provider from a config entry. Adding a provider is its folder and one line
-//! in `ENTRIES`.
+//! names it answers to, the zone files `config` reads for it (if any), its constructor and
+//! its settings check.
+//! `config::load` checks classes against it (`Registry` is its `config::Classes`), `build`
+//! makes a provider from a config entry and `check` parses every provider's settings for
+//! `dnsplan validate`. Adding a provider is its folder and one line in `ENTRIES`.
 //!
 //! Rule: uses `config` and the provider modules beside it.
 
 use std::sync::Arc;
 
 use super::{Provider, ProviderError, azure, powerdns, rfc2136, route53, yaml, zonefile};
-use crate::config::{ClassInfo, Classes, FileFormat, ProviderConfig};
+use crate::config::yaml_settings::YamlSettings;
+use crate::config::{ClassInfo, Classes, Config, FileFormat, ProviderConfig, settings_diagnostic};
+use crate::diag::Diagnostic;
+use crate::yaml::de::Error;
 
-/// One provider: its class names (short name first), the files `config` reads for it, and
-/// how it is built from a config entry.
+/// One provider: its class names (short name first), the files `config` reads for it, how it
+/// is built from a config entry, and how its settings are checked without building it.
 pub struct Entry {
     pub classes: &'static [&'static str],
     pub files: Option<FileFormat>,
     pub build: fn(&ProviderConfig) -> Result<Arc<dyn Provider>, ProviderError>,
+    pub check: fn(&ProviderConfig) -> Result<(), Error>,
 }
 
 /// `Entry::build` for a provider whose `new` takes the config entry.
@@ -29,12 +34,12 @@ fn shared<P: Provider + 'static>(
 
 #[rustfmt::skip]
 pub static ENTRIES: &[Entry] = &[
-    Entry { classes: &["yaml", "octodns.provider.yaml.YamlProvider", "octodns.provider.yaml.SplitYamlProvider"], files: Some(FileFormat::Yaml), build: |c| shared(yaml::YamlProvider::new, c) },
-    Entry { classes: &["zonefile", "octodns_bind.ZoneFileSource", "octodns_bind.ZoneFileProvider", "octodns.source.axfr.ZoneFileSource"], files: Some(FileFormat::ZoneFile), build: |c| shared(zonefile::ZoneFileProvider::new, c) },
-    Entry { classes: &["powerdns", "octodns_powerdns.PowerDnsProvider"], files: None, build: |c| shared(powerdns::PowerDnsProvider::new, c) },
-    Entry { classes: &["route53", "octodns_route53.Route53Provider"], files: None, build: |c| shared(route53::Route53Provider::new, c) },
-    Entry { classes: &["azure", "octodns_azure.AzureProvider"], files: None, build: |c| shared(azure::AzureProvider::new, c) },
-    Entry { classes: &["rfc2136", "octodns_bind.Rfc2136Provider", "octodns_bind.BindProvider", "octodns_bind.AxfrSource", "octodns.source.axfr.AxfrSource"], files: None, build: |c| shared(rfc2136::Rfc2136Provider::new, c) },
+    Entry { classes: &["yaml", "octodns.provider.yaml.YamlProvider", "octodns.provider.yaml.SplitYamlProvider"], files: Some(FileFormat::Yaml), build: |c| shared(yaml::YamlProvider::new, c), check: |c| YamlSettings::from_config(c).map(drop) },
+    Entry { classes: &["zonefile", "octodns_bind.ZoneFileSource", "octodns_bind.ZoneFileProvider", "octodns.source.axfr.ZoneFileSource"], files: Some(FileFormat::ZoneFile), build: |c| shared(zonefile::ZoneFileProvider::new, c), check: |c| zonefile::ZoneFileSettings::from_config(c).map(drop) },
+    Entry { classes: &["powerdns", "octodns_powerdns.PowerDnsProvider"], files: None, build: |c| shared(powerdns::PowerDnsProvider::new, c), check: |c| powerdns::Settings::from_config(c).map(drop) },
+    Entry { classes: &["route53", "octodns_route53.Route53Provider"], files: None, build: |c| shared(route53::Route53Provider::new, c), check: |c| route53::Settings::from_config(c).map(drop) },
+    Entry { classes: &["azure", "octodns_azure.AzureProvider"], files: None, build: |c| shared(azure::AzureProvider::new, c), check: |c| azure::Settings::from_config(c).map(drop) },
+    Entry { classes: &["rfc2136", "octodns_bind.Rfc2136Provider", "octodns_bind.BindProvider", "octodns_bind.AxfrSource", "octodns.source.axfr.AxfrSource"], files: None, build: |c| shared(rfc2136::Rfc2136Provider::new, c), check: |c| rfc2136::Settings::from_config(c).map(drop) },
 ];
 
 /// The entry whose class names include `class`.
@@ -56,6 +61,22 @@ impl Classes for Registry {
             .flat_map(|e| e.classes.iter().copied())
             .collect()
     }
+}
+
+/// Every provider's settings checked (parsed, nothing built, nothing sent), for `validate`:
+/// an unknown key, a wrong type or a wrong value as a diagnostic at its file:line. A provider
+/// whose secret's variable is missing is left out (that is reported, and its settings lack it).
+pub fn check(cfg: &Config) -> Vec<Diagnostic> {
+    cfg.providers
+        .values()
+        .filter(|p| !p.missing_env)
+        .filter_map(|p| {
+            let e = entry(&p.class)?;
+            (e.check)(p)
+                .err()
+                .map(|err| settings_diagnostic(&p.id, &err))
+        })
+        .collect()
 }
 
 /// Build the provider a config entry describes.
@@ -157,6 +178,31 @@ mod tests {
             let cfg = load(dir.path(), class, settings);
             let p = build(&cfg.providers["p"]).unwrap_or_else(|e| panic!("{class}: {e}"));
             assert_eq!(p.id(), "p");
+        }
+    }
+
+    #[test]
+    fn check_reports_settings_errors_as_diagnostics_without_building() {
+        let dir = tempfile::tempdir().unwrap();
+        for (class, settings) in VALID {
+            assert_eq!(check(&load(dir.path(), class, settings)), [], "{class}");
+            let line = 4 + settings.lines().count() as u32;
+            let d = check(&load(
+                dir.path(),
+                class,
+                &format!("{settings}    nope: 1\n"),
+            ));
+            assert_eq!(d.len(), 1, "{class}: {d:?}");
+            assert_eq!(
+                (d[0].rule.as_str(), d[0].pos.line),
+                ("config-invalid", line)
+            );
+            assert!(
+                d[0].message
+                    .starts_with("provider p: unknown setting(s) nope; known: "),
+                "{class}: {}",
+                d[0].message
+            );
         }
     }
 

@@ -526,6 +526,7 @@ mod tests {
                 &serde_json::json!({"directory": dir.join("zones").to_string_lossy()}),
             ),
             secret_keys: Default::default(),
+            missing_env: false,
             pos: Pos::none(),
         })
         .unwrap()

@@ -1092,6 +1092,7 @@ mod tests {
             common: crate::config::Common::default(),
             settings: crate::yaml::de::node_from_json(&settings),
             secret_keys: Default::default(),
+            missing_env: false,
             pos: Pos::none(),
         }
     }

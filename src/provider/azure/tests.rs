@@ -27,6 +27,7 @@ fn config(settings: J) -> ProviderConfig {
         common: Common::default(),
         settings: crate::yaml::de::node_from_json(&settings),
         secret_keys: ["key".to_string()].into(),
+        missing_env: false,
         pos: Pos::none(),
     }
 }

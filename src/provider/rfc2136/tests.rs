@@ -28,6 +28,7 @@ fn config(class: &str, settings: J) -> ProviderConfig {
         common: Common::default(),
         settings: crate::yaml::de::node_from_json(&settings),
         secret_keys: ["key_secret".to_string()].into(),
+        missing_env: false,
         pos: Pos::none(),
     }
 }
