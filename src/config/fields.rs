@@ -7,7 +7,83 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, Unexpected, Visitor};
+use serde::de::{self, Deserializer, Error as _, Visitor};
+
+/// One value as the deserializer gives it; lists and mappings only by kind (no field type here
+/// takes one). Each field type below reads one of these, so a wrong one is reported alike:
+/// "must be EXPECTED, not KIND".
+#[derive(Clone, Debug, PartialEq)]
+pub enum Scalar {
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(String),
+    /// Null, a list or a mapping: what it is, for the message.
+    Other(&'static str),
+}
+
+impl Scalar {
+    fn kind(&self) -> &'static str {
+        match self {
+            Scalar::Bool(_) => "a boolean",
+            Scalar::Int(_) | Scalar::Float(_) => "a number",
+            Scalar::Str(_) => "a string",
+            Scalar::Other(k) => k,
+        }
+    }
+
+    /// Read one value.
+    fn read<'de, D: Deserializer<'de>>(d: D) -> Result<Scalar, D::Error> {
+        d.deserialize_any(ScalarVisitor)
+    }
+
+    /// "must be EXPECTED, not KIND".
+    pub fn wrong<E: de::Error>(&self, expected: &str) -> E {
+        E::custom(format!("must be {expected}, not {}", self.kind()))
+    }
+
+    /// A whole number written as a number or as text.
+    fn whole(&self) -> Option<i128> {
+        match self {
+            Scalar::Int(n) => Some(*n),
+            Scalar::Str(s) => s.trim().parse().ok(),
+            _ => None,
+        }
+    }
+}
+
+struct ScalarVisitor;
+
+impl<'de> Visitor<'de> for ScalarVisitor {
+    type Value = Scalar;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a value")
+    }
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Scalar, E> {
+        Ok(Scalar::Bool(b))
+    }
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Scalar, E> {
+        Ok(Scalar::Int(n.into()))
+    }
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Scalar, E> {
+        Ok(Scalar::Int(n.into()))
+    }
+    fn visit_f64<E: de::Error>(self, n: f64) -> Result<Scalar, E> {
+        Ok(Scalar::Float(n))
+    }
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Scalar, E> {
+        Ok(Scalar::Str(s.to_string()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Scalar, E> {
+        Ok(Scalar::Other("nothing (null)"))
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, _: A) -> Result<Scalar, A::Error> {
+        Ok(Scalar::Other("a list"))
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, _: A) -> Result<Scalar, A::Error> {
+        Ok(Scalar::Other("a mapping"))
+    }
+}
 
 /// A number as octoDNS writes it: JSON's text of it (`8081`, `1.5`).
 fn number_text(f: f64) -> String {
@@ -22,29 +98,13 @@ pub struct Text(pub String);
 
 impl<'de> serde::Deserialize<'de> for Text {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Text;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Text, E> {
-                match s.trim() {
-                    "" => Err(E::custom("is empty")),
-                    t => Ok(Text(t.to_string())),
-                }
-            }
-            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Text, E> {
-                Ok(Text(n.to_string()))
-            }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Text, E> {
-                Ok(Text(n.to_string()))
-            }
-            fn visit_f64<E: de::Error>(self, n: f64) -> Result<Text, E> {
-                Ok(Text(number_text(n)))
-            }
+        match Scalar::read(d)? {
+            Scalar::Str(s) if s.trim().is_empty() => Err(D::Error::custom("is empty")),
+            Scalar::Str(s) => Ok(Text(s.trim().to_string())),
+            Scalar::Int(n) => Ok(Text(n.to_string())),
+            Scalar::Float(f) => Ok(Text(number_text(f))),
+            other => Err(other.wrong("a string")),
         }
-        d.deserialize_any(V)
     }
 }
 
@@ -54,24 +114,13 @@ pub struct Flag(pub bool);
 
 impl<'de> serde::Deserialize<'de> for Flag {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Flag;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("true or false")
-            }
-            fn visit_bool<E: de::Error>(self, b: bool) -> Result<Flag, E> {
-                Ok(Flag(b))
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Flag, E> {
-                match s.trim() {
-                    t if t.eq_ignore_ascii_case("true") => Ok(Flag(true)),
-                    t if t.eq_ignore_ascii_case("false") => Ok(Flag(false)),
-                    _ => Err(E::invalid_value(Unexpected::Str(s), &self)),
-                }
-            }
+        match Scalar::read(d)? {
+            Scalar::Bool(b) => Ok(Flag(b)),
+            Scalar::Str(s) if s.trim().eq_ignore_ascii_case("true") => Ok(Flag(true)),
+            Scalar::Str(s) if s.trim().eq_ignore_ascii_case("false") => Ok(Flag(false)),
+            Scalar::Str(_) => Err(D::Error::custom("must be true or false")),
+            other => Err(other.wrong("true or false")),
         }
-        d.deserialize_any(V)
     }
 }
 
@@ -81,28 +130,16 @@ pub struct Whole(pub u64);
 
 impl<'de> serde::Deserialize<'de> for Whole {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = Whole;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a whole number")
+        let s = Scalar::read(d)?;
+        match (s.whole(), &s) {
+            (Some(n), _) => u64::try_from(n)
+                .map(Whole)
+                .map_err(|_| D::Error::custom("must be a whole number")),
+            (None, Scalar::Str(_) | Scalar::Float(_)) => {
+                Err(D::Error::custom("must be a whole number"))
             }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Whole, E> {
-                Ok(Whole(n))
-            }
-            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Whole, E> {
-                u64::try_from(n)
-                    .map(Whole)
-                    .map_err(|_| E::invalid_value(Unexpected::Signed(n), &self))
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Whole, E> {
-                s.trim()
-                    .parse()
-                    .map(Whole)
-                    .map_err(|_| E::invalid_value(Unexpected::Str(s), &self))
-            }
+            (None, _) => Err(s.wrong("a whole number")),
         }
-        d.deserialize_any(V)
     }
 }
 
@@ -112,31 +149,19 @@ pub struct Port(pub u16);
 
 impl<'de> serde::Deserialize<'de> for Port {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl V {
-            fn check<E: de::Error>(&self, n: Option<u64>) -> Result<Port, E> {
-                n.and_then(|n| u16::try_from(n).ok())
-                    .filter(|n| *n > 0)
-                    .map(Port)
-                    .ok_or_else(|| E::custom("must be a port number (1-65535)"))
+        const WANT: &str = "a port number (1-65535)";
+        let s = Scalar::read(d)?;
+        match (s.whole(), &s) {
+            (Some(n), _) => u16::try_from(n)
+                .ok()
+                .filter(|n| *n > 0)
+                .map(Port)
+                .ok_or_else(|| D::Error::custom(format!("must be {WANT}"))),
+            (None, Scalar::Str(_) | Scalar::Float(_)) => {
+                Err(D::Error::custom(format!("must be {WANT}")))
             }
+            (None, _) => Err(s.wrong(WANT)),
         }
-        impl Visitor<'_> for V {
-            type Value = Port;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a port number (1-65535)")
-            }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Port, E> {
-                self.check(Some(n))
-            }
-            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Port, E> {
-                self.check(u64::try_from(n).ok())
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Port, E> {
-                self.check(s.trim().parse().ok())
-            }
-        }
-        d.deserialize_any(V)
     }
 }
 
@@ -146,33 +171,15 @@ pub struct Seconds(pub f64);
 
 impl<'de> serde::Deserialize<'de> for Seconds {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl V {
-            fn check<E: de::Error>(&self, t: Option<f64>) -> Result<Seconds, E> {
-                t.filter(|t| t.is_finite() && *t > 0.0 && *t <= 3600.0)
-                    .map(Seconds)
-                    .ok_or_else(|| E::custom("must be a number of seconds (> 0)"))
-            }
-        }
-        impl Visitor<'_> for V {
-            type Value = Seconds;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a number of seconds (> 0)")
-            }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Seconds, E> {
-                self.check(Some(n as f64))
-            }
-            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Seconds, E> {
-                self.check(Some(n as f64))
-            }
-            fn visit_f64<E: de::Error>(self, n: f64) -> Result<Seconds, E> {
-                self.check(Some(n))
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<Seconds, E> {
-                self.check(s.trim().parse().ok())
-            }
-        }
-        d.deserialize_any(V)
+        let t = match Scalar::read(d)? {
+            Scalar::Int(n) => Some(n as f64),
+            Scalar::Float(f) => Some(f),
+            Scalar::Str(s) => s.trim().parse().ok(),
+            other => return Err(other.wrong("a number of seconds (> 0)")),
+        };
+        t.filter(|t: &f64| t.is_finite() && *t > 0.0 && *t <= 3600.0)
+            .map(Seconds)
+            .ok_or_else(|| D::Error::custom("must be a number of seconds (> 0)"))
     }
 }
 
@@ -189,29 +196,18 @@ pub struct TextOrOff(pub Option<String>);
 
 impl<'de> serde::Deserialize<'de> for TextOrOff {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = TextOrOff;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a string or false")
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<TextOrOff, E> {
-                Ok(TextOrOff((!s.is_empty()).then(|| s.to_string())))
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<TextOrOff, E> {
-                Ok(TextOrOff(None))
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<TextOrOff, E> {
-                Ok(TextOrOff(None))
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<TextOrOff, E> {
-                Ok(TextOrOff(None))
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<TextOrOff, E> {
-                Ok(TextOrOff(None))
-            }
+        match Scalar::read(d)? {
+            Scalar::Str(s) => Ok(TextOrOff((!s.is_empty()).then_some(s))),
+            Scalar::Other(_) => Err(D::Error::custom("must be a string or false")),
+            _ => Ok(TextOrOff(None)),
         }
-        d.deserialize_any(V)
+    }
+}
+
+/// Any one value, for a field type outside this module that reads it (`ssl_verify`).
+impl<'de> serde::Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Scalar::read(d)
     }
 }
 

@@ -13,9 +13,10 @@
 //! from it, and checks the names a server lists (`checked_names`). Files are written only
 //! through `atomic::write`.
 //!
-//! Rule: `provider` uses `model`, `plan` and `config`; the YAML provider also uses `yaml` (it reads
-//! zone files) and `validate` (it validates what it reads), Route 53 `validate`'s continent
-//! table.
+//! Rule: `provider` uses `model`, `plan` and `config`; each provider's settings use
+//! `yaml::de::Error` (a setting's error with its file:line); the YAML provider also uses `yaml`
+//! (it reads zone files) and `validate` (it validates what it reads), Route 53 `validate`'s
+//! continent table.
 
 pub mod atomic;
 pub mod azure;

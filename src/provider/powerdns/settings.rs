@@ -1,14 +1,13 @@
 //! The PowerDNS provider's settings: octodns-powerdns's keys and defaults, parsed by serde from
 //! the config's YAML nodes (an unknown key or a wrong type is an error at its file:line).
 
-use std::fmt;
 use std::time::Duration;
 
 use serde::Deserialize;
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::{Deserializer, Error as _};
 
 use crate::config::ProviderConfig;
-use crate::config::fields::{Flag, Port, Seconds, Text};
+use crate::config::fields::{Flag, Port, Scalar, Seconds, Text};
 use crate::yaml::de::Error;
 
 const SOA_EDIT_API: &[&str] = &[
@@ -31,25 +30,16 @@ pub enum SslVerify {
 
 impl<'de> Deserialize<'de> for SslVerify {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl Visitor<'_> for V {
-            type Value = SslVerify;
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("true, false or the path of a CA bundle")
-            }
-            fn visit_bool<E: de::Error>(self, b: bool) -> Result<SslVerify, E> {
-                Ok(if b { SslVerify::Yes } else { SslVerify::No })
-            }
-            fn visit_str<E: de::Error>(self, s: &str) -> Result<SslVerify, E> {
-                match s {
-                    _ if s.eq_ignore_ascii_case("true") => Ok(SslVerify::Yes),
-                    _ if s.eq_ignore_ascii_case("false") => Ok(SslVerify::No),
-                    "" => Err(E::custom("must be true, false or the path of a CA bundle")),
-                    _ => Ok(SslVerify::CaBundle(s.to_string())),
-                }
-            }
+        const WANT: &str = "true, false or the path of a CA bundle";
+        match Scalar::deserialize(d)? {
+            Scalar::Bool(true) => Ok(SslVerify::Yes),
+            Scalar::Bool(false) => Ok(SslVerify::No),
+            Scalar::Str(s) if s.eq_ignore_ascii_case("true") => Ok(SslVerify::Yes),
+            Scalar::Str(s) if s.eq_ignore_ascii_case("false") => Ok(SslVerify::No),
+            Scalar::Str(s) if !s.is_empty() => Ok(SslVerify::CaBundle(s)),
+            Scalar::Str(_) => Err(D::Error::custom(format!("must be {WANT}"))),
+            other => Err(other.wrong(WANT)),
         }
-        d.deserialize_any(V)
     }
 }
 
