@@ -1,6 +1,8 @@
 //! Providers: where zones live. One trait, one file (or folder) per provider. Adding a provider
-//! today touches its folder, `config::ProviderKind` (class names) and `build` below; a registry
-//! that makes it one folder and one line is still to come.
+//! is its folder and one line in `registry::ENTRIES` (its class names and constructor); its
+//! settings are a `#[derive(Deserialize)]` struct in its folder, read from the config's YAML
+//! nodes (`ProviderConfig::parse_settings`), so an unknown key or a wrong type is an error at
+//! its file:line.
 //!
 //! A provider declares what it can hold (`Capabilities`, checked before any network call),
 //! reads what exists (`None` when the zone does not exist) and applies a plan computed by
@@ -14,13 +16,15 @@
 //! from it, and checks the names a server lists (`checked_names`). Files are written only
 //! through `atomic::write`.
 //!
-//! Rule: `provider` uses `model`, `plan` and `config`; the YAML provider also uses `yaml` (it reads
-//! zone files) and `validate` (it validates what it reads), Route 53 `validate`'s continent
-//! table.
+//! Rule: `provider` uses `model`, `plan` and `config`; each provider's settings use
+//! `yaml::de::Error` (a setting's error with its file:line); the YAML provider also uses `yaml`
+//! (it reads zone files) and `validate` (it validates what it reads), Route 53 `validate`'s
+//! continent table.
 
 pub mod atomic;
 pub mod azure;
 pub mod powerdns;
+pub mod registry;
 pub mod rfc2136;
 pub mod route53;
 pub mod yaml;
@@ -30,7 +34,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::config::{ProviderConfig, ProviderKind};
+use crate::config::ProviderConfig;
 use crate::model::{Capabilities, RecordType, Zone};
 use crate::plan::{Unsupported, ZonePlan};
 
@@ -265,14 +269,7 @@ pub(crate) async fn assert_refuses_hostile_zones(p: &dyn Provider) {
     }
 }
 
-/// Build the provider a config entry describes.
+/// Build the provider a config entry describes (through `registry::ENTRIES`).
 pub fn build(cfg: &ProviderConfig) -> Result<Arc<dyn Provider>, ProviderError> {
-    match cfg.kind {
-        ProviderKind::Yaml => Ok(Arc::new(yaml::YamlProvider::new(cfg)?)),
-        ProviderKind::PowerDns => Ok(Arc::new(powerdns::PowerDnsProvider::new(cfg)?)),
-        ProviderKind::ZoneFile => Ok(Arc::new(zonefile::ZoneFileProvider::new(cfg)?)),
-        ProviderKind::Route53 => Ok(Arc::new(route53::Route53Provider::new(cfg)?)),
-        ProviderKind::Rfc2136 => Ok(Arc::new(rfc2136::Rfc2136Provider::new(cfg)?)),
-        ProviderKind::Azure => Ok(Arc::new(azure::AzureProvider::new(cfg)?)),
-    }
+    registry::build(cfg)
 }

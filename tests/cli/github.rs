@@ -34,7 +34,8 @@ fn zone_a(n: usize) -> String {
 }
 
 impl Step {
-    /// A project whose YAML target carries an `env/` secret.
+    /// A project whose config carries an `env/` secret (the API key of a PowerDNS provider
+    /// that no zone uses, so nothing is sent to it).
     fn new(files: &[(&str, &str)], zones: &[&str]) -> Step {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("zones")).unwrap();
@@ -43,7 +44,8 @@ impl Step {
         }
         let mut cfg = String::from(
             "providers:\n  config: {class: octodns.provider.yaml.YamlProvider, directory: ./zones}\n  \
-             out: {class: octodns.provider.yaml.YamlProvider, directory: ./out, api_token: env/DNSPLAN_TEST_SECRET}\nzones:\n",
+             out: {class: octodns.provider.yaml.YamlProvider, directory: ./out}\n  \
+             vault: {class: powerdns, host: 127.0.0.1, api_key: env/DNSPLAN_TEST_SECRET}\nzones:\n",
         );
         for z in zones {
             cfg.push_str(&format!("  {z}: {{sources: [config], targets: [out]}}\n"));
@@ -1218,7 +1220,7 @@ fn secrets_never_reach_comments_summaries_outputs_or_logs() {
         "annotated at the record: {}",
         r.stdout()
     );
-    assert!(r.stdout().contains("api_token") && r.stdout().contains("GitHub token"));
+    assert!(r.stdout().contains("api_key") && r.stdout().contains("GitHub token"));
     assert!(!p.path().join("dnsplan-plan.json").exists());
     assert_no_secrets("requests sent to GitHub", &gh.sent_bodies());
     for c in gh.comments_on(30) {
@@ -1260,7 +1262,8 @@ fn secrets_never_reach_comments_summaries_outputs_or_logs() {
     std::fs::write(
         p.path().join("config.yaml"),
         "providers:\n  config: {class: yaml, directory: ./zones}\n  \
-             out: {class: yaml, directory: ./out, api_token: env/DNSPLAN_TEST_SECRET}\n  \
+             out: {class: yaml, directory: ./out}\n  \
+             vault: {class: powerdns, host: 127.0.0.1, api_key: env/DNSPLAN_TEST_SECRET}\n  \
              bad: {class: yaml, directory: env/DNSPLAN_TEST_SECRET}\nzones:\n  example.com.: {sources: [config], targets: [out, bad]}\n",
     )
     .unwrap();

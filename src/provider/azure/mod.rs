@@ -41,6 +41,7 @@
 
 pub mod auth;
 pub mod records;
+pub mod settings;
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -56,66 +57,12 @@ use crate::http::{self, Backoff, Policy, Request, Response};
 use crate::model::{Capabilities, RecordSet, RecordType, Value, Zone};
 use crate::plan::{Change, Op, Unsupported, ZonePlan};
 use crate::secret::Scrubber;
+pub use settings::Settings;
 
 pub const API_VERSION: &str = "2018-05-01";
 const DEFAULT_ENDPOINT: &str = "https://management.azure.com";
 const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
 const DEFAULT_SCOPE: &str = "https://management.azure.com/.default";
-const KNOWN_KEYS: &[&str] = &[
-    "client_id",
-    "key",
-    "directory_id",
-    "tenant_id",
-    "sub_id",
-    "subscription_id",
-    "resource_group",
-    "client_total_retries",
-    "client_status_retries",
-    "timeout",
-    "write_concurrency",
-    "endpoint",
-    "authority_host",
-    "scope",
-];
-
-/// The provider's settings.
-#[derive(Clone)]
-pub struct Settings {
-    pub client_id: String,
-    pub key: Option<String>,
-    pub tenant_id: String,
-    pub subscription_id: String,
-    pub resource_group: String,
-    /// Tries per request beyond the first, of any kind.
-    pub total_retries: u32,
-    /// Retries on 429/408/5xx answers.
-    pub status_retries: u32,
-    pub timeout: Duration,
-    pub write_concurrency: usize,
-    /// Without a trailing slash.
-    pub endpoint: String,
-    pub authority_host: String,
-    pub scope: String,
-    /// The first back-off step (doubled per retry, capped at 10 s).
-    pub backoff: Duration,
-    /// The longest `Retry-After` honoured as given.
-    pub max_retry_after: Duration,
-    /// Federated credentials from the environment (used when there is no `key`).
-    pub federated: auth::Federated,
-}
-
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Settings")
-            .field("client_id", &self.client_id)
-            .field("key", &self.key.as_ref().map(|_| "***"))
-            .field("tenant_id", &self.tenant_id)
-            .field("subscription_id", &self.subscription_id)
-            .field("resource_group", &self.resource_group)
-            .field("endpoint", &self.endpoint)
-            .finish()
-    }
-}
 
 /// Is `url`'s host a loopback address?
 fn loopback(url: &str) -> bool {
@@ -158,82 +105,6 @@ pub(crate) fn url_component(s: &str) -> String {
         }
     }
     out
-}
-
-impl Settings {
-    pub fn from_config(p: &ProviderConfig) -> Result<Settings, String> {
-        if let Some(msg) = p.unknown_keys(KNOWN_KEYS) {
-            return Err(msg);
-        }
-        let required = |k: &str| -> Result<String, String> {
-            p.opt_string(k)?.ok_or(format!("missing `{k}`"))
-        };
-        // octodns-azure's names, or the ones Azure's own tools use; not both, unless equal
-        let either = |a: &str, b: &str| -> Result<String, String> {
-            match (p.opt_string(a)?, p.opt_string(b)?) {
-                (Some(x), Some(y)) if x != y => Err(format!(
-                    "`{a}` and `{b}` name the same thing and differ: keep one"
-                )),
-                (Some(x), _) | (None, Some(x)) => Ok(x),
-                (None, None) => Err(format!("missing `{a}` (or `{b}`)")),
-            }
-        };
-        let count = |k: &str, default: u32| -> Result<u32, String> {
-            match p.settings.get(k) {
-                None | Some(J::Null) => Ok(default),
-                Some(_) => p
-                    .u64(k)
-                    .and_then(|n| u32::try_from(n).ok())
-                    .filter(|n| *n <= 100)
-                    .ok_or(format!("`{k}` must be a whole number from 0 to 100")),
-            }
-        };
-        let url = |k: &str, default: String| -> Result<String, String> {
-            let u = p.opt_string(k)?.unwrap_or(default);
-            let u = u.trim_end_matches('/').to_string();
-            check_transport(&format!("`{k}`"), &u)?;
-            Ok(u)
-        };
-        let key = match p.settings.get("key") {
-            None | Some(J::Null) => None,
-            Some(J::String(s)) if s.is_empty() => {
-                return Err("`key` is empty (leave it out to use workload identity)".into());
-            }
-            Some(J::String(s)) => Some(s.clone()),
-            Some(_) => return Err("`key` must be a string".into()),
-        };
-        let write_concurrency = match p.settings.get("write_concurrency") {
-            None | Some(J::Null) => 4,
-            Some(_) => p
-                .u64("write_concurrency")
-                .filter(|n| (1..=32).contains(n))
-                .ok_or("`write_concurrency` must be a whole number from 1 to 32")?
-                as usize,
-        };
-        let authority_default = std::env::var("AZURE_AUTHORITY_HOST")
-            .ok()
-            .filter(|s| !s.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_AUTHORITY.into());
-        Ok(Settings {
-            client_id: required("client_id")?,
-            key,
-            tenant_id: either("directory_id", "tenant_id")?,
-            subscription_id: either("sub_id", "subscription_id")?,
-            resource_group: required("resource_group")?,
-            total_retries: count("client_total_retries", 10)?,
-            status_retries: count("client_status_retries", 3)?,
-            timeout: Duration::from_secs_f64(p.seconds("timeout", 30.0)?),
-            write_concurrency,
-            endpoint: url("endpoint", DEFAULT_ENDPOINT.into())?,
-            authority_host: url("authority_host", authority_default)?,
-            scope: p
-                .opt_string("scope")?
-                .unwrap_or_else(|| DEFAULT_SCOPE.into()),
-            backoff: Duration::from_millis(500),
-            max_retry_after: Duration::from_secs(60),
-            federated: auth::Federated::from_env(),
-        })
-    }
 }
 
 /// The record types Azure DNS holds.
@@ -338,9 +209,9 @@ pub struct AzureProvider {
 
 impl AzureProvider {
     pub fn new(cfg: &ProviderConfig) -> Result<Self, ProviderError> {
-        let settings = Settings::from_config(cfg).map_err(|message| ProviderError::Config {
+        let settings = Settings::from_config(cfg).map_err(|e| ProviderError::Config {
             provider: cfg.id.clone(),
-            message,
+            message: e.to_string(),
         })?;
         Self::with_settings(&cfg.id, settings)
     }

@@ -10,7 +10,7 @@ use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use super::*;
-use crate::config::{Common, ProviderKind};
+use crate::config::Common;
 use crate::http::testing::Answers;
 use crate::plan::Change;
 use crate::yaml::Pos;
@@ -24,10 +24,11 @@ fn config(settings: J) -> ProviderConfig {
     ProviderConfig {
         id: "azure".into(),
         class: "octodns_azure.AzureProvider".into(),
-        kind: ProviderKind::Azure,
+        files: None,
         common: Common::default(),
-        settings: settings.as_object().cloned().unwrap_or_default(),
+        settings: crate::yaml::de::node_from_json(&settings),
         secret_keys: ["key".to_string()].into(),
+        missing_env: false,
         pos: Pos::none(),
     }
 }
@@ -165,7 +166,11 @@ fn settings_take_octodns_azure_keys_and_the_azure_names() {
     assert_eq!(s.status_retries, 0);
     assert_eq!(s.endpoint, "https://management.chinacloudapi.cn");
 
-    let err = |settings: J| Settings::from_config(&config(settings)).unwrap_err();
+    let err = |settings: J| {
+        Settings::from_config(&config(settings))
+            .unwrap_err()
+            .to_string()
+    };
     let full = json!({"client_id": "c", "key": "k", "directory_id": "t", "sub_id": "s", "resource_group": "g"});
     let mut missing = full.clone();
     missing.as_object_mut().unwrap().remove("sub_id");

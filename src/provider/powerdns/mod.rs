@@ -35,6 +35,7 @@
 
 pub mod content;
 pub mod lua;
+pub mod settings;
 
 use std::time::Duration;
 
@@ -47,157 +48,7 @@ use crate::http::{self, Backoff, Policy, Request, Response};
 use crate::model::{Capabilities, RecordType, Zone};
 use crate::plan::{Op, ZonePlan};
 use crate::secret::Scrubber;
-
-const KNOWN_KEYS: &[&str] = &[
-    "host",
-    "port",
-    "api_key",
-    "scheme",
-    "server_id",
-    "timeout",
-    "soa_edit_api",
-    "mode_of_operation",
-    "notify",
-    "ssl_verify",
-    "enable_dynamic",
-];
-
-const SOA_EDIT_API: &[&str] = &[
-    "default",
-    "increase",
-    "epoch",
-    "soa-edit",
-    "soa-edit-increase",
-];
-const MODES: &[&str] = &["native", "primary", "secondary", "master", "slave"];
-
-/// TLS certificate checking (`ssl_verify`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SslVerify {
-    Yes,
-    No,
-    /// A PEM file of CA certificates to trust (in addition to the system's).
-    CaBundle(String),
-}
-
-/// The provider's settings, with octodns-powerdns's names and defaults.
-#[derive(Clone)]
-pub struct Settings {
-    pub host: String,
-    pub port: u16,
-    pub scheme: String,
-    pub api_key: String,
-    pub server_id: String,
-    pub timeout: Duration,
-    pub soa_edit_api: String,
-    pub mode_of_operation: String,
-    pub notify: bool,
-    pub ssl_verify: SslVerify,
-    /// Tries per request (the first one included) for retryable failures.
-    pub max_attempts: u32,
-    /// The first retry waits up to this long; each later one twice as long (capped at 5 s).
-    pub backoff: Duration,
-    /// `enable_dynamic`: None asks the server (`enable-lua-records` and the geoip backend).
-    pub enable_dynamic: Option<bool>,
-}
-
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Settings")
-            .field("url", &self.base_url())
-            .field("api_key", &"***")
-            .field("timeout", &self.timeout)
-            .field("soa_edit_api", &self.soa_edit_api)
-            .field("mode_of_operation", &self.mode_of_operation)
-            .field("notify", &self.notify)
-            .field("ssl_verify", &self.ssl_verify)
-            .finish()
-    }
-}
-
-impl Settings {
-    pub fn from_config(p: &ProviderConfig) -> Result<Settings, String> {
-        if let Some(msg) = p.unknown_keys(KNOWN_KEYS) {
-            let hint = if p.settings.contains_key("nameserver_values") {
-                " (nameserver_values is no longer supported by octodns-powerdns: configure the \
-                 root NS record in the zone files)"
-            } else {
-                ""
-            };
-            return Err(format!("{msg}{hint}"));
-        }
-        let string = |k: &str, default: Option<&str>| -> Result<String, String> {
-            p.opt_string(k)?
-                .or(default.map(str::to_string))
-                .ok_or(format!("missing `{k}`"))
-        };
-        let boolean =
-            |k: &str, default: bool| Ok::<bool, String>(p.opt_bool(k)?.unwrap_or(default));
-        let host = string("host", None)?;
-        let api_key = match p.settings.get("api_key") {
-            Some(J::String(s)) if !s.is_empty() => s.clone(),
-            Some(J::String(_)) => return Err("`api_key` is empty".into()),
-            None | Some(J::Null) => return Err("missing `api_key`".into()),
-            Some(_) => return Err("`api_key` must be a string".into()),
-        };
-        let port = p.port("port", 8081)?;
-        let scheme = string("scheme", Some("http"))?.to_ascii_lowercase();
-        if scheme != "http" && scheme != "https" {
-            return Err(format!("`scheme` must be http or https, not {scheme:?}"));
-        }
-        let timeout = p.seconds("timeout", 5.0)?;
-        let soa_edit_api = string("soa_edit_api", Some("default"))?;
-        if !SOA_EDIT_API.contains(&soa_edit_api.as_str()) {
-            return Err(format!(
-                "invalid soa_edit_api, {soa_edit_api:?} - available values: {}",
-                SOA_EDIT_API.join(", ")
-            ));
-        }
-        let mode_of_operation = string("mode_of_operation", Some("master"))?;
-        if !MODES.contains(&mode_of_operation.as_str()) {
-            return Err(format!(
-                "invalid mode_of_operation {mode_of_operation:?} - available values: {}",
-                MODES.join(", ")
-            ));
-        }
-        let ssl_verify = match p.settings.get("ssl_verify") {
-            None | Some(J::Null) | Some(J::Bool(true)) => SslVerify::Yes,
-            Some(J::Bool(false)) => SslVerify::No,
-            Some(J::String(s)) if s.eq_ignore_ascii_case("true") => SslVerify::Yes,
-            Some(J::String(s)) if s.eq_ignore_ascii_case("false") => SslVerify::No,
-            Some(J::String(s)) if !s.is_empty() => SslVerify::CaBundle(s.clone()),
-            Some(_) => {
-                return Err("`ssl_verify` must be true, false or the path of a CA bundle".into());
-            }
-        };
-        let enable_dynamic = p.opt_bool("enable_dynamic")?;
-        Ok(Settings {
-            enable_dynamic,
-            host,
-            port,
-            scheme,
-            api_key,
-            server_id: string("server_id", Some("localhost"))?,
-            timeout: Duration::from_secs_f64(timeout),
-            soa_edit_api,
-            mode_of_operation,
-            notify: boolean("notify", false)?,
-            ssl_verify,
-            max_attempts: 4,
-            backoff: Duration::from_millis(250),
-        })
-    }
-
-    /// `scheme://host:port` (an IPv6 host in brackets).
-    pub fn base_url(&self) -> String {
-        let host = if self.host.contains(':') && !self.host.starts_with('[') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        };
-        format!("{}://{host}:{}", self.scheme, self.port)
-    }
-}
+pub use settings::{Settings, SslVerify};
 
 /// A zone name as a URL path segment, as octodns-powerdns encodes it (`quote_plus`, then `%`
 /// → `=`: PowerDNS 4.7 wants `=2F` for the `/` of RFC 2317 zones).
@@ -275,9 +126,9 @@ pub struct PowerDnsProvider {
 
 impl PowerDnsProvider {
     pub fn new(cfg: &ProviderConfig) -> Result<Self, ProviderError> {
-        let settings = Settings::from_config(cfg).map_err(|message| ProviderError::Config {
+        let settings = Settings::from_config(cfg).map_err(|e| ProviderError::Config {
             provider: cfg.id.clone(),
-            message,
+            message: e.to_string(),
         })?;
         Self::with_settings(&cfg.id, settings)
     }

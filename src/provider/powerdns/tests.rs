@@ -8,7 +8,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use super::*;
-use crate::config::{Common, ProviderKind};
+use crate::config::Common;
 use crate::model::{RecordSet, Value};
 use crate::plan::Change;
 use crate::yaml::Pos;
@@ -19,10 +19,11 @@ fn config(settings: J) -> ProviderConfig {
     ProviderConfig {
         id: "pdns".into(),
         class: "octodns_powerdns.PowerDnsProvider".into(),
-        kind: ProviderKind::PowerDns,
+        files: None,
         common: Common::default(),
-        settings: settings.as_object().cloned().unwrap_or_default(),
+        settings: crate::yaml::de::node_from_json(&settings),
         secret_keys: ["api_key".to_string()].into(),
+        missing_env: false,
         pos: Pos::none(),
     }
 }
@@ -151,7 +152,9 @@ fn settings_have_octodns_powerdns_names_and_defaults() {
             "unknown setting(s) hots",
         ),
     ] {
-        let e = Settings::from_config(&config(bad.clone())).unwrap_err();
+        let e = Settings::from_config(&config(bad.clone()))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains(why), "{bad}: {e}");
         assert!(!e.contains(KEY), "{e}");
     }

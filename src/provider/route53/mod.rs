@@ -37,6 +37,7 @@ pub mod healthcheck;
 pub mod layout;
 pub mod rrset;
 pub mod sdk;
+pub mod settings;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -53,136 +54,12 @@ use crate::config::ProviderConfig;
 use crate::http::Pages;
 use crate::model::{Capabilities, RecordSet, RecordType, Status, Zone};
 use crate::plan::{Op, Unsupported, ZonePlan};
+pub use settings::Settings;
 
 pub use layout::supported_types;
 
-const KNOWN_KEYS: &[&str] = &[
-    "access_key_id",
-    "secret_access_key",
-    "session_token",
-    "role_arn",
-    "profile",
-    "max_changes",
-    "client_max_attempts",
-    "delegation_set_id",
-    "get_zones_by_name",
-    "private",
-    "vpc_id",
-    "vpc_region",
-    "vpc_multi_action",
-];
-
 /// The name of octoDNS's CIDR collection.
 const CIDR_COLLECTION: &str = "octodns";
-
-/// The provider's settings, with octodns-route53's names and defaults.
-#[derive(Clone, Default)]
-pub struct Settings {
-    pub access_key_id: Option<String>,
-    pub secret_access_key: Option<String>,
-    pub session_token: Option<String>,
-    pub role_arn: Option<String>,
-    pub profile: Option<String>,
-    pub max_changes: usize,
-    pub client_max_attempts: u32,
-    pub delegation_set_id: Option<String>,
-    pub get_zones_by_name: bool,
-    pub private: Option<bool>,
-    pub vpc_id: Option<String>,
-    pub vpc_region: Option<String>,
-    pub vpc_multi_action: String,
-    /// Not a config key: the endpoint comes from the standard AWS settings. Tests set it.
-    pub endpoint_url: Option<String>,
-    /// The first retry's backoff ceiling (the SDK's standard 1 s); tests shorten it.
-    pub initial_backoff: std::time::Duration,
-}
-
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let hidden = |o: &Option<String>| o.as_ref().map(|_| "***");
-        f.debug_struct("Settings")
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &hidden(&self.secret_access_key))
-            .field("session_token", &hidden(&self.session_token))
-            .field("role_arn", &self.role_arn)
-            .field("profile", &self.profile)
-            .field("max_changes", &self.max_changes)
-            .field("client_max_attempts", &self.client_max_attempts)
-            .field("delegation_set_id", &self.delegation_set_id)
-            .field("get_zones_by_name", &self.get_zones_by_name)
-            .field("private", &self.private)
-            .field("vpc_id", &self.vpc_id)
-            .finish()
-    }
-}
-
-impl Settings {
-    pub fn from_config(p: &ProviderConfig) -> Result<Settings, String> {
-        if let Some(msg) = p.unknown_keys(KNOWN_KEYS) {
-            return Err(msg);
-        }
-        let string = |k: &str| p.opt_string(k);
-        let boolean = |k: &str| p.opt_bool(k);
-        let number =
-            |k: &str, default: u64, range: std::ops::RangeInclusive<u64>| match p.settings.get(k) {
-                None | Some(J::Null) => Ok(default),
-                Some(_) => p.u64(k).filter(|n| range.contains(n)).ok_or(format!(
-                    "`{k}` must be a whole number from {} to {}",
-                    range.start(),
-                    range.end()
-                )),
-            };
-        let s = Settings {
-            access_key_id: string("access_key_id")?,
-            secret_access_key: string("secret_access_key")?,
-            session_token: string("session_token")?,
-            role_arn: string("role_arn")?,
-            profile: string("profile")?,
-            max_changes: number("max_changes", 1000, 1..=1000)? as usize,
-            client_max_attempts: number("client_max_attempts", 5, 1..=50)? as u32,
-            delegation_set_id: string("delegation_set_id")?,
-            get_zones_by_name: boolean("get_zones_by_name")?.unwrap_or(false),
-            private: boolean("private")?,
-            vpc_id: string("vpc_id")?,
-            vpc_region: string("vpc_region")?,
-            vpc_multi_action: string("vpc_multi_action")?.unwrap_or_else(|| "error".into()),
-            endpoint_url: None,
-            initial_backoff: std::time::Duration::from_secs(1),
-        };
-        if s.access_key_id.is_some() != s.secret_access_key.is_some() {
-            return Err(
-                "`access_key_id` and `secret_access_key` go together: set both, or \
-                        neither to use the standard AWS credential chain"
-                    .into(),
-            );
-        }
-        let mut s = s;
-        if s.vpc_id.is_some() {
-            if s.vpc_region.is_none() {
-                return Err("vpc_region is required when vpc_id is specified".into());
-            }
-            if s.private == Some(false) {
-                return Err(
-                    "vpc_id cannot be used with private=False (VPC-associated zones \
-                            are always private)"
-                        .into(),
-                );
-            }
-            s.private = Some(true);
-        }
-        if !["error", "warn", "ignore"].contains(&s.vpc_multi_action.as_str()) {
-            return Err("vpc_multi_action must be 'error', 'warn', or 'ignore'".into());
-        }
-        if s.delegation_set_id.is_some() && s.private == Some(true) {
-            return Err(
-                "delegation_set_id cannot be used with private zones (delegation sets \
-                        only apply to public zones)"
-                    .into(),
-            );
-        }
-        Ok(s)
-    }
-}
 
 fn capabilities() -> Capabilities {
     Capabilities {
@@ -291,9 +168,9 @@ fn short_id(id: &str) -> &str {
 
 impl Route53Provider {
     pub fn new(cfg: &ProviderConfig) -> Result<Self, ProviderError> {
-        let settings = Settings::from_config(cfg).map_err(|message| ProviderError::Config {
+        let settings = Settings::from_config(cfg).map_err(|e| ProviderError::Config {
             provider: cfg.id.clone(),
-            message,
+            message: e.to_string(),
         })?;
         Ok(Self::with_settings(&cfg.id, settings))
     }

@@ -11,7 +11,7 @@ use wiremock::matchers::{method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::*;
-use crate::config::{Common, ProviderKind};
+use crate::config::Common;
 use crate::model::Value;
 use crate::yaml::Pos;
 
@@ -21,10 +21,11 @@ fn config(settings: J) -> ProviderConfig {
     ProviderConfig {
         id: "r53".into(),
         class: "octodns_route53.Route53Provider".into(),
-        kind: ProviderKind::Route53,
+        files: None,
         common: Common::default(),
-        settings: settings.as_object().cloned().unwrap_or_default(),
+        settings: crate::yaml::de::node_from_json(&settings),
         secret_keys: ["secret_access_key".to_string()].into(),
+        missing_env: false,
         pos: Pos::none(),
     }
 }
@@ -160,7 +161,7 @@ fn settings_are_octodns_routes53s() {
         !shown.contains("very-secret") && !shown.contains("tok-secret"),
         "{shown}"
     );
-    let err = |v: J| Settings::from_config(&config(v)).unwrap_err();
+    let err = |v: J| Settings::from_config(&config(v)).unwrap_err().to_string();
     assert!(
         err(json!({"acess_key_id": "x"}))
             .starts_with("unknown setting(s) acess_key_id; known: access_key_id")
