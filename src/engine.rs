@@ -5,7 +5,6 @@
 //! Action).
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -109,8 +108,49 @@ fn rails_for(zc: &ZoneConfig, p: &config::ProviderConfig) -> Rails {
     }
 }
 
-/// Plan every selected zone × target.
+/// What a plan reports while it reads its targets. The engine prints nothing: the CLI draws
+/// its terminal progress line from these calls, an embedder logs them or passes [`Quiet`].
+/// Called from the planning task itself, so keep each call short.
+pub trait Progress: Send + Sync {
+    /// `total` zone × target pairs are about to be read and planned.
+    fn started(&self, total: usize) {
+        let _ = total;
+    }
+    /// `done` of the `total` pairs are planned (called once per pair, `done` counting up).
+    fn planned(&self, done: usize, total: usize) {
+        let _ = (done, total);
+    }
+    /// Planning is over: every pair planned, or stopped by an error. Called once after
+    /// [`Progress::started`].
+    fn finished(&self) {}
+}
+
+/// Reports nothing: what [`plan`] uses.
+pub struct Quiet;
+
+impl Progress for Quiet {}
+
+/// Calls [`Progress::finished`] however planning ends (an error returned early, the future
+/// dropped).
+struct Finish<'a>(&'a dyn Progress);
+
+impl Drop for Finish<'_> {
+    fn drop(&mut self) {
+        self.0.finished();
+    }
+}
+
+/// Plan every selected zone × target, reporting no progress.
 pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError> {
+    plan_with(cfg, sel, &Quiet).await
+}
+
+/// Plan every selected zone × target, telling `progress` how far it got.
+pub async fn plan_with(
+    cfg: &Config,
+    sel: &Selection,
+    progress: &dyn Progress,
+) -> Result<Planned, EngineError> {
     let zones = select(cfg, sel)?;
 
     // providers, built once (targets of aliases are their source zone's targets)
@@ -138,8 +178,9 @@ pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError>
     }
 
     let total: usize = zones.iter().map(|z| targets_of(z).len()).sum();
-    let done = Arc::new(AtomicUsize::new(0));
-    let progress = progress_ticker(total, done.clone());
+    let done = AtomicUsize::new(0);
+    progress.started(total);
+    let finish = Finish(progress);
     // `max_workers` bounds requests in flight to remote providers; local files are parsed
     // with every core whatever it says
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -216,7 +257,7 @@ pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError>
             .map(|(zc, desired, target)| {
                 let prov = providers[&target].clone();
                 let pcfg = &cfg.providers[&target];
-                let done = done.clone();
+                let done = &done;
                 let remote = remote.clone();
                 async move {
                     let existing = if prov.is_local() {
@@ -251,7 +292,7 @@ pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError>
                     let mut zp =
                         plan::diff_forced(existing, fitted, &target, prov.capabilities(), &forced);
                     zp.warnings = warnings;
-                    done.fetch_add(1, Ordering::Relaxed);
+                    progress.planned(done.fetch_add(1, Ordering::Relaxed) + 1, total);
                     Ok(zp)
                 }
             })
@@ -262,19 +303,11 @@ pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError>
             match r {
                 Ok(zp) => out.plans.push(zp),
                 Err(EngineError::Unsupported(m)) => unsupported.extend(m),
-                Err(e) => {
-                    if let Some(t) = &progress {
-                        t.abort();
-                    }
-                    return Err(e);
-                }
+                Err(e) => return Err(e),
             }
         }
     }
-    if let Some(t) = progress {
-        t.abort();
-        eprint!("\r\x1b[K");
-    }
+    drop(finish);
     crate::diag::normalize(&mut diags);
     if diags.iter().any(Diagnostic::is_error) {
         return Err(EngineError::Invalid(diags));
@@ -304,20 +337,6 @@ pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError>
         dry_run,
         providers,
     })
-}
-
-fn progress_ticker(total: usize, done: Arc<AtomicUsize>) -> Option<tokio::task::JoinHandle<()>> {
-    if total < 20 || !std::io::stderr().is_terminal() {
-        return None;
-    }
-    Some(tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_millis(250));
-        loop {
-            tick.tick().await;
-            let d = done.load(Ordering::Relaxed);
-            eprint!("\r\x1b[Kplanning: {d}/{total} zone × target");
-        }
-    }))
 }
 
 /// Why an apply was refused: nothing was changed.
@@ -417,4 +436,80 @@ pub async fn apply(
         });
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// Every call the engine made, in order.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<String>>);
+
+    impl Progress for Recorder {
+        fn started(&self, total: usize) {
+            self.0.lock().unwrap().push(format!("started {total}"));
+        }
+        fn planned(&self, done: usize, total: usize) {
+            self.0.lock().unwrap().push(format!("{done}/{total}"));
+        }
+        fn finished(&self) {
+            self.0.lock().unwrap().push("finished".into());
+        }
+    }
+
+    /// Three zones from `zones/` onto the YAML directory `out/`.
+    fn project() -> (tempfile::TempDir, Config) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("zones")).unwrap();
+        // relative directories are the working directory's, as in octoDNS
+        let d = dir.path().display();
+        let mut cfg = format!(
+            "providers:\n  config: {{class: octodns.provider.yaml.YamlProvider, directory: {d}/zones}}\n  \
+             out: {{class: octodns.provider.yaml.YamlProvider, directory: {d}/out}}\nzones:\n",
+        );
+        for z in ["a.example.", "b.example.", "c.example."] {
+            cfg.push_str(&format!("  {z}: {{sources: [config], targets: [out]}}\n"));
+            std::fs::write(
+                dir.path().join(format!("zones/{z}yaml")),
+                "---\nwww:\n  type: A\n  value: 192.0.2.1\n",
+            )
+            .unwrap();
+        }
+        std::fs::write(dir.path().join("config.yaml"), cfg).unwrap();
+        let (cfg, diags) = config::load(&dir.path().join("config.yaml"));
+        (dir, cfg.unwrap_or_else(|| panic!("{diags:?}")))
+    }
+
+    fn plan_recorded(cfg: &Config) -> (Result<Planned, EngineError>, Vec<String>) {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let rec = Recorder::default();
+        let r = rt.block_on(plan_with(cfg, &Selection::default(), &rec));
+        (r, rec.0.into_inner().unwrap())
+    }
+
+    #[test]
+    fn progress_counts_every_pair_then_finishes() {
+        let (_dir, cfg) = project();
+        let (r, calls) = plan_recorded(&cfg);
+        assert_eq!(r.unwrap().plan.plans.len(), 3);
+        assert_eq!(calls, ["started 3", "1/3", "2/3", "3/3", "finished"]);
+    }
+
+    #[test]
+    fn progress_finishes_when_a_target_fails() {
+        let (dir, cfg) = project();
+        std::fs::create_dir_all(dir.path().join("out")).unwrap();
+        std::fs::write(dir.path().join("out/b.example.yaml"), "www: [unclosed\n").unwrap();
+        let (r, calls) = plan_recorded(&cfg);
+        assert!(matches!(r, Err(EngineError::Provider(_))), "{:?}", r.err());
+        assert_eq!(calls.first().map(String::as_str), Some("started 3"));
+        assert_eq!(calls.last().map(String::as_str), Some("finished"));
+        assert_eq!(calls.iter().filter(|c| *c == "finished").count(), 1);
+    }
 }

@@ -549,7 +549,8 @@ impl Run {
             zones: self.s.zones.clone(),
             shard: self.s.shard,
         };
-        let planned = match engine::plan(&cfg, &sel).await {
+        let planned = match engine::plan_with(&cfg, &sel, &super::progress::Ticker::stderr()).await
+        {
             Ok(p) => p,
             Err(EngineError::Invalid(d)) => {
                 diags.extend(d);

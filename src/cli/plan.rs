@@ -143,7 +143,11 @@ fn planned(cfg: &Config, run: &RunArgs) -> Option<Planned> {
         shard: run.shard,
     };
     let rt = runtime();
-    match rt.block_on(engine::plan(cfg, &sel)) {
+    match rt.block_on(engine::plan_with(
+        cfg,
+        &sel,
+        &super::progress::Ticker::stderr(),
+    )) {
         Ok(p) => {
             if !p.warnings.is_empty() {
                 report::print_stderr(&p.warnings);

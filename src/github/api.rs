@@ -300,7 +300,7 @@ impl Client {
                 Err(e) => {
                     if attempt < self.backoff.max_retries {
                         let d = self.backoff.delay(attempt, &HeaderMap::new());
-                        eprintln!(
+                        tracing::warn!(
                             "github: {method} {path}: {}; retrying in {} ms ({}/{})",
                             e.without_url(),
                             d.as_millis(),
@@ -336,7 +336,7 @@ impl Client {
                 || matches!(status.as_u16(), 500 | 502 | 503 | 504);
             if retryable && attempt < self.backoff.max_retries {
                 let d = self.backoff.delay(attempt, &headers);
-                eprintln!(
+                tracing::warn!(
                     "github: {method} {path}: HTTP {}{}; retrying in {} ms ({}/{})",
                     status.as_u16(),
                     if rate_limited(status, &headers, &text) {

@@ -358,3 +358,42 @@ fn dump_writes_yaml_and_zone_files_that_read_back_identically() {
         assert_eq!(plan["changes"].as_array().unwrap().len(), 0, "{plan:#}");
     }
 }
+
+/// The progress line is drawn on a terminal only: under a pseudo-terminal (`script`, util-linux)
+/// a 25-zone plan shows `planning: n/25 zone × target` and erases it; with standard error a
+/// pipe, nothing of it is written.
+#[test]
+fn progress_line_on_a_terminal_only() {
+    let names: Vec<String> = (0..25).map(|i| format!("p{i}.example.")).collect();
+    let files: Vec<(String, String)> = names
+        .iter()
+        .map(|n| (format!("{n}yaml"), zone_a(2)))
+        .collect();
+    let p = project(&refs(&files), &strs(&names), "");
+    let plan = format!(
+        "'{}' plan --config config.yaml --out plan.txt",
+        env!("CARGO_BIN_EXE_dnsplan")
+    );
+    let o = std::process::Command::new("script")
+        .current_dir(p.path())
+        .args(["-qec", &plan, "/dev/null"])
+        .env_remove("DNSPLAN_CONFIG")
+        .output()
+        .expect("script (util-linux) runs");
+    let tty = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{tty}");
+    assert!(tty.contains("planning: "), "{tty:?}");
+    assert!(tty.contains("/25 zone × target\r\x1b[K"), "{tty:?}");
+    assert!(tty.contains("plan written to plan.txt"), "{tty:?}");
+
+    let o = run_in(
+        p.path(),
+        &["plan", "--config", "config.yaml", "--out", "plan.txt"],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        !err.contains("planning") && !err.contains('\x1b'),
+        "{err:?}"
+    );
+}
