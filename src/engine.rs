@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::config::{self, Config, ZoneConfig};
 use crate::diag::Diagnostic;
 use crate::model::Zone;
-use crate::plan::safety::{self, Rails, Refusal, Refused};
+use crate::plan::safety::{self, Rails, Refusal, Refused, ZoneTarget};
 use crate::plan::{self, Plan, ZonePlan};
 use crate::provider::{self, Provider, ProviderError};
 
@@ -24,7 +24,27 @@ pub struct Selection {
     /// Named zones (empty: all).
     pub zones: Vec<String>,
     /// `--shard K/N`: this run takes the zones whose stable hash falls in shard K of N.
-    pub shard: Option<(u32, u32)>,
+    pub shard: Option<Shard>,
+}
+
+/// Shard `index` of `count` (1-based, `1 <= index <= count`): a stable share of the zones, so
+/// CI can spread a large estate over a job matrix. Shown `K/N`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl From<(u32, u32)> for Shard {
+    fn from((index, count): (u32, u32)) -> Self {
+        Shard { index, count }
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +55,16 @@ pub enum EngineError {
     Provider(#[from] ProviderError),
     #[error("{}", .0.join("\n"))]
     Unsupported(Vec<String>),
+    #[error("shard must satisfy 1 <= K <= N, got {0}")]
+    Shard(Shard),
+}
+
+/// A rail that refuses one zone × target; [`Refusal`] says which and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RailRefusal {
+    pub zone: String,
+    pub target: String,
+    pub refusal: Refusal,
 }
 
 /// A planned run.
@@ -43,9 +73,9 @@ pub struct Planned {
     /// Warnings from loading and validation.
     pub warnings: Vec<Diagnostic>,
     /// Why some plans need `--force`.
-    pub refusals: Vec<(String, String, Refusal)>,
+    pub refusals: Vec<RailRefusal>,
     /// Targets that only plan (`apply_disabled`) and zones that are `always-dry-run`.
-    pub dry_run: Vec<(String, String)>,
+    pub dry_run: Vec<ZoneTarget>,
     providers: HashMap<String, Arc<dyn Provider>>,
 }
 
@@ -53,7 +83,7 @@ impl Planned {
     pub fn refusal_messages(&self) -> Vec<String> {
         self.refusals
             .iter()
-            .map(|(z, t, r)| r.message(z, t))
+            .map(|r| r.refusal.message(&r.zone, &r.target))
             .collect()
     }
 
@@ -61,7 +91,7 @@ impl Planned {
     pub fn refused(&self) -> Vec<Refused> {
         self.refusals
             .iter()
-            .map(|(z, t, r)| Refused::new(z, t, r))
+            .map(|r| Refused::new(&r.zone, &r.target, &r.refusal))
             .collect()
     }
 }
@@ -88,9 +118,10 @@ pub fn select<'a>(cfg: &'a Config, sel: &Selection) -> Result<Vec<&'a ZoneConfig
     }
     Ok(match sel.shard {
         None => zones,
-        Some((k, n)) => zones
+        Some(s) if s.index == 0 || s.index > s.count => return Err(EngineError::Shard(s)),
+        Some(s) => zones
             .into_iter()
-            .filter(|z| (stable_hash(&z.name) % n as u64) as u32 == k - 1)
+            .filter(|z| (stable_hash(&z.name) % s.count as u64) as u32 == s.index - 1)
             .collect(),
     })
 }
@@ -323,11 +354,15 @@ pub async fn plan_with(
     for zp in &out.plans {
         let zc = &cfg.zones[&zp.zone];
         let pcfg = &cfg.providers[&zp.target];
-        for r in safety::check(zp, &rails_for(zc, pcfg)) {
-            refusals.push((zp.zone.clone(), zp.target.clone(), r));
+        for refusal in safety::check(zp, &rails_for(zc, pcfg)) {
+            refusals.push(RailRefusal {
+                zone: zp.zone.clone(),
+                target: zp.target.clone(),
+                refusal,
+            });
         }
         if zc.always_dry_run || pcfg.common.apply_disabled {
-            dry_run.push((zp.zone.clone(), zp.target.clone()));
+            dry_run.push(ZoneTarget::new(&zp.zone, &zp.target));
         }
     }
     Ok(Planned {
@@ -376,8 +411,19 @@ fn partial_text(failed: usize, total: usize, applied: &[String], errors: &[Strin
 /// What an apply did, plan by plan.
 #[derive(Debug, Default)]
 pub struct Applied {
-    pub applied: Vec<(String, String, usize)>,
-    pub skipped_dry_run: Vec<(String, String)>,
+    /// The plans applied, children before parents.
+    pub applied: Vec<AppliedPlan>,
+    /// The plans with changes left alone: plan-only (`always-dry-run` / `apply_disabled`).
+    pub skipped_dry_run: Vec<ZoneTarget>,
+}
+
+/// One zone × target plan applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppliedPlan {
+    pub zone: String,
+    pub target: String,
+    /// The changes the provider made.
+    pub changes: usize,
 }
 
 /// Apply a planned run. All rails are checked before anything is applied; a refused apply
@@ -410,16 +456,18 @@ pub async fn apply(
         .collect();
     order.sort_by(|a, b| b.zone.len().cmp(&a.zone.len()).then(a.zone.cmp(&b.zone)));
     for zp in order {
-        let key = (zp.zone.clone(), zp.target.clone());
+        let key = ZoneTarget::new(&zp.zone, &zp.target);
         if planned.dry_run.contains(&key) {
             report.skipped_dry_run.push(key);
             continue;
         }
         let prov = &planned.providers[&zp.target];
         match prov.apply(zp).await {
-            Ok(r) => report
-                .applied
-                .push((zp.zone.clone(), zp.target.clone(), r.applied)),
+            Ok(r) => report.applied.push(AppliedPlan {
+                zone: zp.zone.clone(),
+                target: zp.target.clone(),
+                changes: r.applied,
+            }),
             Err(e) => errors.push(e.to_string()),
         }
     }
@@ -430,7 +478,7 @@ pub async fn apply(
             applied: report
                 .applied
                 .iter()
-                .map(|(z, t, n)| format!("{z} on {t} ({n} changes)"))
+                .map(|a| format!("{} on {} ({} changes)", a.zone, a.target, a.changes))
                 .collect(),
             errors,
         });
@@ -460,8 +508,9 @@ mod tests {
         }
     }
 
-    /// Three zones from `zones/` onto the YAML directory `out/`.
-    fn project() -> (tempfile::TempDir, Config) {
+    /// Three zones from `zones/` onto the YAML directory `out/`; `b_extra` is added to the
+    /// settings of `b.example.`.
+    fn project_with(b_extra: &str) -> (tempfile::TempDir, Config) {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("zones")).unwrap();
         // relative directories are the working directory's, as in octoDNS
@@ -471,7 +520,10 @@ mod tests {
              out: {{class: octodns.provider.yaml.YamlProvider, directory: {d}/out}}\nzones:\n",
         );
         for z in ["a.example.", "b.example.", "c.example."] {
-            cfg.push_str(&format!("  {z}: {{sources: [config], targets: [out]}}\n"));
+            let extra = if z == "b.example." { b_extra } else { "" };
+            cfg.push_str(&format!(
+                "  {z}: {{sources: [config], targets: [out]{extra}}}\n"
+            ));
             std::fs::write(
                 dir.path().join(format!("zones/{z}yaml")),
                 "---\nwww:\n  type: A\n  value: 192.0.2.1\n",
@@ -481,6 +533,10 @@ mod tests {
         std::fs::write(dir.path().join("config.yaml"), cfg).unwrap();
         let (cfg, diags) = config::load(&dir.path().join("config.yaml"));
         (dir, cfg.unwrap_or_else(|| panic!("{diags:?}")))
+    }
+
+    fn project() -> (tempfile::TempDir, Config) {
+        project_with("")
     }
 
     fn plan_recorded(cfg: &Config) -> (Result<Planned, EngineError>, Vec<String>) {
@@ -511,5 +567,53 @@ mod tests {
         assert_eq!(calls.first().map(String::as_str), Some("started 3"));
         assert_eq!(calls.last().map(String::as_str), Some("finished"));
         assert_eq!(calls.iter().filter(|c| *c == "finished").count(), 1);
+    }
+
+    #[test]
+    fn a_shard_out_of_range_is_an_error_not_a_panic() {
+        let (_dir, cfg) = project();
+        for (index, count) in [(0, 0), (1, 0), (0, 3), (4, 3)] {
+            let sel = Selection {
+                zones: vec![],
+                shard: Some(Shard { index, count }),
+            };
+            let Err(e) = select(&cfg, &sel) else {
+                panic!("shard {index}/{count} accepted");
+            };
+            assert_eq!(
+                e.to_string(),
+                format!("shard must satisfy 1 <= K <= N, got {index}/{count}")
+            );
+        }
+        let mut seen = Vec::new();
+        for index in 1..=2 {
+            let sel = Selection {
+                zones: vec![],
+                shard: Some(Shard { index, count: 2 }),
+            };
+            seen.extend(select(&cfg, &sel).unwrap().iter().map(|z| z.name.clone()));
+        }
+        seen.sort();
+        assert_eq!(seen, ["a.example.", "b.example.", "c.example."]);
+    }
+
+    #[test]
+    fn apply_reports_each_plan_by_name() {
+        let (_dir, cfg) = project_with(", always-dry-run: true");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let planned = rt.block_on(plan(&cfg, &Selection::default())).unwrap();
+        assert!(planned.refusals.is_empty());
+        assert_eq!(planned.dry_run, [ZoneTarget::new("b.example.", "out")]);
+        let done = rt.block_on(apply(&planned, None, false)).unwrap();
+        let got: Vec<(&str, &str, usize)> = done
+            .applied
+            .iter()
+            .map(|a| (a.zone.as_str(), a.target.as_str(), a.changes))
+            .collect();
+        assert_eq!(got, [("a.example.", "out", 1), ("c.example.", "out", 1)]);
+        assert_eq!(done.skipped_dry_run, planned.dry_run);
     }
 }

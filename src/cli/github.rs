@@ -547,7 +547,7 @@ impl Run {
         // 2. plan
         let sel = Selection {
             zones: self.s.zones.clone(),
-            shard: self.s.shard,
+            shard: self.s.shard.map(engine::Shard::from),
         };
         let planned = match engine::plan_with(&cfg, &sel, &super::progress::Ticker::stderr()).await
         {
@@ -1264,19 +1264,20 @@ impl Run {
         let (code, head, title) = match engine::apply(planned, checksum, self.s.force).await {
             Ok(done) => {
                 let mut lines = Vec::new();
-                for (z, t, n) in &done.applied {
+                for a in &done.applied {
                     lines.push(format!(
-                        "- {} on {}: {n} change{}",
-                        ghmd::code(z),
-                        ghmd::code(t),
-                        plural(*n)
+                        "- {} on {}: {} change{}",
+                        ghmd::code(&a.zone),
+                        ghmd::code(&a.target),
+                        a.changes,
+                        plural(a.changes)
                     ));
                 }
-                for (z, t) in &done.skipped_dry_run {
+                for p in &done.skipped_dry_run {
                     lines.push(format!(
                         "- {} on {}: skipped, plan only (always-dry-run / apply_disabled)",
-                        ghmd::code(z),
-                        ghmd::code(t)
+                        ghmd::code(&p.zone),
+                        ghmd::code(&p.target)
                     ));
                 }
                 self.log(&format!("applied: {}", done.applied.len()));
@@ -1675,7 +1676,7 @@ fn plan_doc(
             "shard": shard.map(|(k, n)| format!("{k}/{n}")),
             "refusals": refusal_messages(ctx),
             "refused": ctx.refusals,
-            "dry_run": ctx.dry_run.iter().map(|(z, t)| json!([z, t])).collect::<Vec<_>>(),
+            "dry_run": ctx.dry_run,
             "warnings": warnings,
         }
     })
@@ -1802,7 +1803,7 @@ fn merge_docs(docs: &[(PathBuf, J)], config: &str) -> Result<Report, String> {
             .extend(refusals_of(extra).map_err(|e| format!("{}: {e}", path.display()))?);
         for pair in extra["dry_run"].as_array().into_iter().flatten() {
             if let (Some(z), Some(t)) = (pair[0].as_str(), pair[1].as_str()) {
-                ctx.dry_run.push((z.to_string(), t.to_string()));
+                ctx.dry_run.push(render::ZoneTarget::new(z, t));
             }
         }
         for w in extra["warnings"].as_array().into_iter().flatten() {
@@ -1836,7 +1837,7 @@ fn merge_docs(docs: &[(PathBuf, J)], config: &str) -> Result<Report, String> {
             "merged_from": docs.iter().map(|(p, _)| p.display().to_string()).collect::<Vec<_>>(),
             "refusals": refusal_messages(&ctx),
             "refused": ctx.refusals,
-            "dry_run": ctx.dry_run.iter().map(|(z, t)| json!([z, t])).collect::<Vec<_>>(),
+            "dry_run": ctx.dry_run,
             "warnings": warnings.iter().map(|(z, t, m)| json!([z, t, m])).collect::<Vec<_>>(),
         }
     });

@@ -140,7 +140,7 @@ pub(super) fn load_config(path: &std::path::Path) -> Option<&'static Config> {
 fn planned(cfg: &Config, run: &RunArgs) -> Option<Planned> {
     let sel = Selection {
         zones: run.zones.clone(),
-        shard: run.shard,
+        shard: run.shard.map(engine::Shard::from),
     };
     let rt = runtime();
     match rt.block_on(engine::plan_with(
@@ -234,13 +234,15 @@ pub fn apply(a: ApplyArgs) -> i32 {
     let rt = runtime();
     match rt.block_on(engine::apply(&p, a.checksum.as_deref(), a.force)) {
         Ok(done) => {
-            for (z, t, n) in &done.applied {
+            for a in &done.applied {
+                let (z, t, n) = (&a.zone, &a.target, a.changes);
                 println!(
                     "applied {n} change{} to {z} on {t}",
-                    if *n == 1 { "" } else { "s" }
+                    if n == 1 { "" } else { "s" }
                 );
             }
-            for (z, t) in &done.skipped_dry_run {
+            for p in &done.skipped_dry_run {
+                let (z, t) = (&p.zone, &p.target);
                 println!("skipped {z} on {t}: plan only (always-dry-run / apply_disabled)");
             }
             EXIT_OK

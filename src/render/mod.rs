@@ -12,7 +12,7 @@ use similar::{ChangeTag, TextDiff};
 
 use crate::model::{Dynamic, RecordSet, Rule, Status, idna_decode};
 use crate::plan::Plan;
-pub use crate::plan::safety::Refused;
+pub use crate::plan::safety::{Refused, ZoneTarget};
 
 /// What a rendering shows besides the plan itself.
 #[derive(Clone, Debug)]
@@ -21,8 +21,8 @@ pub struct Context {
     pub refusals: Vec<Refused>,
     /// Capability degradations etc.
     pub warnings: Vec<String>,
-    /// (zone, target) pairs that are plan-only.
-    pub dry_run: Vec<(String, String)>,
+    /// The zone × target pairs that are plan-only.
+    pub dry_run: Vec<ZoneTarget>,
     /// How the reader forces an apply, in the caller's words: `--force` on the command line,
     /// `force: true` in the GitHub Action.
     pub force_hint: String,
@@ -71,7 +71,7 @@ impl Context {
             dry: self
                 .dry_run
                 .iter()
-                .map(|(z, t)| (z.as_str(), t.as_str()))
+                .map(|p| (p.zone.as_str(), p.target.as_str()))
                 .collect(),
             rails,
         }
