@@ -1,8 +1,12 @@
 //! The run: load the desired state of the selected zones, read every zone × target
 //! concurrently (bounded by `manager.max_workers`), plan, check the rails, apply.
 //!
-//! Rule: `engine` uses `config`, `plan` and `provider`; `cli` calls it (plan, apply, drift, the
-//! Action).
+//! The engine prints nothing: a plan reports its progress to an `engine::Progress` (the
+//! CLI draws the terminal line from it), and every outcome is returned.
+//!
+//! Rule: `engine` uses `config`, `plan`, `provider`, `model`, `diag` and `render` (the
+//! context a plan is rendered with); `cli` calls it (validate, plan, apply, drift, the Action),
+//! and so can a program embedding the library.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -94,6 +98,41 @@ impl Planned {
             .map(|r| Refused::new(&r.zone, &r.target, &r.refusal))
             .collect()
     }
+
+    /// What the renderings show besides the plan: the rails' refusals and the plan-only pairs
+    /// (`render::table::render(&planned.plan, &planned.render_context(), false)`).
+    pub fn render_context(&self) -> crate::render::Context {
+        crate::render::Context {
+            refusals: self.refused(),
+            dry_run: self.dry_run.clone(),
+            ..crate::render::Context::default()
+        }
+    }
+}
+
+/// A Tokio runtime of the kind the engine needs, for callers that have none: multi-threaded
+/// ([`plan`] parses local zone files on the runtime's threads through `block_in_place`, which
+/// a current-thread runtime does not allow).
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
+/// Validate the selected zones (`zones` empty: all) without contacting any provider: every
+/// problem of their zone files, sorted, with file:line. Problems of the config file itself
+/// come from [`config::load`].
+pub fn validate(cfg: &Config, zones: &[String]) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let selected = cfg.select_zones(zones, &mut diags);
+    let per_zone: Vec<Vec<Diagnostic>> = selected
+        .par_iter()
+        .filter(|z| z.alias.is_none())
+        .map(|z| config::load_desired(cfg, z).diagnostics)
+        .collect();
+    diags.extend(per_zone.into_iter().flatten());
+    crate::diag::normalize(&mut diags);
+    diags
 }
 
 /// Zones planned per round (see `plan`).

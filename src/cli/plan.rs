@@ -114,10 +114,7 @@ pub enum DumpFormat {
 }
 
 pub(super) fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
+    engine::runtime().expect("tokio runtime")
 }
 
 /// Load the config; on errors print them and return None. The config lives until the process
@@ -170,18 +167,10 @@ pub(super) fn scrub(cfg: &Config, s: &str) -> String {
     crate::secret::Scrubber::new(cfg.secret_values()).scrub(s)
 }
 
-fn context(p: &Planned) -> render::Context {
-    render::Context {
-        refusals: p.refused(),
-        dry_run: p.dry_run.clone(),
-        ..render::Context::default()
-    }
-}
-
 fn render_plan(p: &Planned, format: PlanFormat, color: bool) -> String {
     match format {
-        PlanFormat::Table => render::table::render(&p.plan, &context(p), color),
-        PlanFormat::Markdown => render::markdown::render(&p.plan, &context(p)),
+        PlanFormat::Table => render::table::render(&p.plan, &p.render_context(), color),
+        PlanFormat::Markdown => render::markdown::render(&p.plan, &p.render_context()),
         PlanFormat::Json => render::json(&p.plan),
     }
 }

@@ -6,7 +6,7 @@
 //! Every problem is reported as a `Diagnostic` with file and line; loading never stops at the
 //! first one.
 //!
-//! Rule: `config` uses `model`, `validate`, `yaml` and `diag`. It reads files; it talks to no
+//! Rule: `config` uses `model`, `validate`, `yaml`, `diag`, `secret` and `fasthash`. It reads files; it talks to no
 //! server.
 
 pub mod secrets;

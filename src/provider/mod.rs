@@ -13,7 +13,7 @@
 //!
 //! Rule: `provider` uses `model`, `plan` and `config`; the YAML provider also uses `yaml` (it reads
 //! zone files) and `validate` (it validates what it reads), Route 53 `validate`'s continent
-//! table.
+//! table; `secret` scrubs keys from server errors, `random` draws jitter and message ids.
 
 pub mod atomic;
 pub mod azure;

@@ -1,7 +1,8 @@
 //! Renderings of one plan: a terminal table, markdown (the PR comment body), JSON.
 //! Pure functions of `&Plan` (plus the rails' verdicts), snapshot-tested.
 //!
-//! Rule: `render` uses `model` and `plan` only.
+//! Rule: `render` uses `model`, `plan` and `mdtext` only (its tests also `github`'s comment
+//! fitting, an exception listed in `lib.rs`).
 
 pub mod markdown;
 pub mod table;
