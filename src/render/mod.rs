@@ -253,8 +253,9 @@ pub fn update_lines(e: &RecordSet, d: &RecordSet, zone: &str) -> (Vec<String>, V
     (side(e, old_hc), side(d, new_hc))
 }
 
-/// A line diff: each line of `old` and `new` with `-`, `+` or ` ` (kept).
-pub fn diff_lines(old: &[String], new: &[String]) -> Vec<(char, String)> {
+/// A line diff: each line of `old` and `new` with `-`, `+` or ` ` (kept). A helper of the
+/// renderings, not part of the library's API.
+fn diff_lines(old: &[String], new: &[String]) -> Vec<(char, String)> {
     let join = |l: &[String]| -> String { l.iter().map(|x| format!("{x}\n")).collect() };
     let (old, new) = (join(old), join(new));
     TextDiff::from_lines(&old, &new)

@@ -180,16 +180,19 @@ fn every_output_shows_the_checksum() {
     }
 }
 
-#[test]
-fn shards_partition_the_zones() {
-    let names: Vec<String> = (0..40).map(|i| format!("z{i}.example.")).collect();
+/// A project of `zones` zones `z0.example.` … of `records` A records each; and their names.
+fn estate(zones: usize, records: usize) -> (tempfile::TempDir, Vec<String>) {
+    let names: Vec<String> = (0..zones).map(|i| format!("z{i}.example.")).collect();
     let files: Vec<(String, String)> = names
         .iter()
-        .map(|n| (format!("{n}yaml"), zone_a(1)))
+        .map(|n| (format!("{n}yaml"), zone_a(records)))
         .collect();
-    let refs = refs(&files);
-    let zones = strs(&names);
-    let p = project(&refs, &zones, "");
+    (project(&refs(&files), &strs(&names), ""), names)
+}
+
+#[test]
+fn shards_partition_the_zones() {
+    let (p, names) = estate(40, 1);
     let mut seen = Vec::new();
     for k in 1..=3 {
         let (_, j) = plan_json(p.path(), &["--shard", &format!("{k}/3")]);
@@ -364,12 +367,7 @@ fn dump_writes_yaml_and_zone_files_that_read_back_identically() {
 /// pipe, nothing of it is written.
 #[test]
 fn progress_line_on_a_terminal_only() {
-    let names: Vec<String> = (0..25).map(|i| format!("p{i}.example.")).collect();
-    let files: Vec<(String, String)> = names
-        .iter()
-        .map(|n| (format!("{n}yaml"), zone_a(2)))
-        .collect();
-    let p = project(&refs(&files), &strs(&names), "");
+    let (p, _) = estate(25, 2);
     let plan = format!(
         "'{}' plan --config config.yaml --out plan.txt",
         env!("CARGO_BIN_EXE_dnsplan")
