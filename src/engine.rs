@@ -111,7 +111,7 @@ impl Planned {
 }
 
 /// A Tokio runtime of the kind the engine needs, for callers that have none: multi-threaded
-/// ([`plan`] parses local zone files on the runtime's threads through `block_in_place`, which
+/// ([`plan()`] parses local zone files on the runtime's threads through `block_in_place`, which
 /// a current-thread runtime does not allow).
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
@@ -195,7 +195,7 @@ pub trait Progress: Send + Sync {
     fn finished(&self) {}
 }
 
-/// Reports nothing: what [`plan`] uses.
+/// Reports nothing: what [`plan()`] uses.
 pub struct Quiet;
 
 impl Progress for Quiet {}
