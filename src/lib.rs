@@ -77,19 +77,18 @@
 //!
 //! | module | may use |
 //! | --- | --- |
-//! | `fasthash` | |
-//! | `yaml` | `fasthash` |
+//! | `yaml` | |
 //! | `diag` | `yaml` |
 //! | `secret` | |
 //! | `random` | |
 //! | `mdtext` | |
 //! | `model` | `yaml` |
 //! | `validate` | `model`, `yaml`, `diag` |
-//! | `config` | `model`, `validate`, `yaml`, `diag`, `secret`, `fasthash` |
-//! | `plan` | `model` |
+//! | `config` | `model`, `validate`, `yaml`, `diag`, `secret` |
+//! | `plan` | `model`, `yaml` |
 //! | `provider` | `model`, `plan`, `config`, `validate`, `yaml`, `secret`, `random` |
 //! | `render` | `model`, `plan`, `mdtext` |
-//! | `verify` | `model`, `config`, `plan`, `provider` |
+//! | `verify` | `model`, `config`, `diag`, `plan`, `provider` |
 //! | `engine` | `model`, `config`, `diag`, `plan`, `provider`, `render` |
 //! | `failover` | `model`, `config`, `diag`, `plan`, `provider`, `yaml`, `secret`, `random` |
 //! | `github` | `mdtext`, `random` |
@@ -108,7 +107,6 @@ pub mod config;
 pub mod diag;
 pub mod engine;
 pub mod failover;
-pub mod fasthash;
 pub mod github;
 pub mod mdtext;
 pub mod model;

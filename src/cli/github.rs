@@ -13,17 +13,15 @@
 //! Large estates: `--shard K/N` plans a stable share of the zones and writes its plan file
 //! without commenting; `--merge-plans DIR` merges the shards' files into one report and one
 //! checksum (the checksum a full plan of the same state has, so `apply --checksum` verifies).
+//! The plan files themselves (format, checksum, reading, merging) are `plan::file`'s; this
+//! module only decides where they go and what the reports say.
 //!
 //! Everything written (log, summary, outputs, comments, issues, plan files) is scrubbed of
 //! the token and of every `env/` secret of the config.
 
-use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use clap::ValueEnum;
-use serde_json::{Value as J, json};
-use sha2::{Digest, Sha256};
 
 use super::{EXIT_CHANGES, EXIT_ERROR, EXIT_OK, report};
 use crate::config::{self, Config};
@@ -34,7 +32,8 @@ use crate::github::env::ActionEnv;
 use crate::github::event::{self, Trigger};
 use crate::github::markdown::{self as ghmd, COMMENT_LIMIT, Measure, Notes};
 use crate::github::{self as gh, files, sticky};
-use crate::plan::{Change, Op, Plan, ZonePlan};
+use crate::plan::file::{PlanFile, ZonePlanDoc};
+use crate::plan::{self, Plan, ZonePlan};
 use crate::render;
 use crate::secret::Scrubber;
 
@@ -274,8 +273,8 @@ struct Report {
     plan: Plan,
     ctx: render::Context,
     checksum: String,
-    /// `{version, checksum, plans, dnsplan: {…}}`.
-    doc: J,
+    /// What the plan file holds (its plans converted once: the secret check reads them too).
+    file: PlanFile,
 }
 
 /// The state of one run.
@@ -567,20 +566,15 @@ impl Run {
             force_hint: FORCE_HINT.into(),
             record: false,
         };
-        let checksum = planned.plan.checksum();
-        let doc = plan_doc(
+        let notes = plan::file::RunNotes::of_run(
             &planned.plan,
-            &ctx,
             &self.s.config_key,
             self.s.shard,
-            &checksum,
+            &ctx.refusals,
+            &ctx.dry_run,
         );
-        let leaks = secret_leaks(
-            &planned.plan,
-            doc["plans"].as_array().map(Vec::as_slice).unwrap_or(&[]),
-            &cfg,
-            self.env.token.as_deref(),
-        );
+        let file = PlanFile::new(&planned.plan, Some(notes));
+        let leaks = secret_leaks(&planned.plan, &file.plans, &cfg, self.env.token.as_deref());
         if !leaks.is_empty() {
             diags.extend(leaks);
             crate::diag::normalize(&mut diags);
@@ -589,8 +583,8 @@ impl Run {
         crate::diag::normalize(&mut diags);
         self.validation_passed(&diags);
         let report = Report {
-            doc,
-            checksum,
+            checksum: file.checksum.clone(),
+            file,
             plan: planned.plan.clone(),
             ctx,
         };
@@ -752,7 +746,9 @@ impl Run {
     /// Write the plan file; false when it could not be written (reported as an error: a
     /// later step or the reviewer would otherwise miss the plan without a sign).
     fn write_plan_file(&mut self, r: &Report) -> bool {
-        let text = self.scrub(&(serde_json::to_string_pretty(&r.doc).unwrap_or_default() + "\n"));
+        let mut bytes = Vec::new();
+        r.file.write(&mut bytes).expect("writing to memory");
+        let text = self.scrub(&String::from_utf8_lossy(&bytes));
         let path = self.s.plan_file.clone();
         let written = match path.parent().filter(|p| !p.as_os_str().is_empty()) {
             Some(parent) => std::fs::create_dir_all(parent),
@@ -1419,9 +1415,12 @@ impl Run {
             return EXIT_ERROR;
         }
         let exclude = std::fs::canonicalize(&self.s.plan_file).ok();
-        let report = match merge_dir(dir, exclude.as_deref(), &self.s.config_key) {
-            Ok(r) => r,
+        let merged = plan::file::read_dir(dir, exclude.as_deref())
+            .and_then(|shards| plan::file::merge(shards, &self.s.config_key));
+        let report = match merged {
+            Ok(m) => Report::merged(m),
             Err(e) => {
+                let e = e.to_string();
                 self.annotate("error", "merge-plans", &e);
                 self.summarize(&format!(
                     "## DNS plan\n\n❌ **Could not merge the shard plans**: {}\n",
@@ -1498,8 +1497,13 @@ impl Run {
 /// publishes is scrubbed of secrets, so such a plan could not be shown truthfully, and a
 /// scrubbed plan file would no longer match its own checksum: refuse it, naming the record and
 /// the setting the secret came from (never the value).
-/// `plans` is the plan's canonical JSON (as the plan file holds it), one entry per zone plan.
-fn secret_leaks(plan: &Plan, plans: &[J], cfg: &Config, token: Option<&str>) -> Vec<Diagnostic> {
+/// `plans` are the plan file's zone plans (as written), one entry per zone plan of `plan`.
+fn secret_leaks(
+    plan: &Plan,
+    plans: &[ZonePlanDoc],
+    cfg: &Config,
+    token: Option<&str>,
+) -> Vec<Diagnostic> {
     let mut secrets: Vec<(String, String)> = cfg
         .secret_settings()
         .into_iter()
@@ -1527,9 +1531,8 @@ fn secret_leaks(plan: &Plan, plans: &[J], cfg: &Config, token: Option<&str>) -> 
         .collect();
     let mut out = Vec::new();
     for (zp, pj) in plan.plans.iter().zip(plans) {
-        let changes = pj["changes"].as_array().map(Vec::as_slice).unwrap_or(&[]);
-        for (c, cj) in zp.changes.iter().zip(changes) {
-            let text = cj.to_string();
+        for (c, cj) in zp.changes.iter().zip(&pj.changes) {
+            let text = serde_json::to_string(cj).unwrap_or_default();
             for (what, [raw, escaped]) in &forms {
                 if !text.contains(raw.as_str()) && !text.contains(escaped.as_str()) {
                     continue;
@@ -1650,273 +1653,22 @@ fn find_checksum(body: &str) -> Option<String> {
     last
 }
 
-// ---------------------------------------------------------------------------------------------
-// Plan files: what a shard writes and the merge reads.
-
-/// The plan document: the plan JSON of `docs/plan-json.md` plus a `dnsplan` section with what
-/// the markdown shows besides the plan (refusals, plan-only pairs, capability warnings).
-fn plan_doc(
-    plan: &Plan,
-    ctx: &render::Context,
-    config: &str,
-    shard: Option<(u32, u32)>,
-    checksum: &str,
-) -> J {
-    let warnings: Vec<J> = plan
-        .plans
-        .iter()
-        .flat_map(|p| p.warnings.iter().map(|w| json!([p.zone, p.target, w])))
-        .collect();
-    json!({
-        "version": 1,
-        "checksum": checksum,
-        "plans": plan.canonical(),
-        "dnsplan": {
-            "config": config,
-            "shard": shard.map(|(k, n)| format!("{k}/{n}")),
-            "refusals": refusal_messages(ctx),
-            "refused": ctx.refusals,
-            "dry_run": ctx.dry_run,
-            "warnings": warnings,
-        }
-    })
-}
-
-/// The `refusals` field of a plan file: the messages (what files of earlier versions hold; the
-/// structured list is `refused`).
-fn refusal_messages(ctx: &render::Context) -> Vec<&str> {
-    ctx.refusals.iter().map(|r| r.message.as_str()).collect()
-}
-
-/// A plan file's refusals: `refused` when it has it, else the bare messages of `refusals`.
-fn refusals_of(extra: &J) -> Result<Vec<render::Refused>, String> {
-    if let Some(list) = extra.get("refused").and_then(J::as_array) {
-        return list
-            .iter()
-            .map(|r| {
-                serde_json::from_value(r.clone())
-                    .map_err(|e| format!("unreadable entry in dnsplan.refused: {e}"))
-            })
-            .collect();
-    }
-    Ok(extra["refusals"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(J::as_str)
-        .map(|m| render::Refused {
-            zone: String::new(),
-            target: String::new(),
-            rail: String::new(),
-            message: m.to_string(),
-        })
-        .collect())
-}
-
-/// SHA-256 of the compact JSON of a plans array: `Plan::checksum`'s rule, over JSON.
-pub fn checksum_of_plans(plans: &[J]) -> String {
-    let text = serde_json::to_string(&J::Array(plans.to_vec())).unwrap_or_default();
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn plan_key(p: &J) -> (String, String) {
-    (
-        p.get("zone")
-            .and_then(J::as_str)
-            .unwrap_or_default()
-            .to_string(),
-        p.get("target")
-            .and_then(J::as_str)
-            .unwrap_or_default()
-            .to_string(),
-    )
-}
-
-/// Read every plan file (`*.json` with a `plans` array) in `dir` and merge them.
-fn merge_dir(dir: &Path, exclude: Option<&Path>, config: &str) -> Result<Report, String> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json") && p.is_file())
-        .filter(|p| exclude.is_none_or(|x| std::fs::canonicalize(p).ok().as_deref() != Some(x)))
-        .collect();
-    paths.sort();
-    let mut docs = Vec::new();
-    for p in &paths {
-        let text = std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
-        let v: J = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))?;
-        if v.get("plans").is_some_and(J::is_array) {
-            docs.push((p.clone(), v));
-        }
-    }
-    if docs.is_empty() {
-        return Err(format!(
-            "no plan files (*.json with `plans`) in {}",
-            dir.display()
-        ));
-    }
-    merge_docs(&docs, config)
-}
-
-/// Merge plan documents: plans sorted by zone then target, each pair at most once.
-fn merge_docs(docs: &[(PathBuf, J)], config: &str) -> Result<Report, String> {
-    let mut plans: Vec<J> = Vec::new();
-    let mut seen = BTreeSet::new();
-    let mut ctx = render::Context {
-        force_hint: FORCE_HINT.into(),
-        ..render::Context::default()
-    };
-    let mut warnings: Vec<(String, String, String)> = Vec::new();
-    for (path, d) in docs {
-        if let Some(v) = d.get("version").and_then(J::as_u64)
-            && v != 1
-        {
-            return Err(format!("{}: unknown plan version {v}", path.display()));
-        }
-        if let Some(c) = d.get("checksum").and_then(J::as_str) {
-            let own = checksum_of_plans(d["plans"].as_array().map(Vec::as_slice).unwrap_or(&[]));
-            if own != c {
-                return Err(format!(
-                    "{}: its checksum does not match its plans (edited or truncated?)",
-                    path.display()
-                ));
-            }
-        }
-        for p in d["plans"].as_array().into_iter().flatten() {
-            let key = plan_key(p);
-            if !seen.insert(key.clone()) {
-                return Err(format!(
-                    "{}: {} on {} is in more than one plan file (overlapping shards?)",
-                    path.display(),
-                    key.0,
-                    key.1
-                ));
-            }
-            plans.push(p.clone());
-        }
-        let extra = &d["dnsplan"];
-        ctx.refusals
-            .extend(refusals_of(extra).map_err(|e| format!("{}: {e}", path.display()))?);
-        for pair in extra["dry_run"].as_array().into_iter().flatten() {
-            if let (Some(z), Some(t)) = (pair[0].as_str(), pair[1].as_str()) {
-                ctx.dry_run.push(render::ZoneTarget::new(z, t));
-            }
-        }
-        for w in extra["warnings"].as_array().into_iter().flatten() {
-            if let (Some(z), Some(t), Some(m)) = (w[0].as_str(), w[1].as_str(), w[2].as_str()) {
-                warnings.push((z.to_string(), t.to_string(), m.to_string()));
-            }
-        }
-    }
-    plans.sort_by_key(plan_key);
-    let checksum = checksum_of_plans(&plans);
-    let mut plan = plan_from_json(&plans)?;
-    for zp in &mut plan.plans {
-        zp.warnings = warnings
-            .iter()
-            .filter(|(z, t, _)| *z == zp.zone && *t == zp.target)
-            .map(|(_, _, m)| m.clone())
-            .collect();
-    }
-    if plan.checksum() != checksum {
-        return Err(
-            "the merged plans do not read back identically (a record shape this version cannot rebuild); report it, and plan without shards meanwhile".into(),
-        );
-    }
-    let doc = json!({
-        "version": 1,
-        "checksum": checksum,
-        "plans": plans,
-        "dnsplan": {
-            "config": config,
-            "shard": J::Null,
-            "merged_from": docs.iter().map(|(p, _)| p.display().to_string()).collect::<Vec<_>>(),
-            "refusals": refusal_messages(&ctx),
-            "refused": ctx.refusals,
-            "dry_run": ctx.dry_run,
-            "warnings": warnings.iter().map(|(z, t, m)| json!([z, t, m])).collect::<Vec<_>>(),
-        }
-    });
-    Ok(Report {
-        plan,
-        ctx,
-        checksum,
-        doc,
-    })
-}
-
-/// Rebuild a `Plan` from its canonical JSON (for rendering merged shard plans). Records are
-/// rebuilt through the YAML loader from their octoDNS data shape.
-fn plan_from_json(plans: &[J]) -> Result<Plan, String> {
-    let file: Arc<str> = Arc::from("<plan file>");
-    let record = |name: &str, data: &J| -> Result<Option<crate::model::RecordSet>, String> {
-        if data.is_null() {
-            return Ok(None);
-        }
-        let text = serde_json::to_string(data).unwrap_or_default();
-        let loaded = crate::yaml::load_str(
-            &text,
-            &file,
-            crate::yaml::LoadOptions {
-                order: crate::yaml::KeyOrder::Any,
-                includes: false,
+impl Report {
+    /// The report of merged shard files.
+    fn merged(m: plan::file::Merged) -> Report {
+        let notes = m.file.dnsplan.clone().unwrap_or_default();
+        Report {
+            ctx: render::Context {
+                refusals: notes.refusals(),
+                dry_run: notes.dry_run,
+                force_hint: FORCE_HINT.into(),
+                ..render::Context::default()
             },
-        );
-        let node = loaded
-            .root
-            .ok_or_else(|| format!("record {name:?}: unreadable data"))?;
-        crate::model::build::record_from_node(name, &node, 3600)
-            .map(Some)
-            .ok_or_else(|| format!("record {name:?}: no known type"))
-    };
-    let mut out = Plan::default();
-    for p in plans {
-        let zone = p["zone"].as_str().ok_or("a plan without zone")?.to_string();
-        let target = p["target"]
-            .as_str()
-            .ok_or("a plan without target")?
-            .to_string();
-        let mut changes = Vec::new();
-        for c in p["changes"].as_array().into_iter().flatten() {
-            let op = match c["op"].as_str() {
-                Some("create") => Op::Create,
-                Some("update") => Op::Update,
-                Some("delete") => Op::Delete,
-                other => return Err(format!("{zone}: unknown op {other:?}")),
-            };
-            let shown = c["name"].as_str().unwrap_or_default();
-            let name = if shown.is_empty() {
-                String::new()
-            } else {
-                crate::model::idna_encode(shown).unwrap_or_else(|_| shown.to_lowercase())
-            };
-            let rtype = c["type"]
-                .as_str()
-                .and_then(crate::model::RecordType::parse)
-                .ok_or_else(|| format!("{zone}: unknown record type in {shown:?}"))?;
-            changes.push(Change {
-                op,
-                name: name.clone(),
-                rtype,
-                existing: record(&name, &c["existing"])?,
-                desired: record(&name, &c["desired"])?,
-            });
+            checksum: m.file.checksum.clone(),
+            file: m.file,
+            plan: m.plan,
         }
-        out.plans.push(ZonePlan {
-            zone,
-            target,
-            exists: p["exists"].as_bool().unwrap_or(true),
-            changes,
-            existing_count: p["summary"]["existing"].as_u64().unwrap_or(0) as usize,
-            warnings: Vec::new(),
-        });
     }
-    out.sort();
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -1937,42 +1689,25 @@ mod tests {
     }
 
     #[test]
-    fn plan_files_carry_structured_refusals_through_a_merge() {
-        let r = crate::plan::safety::Refusal::RootNs;
-        let ctx = render::Context {
-            refusals: vec![render::Refused::new("example.com.", "route53", &r)],
-            force_hint: FORCE_HINT.into(),
-            ..render::Context::default()
-        };
+    fn a_merged_report_carries_the_refusals_and_the_action_s_force_hint() {
         let plan = Plan::default();
-        let doc = plan_doc(&plan, &ctx, "config.yaml", Some((1, 2)), &plan.checksum());
-        // the old field stays readable (the messages), the new one holds the structure
-        assert_eq!(
-            doc["dnsplan"]["refusals"],
-            json!(["[example.com.] Root NS record change, force required (target route53)"])
-        );
-        assert_eq!(doc["dnsplan"]["refused"][0]["rail"], "root NS");
-        let merged = merge_docs(&[(PathBuf::from("a.json"), doc)], "config.yaml").unwrap();
-        assert_eq!(merged.ctx.refusals, ctx.refusals);
-        assert_eq!(merged.ctx.force_hint, "force: true");
-        // and the merged file reads back the same again
-        let again = merge_docs(&[(PathBuf::from("m.json"), merged.doc)], "config.yaml").unwrap();
-        assert_eq!(again.ctx.refusals, ctx.refusals);
-        // a file with the messages only (an earlier version) still merges
-        let mut old = plan_doc(&plan, &ctx, "config.yaml", None, &plan.checksum());
-        old["dnsplan"].as_object_mut().unwrap().remove("refused");
-        let m = merge_docs(&[(PathBuf::from("o.json"), old)], "config.yaml").unwrap();
-        assert_eq!(m.ctx.refusals[0].message, ctx.refusals[0].message);
-        assert_eq!(m.ctx.refusals[0].rail, "");
-        // a damaged entry is an error naming the file, not a refusal silently lost
-        let mut bad = plan_doc(&plan, &ctx, "config.yaml", None, &plan.checksum());
-        bad["dnsplan"]["refused"] = json!([{"zone": 1}]);
-        let e = merge_docs(&[(PathBuf::from("b.json"), bad)], "config.yaml")
-            .err()
-            .unwrap();
-        assert!(
-            e.starts_with("b.json: unreadable entry in dnsplan.refused"),
-            "{e}"
-        );
+        let refused = vec![render::Refused::new(
+            "example.com.",
+            "route53",
+            &crate::plan::safety::Refusal::RootNs,
+        )];
+        let dry = vec![render::ZoneTarget::new("example.com.", "pdns")];
+        let notes =
+            plan::file::RunNotes::of_run(&plan, "config.yaml", Some((1, 2)), &refused, &dry);
+        let shard = plan::file::Shard {
+            path: "a.json".into(),
+            file: PlanFile::new(&plan, Some(notes)),
+        };
+        let r = Report::merged(plan::file::merge(vec![shard], "config.yaml").unwrap());
+        assert_eq!(r.ctx.refusals, refused);
+        assert_eq!(r.ctx.dry_run, dry);
+        assert_eq!(r.ctx.force_hint, "force: true");
+        assert_eq!(r.checksum, plan.checksum());
+        assert_eq!(r.file.checksum, r.checksum);
     }
 }

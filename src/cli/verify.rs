@@ -1,5 +1,8 @@
 //! `dnsplan verify` (every target's name servers against git, and against each other) and
 //! `dnsplan report` (octodns-report: each record's answers across a list of servers).
+//! Orchestration only: the targets and their servers are `verify::targets`, the questions and
+//! the comparison `verify::run` / `verify::answers`, the outputs `verify::table` and
+//! `verify::rows`.
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -9,7 +12,7 @@ use clap::ValueEnum;
 
 use super::{ConfigArg, EXIT_CHANGES, EXIT_ERROR, EXIT_OK, report};
 use crate::config;
-use crate::verify::{self, Choice, Target, fold, parse_addr, table};
+use crate::verify::{self, Choice, fold, parse_addr, table};
 
 #[derive(clap::Args, Debug)]
 pub struct VerifyArgs {
@@ -111,35 +114,17 @@ pub fn verify(a: VerifyArgs) -> i32 {
         return EXIT_ERROR;
     }
     let rt = super::plan::runtime();
-    let mut targets = Vec::new();
-    for zc in zones {
-        let d = config::load_desired(cfg, zc);
-        if d.diagnostics.iter().any(|x| x.is_error()) {
-            report::print_stderr(&d.diagnostics);
+    let targets = match rt.block_on(verify::targets(cfg, &zones, &choice)) {
+        Ok(t) => t,
+        Err(verify::TargetsError::Invalid { diagnostics, .. }) => {
+            report::print_stderr(&diagnostics);
             return EXIT_ERROR;
         }
-        for t in &zc.targets {
-            let provider = match crate::provider::build(&cfg.providers[t]) {
-                Ok(p) => p,
-                Err(e) => {
-                    eprintln!("error: {}", super::plan::scrub(cfg, &e.to_string()));
-                    return EXIT_ERROR;
-                }
-            };
-            let (servers, problem) =
-                match rt.block_on(choice.servers(t, provider.as_ref(), &d.zone)) {
-                    Ok(s) => (s, None),
-                    Err(e) => (Vec::new(), Some(e)),
-                };
-            targets.push(Target {
-                zone: zc.name.clone(),
-                target: t.clone(),
-                expect: verify::for_target(&d.zone, t, provider.capabilities()),
-                servers,
-                problem,
-            });
+        Err(e) => {
+            eprintln!("error: {}", super::plan::scrub(cfg, &e.to_string()));
+            return EXIT_ERROR;
         }
-    }
+    };
     let rep = rt.block_on(verify::run(targets, timeout, a.concurrency));
     let mut out = std::io::stdout().lock();
     let _ = match a.format {
@@ -163,7 +148,8 @@ pub fn report(a: ReportArgs) -> i32 {
             .servers
             .iter()
             .map(|s| parse_addr(s))
-            .collect::<Result<_, _>>()?;
+            .collect::<Result<_, _>>()
+            .map_err(|e| e.to_string())?;
         let mut diags = Vec::new();
         let zones = cfg.select_zones(std::slice::from_ref(&a.zone), &mut diags);
         let zc = zones
@@ -193,61 +179,18 @@ pub fn report(a: ReportArgs) -> i32 {
         };
         let expect = verify::expectations(&zone);
         let rows = rt.block_on(verify::answers(&expect, &servers, timeout, a.concurrency));
-        let mut out = std::io::stdout().lock();
-        match a.output_format {
-            ReportFormat::Csv => {
-                let cell = |s: &str| {
-                    if s.contains([',', '"', '\n']) {
-                        format!("\"{}\"", s.replace('"', "\"\""))
-                    } else {
-                        s.to_string()
-                    }
-                };
-                let mut head = vec!["Name".to_string(), "Type".into(), "TTL".into()];
-                head.extend(servers.iter().map(|s| s.to_string()));
-                head.push("Consistent".into());
-                writeln!(out, "{}", head.join(",")).map_err(|e| e.to_string())?;
-                for r in &rows {
-                    let mut line = vec![cell(&r.name), r.rtype.clone(), r.ttl.to_string()];
-                    for a in &r.answers {
-                        line.push(cell(&match a {
-                            Ok(v) => shown(v).join(" "),
-                            Err(e) => format!("error: {e}"),
-                        }));
-                    }
-                    line.push(if r.consistent { "True" } else { "False" }.into());
-                    writeln!(out, "{}", line.join(",")).map_err(|e| e.to_string())?;
-                }
-            }
-            ReportFormat::Table => {
-                out.write_all(table::answers(&rows, &servers, fold::terminal_width()).as_bytes())
-                    .map_err(|e| e.to_string())?;
-            }
+        let text = match a.output_format {
+            ReportFormat::Csv => verify::rows::csv(&rows, &servers),
+            ReportFormat::Table => table::answers(&rows, &servers, fold::terminal_width()),
             ReportFormat::Json => {
-                let doc: Vec<serde_json::Value> = rows
-                    .iter()
-                    .map(|r| {
-                        let answers: serde_json::Map<String, serde_json::Value> = servers
-                            .iter()
-                            .zip(&r.answers)
-                            .map(|(s, a)| {
-                                (
-                                    s.to_string(),
-                                    match a {
-                                        Ok(v) => serde_json::json!(shown(v)),
-                                        Err(e) => serde_json::json!({ "error": e }),
-                                    },
-                                )
-                            })
-                            .collect();
-                        serde_json::json!({"name": r.name, "type": r.rtype, "ttl": r.ttl,
-                            "answers": answers, "consistent": r.consistent})
-                    })
-                    .collect();
-                serde_json::to_writer_pretty(&mut out, &doc).map_err(|e| e.to_string())?;
-                writeln!(out).map_err(|e| e.to_string())?;
+                let doc = verify::rows::json(&rows, &servers);
+                serde_json::to_string_pretty(&doc).map_err(|e| e.to_string())? + "\n"
             }
-        }
+        };
+        std::io::stdout()
+            .lock()
+            .write_all(text.as_bytes())
+            .map_err(|e| e.to_string())?;
         Ok(EXIT_OK)
     };
     match run() {
@@ -257,8 +200,4 @@ pub fn report(a: ReportArgs) -> i32 {
             EXIT_ERROR
         }
     }
-}
-
-fn shown(v: &[verify::Canon]) -> Vec<&str> {
-    v.iter().map(|c| c.shown.as_str()).collect()
 }

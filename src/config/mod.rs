@@ -6,8 +6,8 @@
 //! Every problem is reported as a `Diagnostic` with file and line; loading never stops at the
 //! first one.
 //!
-//! Rule: `config` uses `model`, `validate`, `yaml`, `diag`, `secret` and `fasthash`. It reads files; it talks to no
-//! server.
+//! Rule: `config` uses `model`, `validate`, `yaml`, `diag` and `secret`. It reads files; it
+//! talks to no server.
 
 pub mod secrets;
 pub mod yaml_zones;
@@ -20,10 +20,10 @@ use std::sync::{Arc, OnceLock};
 use serde_json::{Map, Value as J};
 
 use crate::diag::Diagnostic;
-use crate::fasthash::NameSet;
 use crate::model::{idna_encode, parse_zone_name};
 use crate::validate::{Rules, Set};
 use crate::yaml::{self, KeyOrder, Kind, LoadOptions, Node, Pos};
+use rustc_hash::FxHashSet;
 
 /// Which implementation a provider entry uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -661,7 +661,7 @@ fn unique_zones(
 /// For every zone, the configured zones below it (any depth), relative to it. O(zones ×
 /// labels): each name looks up its own suffixes instead of comparing with every other zone.
 pub fn sub_zone_map<'a>(names: impl Iterator<Item = &'a str>) -> HashMap<String, Vec<String>> {
-    let names: NameSet<&str> = names.collect();
+    let names: FxHashSet<&str> = names.collect();
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
     for &name in &names {
         let mut rest = name;

@@ -1,5 +1,6 @@
 //! Plans: what would change on one target for one zone, computed once, here, for every
-//! provider; the safety rails; and the canonical JSON and its SHA-256 checksum.
+//! provider; the safety rails (`safety`); and the plan file with its SHA-256 checksum
+//! (`file`).
 //!
 //! Diff semantics are octoDNS's: identity is (name, type); a record is compared by dynamic
 //! (when the target supports it), then geo, then values, then TTL; `octodns:` settings never
@@ -7,16 +8,18 @@
 //! types the target supports. Changes are ordered deletes, creates, updates, then by name and
 //! type.
 //!
-//! Rule: `plan` uses `model` only. No I/O.
+//! Rule: `plan` uses `model` only. No I/O, but for `file`, which reads and writes plan files
+//! (and rebuilds records through `yaml`).
 
+pub mod file;
 pub mod safety;
-
-use serde_json::{Map, Value as J, json};
-use sha2::{Digest, Sha256};
 
 use crate::model::{Capabilities, RecordSet, RecordType, Zone, idna_decode};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
 pub enum Op {
     Delete,
     Create,
@@ -66,12 +69,15 @@ pub struct ZonePlan {
     pub warnings: Vec<String>,
 }
 
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// A zone plan's counts, as the plan file's `summary` holds them (fields in the file's sorted
+/// key order: serde writes them as declared).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Summary {
     pub creates: usize,
-    pub updates: usize,
     pub deletes: usize,
     pub existing: usize,
+    pub updates: usize,
 }
 
 impl ZonePlan {
@@ -128,95 +134,11 @@ impl Plan {
             .sort_by(|a, b| (&a.zone, &a.target).cmp(&(&b.zone, &b.target)));
     }
 
-    /// The canonical JSON (documented in docs/plan-json.md) without the checksum.
-    pub fn canonical(&self) -> J {
-        J::Array(self.plans.iter().map(zone_plan_json).collect())
-    }
-
-    /// Write the canonical text (compact JSON of the plans array, keys sorted) one zone plan at
-    /// a time, so memory stays proportional to the largest zone, not the whole run.
-    pub fn write_canonical(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
-        w.write_all(b"[")?;
-        for (i, p) in self.plans.iter().enumerate() {
-            if i > 0 {
-                w.write_all(b",")?;
-            }
-            serde_json::to_writer(&mut *w, &zone_plan_json(p))?;
-        }
-        w.write_all(b"]")
-    }
-
-    /// SHA-256 of the canonical text: what `apply --checksum` compares.
+    /// SHA-256 of the plan file's canonical text (`file::checksum`): what `apply --checksum`
+    /// compares.
     pub fn checksum(&self) -> String {
-        struct Hasher(Sha256);
-        impl std::io::Write for Hasher {
-            fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-                self.0.update(b);
-                Ok(b.len())
-            }
-            fn flush(&mut self) -> std::io::Result<()> {
-                Ok(())
-            }
-        }
-        let mut h = Hasher(Sha256::new());
-        self.write_canonical(&mut h).expect("hashing cannot fail");
-        h.0.finalize().iter().map(|b| format!("{b:02x}")).collect()
+        file::checksum(self)
     }
-
-    /// The full JSON document: `{version, checksum, plans}` (small plans and tests; the CLI
-    /// streams it with `write_json`).
-    pub fn to_json(&self) -> J {
-        json!({
-            "version": 1,
-            "checksum": self.checksum(),
-            "plans": self.canonical(),
-        })
-    }
-
-    /// The JSON document, pretty-printed and streamed zone plan by zone plan.
-    pub fn write_json(&self, w: &mut impl std::io::Write) -> std::io::Result<()> {
-        writeln!(w, "{{")?;
-        writeln!(w, "  \"checksum\": \"{}\",", self.checksum())?;
-        write!(w, "  \"plans\": [")?;
-        for (i, p) in self.plans.iter().enumerate() {
-            w.write_all(if i > 0 { b",\n    " } else { b"\n    " })?;
-            let text = serde_json::to_string_pretty(&zone_plan_json(p))?;
-            w.write_all(text.replace('\n', "\n    ").as_bytes())?;
-        }
-        if !self.plans.is_empty() {
-            w.write_all(b"\n  ")?;
-        }
-        writeln!(w, "],")?;
-        writeln!(w, "  \"version\": 1")?;
-        writeln!(w, "}}")
-    }
-}
-
-fn zone_plan_json(p: &ZonePlan) -> J {
-    let s = p.summary();
-    let changes: Vec<J> = p
-        .changes
-        .iter()
-        .map(|c| {
-            json!({
-                "op": c.op.as_str(),
-                "name": idna_decode(&c.name),
-                "type": c.rtype.as_str(),
-                "existing": c.existing.as_ref().map(RecordSet::to_data),
-                "desired": c.desired.as_ref().map(RecordSet::to_data),
-            })
-        })
-        .collect();
-    let mut m = Map::new();
-    m.insert("zone".into(), J::String(p.zone.clone()));
-    m.insert("target".into(), J::String(p.target.clone()));
-    m.insert("exists".into(), J::Bool(p.exists));
-    m.insert("changes".into(), J::Array(changes));
-    m.insert(
-        "summary".into(),
-        json!({"creates": s.creates, "updates": s.updates, "deletes": s.deletes, "existing": s.existing}),
-    );
-    J::Object(m)
 }
 
 /// A desired record that the target cannot hold as it is, under `strict_supports: true`.

@@ -104,15 +104,17 @@ impl Refusal {
     }
 }
 
-/// One refusal of one zone × target, as the reports carry it (and plan files store it).
+/// One refusal of one zone × target, as the reports carry it (and plan files store it: the
+/// fields are in the file's sorted key order, as serde writes them as declared).
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Refused {
-    pub zone: String,
-    pub target: String,
-    /// [`Refusal::rail`].
-    pub rail: String,
     /// [`Refusal::message`].
     pub message: String,
+    /// [`Refusal::rail`].
+    pub rail: String,
+    pub target: String,
+    pub zone: String,
 }
 
 impl Refused {

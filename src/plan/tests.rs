@@ -2,6 +2,7 @@ use super::safety::{self, Rails, Refusal};
 use super::*;
 use crate::model::value::Value;
 use crate::model::{Dynamic, Pool, PoolValue, Rule, Status};
+use sha2::Digest;
 
 fn a(name: &str, ttl: u32, ips: &[&str]) -> RecordSet {
     RecordSet::new(
@@ -338,7 +339,7 @@ fn checksum_is_stable_and_sensitive() {
         plans: vec![diff(None, &other, "t", &all())],
     };
     assert_ne!(p1.checksum(), p3.checksum());
-    let j = p1.to_json();
+    let j = serde_json::to_value(file::PlanFile::new(&p1, None)).unwrap();
     assert_eq!(j["version"], 1);
     assert_eq!(j["plans"][0]["changes"][0]["op"], "create");
     assert_eq!(j["plans"][0]["changes"][0]["desired"]["value"], "2.2.2.2");
@@ -362,19 +363,32 @@ fn streamed_json_and_checksum_equal_the_tree() {
         ],
     };
     plan.sort();
+    // streamed zone plan by zone plan, or converted first: the same bytes and checksum
     let mut streamed = Vec::new();
-    plan.write_json(&mut streamed).unwrap();
-    let parsed: serde_json::Value = serde_json::from_slice(&streamed).unwrap();
-    assert_eq!(parsed, plan.to_json());
-    let tree_text = serde_json::to_string(&plan.canonical()).unwrap();
-    let mut canon = Vec::new();
-    plan.write_canonical(&mut canon).unwrap();
-    assert_eq!(String::from_utf8(canon).unwrap(), tree_text);
+    file::write(&plan, None, &mut streamed).unwrap();
+    let whole = file::PlanFile::new(&plan, None);
+    let mut converted = Vec::new();
+    whole.write(&mut converted).unwrap();
+    assert_eq!(streamed, converted);
+    assert_eq!(whole.checksum, plan.checksum());
+    let tree = serde_json::to_value(&whole.plans).unwrap();
+    let tree_sum: String = sha2::Sha256::digest(tree.to_string().as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!(
+        tree_sum,
+        plan.checksum(),
+        "the checksum is over the sorted compact text"
+    );
     let empty = Plan::default();
     let mut e = Vec::new();
-    empty.write_json(&mut e).unwrap();
+    file::write(&empty, None, &mut e).unwrap();
     assert_eq!(
-        serde_json::from_slice::<serde_json::Value>(&e).unwrap(),
-        empty.to_json()
+        String::from_utf8(e).unwrap(),
+        format!(
+            "{{\n  \"checksum\": \"{}\",\n  \"plans\": [],\n  \"version\": 1\n}}\n",
+            empty.checksum()
+        )
     );
 }

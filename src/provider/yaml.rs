@@ -15,7 +15,7 @@ use super::{ApplyReport, BoxFut, Provider, ProviderError};
 use crate::config::ProviderConfig;
 use crate::config::yaml_zones::{LoadCtx, YamlSettings, load_zone};
 use crate::model::{
-    Capabilities, Zone, idna_decode, join_inside, record_file_stem, zone_file_stem,
+    Capabilities, Zone, idna_decode, join_below, join_inside, record_file_stem, zone_file_stem,
 };
 use crate::plan::ZonePlan;
 use crate::validate::Rules;
@@ -78,13 +78,26 @@ impl YamlProvider {
 
     /// Write `zone` as this provider's file(s), each replaced atomically (`atomic::write`).
     /// The name is checked before anything is created.
+    ///
+    /// The zone written is the whole zone (what was read, with the plan applied), so a file that
+    /// held part of it and is not rewritten now holds only stale records: a split record file
+    /// whose name was deleted, a file of several names in a hand-made split layout, the other
+    /// spelling (UTF-8 or IDNA) of the zone's file or directory. Each is removed *after* every
+    /// new file is in place — a crash in between leaves a record twice (a load error naming
+    /// both files), never a record lost — and the other spelling's split directory, once empty,
+    /// goes with them. The
+    /// shared file (`shared_filename`) belongs to every zone and is never removed.
     pub fn write(&self, zone: &Zone) -> Result<(), ProviderError> {
         super::check_zone(&self.id, &zone.name)?;
         let files = render_files(zone, &self.settings).map_err(|m| self.err(&zone.name, m))?;
+        let before = self
+            .settings
+            .zone_files(&zone.name)
+            .map_err(|m| self.err(&zone.name, m))?;
         let dir = &self.settings.directory;
         std::fs::create_dir_all(dir)
             .map_err(|e| self.err(&zone.name, format!("cannot create {}: {e}", dir.display())))?;
-        for (path, text) in files {
+        for (path, text) in &files {
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| {
                     self.err(
@@ -93,7 +106,31 @@ impl YamlProvider {
                     )
                 })?;
             }
-            super::atomic::write(&path, text.as_bytes()).map_err(|m| self.err(&zone.name, m))?;
+            super::atomic::write(path, text.as_bytes()).map_err(|m| self.err(&zone.name, m))?;
+        }
+        let shared = (self.settings.shared_filename.as_deref())
+            .and_then(|f| join_below(&self.settings.directory, f).ok());
+        let written: Vec<&Path> = files.iter().map(|(p, _)| p.as_path()).collect();
+        let ours = split_dir(&idna_decode(&zone.name), &self.settings)
+            .map_err(|m| self.err(&zone.name, m))?;
+        for stale in before
+            .iter()
+            .filter(|f| !written.contains(&f.as_path()) && Some(f.as_path()) != shared.as_deref())
+        {
+            std::fs::remove_file(stale).map_err(|e| {
+                self.err(
+                    &zone.name,
+                    format!("cannot remove the stale file {}: {e}", stale.display()),
+                )
+            })?;
+            // the other spelling's split directory, once emptied (remove_dir refuses a
+            // directory that still holds anything; ours stays even when empty: the zone exists)
+            if let Some(dir) = stale.parent()
+                && dir != self.settings.directory
+                && Some(dir) != ours.as_deref()
+            {
+                let _ = std::fs::remove_dir(dir);
+            }
         }
         Ok(())
     }
@@ -194,9 +231,9 @@ pub fn render_files(zone: &Zone, s: &YamlSettings) -> Result<Vec<(PathBuf, Strin
                 emit_document(doc, order),
             )])
         }
-        Some(ext) => {
+        Some(_) => {
             let bare = &stem[..stem.len() - 1];
-            let dir = inside(&s.directory, format!("{bare}{ext}"))?;
+            let dir = split_dir(&decoded_zone, s)?.expect("split_extension is set");
             let mut files = Vec::new();
             let mut catchall = Vec::new();
             for (name, recs) in by_name {
@@ -218,6 +255,18 @@ pub fn render_files(zone: &Zone, s: &YamlSettings) -> Result<Vec<(PathBuf, Strin
             Ok(files)
         }
     }
+}
+
+/// Where a split layout writes `decoded_zone`'s record files (`None` without `split_extension`).
+fn split_dir(decoded_zone: &str, s: &YamlSettings) -> Result<Option<PathBuf>, String> {
+    let Some(ext) = &s.split_extension else {
+        return Ok(None);
+    };
+    let stem = zone_file_stem(decoded_zone);
+    let bare = &stem[..stem.len() - 1];
+    join_inside(&s.directory, &format!("{bare}{ext}"))
+        .map(Some)
+        .map_err(|e| format!("zone {decoded_zone}: {e}"))
 }
 
 fn key_cmp(order: KeyOrder) -> fn(&str, &str) -> Ordering {
@@ -517,19 +566,135 @@ mod tests {
         } else {
             "octodns.provider.yaml.YamlProvider"
         };
+        provider_with(class, dir, serde_json::json!({}))
+    }
+
+    fn provider_with(class: &str, dir: &Path, settings: J) -> YamlProvider {
+        let mut settings = settings.as_object().cloned().unwrap();
+        settings.insert(
+            "directory".into(),
+            J::String(dir.join("zones").to_string_lossy().into_owned()),
+        );
         YamlProvider::new(&ProviderConfig {
             id: "y".into(),
             class: class.into(),
             kind: crate::config::ProviderKind::Yaml,
             common: Default::default(),
-            settings: serde_json::json!({"directory": dir.join("zones").to_string_lossy()})
-                .as_object()
-                .cloned()
-                .unwrap(),
+            settings,
             secret_keys: Default::default(),
             pos: Pos::none(),
         })
         .unwrap()
+    }
+
+    fn a(name: &str, ip: &str) -> crate::model::RecordSet {
+        crate::model::RecordSet::new(
+            name,
+            crate::model::RecordType::A,
+            3600,
+            vec![crate::model::Value::Ip(ip.into())],
+        )
+    }
+
+    fn files_in(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    fn names_of(z: &Zone) -> Vec<String> {
+        z.iter().map(|r| r.name.clone()).collect()
+    }
+
+    #[test]
+    fn a_deleted_name_leaves_the_split_layout_with_its_file() {
+        let root = tempfile::tempdir().unwrap();
+        let p = provider(root.path(), true);
+        let mut z = Zone::new("example.com.");
+        for n in ["", "a", "b"] {
+            z.insert(a(n, "192.0.2.1"));
+        }
+        p.write(&z).unwrap();
+        let dir = root.path().join("zones/example.com.");
+        assert_eq!(files_in(&dir), ["$example.com.yaml", "a.yaml", "b.yaml"]);
+        // the apex and b are deleted: their files go, the zone's directory stays
+        z.records.retain(|(n, _), _| n == "a");
+        p.write(&z).unwrap();
+        assert_eq!(files_in(&dir), ["a.yaml"]);
+        assert_eq!(names_of(&p.read("example.com.").unwrap().unwrap()), ["a"]);
+        // the last one too: nothing is left to read back (a split directory without record
+        // files reads as no zone, as before)
+        z.records.clear();
+        p.write(&z).unwrap();
+        assert!(files_in(&dir).is_empty());
+        assert_eq!(p.read("example.com.").unwrap().map_or(0, |z| z.len()), 0);
+    }
+
+    #[test]
+    fn a_hand_made_split_layout_is_rewritten_without_leaving_a_record_twice() {
+        let root = tempfile::tempdir().unwrap();
+        let p = provider_with(
+            "octodns.provider.yaml.YamlProvider",
+            root.path(),
+            serde_json::json!({"split_extension": "."}),
+        );
+        let zones = root.path().join("zones");
+        let dir = zones.join("example.com.");
+        std::fs::create_dir_all(&dir).unwrap();
+        // several names in one file, and the zone file beside the directory
+        std::fs::write(
+            dir.join("misc.yaml"),
+            "---\na: {type: A, value: 192.0.2.1}\nb: {type: A, value: 192.0.2.2}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            zones.join("example.com.yaml"),
+            "---\nc: {type: A, value: 192.0.2.3}\n",
+        )
+        .unwrap();
+        let mut z = p.read("example.com.").unwrap().unwrap();
+        assert_eq!(names_of(&z), ["a", "b", "c"]);
+        z.records.retain(|(n, _), _| n != "b");
+        p.write(&z).unwrap();
+        assert_eq!(files_in(&dir), ["a.yaml", "c.yaml"]);
+        assert_eq!(files_in(&zones), ["example.com."]);
+        assert_eq!(
+            names_of(&p.read("example.com.").unwrap().unwrap()),
+            ["a", "c"]
+        );
+    }
+
+    #[test]
+    fn the_idna_spelling_of_a_zone_file_is_replaced_not_left_beside_the_new_one() {
+        let root = tempfile::tempdir().unwrap();
+        let zones = root.path().join("zones");
+        for split in [false, true] {
+            let _ = std::fs::remove_dir_all(&zones);
+            let p = provider(root.path(), split);
+            let old = if split {
+                let d = zones.join("xn--bcher-kva.example.");
+                std::fs::create_dir_all(&d).unwrap();
+                d.join("www.yaml")
+            } else {
+                std::fs::create_dir_all(&zones).unwrap();
+                zones.join("xn--bcher-kva.example.yaml")
+            };
+            std::fs::write(&old, "---\nwww: {type: A, value: 192.0.2.1}\n").unwrap();
+            let mut z = p.read("xn--bcher-kva.example.").unwrap().unwrap();
+            z.insert(a("new", "192.0.2.2"));
+            p.write(&z).unwrap();
+            let expect: &[&str] = if split {
+                &["bücher.example."]
+            } else {
+                &["bücher.example.yaml"]
+            };
+            assert_eq!(files_in(&zones), expect, "split={split}");
+            let back = p.read("xn--bcher-kva.example.").unwrap().unwrap();
+            assert_eq!(names_of(&back), ["new", "www"], "split={split}");
+        }
     }
 
     #[tokio::test(flavor = "multi_thread")]

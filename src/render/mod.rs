@@ -1,4 +1,5 @@
-//! Renderings of one plan: a terminal table, markdown (the PR comment body), JSON.
+//! Renderings of one plan: a terminal table, markdown (the PR comment body), JSON (the plan
+//! file, written by `plan::file`).
 //! Pure functions of `&Plan` (plus the rails' verdicts), snapshot-tested.
 //!
 //! Rule: `render` uses `model`, `plan` and `mdtext` only (its tests also `github`'s comment
@@ -119,10 +120,10 @@ impl Verdicts<'_> {
     }
 }
 
-/// The JSON document (docs/plan-json.md).
+/// The JSON document (docs/plan-json.md), written by `plan::file`, the format's one writer.
 pub fn json(plan: &Plan) -> String {
     let mut out = Vec::new();
-    plan.write_json(&mut out).expect("writing to memory");
+    crate::plan::file::write(plan, None, &mut out).expect("writing to memory");
     String::from_utf8(out).expect("JSON is UTF-8")
 }
 

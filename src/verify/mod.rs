@@ -5,19 +5,22 @@
 //! finding, and so is every pair of targets whose answers differ from each other (the check
 //! people do by hand with `dig @ns…` before switching delegation). Servers are found from the
 //! provider (an RFC 2136 server is its own name server), from the zone's NS records (in-zone
-//! glue from the zone files, otherwise the system resolver), or given (`servers`).
+//! glue from the zone files, otherwise the system resolver), or given (`servers`); `targets`
+//! sets up every zone × target of a config that way.
 //!
 //! Values are compared as DNS defines them (`compare`: TXT as its joined character-strings,
 //! names without case, CAA tags without case…), from the octets the server sent (`query`);
 //! a TTL that differs is its own finding, never a value difference. `fold` and `table` keep
-//! the terminal tables readable when values are long.
+//! the terminal tables readable when values are long; `rows` writes `report`'s CSV and JSON.
 //!
 //! Rule: `verify` uses `model`, `config`, `plan` (fitting to a target's capabilities) and
-//! `provider` (name servers, the RFC 2136 wire codec); it never changes anything.
+//! `provider` (a target's provider built from its settings, its name servers, the RFC 2136 wire
+//! codec), and `diag` for the zone files' problems; it never changes anything.
 
 pub mod compare;
 pub mod fold;
 pub mod query;
+pub mod rows;
 pub mod servers;
 pub mod table;
 
@@ -29,7 +32,10 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use serde::Serialize;
 
+use crate::config::{Config, ZoneConfig};
+use crate::diag::Diagnostic;
 use crate::model::{RecordType, Value, Zone, idna_encode};
+use crate::provider::ProviderError;
 
 pub use compare::Canon;
 pub use query::{Answer, Server};
@@ -122,9 +128,26 @@ pub struct Got {
     pub values: Vec<Canon>,
 }
 
+/// Why a server gave no answer to a question.
+#[derive(Debug, thiserror::Error)]
+pub enum AskError {
+    /// The query failed (timeouts of its tries, a refused connection, a malformed reply…).
+    #[error("{source}")]
+    Query {
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// No answer within four times the timeout (UDP tries and the TCP fallback together).
+    #[error("no answer from {server} in time")]
+    Late { server: SocketAddr },
+}
+
 /// Ask one server one question.
-pub async fn ask(server: &Server, e: &Expect) -> Result<Got, String> {
-    let a = server.query(&e.qname, &e.rtype).await?;
+pub async fn ask(server: &Server, e: &Expect) -> Result<Got, AskError> {
+    let a = server
+        .query(&e.qname, &e.rtype)
+        .await
+        .map_err(|e| AskError::Query { source: e.into() })?;
     let section = if e.referral { &a.authority } else { &a.answers };
     let qname = e.qname.to_ascii_lowercase();
     let code = RecordType::parse(&e.rtype)
@@ -158,6 +181,77 @@ pub struct Target {
     /// The zone as this target should serve it (fitted to its capabilities).
     #[serde(skip)]
     pub expect: Vec<Expect>,
+}
+
+impl Target {
+    /// Where to ask about `zone` (as the zone files hold it) on `target`, and what: the
+    /// questions fitted to the provider's capabilities; the servers from `choice` (with `auto`,
+    /// the provider's own, else the zone's NS), or why there are none.
+    pub async fn new(
+        zone: &Zone,
+        target: &str,
+        provider: &dyn crate::provider::Provider,
+        choice: &Choice,
+    ) -> Target {
+        let (servers, problem) = match choice.servers(target, provider.nameservers(), zone).await {
+            Ok(s) => (s, None),
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        };
+        Target {
+            zone: zone.name.clone(),
+            target: target.to_string(),
+            expect: for_target(zone, target, provider.capabilities()),
+            servers,
+            problem,
+        }
+    }
+}
+
+/// Why the targets of `verify` could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetsError {
+    /// The zone files of `zone` have errors (the diagnostics say which).
+    #[error("the zone files of {zone} have errors")]
+    Invalid {
+        zone: String,
+        diagnostics: Vec<Diagnostic>,
+    },
+    /// A target's provider could not be built from its settings.
+    #[error("{source}")]
+    Provider {
+        target: String,
+        #[source]
+        source: ProviderError,
+    },
+}
+
+/// Every zone × target of `zones` to verify: each zone's files read, each target's provider
+/// built and its servers found (a target without servers carries why, as a finding to be).
+pub async fn targets(
+    cfg: &Config,
+    zones: &[&ZoneConfig],
+    choice: &Choice,
+) -> Result<Vec<Target>, TargetsError> {
+    let mut out = Vec::new();
+    for zc in zones {
+        let d = crate::config::load_desired(cfg, zc);
+        if d.diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(TargetsError::Invalid {
+                zone: zc.name.clone(),
+                diagnostics: d.diagnostics,
+            });
+        }
+        for t in &zc.targets {
+            let provider = crate::provider::build(&cfg.providers[t]).map_err(|source| {
+                TargetsError::Provider {
+                    target: t.clone(),
+                    source,
+                }
+            })?;
+            out.push(Target::new(&d.zone, t, provider.as_ref(), choice).await);
+        }
+    }
+    Ok(out)
 }
 
 /// Where a finding was seen: the record, and the server of a target that was asked.
@@ -294,14 +388,16 @@ pub async fn run(targets: Vec<Target>, timeout: Duration, concurrency: usize) ->
         }
     }
     let checked = jobs.len();
-    let results: Vec<(usize, usize, SocketAddr, Result<Got, String>)> =
+    let results: Vec<(usize, usize, SocketAddr, Result<Got, AskError>)> =
         futures_util::stream::iter(jobs)
             .map(|(ti, ei, server)| {
                 let e = targets[ti].expect[ei].clone();
                 async move {
                     let r = tokio::time::timeout(timeout * 4, ask(&server, &e))
                         .await
-                        .unwrap_or_else(|_| Err(format!("no answer from {} in time", server.addr)));
+                        .unwrap_or(Err(AskError::Late {
+                            server: server.addr,
+                        }));
                     (ti, ei, server.addr, r)
                 }
             })
@@ -329,7 +425,7 @@ pub async fn run(targets: Vec<Target>, timeout: Duration, concurrency: usize) ->
         match r {
             Err(reason) => findings.push(Finding::NoAnswer {
                 at: at(t, e, server),
-                reason,
+                reason: reason.to_string(),
             }),
             Ok(got) => {
                 findings.extend(judge(t, e, server, &got));
@@ -403,8 +499,9 @@ pub async fn answers(
                 async move {
                     let r = tokio::time::timeout(timeout * 4, ask(&c, &e))
                         .await
-                        .unwrap_or_else(|_| Err(format!("no answer from {} in time", c.addr)))
-                        .map(|g| g.values);
+                        .unwrap_or(Err(AskError::Late { server: c.addr }))
+                        .map(|g| g.values)
+                        .map_err(|e| e.to_string());
                     (i, j, r)
                 }
             })

@@ -3,17 +3,44 @@
 //! provider's own server (an RFC 2136 server answers for its zones), else the zone's apex NS
 //! records: in-zone glue from the zone files first, the system resolver otherwise (port 53).
 //!
-//! Rule: uses `model` and the `Provider` trait's `nameservers`; the resolver is the only
+//! Rule: uses `model` (the provider's own servers are given to it); the resolver is the only
 //! network use, and only for out-of-zone NS names.
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 
 use crate::model::{RecordType, Zone};
-use crate::provider::Provider;
+
+/// Why there are no servers to ask, or a `--nameservers` item is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(
+        "{given:?} is not an address (ADDR, ADDR:PORT or [IPv6]:PORT; names are not resolved here)"
+    )]
+    NotAnAddress { given: String },
+    #[error("--nameservers {item}: no provider {target:?} (configured: {configured})")]
+    UnknownTarget {
+        item: String,
+        target: String,
+        /// The configured providers, comma-separated.
+        configured: String,
+    },
+    #[error("no name servers given for this target")]
+    NoneGiven,
+    #[error("the zone files have no apex NS record to find the name servers")]
+    NoApexNs,
+    #[error("cannot resolve the name server {host}: {source}")]
+    Resolve {
+        host: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("no address for any of the zone's name servers")]
+    NoAddress,
+}
 
 /// `ADDR`, `ADDR:PORT`, `[V6]:PORT`; port 53 by default.
-pub fn parse_addr(s: &str) -> Result<SocketAddr, String> {
+pub fn parse_addr(s: &str) -> Result<SocketAddr, Error> {
     if let Ok(a) = s.parse::<SocketAddr>() {
         return Ok(a);
     }
@@ -24,9 +51,9 @@ pub fn parse_addr(s: &str) -> Result<SocketAddr, String> {
     {
         return Ok(SocketAddr::new(ip, 53));
     }
-    Err(format!(
-        "{s:?} is not an address (ADDR, ADDR:PORT or [IPv6]:PORT; names are not resolved here)"
-    ))
+    Err(Error::NotAnAddress {
+        given: s.to_string(),
+    })
 }
 
 /// Name servers chosen on the command line.
@@ -46,7 +73,7 @@ impl Choice {
         items: &[String],
         is_target: impl Fn(&str) -> bool,
         targets: &[String],
-    ) -> Result<Choice, String> {
+    ) -> Result<Choice, Error> {
         let mut c = Choice {
             auto: items.is_empty(),
             ..Choice::default()
@@ -56,10 +83,11 @@ impl Choice {
                 c.auto = true;
             } else if let Some((t, a)) = it.split_once('=') {
                 if !is_target(t) {
-                    return Err(format!(
-                        "--nameservers {it}: no provider {t:?} (configured: {})",
-                        targets.join(", ")
-                    ));
+                    return Err(Error::UnknownTarget {
+                        item: it.clone(),
+                        target: t.to_string(),
+                        configured: targets.join(", "),
+                    });
                 }
                 c.per_target
                     .entry(t.to_string())
@@ -72,23 +100,24 @@ impl Choice {
         Ok(c)
     }
 
-    /// The servers for `zone` on `target` (sorted, each once), or why there are none.
+    /// The servers for `zone` on `target` (sorted, each once), or why there are none. `own`
+    /// are the servers the target's provider knows it answers on (`Provider::nameservers`).
     pub async fn servers(
         &self,
         target: &str,
-        provider: &dyn Provider,
+        own: Option<Vec<SocketAddr>>,
         zone: &Zone,
-    ) -> Result<Vec<SocketAddr>, String> {
+    ) -> Result<Vec<SocketAddr>, Error> {
         let mut servers = self.per_target.get(target).cloned().unwrap_or_default();
         servers.extend(&self.all);
         if servers.is_empty() && self.auto {
-            servers = match provider.nameservers() {
+            servers = match own {
                 Some(s) => s,
                 None => nameservers_from_ns(zone).await?,
             };
         }
         if servers.is_empty() {
-            return Err("no name servers given for this target".into());
+            return Err(Error::NoneGiven);
         }
         servers.sort();
         servers.dedup();
@@ -98,9 +127,9 @@ impl Choice {
 
 /// The addresses of a zone's name servers from its NS records: in-zone glue from the zone
 /// files first, the system resolver otherwise (port 53).
-pub async fn nameservers_from_ns(zone: &Zone) -> Result<Vec<SocketAddr>, String> {
+pub async fn nameservers_from_ns(zone: &Zone) -> Result<Vec<SocketAddr>, Error> {
     let Some(ns) = zone.get("", &RecordType::Ns) else {
-        return Err("the zone files have no apex NS record to find the name servers".into());
+        return Err(Error::NoApexNs);
     };
     let mut out = Vec::new();
     for v in &ns.values {
@@ -123,13 +152,16 @@ pub async fn nameservers_from_ns(zone: &Zone) -> Result<Vec<SocketAddr>, String>
         }
         let resolved = tokio::net::lookup_host((host.trim_end_matches('.'), 53))
             .await
-            .map_err(|e| format!("cannot resolve the name server {host}: {e}"))?;
+            .map_err(|source| Error::Resolve {
+                host: host.to_string(),
+                source,
+            })?;
         out.extend(resolved);
     }
     out.sort();
     out.dedup();
     if out.is_empty() {
-        return Err("no address for any of the zone's name servers".into());
+        return Err(Error::NoAddress);
     }
     Ok(out)
 }
@@ -175,11 +207,79 @@ mod tests {
                 .auto
         );
         let e = Choice::parse(&s(&["azure=192.0.2.1"]), is, &targets).unwrap_err();
-        assert!(
-            e.contains("no provider \"azure\" (configured: bind, pdns)"),
-            "{e}"
+        assert!(matches!(&e, Error::UnknownTarget { target, .. } if target == "azure"));
+        assert_eq!(
+            e.to_string(),
+            "--nameservers azure=192.0.2.1: no provider \"azure\" (configured: bind, pdns)"
         );
         let e = Choice::parse(&s(&["ns1.example.com"]), is, &targets).unwrap_err();
-        assert!(e.contains("names are not resolved here"), "{e}");
+        assert!(matches!(e, Error::NotAnAddress { .. }));
+        assert!(e.to_string().contains("names are not resolved here"), "{e}");
+        let e = Choice::parse(&s(&["bind=ns1"]), is, &targets).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "\"ns1\" is not an address (ADDR, ADDR:PORT or [IPv6]:PORT; names are not resolved here)"
+        );
+    }
+
+    fn zone(records: &[(&str, &str)]) -> Zone {
+        let mut z = Zone::new("example.com.");
+        for (name, data) in records {
+            z.insert(crate::plan::file::sample::record(name, data));
+        }
+        z
+    }
+
+    #[tokio::test]
+    async fn servers_given_the_provider_s_own_or_from_the_zone() {
+        let targets = vec!["bind".to_string(), "pdns".to_string()];
+        let is = |t: &str| targets.iter().any(|x| x == t);
+        let addr = |s: &str| s.parse::<SocketAddr>().unwrap();
+        let glue = zone(&[
+            (
+                "",
+                r#"{"type": "NS", "values": ["ns2.example.com.", "ns1.example.com."]}"#,
+            ),
+            ("ns1", r#"{"type": "A", "value": "192.0.2.53"}"#),
+            ("ns2", r#"{"type": "AAAA", "value": "2001:db8::53"}"#),
+        ]);
+        let none = zone(&[]);
+        let given = Choice::parse(
+            &["bind=127.0.0.1:5300".into(), "127.0.0.1:5300".into()],
+            is,
+            &targets,
+        )
+        .unwrap();
+        // given for the target and for all: each once; the provider's own are not asked
+        let own = Some(vec![addr("192.0.2.1:53")]);
+        assert_eq!(
+            given.servers("bind", own.clone(), &none).await.unwrap(),
+            vec![addr("127.0.0.1:5300")]
+        );
+        // given, but not for this target and not for all: none, and auto is off
+        let only_bind = Choice::parse(&["bind=127.0.0.1".into()], is, &targets).unwrap();
+        let e = only_bind
+            .servers("pdns", own.clone(), &glue)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::NoneGiven), "{e:?}");
+        assert_eq!(e.to_string(), "no name servers given for this target");
+        // auto: the provider's own first, else the zone's NS through its glue
+        let auto = Choice::parse(&[], is, &targets).unwrap();
+        assert_eq!(
+            auto.servers("pdns", own, &glue).await.unwrap(),
+            vec![addr("192.0.2.1:53")]
+        );
+        assert_eq!(
+            auto.servers("pdns", None, &glue).await.unwrap(),
+            vec![addr("192.0.2.53:53"), addr("[2001:db8::53]:53")]
+        );
+        let e = auto.servers("pdns", None, &none).await.unwrap_err();
+        assert!(matches!(e, Error::NoApexNs), "{e:?}");
+        // an NS name outside the zone is asked of the system resolver (`localhost` is in
+        // /etc/hosts: no query leaves the machine)
+        let out = zone(&[("", r#"{"type": "NS", "value": "localhost."}"#)]);
+        let s = auto.servers("pdns", None, &out).await.unwrap();
+        assert!(s.contains(&addr("127.0.0.1:53")), "{s:?}");
     }
 }

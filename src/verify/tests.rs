@@ -397,7 +397,7 @@ async fn name_servers_from_in_zone_glue() {
     let s = nameservers_from_ns(&zone()).await.unwrap();
     assert_eq!(s, vec!["192.0.2.53:53".parse::<SocketAddr>().unwrap()]);
     let e = nameservers_from_ns(&Zone::new("empty.")).await.unwrap_err();
-    assert!(e.contains("no apex NS"), "{e}");
+    assert!(e.to_string().contains("no apex NS"), "{e}");
 }
 
 #[test]
@@ -421,4 +421,67 @@ fn loc_at_the_wire_precision_and_idn_zones_asked_in_a_labels() {
     ));
     let e = expectations(&z);
     assert_eq!(e[0].qname, "www.xn--bcher-kva.example.");
+}
+
+#[tokio::test]
+async fn targets_of_a_config_with_their_servers_or_why_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let zones = dir.path().join("zones");
+    std::fs::create_dir_all(&zones).unwrap();
+    std::fs::write(
+        zones.join("example.com.yaml"),
+        "---\nwww:\n  type: A\n  value: 192.0.2.1\n",
+    )
+    .unwrap();
+    let config = format!(
+        "providers:\n  config:\n    class: octodns.provider.yaml.YamlProvider\n    directory: '{z}'\n  \
+         bind:\n    class: octodns_bind.Rfc2136Provider\n    host: 127.0.0.1\n    port: 5399\n  \
+         copy:\n    class: octodns.provider.yaml.YamlProvider\n    directory: '{z}/copy'\n\
+         zones:\n  example.com.:\n    sources: [config]\n    targets: [bind, copy]\n",
+        z = zones.display()
+    );
+    std::fs::write(dir.path().join("config.yaml"), config).unwrap();
+    let (cfg, diags) = crate::config::load(&dir.path().join("config.yaml"));
+    let cfg = cfg.unwrap_or_else(|| panic!("{diags:?}"));
+    let mut d = Vec::new();
+    let zs = cfg.select_zones(&[], &mut d);
+    let auto = Choice {
+        auto: true,
+        ..Choice::default()
+    };
+    let t = targets(&cfg, &zs, &auto).await.unwrap();
+    assert_eq!(t.len(), 2);
+    // the RFC 2136 server is its own name server
+    assert_eq!(
+        (t[0].zone.as_str(), t[0].target.as_str()),
+        ("example.com.", "bind")
+    );
+    assert_eq!(
+        t[0].servers,
+        vec!["127.0.0.1:5399".parse::<SocketAddr>().unwrap()]
+    );
+    assert_eq!(t[0].problem, None);
+    assert_eq!(t[0].expect.len(), 1);
+    // a YAML target knows no server, and the zone has no NS: why, as the finding will say
+    assert!(t[1].servers.is_empty());
+    assert_eq!(
+        t[1].problem.as_deref(),
+        Some("the zone files have no apex NS record to find the name servers")
+    );
+    // a zone file with an error: the diagnostics, nothing asked
+    std::fs::write(
+        zones.join("example.com.yaml"),
+        "---\nwww:\n  type: A\n  value: not-an-ip\n",
+    )
+    .unwrap();
+    match targets(&cfg, &zs, &auto).await {
+        Err(TargetsError::Invalid { zone, diagnostics }) => {
+            assert_eq!(zone, "example.com.");
+            assert!(
+                diagnostics.iter().any(Diagnostic::is_error),
+                "{diagnostics:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }

@@ -1379,6 +1379,96 @@ fn shards_merge_into_one_comment_and_one_checksum() {
     );
 }
 
+/// `plan --format json --out` writes the same plan file a shard does (without the Action's
+/// notes): it merges. A damaged file in the directory stops the merge, naming it; a truncated
+/// one at its line and column.
+#[test]
+fn merge_plans_reads_plan_out_files_and_refuses_damaged_ones() {
+    let gh = Gh::start(None);
+    let files = [("a.example.yaml", zone_a(1)), ("b.example.yaml", zone_a(2))];
+    let p = Step::new(
+        &[(files[0].0, &files[0].1), (files[1].0, &files[1].1)],
+        &["a.example.", "b.example."],
+    );
+    std::fs::create_dir_all(p.path().join("shards")).unwrap();
+    for (zone, out) in [
+        ("a.example.", "shards/a.json"),
+        ("b.example.", "shards/b.json"),
+    ] {
+        assert_eq!(
+            p.cli(&[
+                "plan",
+                "--config",
+                "config.yaml",
+                "--format",
+                "json",
+                "--out",
+                out,
+                zone
+            ]),
+            0
+        );
+    }
+    let merge = |p: &Step| {
+        p.run(
+            Some(&gh),
+            "push",
+            &json!({}),
+            &[
+                "--command",
+                "plan",
+                "--merge-plans",
+                "shards",
+                "--plan-file",
+                "merged.json",
+            ],
+            &[],
+        )
+    };
+    let r = merge(&p);
+    assert_eq!(r.code(), 0, "{}", r.log());
+    let full: J = serde_json::from_str(&p.cli_stdout(&[
+        "plan",
+        "--config",
+        "config.yaml",
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(
+        r.output_value("checksum").unwrap(),
+        full["checksum"].as_str().unwrap()
+    );
+    // a value edited in a shard's file: its checksum no longer matches
+    let a = std::fs::read_to_string(p.path().join("shards/a.json")).unwrap();
+    let edited = a.replacen("192.0.2.1", "192.0.2.9", 1);
+    assert_ne!(edited, a);
+    std::fs::write(p.path().join("shards/a.json"), &edited).unwrap();
+    let r = merge(&p);
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert!(
+        r.stdout()
+            .contains("shards/a.json: its checksum does not match its plans"),
+        "{}",
+        r.stdout()
+    );
+    assert!(
+        r.summary.contains("Could not merge the shard plans"),
+        "{}",
+        r.summary
+    );
+    // truncated: the file, line and column
+    std::fs::write(p.path().join("shards/a.json"), &a[..a.len() / 2]).unwrap();
+    let r = merge(&p);
+    assert_eq!(r.code(), 1, "{}", r.log());
+    let line = a[..a.len() / 2].lines().count();
+    assert!(
+        r.stdout().contains(&format!("shards/a.json:{line}:")),
+        "{}",
+        r.stdout()
+    );
+}
+
 #[test]
 fn outputs_use_fresh_random_delimiters() {
     let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
