@@ -119,9 +119,16 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
+/// Load a config (octoDNS's format) whose providers may be any this build knows (the
+/// provider registry): the config, or None when it has errors, and every problem found, with
+/// file:line. [`config::load`] with the registry given.
+pub fn load(path: &std::path::Path) -> (Option<Config>, Vec<Diagnostic>) {
+    config::load(path, &provider::registry::Registry)
+}
+
 /// Validate the selected zones (`zones` empty: all) without contacting any provider: every
 /// problem of their zone files, sorted, with file:line. Problems of the config file itself
-/// come from [`config::load`].
+/// come from [`load`].
 pub fn validate(cfg: &Config, zones: &[String]) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let selected = cfg.select_zones(zones, &mut diags);
@@ -570,7 +577,7 @@ mod tests {
             .unwrap();
         }
         std::fs::write(dir.path().join("config.yaml"), cfg).unwrap();
-        let (cfg, diags) = config::load(&dir.path().join("config.yaml"));
+        let (cfg, diags) = load(&dir.path().join("config.yaml"));
         (dir, cfg.unwrap_or_else(|| panic!("{diags:?}")))
     }
 

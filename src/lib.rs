@@ -3,7 +3,7 @@
 //!
 //! # Embedding
 //!
-//! The steps of a run, each a call: [`config::load`] reads an octoDNS config (its problems
+//! The steps of a run, each a call: [`engine::load`] reads an octoDNS config (its problems
 //! come back as [`Diagnostic`]s with file:line), [`engine::validate`] checks the zone files
 //! without contacting any provider, [`engine::plan`] reads every zone × target and diffs them
 //! into a [`Planned`] run (its [`Plan`] is plain data, its [`Planned::refusals`] the safety
@@ -41,7 +41,7 @@
 //! std::fs::write(dir.join("config.yaml"), config)?;
 //!
 //! // load and validate: every problem at once, none here
-//! let (cfg, problems) = dnsplan::config::load(&dir.join("config.yaml"));
+//! let (cfg, problems) = engine::load(&dir.join("config.yaml"));
 //! let cfg = cfg.ok_or_else(|| format!("{problems:?}"))?;
 //! let problems = engine::validate(&cfg, &[]);
 //! assert!(!problems.iter().any(dnsplan::Diagnostic::is_error), "{problems:?}");
@@ -82,25 +82,28 @@
 //! | `secret` | |
 //! | `random` | |
 //! | `mdtext` | |
+//! | `http` | `secret`, `random` |
 //! | `model` | `yaml` |
 //! | `validate` | `model`, `yaml`, `diag` |
 //! | `config` | `model`, `validate`, `yaml`, `diag`, `secret` |
 //! | `plan` | `model`, `yaml` |
-//! | `provider` | `model`, `plan`, `config`, `validate`, `yaml`, `secret`, `random` |
+//! | `provider` | `model`, `plan`, `config`, `validate`, `yaml`, `diag`, `http`, `secret`, `random` |
 //! | `render` | `model`, `plan`, `mdtext` |
 //! | `verify` | `model`, `config`, `diag`, `plan`, `provider` |
 //! | `engine` | `model`, `config`, `diag`, `plan`, `provider`, `render` |
 //! | `failover` | `model`, `config`, `diag`, `plan`, `provider`, `yaml`, `secret`, `random` |
-//! | `github` | `mdtext`, `random` |
+//! | `github` | `mdtext`, `random`, `http`, `secret` |
 //! | `cli` | all of the above |
 //!
-//! `github` stands apart and knows nothing of DNS: it uses `mdtext`, `random` and the strings
-//! it is given. There is no drift module: a drift check is `engine::plan` against the live
+//! `github` stands apart and knows nothing of DNS: it uses `mdtext`, `random`, `http`,
+//! `secret` and the strings it is given. There is no drift module: a drift check is `engine::plan` against the live
 //! providers, reported by `cli::plan` (`dnsplan drift`) and `cli::github` (the drift issue).
 //!
 //! Exceptions (test code only):
 //! - `render` → `github` in `src/render/tests.rs`: the review scenarios check that the
 //!   markdown rendering fits a GitHub comment, through `github::markdown::fit`.
+//! - `config` → `provider` in `src/config/mod.rs`: its tests (the inline `mod tests`) load
+//!   configs with the provider registry, as every caller does.
 
 pub mod cli;
 pub mod config;
@@ -108,6 +111,7 @@ pub mod diag;
 pub mod engine;
 pub mod failover;
 pub mod github;
+pub mod http;
 pub mod mdtext;
 pub mod model;
 pub mod plan;

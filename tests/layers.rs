@@ -366,10 +366,23 @@ fn read_table(lib: &str) -> Table {
         .iter()
         .position(|l| l.starts_with("Exceptions"))
         .expect("src/lib.rs's header lists the exceptions to the layer table (`Exceptions`)");
-    for l in header[ex + 1..].iter().skip_while(|l| l.is_empty()) {
-        let Some(item) = l.strip_prefix("- ") else {
-            break;
-        };
+    // items `- …`, each perhaps continued on the lines below it, up to a blank line
+    let mut items: Vec<String> = Vec::new();
+    for l in header[ex + 1..]
+        .iter()
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+    {
+        match (l.strip_prefix("- "), items.last_mut()) {
+            (Some(item), _) => items.push(item.to_string()),
+            (None, Some(last)) => {
+                last.push(' ');
+                last.push_str(l);
+            }
+            (None, None) => break,
+        }
+    }
+    for item in &items {
         let t = ticked(item);
         assert!(
             t.len() >= 3 && item.contains('→'),
@@ -589,7 +602,8 @@ pub(crate) fn f() -> crate::render::Context {
 
     let table = read_table(
         "//! | module | may use |\n//! | --- | --- |\n//! | `a` | |\n//! | `b` | `a` |\n\
-         //! | `c` | all of the above |\n//!\n//! Exceptions:\n//! - `a` → `c` in `src/a/t.rs`: why\n",
+         //! | `c` | all of the above |\n//!\n//! Exceptions:\n//! - `a` → `c` in `src/a/t.rs`: why,\n\
+         //!   at length\n//! - `b` → `c` in `src/b.rs`: and why\n",
     );
     let rows: Vec<(&str, Vec<&str>)> = table
         .rows
@@ -602,6 +616,9 @@ pub(crate) fn f() -> crate::render::Context {
     );
     assert_eq!(
         table.exceptions,
-        [("a".into(), "c".into(), "src/a/t.rs".into())]
+        [
+            ("a".into(), "c".into(), "src/a/t.rs".into()),
+            ("b".into(), "c".into(), "src/b.rs".into())
+        ]
     );
 }

@@ -513,7 +513,7 @@ impl Run {
         // 1. validate: up front only when validating is all this run does (the validate
         // command, fork pull requests); otherwise the engine validates while it plans, so the
         // zones are parsed once
-        let (cfg, mut diags) = config::load(&self.s.config);
+        let (cfg, mut diags) = config::load(&self.s.config, &crate::provider::registry::Registry);
         if let Some(c) = &cfg {
             self.add_secrets(c);
         }
@@ -1403,7 +1403,7 @@ impl Run {
 
     /// `--merge-plans DIR`: one report from the shards' plan files.
     async fn merged(&mut self, dir: &Path) -> i32 {
-        if let (Some(cfg), _) = config::load(&self.s.config) {
+        if let (Some(cfg), _) = config::load(&self.s.config, &crate::provider::registry::Registry) {
             self.add_secrets(&cfg);
         }
         if self.s.action == Action::Apply {

@@ -121,7 +121,7 @@ pub(super) fn runtime() -> tokio::runtime::Runtime {
 /// exits (each command loads it once), so it is never dropped: freeing 50,000 zone entries
 /// one by one just before exiting cost several milliseconds for nothing.
 pub(super) fn load_config(path: &std::path::Path) -> Option<&'static Config> {
-    let (cfg, diags) = config::load(path);
+    let (cfg, diags) = config::load(path, &crate::provider::registry::Registry);
     let errors: Vec<Diagnostic> = diags.iter().filter(|d| d.is_error()).cloned().collect();
     if !errors.is_empty() || cfg.is_none() {
         report::print_stderr(&diags);

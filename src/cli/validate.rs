@@ -19,8 +19,9 @@ pub struct Args {
 
 /// Validate the config and every zone; all diagnostics, sorted.
 pub fn collect(path: &std::path::Path, only: &[String]) -> Vec<Diagnostic> {
-    let (cfg, mut diags) = config::load(path);
+    let (cfg, mut diags) = config::load(path, &crate::provider::registry::Registry);
     if let Some(cfg) = cfg {
+        diags.extend(crate::provider::registry::check(&cfg));
         zones(&cfg, only, &mut diags);
     }
     diag::normalize(&mut diags);

@@ -1,15 +1,24 @@
 //! The main configuration file, in octoDNS's format as-is.
 //!
-//! `providers` (`class:` + settings; octoDNS class names or our short names), `zones` (sources,
+//! `providers` (`class:` + settings), `zones` (sources,
 //! targets, lenient, alias, thresholds, always-dry-run, `'*'` templates with glob/regex),
 //! `manager` keys (honoured or warned about), `env/VAR[/DEFAULT]` secrets and `!include`.
 //! Every problem is reported as a `Diagnostic` with file and line; loading never stops at the
 //! first one.
 //!
+//! `config` knows no provider: a provider entry keeps its `class:` string and its settings as
+//! YAML nodes with their positions (`ProviderConfig::settings`, `env/` secrets resolved, the
+//! generic `Common` keys taken off). The class is checked against the provider registry,
+//! which the caller passes in (`Classes`), and the provider parses its own settings with serde
+//! (`ProviderConfig::parse_settings`, field types in `fields`).
+//!
 //! Rule: `config` uses `model`, `validate`, `yaml`, `diag` and `secret`. It reads files; it
-//! talks to no server.
+//! talks to no server. Its tests load configs with `provider`'s registry (an exception listed
+//! in `lib.rs`).
 
+pub mod fields;
 pub mod secrets;
+pub mod yaml_settings;
 pub mod yaml_zones;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -25,56 +34,77 @@ use crate::validate::{Rules, Set};
 use crate::yaml::{self, KeyOrder, Kind, LoadOptions, Node, Pos};
 use rustc_hash::FxHashSet;
 
-/// Which implementation a provider entry uses.
+/// The zone files of a provider that `config` reads itself: a YAML source's zones (the
+/// desired state) and the zones a `'*'` template lists.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum ProviderKind {
-    /// octoDNS YamlProvider (zone files in a directory).
+pub enum FileFormat {
+    /// octoDNS YamlProvider zone files.
     Yaml,
-    /// BIND master files (octodns-bind ZoneFileSource / ZoneFileProvider).
+    /// BIND master files (listed for templates; read through the provider).
     ZoneFile,
-    PowerDns,
-    Route53,
-    Azure,
-    /// RFC 2136 UPDATE + AXFR (octodns-bind Rfc2136Provider / AxfrSource).
-    Rfc2136,
 }
 
-impl ProviderKind {
-    /// Map a `class:` to a kind: octoDNS's dotted class names, or our short names.
-    pub fn from_class(class: &str) -> Option<ProviderKind> {
-        use ProviderKind::*;
-        Some(match class {
-            "yaml"
-            | "octodns.provider.yaml.YamlProvider"
-            | "octodns.provider.yaml.SplitYamlProvider" => Yaml,
-            "zonefile"
-            | "octodns_bind.ZoneFileSource"
-            | "octodns_bind.ZoneFileProvider"
-            | "octodns.source.axfr.ZoneFileSource" => ZoneFile,
-            "powerdns" | "octodns_powerdns.PowerDnsProvider" => PowerDns,
-            "route53" | "octodns_route53.Route53Provider" => Route53,
-            "azure" | "octodns_azure.AzureProvider" => Azure,
-            "rfc2136"
-            | "octodns_bind.Rfc2136Provider"
-            | "octodns_bind.BindProvider"
-            | "octodns_bind.AxfrSource"
-            | "octodns.source.axfr.AxfrSource" => Rfc2136,
-            _ => return None,
-        })
+/// What the loader learns of a provider class from the registry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClassInfo {
+    pub files: Option<FileFormat>,
+}
+
+/// The provider classes the loader accepts. The provider registry
+/// (`provider::registry::Registry`) answers, so that `config` knows no provider.
+pub trait Classes {
+    /// What `class` (an octoDNS class path or a short name) is; None when no provider has it.
+    fn find(&self, class: &str) -> Option<ClassInfo>;
+    /// Every class name accepted, for the message about an unknown one.
+    fn names(&self) -> Vec<&'static str>;
+}
+
+/// A problem with the config file, where it is (the loader turns these into `Diagnostic`s).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ConfigError {
+    #[error("provider {id} must be a mapping with `class:`, found {found}")]
+    NotAMapping {
+        id: String,
+        found: &'static str,
+        pos: Pos,
+    },
+    #[error("Provider {id} is missing class")]
+    MissingClass { id: String, pos: Pos },
+    #[error("Unknown provider class: {class} (provider {id}){hint}; known classes: {known}")]
+    UnknownClass {
+        id: String,
+        class: String,
+        /// `; did you mean X?` when a known class is close.
+        hint: String,
+        known: String,
+        pos: Pos,
+    },
+}
+
+impl ConfigError {
+    pub fn pos(&self) -> &Pos {
+        match self {
+            ConfigError::NotAMapping { pos, .. }
+            | ConfigError::MissingClass { pos, .. }
+            | ConfigError::UnknownClass { pos, .. } => pos,
+        }
     }
 
-    pub fn as_str(&self) -> &'static str {
+    /// The diagnostic's stable rule id.
+    pub fn rule(&self) -> &'static str {
         match self {
-            ProviderKind::Yaml => "yaml",
-            ProviderKind::ZoneFile => "zonefile",
-            ProviderKind::PowerDns => "powerdns",
-            ProviderKind::Route53 => "route53",
-            ProviderKind::Azure => "azure",
-            ProviderKind::Rfc2136 => "rfc2136",
+            ConfigError::NotAMapping { .. } => "config-invalid",
+            ConfigError::MissingClass { .. } => "config-missing-class",
+            ConfigError::UnknownClass { .. } => "config-unknown-class",
         }
     }
 }
 
+impl From<ConfigError> for Diagnostic {
+    fn from(e: ConfigError) -> Diagnostic {
+        Diagnostic::error(e.pos().clone(), e.rule(), e.to_string())
+    }
+}
 /// Settings every provider understands (octoDNS BaseProvider kwargs, plus our rails).
 #[derive(Clone, Debug)]
 pub struct Common {
@@ -108,12 +138,18 @@ impl Default for Common {
 pub struct ProviderConfig {
     pub id: String,
     pub class: String,
-    pub kind: ProviderKind,
+    /// The zone files `config` reads itself for this provider, if any (from the registry).
+    pub files: Option<FileFormat>,
     pub common: Common,
-    /// Provider-specific settings with secrets resolved. Never print these: use `redacted()`.
-    pub settings: Map<String, J>,
-    /// Setting paths whose values came from a secret (`env/…`).
+    /// Provider-specific settings (a mapping without `class` and the `Common` keys), secrets
+    /// resolved, every key and value at its file:line. The provider parses them
+    /// (`parse_settings`). Never print these: use `redacted()`.
+    pub settings: Node,
+    /// Setting keys whose values came from a secret (`env/…`).
     pub secret_keys: BTreeSet<String>,
+    /// A secret's variable is missing (reported by the loader): the setting is left out, so
+    /// the settings are incomplete and not checked on their own (`provider::registry::check`).
+    pub missing_env: bool,
     pub pos: Pos,
 }
 
@@ -130,7 +166,10 @@ impl std::fmt::Debug for ProviderConfig {
 impl ProviderConfig {
     /// Settings with every secret replaced by `***`.
     pub fn redacted(&self) -> Map<String, J> {
-        let mut m = self.settings.clone();
+        let mut m = match self.settings.to_json() {
+            J::Object(m) => m,
+            _ => Map::new(),
+        };
         for k in &self.secret_keys {
             if let Some(v) = m.get_mut(k) {
                 *v = J::String("***".into());
@@ -139,87 +178,26 @@ impl ProviderConfig {
         m
     }
 
+    /// The settings as the provider's `Settings` struct (serde): an unknown key, a missing
+    /// one or a wrong type is an error at its file:line naming the key.
+    pub fn parse_settings<T: serde::de::DeserializeOwned>(&self) -> Result<T, yaml::de::Error> {
+        yaml::de::from_node(&self.settings)
+    }
+
+    /// Where the value of `key` is written (the provider entry when it is not), for checks
+    /// made after `parse_settings`.
+    pub fn pos_of(&self, key: &str) -> &Pos {
+        self.settings.get(key).map_or(&self.pos, |n| &n.pos)
+    }
+
+    /// An error about the value of `key`, at its file:line.
+    pub fn invalid(&self, key: &str, message: impl Into<String>) -> yaml::de::Error {
+        yaml::de::Error::at(self.pos_of(key), None, message)
+    }
+
+    /// A text setting as written (None when absent or not text).
     pub fn str(&self, key: &str) -> Option<&str> {
-        self.settings.get(key).and_then(J::as_str)
-    }
-
-    pub fn bool(&self, key: &str, default: bool) -> bool {
-        self.settings
-            .get(key)
-            .and_then(J::as_bool)
-            .unwrap_or(default)
-    }
-
-    pub fn u64(&self, key: &str) -> Option<u64> {
-        let v = self.settings.get(key)?;
-        v.as_u64()
-            .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-    }
-
-    /// `unknown setting(s) a, b; known: …` when the settings hold keys outside `known`.
-    pub fn unknown_keys(&self, known: &[&str]) -> Option<String> {
-        let mut unknown: Vec<&str> = self
-            .settings
-            .keys()
-            .map(String::as_str)
-            .filter(|k| !known.contains(k))
-            .collect();
-        if unknown.is_empty() {
-            return None;
-        }
-        unknown.sort();
-        Some(format!(
-            "unknown setting(s) {}; known: {}",
-            unknown.join(", "),
-            known.join(", ")
-        ))
-    }
-
-    /// A text setting, trimmed: None when absent or null; numbers are taken as their text; an
-    /// empty or non-text value is an error naming the key.
-    pub fn opt_string(&self, key: &str) -> Result<Option<String>, String> {
-        match self.settings.get(key) {
-            None | Some(J::Null) => Ok(None),
-            Some(J::String(s)) if s.trim().is_empty() => Err(format!("`{key}` is empty")),
-            Some(J::String(s)) => Ok(Some(s.trim().to_string())),
-            Some(J::Number(n)) => Ok(Some(n.to_string())),
-            Some(_) => Err(format!("`{key}` must be a string")),
-        }
-    }
-
-    /// A yes/no setting (`true`/`false`, also as text): None when absent or null.
-    pub fn opt_bool(&self, key: &str) -> Result<Option<bool>, String> {
-        match self.settings.get(key) {
-            None | Some(J::Null) => Ok(None),
-            Some(J::Bool(b)) => Ok(Some(*b)),
-            Some(J::String(s)) if s.trim().eq_ignore_ascii_case("true") => Ok(Some(true)),
-            Some(J::String(s)) if s.trim().eq_ignore_ascii_case("false") => Ok(Some(false)),
-            Some(_) => Err(format!("`{key}` must be true or false")),
-        }
-    }
-
-    /// A port number (1-65535), `default` when absent or null.
-    pub fn port(&self, key: &str, default: u16) -> Result<u16, String> {
-        match self.settings.get(key) {
-            None | Some(J::Null) => Ok(default),
-            Some(_) => self
-                .u64(key)
-                .and_then(|n| u16::try_from(n).ok())
-                .filter(|n| *n > 0)
-                .ok_or(format!("`{key}` must be a port number (1-65535)")),
-        }
-    }
-
-    /// A number of seconds (> 0, at most an hour), `default` when absent or null.
-    pub fn seconds(&self, key: &str, default: f64) -> Result<f64, String> {
-        match self.settings.get(key) {
-            None | Some(J::Null) => Ok(default),
-            Some(v) => v
-                .as_f64()
-                .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
-                .filter(|t| t.is_finite() && *t > 0.0 && *t <= 3600.0)
-                .ok_or(format!("`{key}` must be a number of seconds (> 0)")),
-        }
+        self.settings.get(key).and_then(Node::as_str)
     }
 
     /// Every secret value, so outputs can be scrubbed of them.
@@ -234,15 +212,23 @@ impl ProviderConfig {
             .iter()
             .filter_map(|k| Some((k.as_str(), self.settings.get(k)?)))
             .map(|(k, v)| {
-                let v = match v {
-                    J::String(s) => s.clone(),
-                    other => other.to_string(),
+                let v = match &v.kind {
+                    Kind::Scalar { text, .. } => text.clone(),
+                    _ => v.to_json().to_string(),
                 };
                 (k, v)
             })
             .filter(|(_, v)| v.len() >= crate::secret::MIN_LEN)
             .collect()
     }
+}
+/// A provider's settings error as a diagnostic at its file:line (`provider ID: …`).
+pub fn settings_diagnostic(id: &str, e: &yaml::de::Error) -> Diagnostic {
+    Diagnostic::error(
+        e.pos.clone(),
+        "config-invalid",
+        format!("provider {id}: {}", e.detail()),
+    )
 }
 
 /// One configured zone (templates already expanded).
@@ -422,7 +408,8 @@ pub enum SubZone {
 }
 
 /// Load the main config. Returns the config (when it is usable) and every problem found.
-pub fn load(path: &Path) -> (Option<Config>, Vec<Diagnostic>) {
+/// `classes` is the provider registry (`provider::registry::Registry`).
+pub fn load(path: &Path, classes: &dyn Classes) -> (Option<Config>, Vec<Diagnostic>) {
     let mut diags = Vec::new();
     let loaded = yaml::load_file(
         path,
@@ -442,7 +429,7 @@ pub fn load(path: &Path) -> (Option<Config>, Vec<Diagnostic>) {
         }
         return (None, diags);
     };
-    let cfg = from_node(path, root, &mut diags);
+    let cfg = from_node(path, root, classes, &mut diags);
     (cfg, diags)
 }
 
@@ -465,7 +452,12 @@ const TOP_KEYS: &[&str] = &[
 
 /// The root is taken by value: each `zones:` entry is dropped as soon as it is converted, so a
 /// config of 50,000 zones never holds both its YAML tree and its zone list in full.
-fn from_node(path: &Path, mut root: Node, diags: &mut Vec<Diagnostic>) -> Option<Config> {
+fn from_node(
+    path: &Path,
+    mut root: Node,
+    classes: &dyn Classes,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Config> {
     let Some(top) = root.entries() else {
         err(
             diags,
@@ -544,7 +536,7 @@ fn from_node(path: &Path, mut root: Node, diags: &mut Vec<Diagnostic>) -> Option
             ),
             Some(entries) => {
                 for (k, v) in entries {
-                    if let Some(pc) = provider(&k.key_text(), v, diags) {
+                    if let Some(pc) = provider(&k.key_text(), v, classes, diags) {
                         providers.insert(pc.id.clone(), pc);
                     }
                 }
@@ -822,59 +814,78 @@ fn disabled_rules(v: &Node) -> DisabledRules {
     DisabledRules { record: rec, zone }
 }
 
-fn provider(id: &str, v: &Node, diags: &mut Vec<Diagnostic>) -> Option<ProviderConfig> {
-    let Some(entries) = v.entries() else {
-        err(
-            diags,
-            &v.pos,
-            "config-invalid",
-            format!(
-                "provider {id} must be a mapping with `class:`, found {}",
-                v.describe()
-            ),
-        );
-        return None;
-    };
+/// The class of a provider entry, checked against the registry.
+fn provider_class(
+    id: &str,
+    v: &Node,
+    classes: &dyn Classes,
+) -> Result<(String, ClassInfo), ConfigError> {
+    if v.entries().is_none() {
+        return Err(ConfigError::NotAMapping {
+            id: id.to_string(),
+            found: v.describe(),
+            pos: v.pos.clone(),
+        });
+    }
     let Some(class_node) = v.get("class") else {
-        err(
-            diags,
-            &v.pos,
-            "config-missing-class",
-            format!("Provider {id} is missing class"),
-        );
-        return None;
+        return Err(ConfigError::MissingClass {
+            id: id.to_string(),
+            pos: v.pos.clone(),
+        });
     };
     let class = class_node.as_str().unwrap_or("").to_string();
-    let Some(kind) = ProviderKind::from_class(&class) else {
-        err(
-            diags,
-            &class_node.pos,
-            "config-unknown-class",
-            format!(
-                "Unknown provider class: {class} (provider {id}); dnsplan implements yaml \
-                 (octodns.provider.yaml.YamlProvider), zonefile (octodns_bind.ZoneFileSource/\
-                 ZoneFileProvider), powerdns (octodns_powerdns.PowerDnsProvider), route53 \
-                 (octodns_route53.Route53Provider), azure (octodns_azure.AzureProvider) and \
-                 rfc2136 (octodns_bind.Rfc2136Provider/AxfrSource)"
-            ),
-        );
-        return None;
+    match classes.find(&class) {
+        Some(info) => Ok((class, info)),
+        None => {
+            let known = classes.names();
+            let hint = yaml::de::nearest(&class, &known)
+                .map(|n| format!("; did you mean {n}?"))
+                .unwrap_or_default();
+            Err(ConfigError::UnknownClass {
+                id: id.to_string(),
+                class,
+                hint,
+                known: known.join(", "),
+                pos: class_node.pos.clone(),
+            })
+        }
+    }
+}
+
+fn provider(
+    id: &str,
+    v: &Node,
+    classes: &dyn Classes,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<ProviderConfig> {
+    let (class, info) = match provider_class(id, v, classes) {
+        Ok(x) => x,
+        Err(e) => {
+            diags.push(e.into());
+            return None;
+        }
     };
-    let mut settings = Map::new();
+    let entries = v.entries().unwrap_or_default();
+    let mut settings = Vec::new();
     let mut secret_keys = BTreeSet::new();
     let mut common = Common::default();
+    let mut missing_env = false;
     for (k, val) in entries {
         let key = k.key_text();
         if key == "class" {
             continue;
         }
-        let (value, secret) = match secrets::resolve(val, diags) {
+        let (resolved, secret) = match secrets::resolve(val, diags) {
             Some(x) => x,
-            None => continue,
+            None => {
+                missing_env = true;
+                continue;
+            }
         };
         if secret {
             secret_keys.insert(key.clone());
         }
+        let value = resolved.to_json();
         let num = |v: &J| {
             v.as_f64()
                 .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
@@ -921,18 +932,20 @@ fn provider(id: &str, v: &Node, diags: &mut Vec<Diagnostic>) -> Option<ProviderC
                     "`confirm_types` must be a list of record types, e.g. [MX, NS, SOA]",
                 ),
             },
-            _ => {
-                settings.insert(key, value);
-            }
+            _ => settings.push((k.clone(), resolved)),
         }
     }
     Some(ProviderConfig {
         id: id.to_string(),
         class,
-        kind,
+        files: info.files,
         common,
-        settings,
+        settings: Node {
+            kind: Kind::Map(settings),
+            pos: v.pos.clone(),
+        },
         secret_keys,
+        missing_env,
         pos: v.pos.clone(),
     })
 }
@@ -1204,14 +1217,14 @@ pub fn load_desired(cfg: &Config, zc: &ZoneConfig) -> Desired {
         let Some(p) = cfg.providers.get(sid) else {
             continue; // reported by the config loader
         };
-        if p.kind != ProviderKind::Yaml {
+        if p.files != Some(FileFormat::Yaml) {
             other.push(sid.clone());
             continue;
         }
         let s = match yaml_zones::YamlSettings::from_config(p) {
             Ok(s) => s,
-            Err(d) => {
-                diags.push(d);
+            Err(e) => {
+                diags.push(settings_diagnostic(sid, &e));
                 continue;
             }
         };
@@ -1295,7 +1308,7 @@ mod tests {
             text.push_str(&format!("  {n}: {{sources: [a], targets: [a]}}\n"));
         }
         std::fs::write(&path, text).unwrap();
-        let (cfg, diags) = load(&path);
+        let (cfg, diags) = load(&path, &crate::provider::registry::Registry);
         assert!(diags.is_empty(), "{diags:?}");
         let cfg = cfg.unwrap();
         let map = sub_zone_map(names.into_iter());
@@ -1332,7 +1345,7 @@ mod tests {
              a.example.: {sources: [a], targets: [b]}\n",
         )
         .unwrap();
-        let (cfg, diags) = load(&path);
+        let (cfg, diags) = load(&path, &crate::provider::registry::Registry);
         let cfg = cfg.unwrap();
         let dups: Vec<_> = diags
             .iter()
@@ -1347,6 +1360,42 @@ mod tests {
             ["a.example.", "xn--bcher-kva.example.", "z.example."]
         );
         assert_eq!(cfg.zones["xn--bcher-kva.example."].sources, ["a"]);
+    }
+
+    #[test]
+    fn an_unknown_class_lists_the_known_ones_and_suggests_the_nearest() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.yaml");
+        std::fs::write(
+            &path,
+            "providers:\n  a:\n    class: octodns_powerdns.PowerDNSProvider\n  \
+             b:\n    class: octodns_cloudflare.CloudflareProvider\n  c: {directory: x}\n\
+             zones: {}\n",
+        )
+        .unwrap();
+        let (_, diags) = load(&path, &crate::provider::registry::Registry);
+        let msgs: Vec<(&str, u32, &str)> = diags
+            .iter()
+            .map(|d| (d.rule.as_str(), d.pos.line, d.message.as_str()))
+            .collect();
+        assert_eq!(msgs.len(), 3, "{msgs:?}");
+        let (rule, line, a) = msgs[0];
+        assert_eq!((rule, line), ("config-unknown-class", 3));
+        assert!(
+            a.starts_with(
+                "Unknown provider class: octodns_powerdns.PowerDNSProvider (provider a); did you \
+                 mean octodns_powerdns.PowerDnsProvider?; known classes: yaml, \
+                 octodns.provider.yaml.YamlProvider, "
+            ),
+            "{a}"
+        );
+        let (rule, line, b) = msgs[1];
+        assert_eq!((rule, line), ("config-unknown-class", 5));
+        assert!(!b.contains("did you mean"), "{b}");
+        for known in crate::provider::registry::Registry.names() {
+            assert!(b.contains(known), "{known} in {b}");
+        }
+        assert_eq!(msgs[2].0, "config-missing-class");
     }
 
     #[test]

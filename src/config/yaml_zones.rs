@@ -19,87 +19,11 @@ use crate::model::{
     zone_file_stem,
 };
 use crate::validate::{self, Reasons, RecordCtx, Rules};
-use crate::yaml::{self, KeyOrder, Kind, LoadOptions, Node, Pos};
+use crate::yaml::{self, Kind, LoadOptions, Node, Pos};
 
-/// YamlProvider settings with octoDNS's defaults.
-#[derive(Clone, Debug)]
-pub struct YamlSettings {
-    pub directory: PathBuf,
-    pub default_ttl: u32,
-    pub order: KeyOrder,
-    pub populate_should_replace: bool,
-    pub supports_root_ns: bool,
-    pub split_extension: Option<String>,
-    pub split_catchall: bool,
-    pub shared_filename: Option<String>,
-    pub disable_zonefile: bool,
-    pub escaped_semicolons: bool,
-    pub ignore_missing_zones: bool,
-}
+pub use super::yaml_settings::YamlSettings;
 
 impl YamlSettings {
-    /// octoDNS's YamlProvider defaults, reading and writing `dir`.
-    pub fn defaults(dir: &Path) -> YamlSettings {
-        YamlSettings {
-            directory: dir.to_path_buf(),
-            default_ttl: 3600,
-            order: KeyOrder::Natural,
-            populate_should_replace: false,
-            supports_root_ns: true,
-            split_extension: None,
-            split_catchall: true,
-            shared_filename: None,
-            disable_zonefile: false,
-            escaped_semicolons: true,
-            ignore_missing_zones: false,
-        }
-    }
-
-    pub fn from_config(p: &ProviderConfig) -> Result<YamlSettings, Diagnostic> {
-        let bad = |m: String| Diagnostic::error(p.pos.clone(), "config-invalid", m);
-        let directory = p.str("directory").ok_or_else(|| {
-            bad(format!(
-                "Incorrect provider config for {}: missing `directory`",
-                p.id
-            ))
-        })?;
-        let enforce = p.bool("enforce_order", true);
-        let order = match p.str("order_mode").unwrap_or("natural") {
-            _ if !enforce => KeyOrder::Any,
-            "natural" => KeyOrder::Natural,
-            "simple" => KeyOrder::Simple,
-            other => {
-                return Err(bad(format!(
-                    "Invalid order_mode, \"{other}\", options are \"natural\", \"simple\""
-                )));
-            }
-        };
-        let split_default = p.class.ends_with("SplitYamlProvider");
-        let split_extension = match p.settings.get("split_extension") {
-            Some(serde_json::Value::String(s)) if !s.is_empty() => Some(s.clone()),
-            _ if split_default => Some(".".into()),
-            _ => None,
-        };
-        let default_ttl = match p.u64("default_ttl") {
-            Some(t) if t <= u32::MAX as u64 => t as u32,
-            Some(_) => return Err(bad("`default_ttl` is larger than 2^32-1".into())),
-            None => 3600,
-        };
-        Ok(YamlSettings {
-            directory: PathBuf::from(directory),
-            default_ttl,
-            order,
-            populate_should_replace: p.bool("populate_should_replace", false),
-            supports_root_ns: p.bool("supports_root_ns", true),
-            split_extension,
-            split_catchall: p.bool("split_catchall", true),
-            shared_filename: p.str("shared_filename").map(str::to_string),
-            disable_zonefile: p.bool("disable_zonefile", split_default),
-            escaped_semicolons: p.bool("escaped_semicolons", true),
-            ignore_missing_zones: p.bool("ignore_missing_zones", false),
-        })
-    }
-
     /// The files holding `zone` (encoded name with trailing dot), sorted by path as octoDNS
     /// loads them. Errors when both a UTF-8 and an IDNA spelling exist, when the name is not a
     /// zone name (nothing is looked up then), and when a path cannot be examined (a symlink
@@ -310,18 +234,18 @@ pub fn list_zonefile_zones(dir: &Path, file_ext: &str) -> Result<Listed, String>
 
 /// The zones a provider's directory holds (octoDNS's `list_zones`), encoded.
 pub fn list_zones(p: &ProviderConfig, _config_path: &Path) -> Result<Listed, String> {
-    use super::ProviderKind;
-    match p.kind {
-        ProviderKind::Yaml => YamlSettings::from_config(p)
-            .map_err(|d| d.message)?
+    use super::FileFormat;
+    match p.files {
+        Some(FileFormat::Yaml) => YamlSettings::from_config(p)
+            .map_err(|e| e.to_string())?
             .list_zones(),
-        ProviderKind::ZoneFile => {
+        Some(FileFormat::ZoneFile) => {
             let dir = p
                 .str("directory")
                 .ok_or_else(|| "has no `directory`".to_string())?;
             list_zonefile_zones(Path::new(dir), p.str("file_extension").unwrap_or("."))
         }
-        _ => Err("does not support `list_zones`".into()),
+        None => Err("does not support `list_zones`".into()),
     }
 }
 

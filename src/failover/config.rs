@@ -817,7 +817,7 @@ fn own_source(r: &mut Reader, node: &Node, rtype: &RecordType) -> Option<OwnSour
                         return None;
                     }
                     let (value, _) = config::secrets::resolve(val, r.diags)?;
-                    let value = match value {
+                    let value = match value.to_json() {
                         serde_json::Value::String(s) => s,
                         other => other.to_string(),
                     };

@@ -47,7 +47,7 @@ pub fn load(path: &Path) -> Result<(Loaded, Vec<Diagnostic>), Vec<Diagnostic>> {
     let Some(spec) = spec else {
         return Err(diags);
     };
-    let (cfg, cdiags) = crate::config::load(&spec.config);
+    let (cfg, cdiags) = crate::config::load(&spec.config, &crate::provider::registry::Registry);
     diags.extend(cdiags);
     let Some(cfg) = cfg.filter(|_| !diags.iter().any(Diagnostic::is_error)) else {
         if !diags.iter().any(Diagnostic::is_error) {

@@ -1,18 +1,23 @@
-//! A small GitHub REST client: issue and commit comments, issues, the pull requests of a
-//! commit. Pages are followed through `Link: <…>; rel="next"`; rate limits (primary and
-//! secondary) and server errors are retried with a bounded backoff.
+//! A small GitHub REST client over `crate::http`: issue and commit comments, issues, the pull
+//! requests of a commit. Pages are followed through `Link: <…>; rel="next"` (on the API only,
+//! at most 1,000 pages); rate limits (primary and secondary) and server errors are retried
+//! with a bounded backoff.
 //!
-//! Backoff: the wait is what GitHub asks for (`retry-after` seconds, or until
-//! `x-ratelimit-reset` when `x-ratelimit-remaining` is 0), else `base × 2^attempt`, at most
-//! 60 × base, at most [`MAX_RETRIES`] times. `base` is one second unless
-//! `DNSPLAN_GITHUB_RETRY_BASE_MS` says otherwise (tests shorten it; a server-given wait is
-//! counted in units of `base`, so it shortens too).
+//! Backoff: the wait is what GitHub asks for (`retry-after`, or until `x-ratelimit-reset`
+//! when `x-ratelimit-remaining` is 0), else a random 50–100 % of `base × 2^attempt`; every
+//! wait at most 60 × base, at most [`MAX_RETRIES`] times. `base` is one second unless
+//! `DNSPLAN_GITHUB_RETRY_BASE_MS` says otherwise (tests shorten it, and the cap with it).
+//! Creating a comment or an issue is not idempotent: it is sent again only when GitHub
+//! cannot have processed it (no connection, 429, 503, a rate limit), never after a 500,
+//! 502 or 504 or a connection that broke, so a comment is never posted twice.
 
 use std::time::Duration;
 
+use reqwest::Method;
 use reqwest::header::{ACCEPT, HeaderMap, USER_AGENT};
-use reqwest::{Method, StatusCode};
 use serde_json::{Value as J, json};
+
+use crate::http::{self, Backoff, Policy, Request, Response};
 
 /// Retries after the first attempt.
 pub const MAX_RETRIES: u32 = 4;
@@ -26,17 +31,24 @@ pub enum ApiError {
         status: u16,
         message: String,
         hint: String,
+        #[source]
+        source: Box<http::Error>,
     },
     #[error("GitHub API {method} {path}: {message}")]
     Transport {
         method: String,
         path: String,
         message: String,
+        #[source]
+        source: Box<http::Error>,
     },
     #[error("GitHub API {path}: unexpected response: {message}")]
     Decode { path: String, message: String },
     #[error("GitHub API client: {0}")]
     Setup(String),
+    /// A listing that would not end, or that points away from the API.
+    #[error("GitHub API: {0}")]
+    Pages(#[source] Box<http::Error>),
 }
 
 impl ApiError {
@@ -120,75 +132,34 @@ impl Issue {
     }
 }
 
-/// Install the TLS crypto provider once (reqwest is built without one).
-fn install_crypto() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    });
+/// The retry policy: [`MAX_RETRIES`] retries, back-off from `base` (one second, or
+/// `DNSPLAN_GITHUB_RETRY_BASE_MS`), every wait at most 60 × `base`.
+pub fn policy_from_env() -> Policy {
+    let ms = std::env::var("DNSPLAN_GITHUB_RETRY_BASE_MS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(1000);
+    policy(Duration::from_millis(ms))
 }
 
-/// The retry schedule.
-#[derive(Clone, Copy, Debug)]
-pub struct Backoff {
-    pub base: Duration,
-    pub max_retries: u32,
-}
-
-impl Backoff {
-    pub fn from_env() -> Self {
-        let ms = std::env::var("DNSPLAN_GITHUB_RETRY_BASE_MS")
-            .ok()
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .unwrap_or(1000);
-        Backoff {
-            base: Duration::from_millis(ms),
-            max_retries: MAX_RETRIES,
-        }
-    }
-
-    fn cap(&self) -> Duration {
-        self.base * 60
-    }
-
-    /// How long to wait before retry number `attempt` (0-based), given the response headers.
-    pub fn delay(&self, attempt: u32, headers: &HeaderMap) -> Duration {
-        let h = |k: &str| {
-            headers
-                .get(k)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-                .map(str::to_string)
-        };
-        let server = if let Some(secs) = h("retry-after").and_then(|v| v.parse::<u64>().ok()) {
-            Some(secs)
-        } else if h("x-ratelimit-remaining").as_deref() == Some("0") {
-            h("x-ratelimit-reset")
-                .and_then(|v| v.parse::<u64>().ok())
-                .map(|reset| {
-                    let now = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .map(|d| d.as_secs())
-                        .unwrap_or(0);
-                    reset.saturating_sub(now).max(1)
-                })
-        } else {
-            None
-        };
-        let d = match server {
-            Some(secs) => self.base.saturating_mul(secs.min(u32::MAX as u64) as u32),
-            None => self.base.saturating_mul(1u32 << attempt.min(16)),
-        };
-        d.min(self.cap())
+pub fn policy(base: Duration) -> Policy {
+    Policy {
+        max_retries: MAX_RETRIES,
+        max_status_retries: MAX_RETRIES,
+        backoff: Backoff {
+            first: base,
+            cap: base * 60,
+        },
+        max_retry_after: base * 60,
     }
 }
 
-/// Is this response a rate limit (primary or secondary) that waiting fixes?
-fn rate_limited(status: StatusCode, headers: &HeaderMap, body: &str) -> bool {
-    if status == StatusCode::TOO_MANY_REQUESTS {
+/// Is this answer a rate limit (primary or secondary) that waiting fixes?
+fn rate_limited(status: u16, headers: &HeaderMap, body: &str) -> bool {
+    if status == 429 {
         return true;
     }
-    if status != StatusCode::FORBIDDEN {
+    if status != 403 {
         return false;
     }
     headers.contains_key("retry-after")
@@ -199,21 +170,28 @@ fn rate_limited(status: StatusCode, headers: &HeaderMap, body: &str) -> bool {
         || body.to_ascii_lowercase().contains("rate limit")
 }
 
-/// The `rel="next"` URL of a `Link` header.
-pub fn next_link(headers: &HeaderMap) -> Option<String> {
-    let link = headers.get("link")?.to_str().ok()?;
-    for part in link.split(',') {
-        let mut pieces = part.split(';');
-        let url = pieces.next()?.trim();
-        let is_next = pieces.any(|p| {
-            let p = p.trim().replace(' ', "");
-            p == "rel=\"next\"" || p == "rel=next"
-        });
-        if is_next && url.starts_with('<') && url.ends_with('>') {
-            return Some(url[1..url.len() - 1].to_string());
-        }
+/// The `http::Throttle` hook: a rate limit was not processed and may be retried, after
+/// `x-ratelimit-reset` when the primary limit is used up (`retry-after`, when sent, is read
+/// by the HTTP layer and wins).
+fn throttled(status: u16, headers: &HeaderMap, body: &str) -> Option<Option<Duration>> {
+    if !rate_limited(status, headers, body) {
+        return None;
     }
-    None
+    let h = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).map(str::trim);
+    if h("x-ratelimit-remaining") != Some("0") {
+        return Some(None);
+    }
+    Some(
+        h("x-ratelimit-reset")
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(|reset| {
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                Duration::from_secs(reset.saturating_sub(now).max(1))
+            }),
+    )
 }
 
 /// Percent-encode a query value.
@@ -232,34 +210,36 @@ fn query_value(s: &str) -> String {
 
 /// A client for one repository.
 pub struct Client {
-    http: reqwest::Client,
+    http: http::Client,
     base: String,
     token: String,
     owner: String,
     repo: String,
-    backoff: Backoff,
 }
 
 impl Client {
     pub fn new(api_url: &str, token: &str, owner: &str, repo: &str) -> Result<Client, ApiError> {
-        install_crypto();
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .connect_timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|e| ApiError::Setup(e.to_string()))?;
+        let builder = reqwest::Client::builder().connect_timeout(Duration::from_secs(10));
+        let http = http::Client::new(
+            "github",
+            builder,
+            Some(Duration::from_secs(30)),
+            policy_from_env(),
+        )
+        .map_err(|e| ApiError::Setup(e.to_string()))?
+        .scrubbing(crate::secret::Scrubber::new([token]))
+        .throttle(throttled);
         Ok(Client {
             http,
             base: api_url.trim_end_matches('/').to_string(),
             token: token.to_string(),
             owner: owner.to_string(),
             repo: repo.to_string(),
-            backoff: Backoff::from_env(),
         })
     }
 
-    pub fn with_backoff(mut self, b: Backoff) -> Self {
-        self.backoff = b;
+    pub fn with_policy(mut self, p: Policy) -> Self {
+        self.http.set_policy(p);
         self
     }
 
@@ -273,150 +253,149 @@ impl Client {
         p.split('?').next().unwrap_or(p).to_string()
     }
 
+    fn request(&self, method: Method, url: &str, body: Option<&J>) -> Request {
+        let mut req = Request::new(method, url)
+            .bearer(&self.token)
+            .header(ACCEPT.as_str(), "application/vnd.github+json")
+            .header("X-GitHub-Api-Version", "2022-11-28")
+            .header(
+                USER_AGENT.as_str(),
+                concat!("dnsplan/", env!("CARGO_PKG_VERSION")),
+            );
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        req
+    }
+
     /// One request with retries; returns headers and the parsed body (`Null` when empty).
+    /// `idempotent`: the request may be sent twice (see the module header).
     async fn send(
         &self,
         method: Method,
         url: &str,
         body: Option<&J>,
+        idempotent: bool,
     ) -> Result<(HeaderMap, J), ApiError> {
-        let path = self.display_path(url);
-        let mut attempt = 0;
-        loop {
-            let mut req = self
-                .http
-                .request(method.clone(), url)
-                .bearer_auth(&self.token)
-                .header(ACCEPT, "application/vnd.github+json")
-                .header("X-GitHub-Api-Version", "2022-11-28")
-                .header(USER_AGENT, concat!("dnsplan/", env!("CARGO_PKG_VERSION")));
-            if let Some(b) = body {
-                req = req
-                    .header("content-type", "application/json")
-                    .body(serde_json::to_vec(b).unwrap_or_default());
-            }
-            let resp = match req.send().await {
-                Ok(r) => r,
-                Err(e) => {
-                    if attempt < self.backoff.max_retries {
-                        let d = self.backoff.delay(attempt, &HeaderMap::new());
-                        tracing::warn!(
-                            "github: {method} {path}: {}; retrying in {} ms ({}/{})",
-                            e.without_url(),
-                            d.as_millis(),
-                            attempt + 1,
-                            self.backoff.max_retries
-                        );
-                        tokio::time::sleep(d).await;
-                        attempt += 1;
-                        continue;
-                    }
-                    return Err(ApiError::Transport {
-                        method: method.to_string(),
-                        path,
-                        message: e.without_url().to_string(),
-                    });
-                }
-            };
-            let status = resp.status();
-            let headers = resp.headers().clone();
-            let text = resp.text().await.unwrap_or_default();
-            if status.is_success() {
-                let v = if text.trim().is_empty() {
-                    J::Null
-                } else {
-                    serde_json::from_str(&text).map_err(|e| ApiError::Decode {
-                        path: path.clone(),
-                        message: e.to_string(),
-                    })?
-                };
-                return Ok((headers, v));
-            }
-            let retryable = rate_limited(status, &headers, &text)
-                || matches!(status.as_u16(), 500 | 502 | 503 | 504);
-            if retryable && attempt < self.backoff.max_retries {
-                let d = self.backoff.delay(attempt, &headers);
-                tracing::warn!(
-                    "github: {method} {path}: HTTP {}{}; retrying in {} ms ({}/{})",
-                    status.as_u16(),
-                    if rate_limited(status, &headers, &text) {
-                        " (rate limited)"
-                    } else {
-                        ""
-                    },
-                    d.as_millis(),
-                    attempt + 1,
-                    self.backoff.max_retries
-                );
-                tokio::time::sleep(d).await;
-                attempt += 1;
-                continue;
-            }
-            let message = serde_json::from_str::<J>(&text)
-                .ok()
-                .and_then(|v| {
-                    let m = v.get("message")?.as_str()?.to_string();
-                    let errs = v
-                        .get("errors")
-                        .and_then(J::as_array)
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(|e| {
-                                    e.get("message")
-                                        .or_else(|| e.get("code"))
-                                        .and_then(J::as_str)
-                                        .map(str::to_string)
-                                })
-                                .collect::<Vec<_>>()
-                        })
-                        .unwrap_or_default();
-                    Some(if errs.is_empty() {
-                        m
-                    } else {
-                        format!("{m} ({})", errs.join("; "))
-                    })
-                })
-                .unwrap_or_else(|| text.chars().take(200).collect());
-            let hint = match status.as_u16() {
-                401 => "; the token is missing or invalid",
-                403 if !rate_limited(status, &headers, &text) => {
-                    "; the token lacks a permission (the workflow needs `pull-requests: write` for PR comments, `issues: write` for drift issues, `contents: write` for commit comments)"
-                }
-                404 => "; the repository, pull request or issue is not visible to this token",
-                _ if retryable => "; gave up after retries",
-                _ => "",
-            };
-            return Err(ApiError::Http {
-                method: method.to_string(),
-                path,
-                status: status.as_u16(),
-                message,
-                hint: hint.to_string(),
-            });
+        let req = self.request(method, url, body).idempotent(idempotent);
+        let r = self
+            .http
+            .send(&req)
+            .await
+            .map_err(|e| self.transport(&req, e))?;
+        self.read(&req, r)
+    }
+
+    fn transport(&self, req: &Request, e: http::Error) -> ApiError {
+        let message = match &e {
+            http::Error::Transport {
+                reason, attempts, ..
+            } if *attempts > 1 => format!("{reason} (after {attempts} attempts)"),
+            http::Error::Transport { reason, .. } => reason.clone(),
+            other => other.to_string(),
+        };
+        ApiError::Transport {
+            method: req.method.to_string(),
+            path: self.display_path(&req.url),
+            message,
+            source: Box::new(e),
         }
+    }
+
+    /// A success's JSON body, or the error for an answer that is not one.
+    fn read(&self, req: &Request, r: Response) -> Result<(HeaderMap, J), ApiError> {
+        let path = self.display_path(&req.url);
+        if r.ok() {
+            let v = if r.body.trim().is_empty() {
+                J::Null
+            } else {
+                serde_json::from_str(&r.body).map_err(|e| ApiError::Decode {
+                    path,
+                    message: e.to_string(),
+                })?
+            };
+            return Ok((r.headers, v));
+        }
+        let limited = rate_limited(r.status, &r.headers, &r.body);
+        let message = serde_json::from_str::<J>(&r.body)
+            .ok()
+            .and_then(|v| {
+                let m = v.get("message")?.as_str()?.to_string();
+                let errs = v
+                    .get("errors")
+                    .and_then(J::as_array)
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|e| {
+                                e.get("message")
+                                    .or_else(|| e.get("code"))
+                                    .and_then(J::as_str)
+                                    .map(str::to_string)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default();
+                Some(if errs.is_empty() {
+                    m
+                } else {
+                    format!("{m} ({})", errs.join("; "))
+                })
+            })
+            .unwrap_or_else(|| r.body.chars().take(200).collect());
+        let message = self.http.scrubber().scrub(&message);
+        let hint = match r.status {
+            401 => "; the token is missing or invalid",
+            403 if !limited => {
+                "; the token lacks a permission (the workflow needs `pull-requests: write` for PR comments, `issues: write` for drift issues, `contents: write` for commit comments)"
+            }
+            404 => "; the repository, pull request or issue is not visible to this token",
+            _ if r.retried() => "; gave up after retries",
+            s if http::retry::retryable_status(s) => {
+                "; not retried: GitHub may have done it already (look before running again)"
+            }
+            _ => "",
+        };
+        Err(ApiError::Http {
+            method: req.method.to_string(),
+            path,
+            status: r.status,
+            message,
+            hint: hint.to_string(),
+            source: Box::new(self.http.status_error(req, &r)),
+        })
     }
 
     /// GET every page of a list endpoint.
     async fn get_all(&self, path_and_query: &str) -> Result<Vec<J>, ApiError> {
-        let mut url = format!("{}{path_and_query}", self.base);
+        let url = format!("{}{path_and_query}", self.base);
         let mut out = Vec::new();
-        for _ in 0..1000 {
-            let (headers, v) = self.send(Method::GET, &url, None).await?;
-            match v {
-                J::Array(items) => out.extend(items),
-                other => {
-                    return Err(ApiError::Decode {
-                        path: self.display_path(&url),
-                        message: format!("expected a list, got {}", type_name(&other)),
-                    });
-                }
-            }
-            match next_link(&headers) {
+        self.http
+            .follow(
+                self.request(Method::GET, &url, None),
                 // never send the token anywhere but the API
-                Some(next) if next.starts_with(&format!("{}/", self.base)) => url = next,
-                _ => break,
-            }
-        }
+                &self.base,
+                http::pages::MAX_PAGES,
+                |e| match e {
+                    e @ http::Error::Transport { .. } => {
+                        self.transport(&self.request(Method::GET, &url, None), e)
+                    }
+                    other => ApiError::Pages(Box::new(other)),
+                },
+                |req, r| {
+                    let (headers, v) = self.read(req, r)?;
+                    match v {
+                        J::Array(items) => out.extend(items),
+                        other => {
+                            return Err(ApiError::Decode {
+                                path: self.display_path(&req.url),
+                                message: format!("expected a list, got {}", type_name(&other)),
+                            });
+                        }
+                    }
+                    Ok(http::pages::next_link(&headers))
+                },
+            )
+            .await?;
         Ok(out)
     }
 
@@ -424,7 +403,7 @@ impl Client {
     /// Actions `GITHUB_TOKEN` and app installation tokens answer 401/403/404).
     pub async fn user_login(&self) -> Result<Option<String>, ApiError> {
         let url = format!("{}/user", self.base);
-        match self.send(Method::GET, &url, None).await {
+        match self.send(Method::GET, &url, None, true).await {
             Ok((_, v)) => Ok(v.get("login").and_then(J::as_str).map(str::to_string)),
             Err(ApiError::Http {
                 status: 401 | 403 | 404,
@@ -448,8 +427,10 @@ impl Client {
         body: &str,
     ) -> Result<Comment, ApiError> {
         let url = format!("{}{}", self.base, path);
+        // an update sets the body (twice is once); a new comment must not be posted twice
+        let idempotent = method != Method::POST;
         let (_, v) = self
-            .send(method, &url, Some(&json!({ "body": body })))
+            .send(method, &url, Some(&json!({ "body": body })), idempotent)
             .await?;
         Comment::from_json(&v).ok_or_else(|| ApiError::Decode {
             path: self.display_path(&url),
@@ -514,7 +495,8 @@ impl Client {
             self.base,
             self.repo_path(&format!("/issues/{number}/labels"))
         );
-        self.send(Method::POST, &url, Some(&json!({ "labels": labels })))
+        // adding labels already there changes nothing
+        self.send(Method::POST, &url, Some(&json!({ "labels": labels })), true)
             .await
             .map(|_| ())
     }
@@ -527,7 +509,7 @@ impl Client {
             self.base,
             self.repo_path(&format!("/issues/{number}/labels/{}", query_value(label)))
         );
-        match self.send(Method::DELETE, &url, None).await {
+        match self.send(Method::DELETE, &url, None, true).await {
             Ok(_) | Err(ApiError::Http { status: 404, .. }) => Ok(()),
             Err(e) => Err(e),
         }
@@ -560,6 +542,7 @@ impl Client {
                 Method::POST,
                 &url,
                 Some(&json!({"title": title, "body": body, "labels": labels})),
+                false,
             )
             .await?;
         Issue::from_json(&v).ok_or_else(|| ApiError::Decode {
@@ -575,7 +558,7 @@ impl Client {
             self.base,
             self.repo_path(&format!("/issues/{number}"))
         );
-        let (_, v) = self.send(Method::PATCH, &url, Some(fields)).await?;
+        let (_, v) = self.send(Method::PATCH, &url, Some(fields), true).await?;
         Issue::from_json(&v).ok_or_else(|| ApiError::Decode {
             path: self.display_path(&url),
             message: "no issue number".into(),
@@ -600,54 +583,39 @@ mod tests {
     use reqwest::header::HeaderValue;
 
     #[test]
-    fn next_links_are_found() {
+    fn rate_limits_are_recognised_and_say_how_long_to_wait() {
         let mut h = HeaderMap::new();
-        h.insert(
-            "link",
-            HeaderValue::from_static(
-                "<https://api.github.com/x?page=3>; rel=\"next\", <https://api.github.com/x?page=9>; rel=\"last\"",
-            ),
-        );
-        assert_eq!(
-            next_link(&h).as_deref(),
-            Some("https://api.github.com/x?page=3")
-        );
-        h.insert(
-            "link",
-            HeaderValue::from_static("<https://api.github.com/x?page=1>; rel=\"prev\""),
-        );
-        assert_eq!(next_link(&h), None);
-    }
-
-    #[test]
-    fn backoff_honours_the_server_and_is_bounded() {
-        let b = Backoff {
-            base: Duration::from_millis(10),
-            max_retries: 4,
-        };
-        let mut h = HeaderMap::new();
-        assert_eq!(b.delay(0, &h), Duration::from_millis(10));
-        assert_eq!(b.delay(3, &h), Duration::from_millis(80));
-        assert_eq!(b.delay(15, &h), Duration::from_millis(600));
-        h.insert("retry-after", HeaderValue::from_static("3"));
-        assert_eq!(b.delay(0, &h), Duration::from_millis(30));
-        h.insert("retry-after", HeaderValue::from_static("3600"));
-        assert_eq!(b.delay(0, &h), Duration::from_millis(600));
-        let mut h = HeaderMap::new();
+        assert_eq!(throttled(429, &h, ""), Some(None));
+        assert_eq!(throttled(502, &h, ""), None, "a 5xx is the HTTP layer's");
         h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
         h.insert("x-ratelimit-reset", HeaderValue::from_static("0"));
-        assert_eq!(b.delay(0, &h), Duration::from_millis(10));
-        assert!(rate_limited(StatusCode::FORBIDDEN, &h, ""));
+        assert_eq!(throttled(403, &h, ""), Some(Some(Duration::from_secs(1))));
+        let soon = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 30;
+        h.insert(
+            "x-ratelimit-reset",
+            HeaderValue::from_str(&soon.to_string()).unwrap(),
+        );
+        let wait = throttled(403, &h, "").unwrap().unwrap();
+        assert!((Duration::from_secs(29)..=Duration::from_secs(30)).contains(&wait));
         assert!(!rate_limited(
-            StatusCode::FORBIDDEN,
+            403,
             &HeaderMap::new(),
             "{\"message\":\"Resource not accessible by integration\"}"
         ));
         assert!(rate_limited(
-            StatusCode::FORBIDDEN,
+            403,
             &HeaderMap::new(),
             "You have exceeded a secondary rate limit."
         ));
+        // every wait, the server's too, is capped at 60 × base
+        let p = policy(Duration::from_millis(10));
+        assert_eq!(p.max_retry_after, Duration::from_millis(600));
+        assert_eq!(p.backoff.step(15), Duration::from_millis(600));
+        assert_eq!(p.max_retries, MAX_RETRIES);
     }
 
     #[test]

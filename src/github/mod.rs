@@ -3,7 +3,7 @@
 //! sticky pull-request comment and the one-issue-per-key tracker.
 //!
 //! Rule: `github` knows nothing of DNS; it receives rendered strings and plain data, and uses
-//! `mdtext` and `random` only.
+//! `mdtext`, `random`, `http` (the shared HTTP layer) and `secret` only.
 //! `cli::github` connects it to the engine and the renderings.
 
 pub mod api;

@@ -1,23 +1,31 @@
 //! Providers: where zones live. One trait, one file (or folder) per provider. Adding a provider
-//! today touches its folder, `config::ProviderKind` (class names) and `build` below; a registry
-//! that makes it one folder and one line is still to come.
+//! is its folder and one line in `registry::ENTRIES` (its class names and constructor); its
+//! settings are a `#[derive(Deserialize)]` struct in its folder, read from the config's YAML
+//! nodes (`ProviderConfig::parse_settings`), so an unknown key or a wrong type is an error at
+//! its file:line.
 //!
 //! A provider declares what it can hold (`Capabilities`, checked before any network call),
 //! reads what exists (`None` when the zone does not exist) and applies a plan computed by
 //! `plan` (a provider never writes its own diff). Provider-specific data (record ids, etags)
 //! rides in `RecordSet::provider_data`, never in the shared model.
 //!
+//! HTTP providers talk through `crate::http` (retries, limits, pagination, scrubbed errors);
+//! a failure keeps its typed cause (`ProviderError`).
+//!
 //! Every provider checks the zone name (`check_zone`) before it builds a path, a URL or a query
 //! from it, and checks the names a server lists (`checked_names`). Files are written only
 //! through `atomic::write`.
 //!
-//! Rule: `provider` uses `model`, `plan` and `config`; the YAML provider also uses `yaml` (it reads
-//! zone files) and `validate` (it validates what it reads), Route 53 `validate`'s continent
-//! table; `secret` scrubs keys from server errors, `random` draws jitter and message ids.
+//! Rule: `provider` uses `model`, `plan` and `config`; each provider's settings use
+//! `yaml::de::Error` (a setting's error with its file:line); the YAML provider also uses `yaml`
+//! (it reads zone files) and `validate` (it validates what it reads), Route 53 `validate`'s
+//! continent table; `http` is every HTTP provider's client, `diag` carries the registry's
+//! class errors, `secret` scrubs keys from server errors, `random` draws message ids.
 
 pub mod atomic;
 pub mod azure;
 pub mod powerdns;
+pub mod registry;
 pub mod rfc2136;
 pub mod route53;
 pub mod yaml;
@@ -27,30 +35,93 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::config::{ProviderConfig, ProviderKind};
+use crate::config::ProviderConfig;
 use crate::model::{Capabilities, RecordType, Zone};
 use crate::plan::{Unsupported, ZonePlan};
 
 pub type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// A provider failure, with everything needed to act on it.
+/// A provider failure, with everything needed to act on it: which provider and zone (always
+/// in the message), and the typed cause where there is one (`source()`), so that a caller
+/// can ask for the HTTP status or whether trying again later may help.
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
+    /// A failure the provider describes itself (a refused name, a partial apply's report).
     #[error("provider {provider}, zone {zone}: {message}")]
     Failed {
         provider: String,
         zone: String,
         message: String,
     },
+    /// The API answered with an error: `body` is the provider's reading of it (its error
+    /// code and message, scrubbed and shortened); the request and raw answer are the source.
     #[error("provider {provider}, zone {zone}: HTTP {status}: {body}")]
     Api {
         provider: String,
         zone: String,
         status: u16,
         body: String,
+        #[source]
+        source: Box<crate::http::Error>,
+    },
+    /// The API could not be used: no answer after the retries, a listing that would not
+    /// end, an answer that is not what the API promises.
+    #[error("provider {provider}, zone {zone}: {source}")]
+    Http {
+        provider: String,
+        zone: String,
+        #[source]
+        source: Box<crate::http::Error>,
+    },
+    /// A DNS exchange failed (RFC 2136): what was being done and its consequences, and why.
+    #[error("provider {provider}, zone {zone}: {message}")]
+    Dns {
+        provider: String,
+        zone: String,
+        message: String,
+        #[source]
+        source: rfc2136::client::Failure,
+    },
+    /// An AWS SDK call failed after the SDK's own retries.
+    #[error("provider {provider}, zone {zone}: {message}")]
+    Sdk {
+        provider: String,
+        zone: String,
+        message: String,
+        /// The HTTP status of the last answer, when one came.
+        status: Option<u16>,
+        /// Throttling, a 5xx or no answer: the same call may succeed later.
+        retryable: bool,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     #[error("provider {provider}: {message}")]
     Config { provider: String, message: String },
+}
+
+impl ProviderError {
+    /// The HTTP status of the answer behind the error, if any.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ProviderError::Api { status, .. } => Some(*status),
+            ProviderError::Http { source, .. } => source.status(),
+            ProviderError::Sdk { status, .. } => *status,
+            _ => None,
+        }
+    }
+
+    /// May the same operation succeed if tried again later (throttling, a server error, a
+    /// server that could not be reached)? Errors in the request, the configuration or the
+    /// data are not.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            ProviderError::Api { status, .. } => crate::http::retry::retryable_status(*status),
+            ProviderError::Http { source, .. } => source.is_retryable(),
+            ProviderError::Dns { source, .. } => source.is_retryable(),
+            ProviderError::Sdk { retryable, .. } => *retryable,
+            ProviderError::Failed { .. } | ProviderError::Config { .. } => false,
+        }
+    }
 }
 
 /// What an apply did.
@@ -104,33 +175,6 @@ pub trait Provider: Send + Sync {
     /// settings changed). Only records present in both zones are considered.
     fn extra_changes(&self, _existing: &Zone, _desired: &Zone) -> Vec<(String, RecordType)> {
         Vec::new()
-    }
-}
-
-/// How long to wait before retry `n + 1` (from 0) of an HTTP provider: a random 50–100 % of
-/// `first × 2ⁿ`, at most `cap` (jitter, so that clients throttled together do not come back
-/// together).
-pub(crate) fn backoff(
-    first: std::time::Duration,
-    n: u32,
-    cap: std::time::Duration,
-) -> std::time::Duration {
-    let step = first.saturating_mul(1u32 << n.min(16)).min(cap);
-    step.mul_f64(0.5 + crate::random::unit() / 2.0)
-}
-
-/// A transport error without its URL (the caller names it): its causes, innermost last.
-pub(crate) fn describe_http(e: &reqwest::Error) -> String {
-    let mut causes = Vec::new();
-    let mut src = std::error::Error::source(e);
-    while let Some(s) = src {
-        causes.push(s.to_string());
-        src = s.source();
-    }
-    if causes.is_empty() {
-        e.to_string()
-    } else {
-        causes.join(": ")
     }
 }
 
@@ -226,14 +270,7 @@ pub(crate) async fn assert_refuses_hostile_zones(p: &dyn Provider) {
     }
 }
 
-/// Build the provider a config entry describes.
+/// Build the provider a config entry describes (through `registry::ENTRIES`).
 pub fn build(cfg: &ProviderConfig) -> Result<Arc<dyn Provider>, ProviderError> {
-    match cfg.kind {
-        ProviderKind::Yaml => Ok(Arc::new(yaml::YamlProvider::new(cfg)?)),
-        ProviderKind::PowerDns => Ok(Arc::new(powerdns::PowerDnsProvider::new(cfg)?)),
-        ProviderKind::ZoneFile => Ok(Arc::new(zonefile::ZoneFileProvider::new(cfg)?)),
-        ProviderKind::Route53 => Ok(Arc::new(route53::Route53Provider::new(cfg)?)),
-        ProviderKind::Rfc2136 => Ok(Arc::new(rfc2136::Rfc2136Provider::new(cfg)?)),
-        ProviderKind::Azure => Ok(Arc::new(azure::AzureProvider::new(cfg)?)),
-    }
+    registry::build(cfg)
 }

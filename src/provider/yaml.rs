@@ -31,9 +31,9 @@ pub struct YamlProvider {
 
 impl YamlProvider {
     pub fn new(cfg: &ProviderConfig) -> Result<Self, ProviderError> {
-        let settings = YamlSettings::from_config(cfg).map_err(|d| ProviderError::Config {
+        let settings = YamlSettings::from_config(cfg).map_err(|e| ProviderError::Config {
             provider: cfg.id.clone(),
-            message: d.message,
+            message: e.to_string(),
         })?;
         let caps = Capabilities {
             root_ns: settings.supports_root_ns,
@@ -578,10 +578,11 @@ mod tests {
         YamlProvider::new(&ProviderConfig {
             id: "y".into(),
             class: class.into(),
-            kind: crate::config::ProviderKind::Yaml,
+            files: Some(crate::config::FileFormat::Yaml),
             common: Default::default(),
-            settings,
+            settings: crate::yaml::de::node_from_json(&J::Object(settings)),
             secret_keys: Default::default(),
+            missing_env: false,
             pos: Pos::none(),
         })
         .unwrap()

@@ -29,6 +29,7 @@ use std::sync::Arc;
 
 use super::{ApplyReport, BoxFut, Provider, ProviderError};
 use crate::config::ProviderConfig;
+use crate::config::fields::Whole;
 use crate::model::rdata::{self, Entry, Lexer, TokKind, Token};
 use crate::model::{
     Capabilities, RecordSet, RecordType, Value, Zone, idna_decode, idna_encode, join_inside,
@@ -36,9 +37,26 @@ use crate::model::{
 };
 use crate::plan::ZonePlan;
 use crate::yaml::Pos;
+use crate::yaml::de::Error;
 
 /// How deep `$INCLUDE`s may nest (a loop stops here instead of overflowing the stack).
 const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// The settings as written: octodns-bind's ZoneFileSource / ZoneFileProvider keys.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ZoneFileRaw {
+    directory: Option<String>,
+    file_extension: Option<String>,
+    check_origin: Option<bool>,
+    hostmaster_email: Option<String>,
+    serial: Option<Whole>,
+    refresh: Option<Whole>,
+    retry: Option<Whole>,
+    expire: Option<Whole>,
+    nxdomain: Option<Whole>,
+    default_ttl: Option<Whole>,
+}
 
 /// The provider's settings, with octodns-bind's names and defaults.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,48 +95,37 @@ impl ZoneFileSettings {
         }
     }
 
-    pub fn from_config(p: &ProviderConfig) -> Result<ZoneFileSettings, String> {
-        let directory = p.str("directory").ok_or_else(|| {
-            format!(
-                "Incorrect provider config for {}: missing `directory`",
-                p.id
+    /// From the config entry (serde, `ZoneFileRaw`): an unknown key or a wrong type is an
+    /// error at its file:line.
+    pub fn from_config(p: &ProviderConfig) -> Result<ZoneFileSettings, Error> {
+        let raw: ZoneFileRaw = p.parse_settings()?;
+        let directory = raw.directory.ok_or_else(|| {
+            p.invalid(
+                "directory",
+                format!(
+                    "Incorrect provider config for {}: missing `directory`",
+                    p.id
+                ),
             )
         })?;
-        let string = |k: &str, default: &str| -> Result<String, String> {
-            match p.settings.get(k) {
-                None | Some(serde_json::Value::Null) => Ok(default.to_string()),
-                Some(serde_json::Value::String(s)) => Ok(s.clone()),
-                Some(other) => Err(format!("`{k}` must be a string, not {other}")),
-            }
+        let num = |k: &str, v: Option<Whole>| match v {
+            None => Ok(None),
+            Some(Whole(n)) => u32::try_from(n).map(Some).map_err(|_| {
+                p.invalid(k, format!("`{k}` must be an integer from 0 to 4294967295"))
+            }),
         };
-        let num = |k: &str, default: Option<u32>| -> Result<Option<u32>, String> {
-            match p.settings.get(k) {
-                None | Some(serde_json::Value::Null) => Ok(default),
-                Some(_) => match p.u64(k) {
-                    Some(n) if n <= u64::from(u32::MAX) => Ok(Some(n as u32)),
-                    _ => Err(format!("`{k}` must be an integer from 0 to 4294967295")),
-                },
-            }
-        };
-        let check_origin = match p.settings.get("check_origin") {
-            None | Some(serde_json::Value::Null) => true,
-            Some(serde_json::Value::Bool(b)) => *b,
-            Some(other) => {
-                return Err(format!("`check_origin` must be true or false, not {other}"));
-            }
-        };
-        let n = |k: &str, d: u32| num(k, Some(d)).map(|v| v.unwrap_or(d));
+        let d = ZoneFileSettings::defaults(Path::new(&directory));
         Ok(ZoneFileSettings {
-            directory: PathBuf::from(directory),
-            file_extension: string("file_extension", ".")?,
-            check_origin,
-            hostmaster_email: string("hostmaster_email", "webmaster")?,
-            serial: num("serial", None)?,
-            refresh: n("refresh", 3600)?,
-            retry: n("retry", 600)?,
-            expire: n("expire", 604800)?,
-            nxdomain: n("nxdomain", 3600)?,
-            default_ttl: n("default_ttl", 3600)?,
+            file_extension: raw.file_extension.unwrap_or(d.file_extension),
+            check_origin: raw.check_origin.unwrap_or(d.check_origin),
+            hostmaster_email: raw.hostmaster_email.unwrap_or(d.hostmaster_email),
+            serial: num("serial", raw.serial)?,
+            refresh: num("refresh", raw.refresh)?.unwrap_or(d.refresh),
+            retry: num("retry", raw.retry)?.unwrap_or(d.retry),
+            expire: num("expire", raw.expire)?.unwrap_or(d.expire),
+            nxdomain: num("nxdomain", raw.nxdomain)?.unwrap_or(d.nxdomain),
+            default_ttl: num("default_ttl", raw.default_ttl)?.unwrap_or(d.default_ttl),
+            directory: d.directory,
         })
     }
 
@@ -171,11 +178,10 @@ pub struct ZoneFileProvider {
 
 impl ZoneFileProvider {
     pub fn new(cfg: &ProviderConfig) -> Result<Self, ProviderError> {
-        let settings =
-            ZoneFileSettings::from_config(cfg).map_err(|message| ProviderError::Config {
-                provider: cfg.id.clone(),
-                message,
-            })?;
+        let settings = ZoneFileSettings::from_config(cfg).map_err(|e| ProviderError::Config {
+            provider: cfg.id.clone(),
+            message: e.to_string(),
+        })?;
         Ok(Self::with_settings(&cfg.id, settings))
     }
 
@@ -1082,10 +1088,11 @@ mod tests {
         ProviderConfig {
             id: "zf".into(),
             class: "octodns_bind.ZoneFileProvider".into(),
-            kind: crate::config::ProviderKind::ZoneFile,
+            files: Some(crate::config::FileFormat::ZoneFile),
             common: crate::config::Common::default(),
-            settings: settings.as_object().cloned().unwrap_or_default(),
+            settings: crate::yaml::de::node_from_json(&settings),
             secret_keys: Default::default(),
+            missing_env: false,
             pos: Pos::none(),
         }
     }

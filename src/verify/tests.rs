@@ -441,7 +441,10 @@ async fn targets_of_a_config_with_their_servers_or_why_not() {
         z = zones.display()
     );
     std::fs::write(dir.path().join("config.yaml"), config).unwrap();
-    let (cfg, diags) = crate::config::load(&dir.path().join("config.yaml"));
+    let (cfg, diags) = crate::config::load(
+        &dir.path().join("config.yaml"),
+        &crate::provider::registry::Registry,
+    );
     let cfg = cfg.unwrap_or_else(|| panic!("{diags:?}"));
     let mut d = Vec::new();
     let zs = cfg.select_zones(&[], &mut d);

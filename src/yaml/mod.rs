@@ -21,6 +21,7 @@
 //! Rule: this module knows YAML only; it uses std, the parser crate, regex-lite and `rustc-hash`,
 //! nothing of DNS.
 
+pub mod de;
 mod fast;
 mod py;
 

@@ -34,7 +34,8 @@ fn zone_a(n: usize) -> String {
 }
 
 impl Step {
-    /// A project whose YAML target carries an `env/` secret.
+    /// A project whose config carries an `env/` secret (the API key of a PowerDNS provider
+    /// that no zone uses, so nothing is sent to it).
     fn new(files: &[(&str, &str)], zones: &[&str]) -> Step {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("zones")).unwrap();
@@ -43,7 +44,8 @@ impl Step {
         }
         let mut cfg = String::from(
             "providers:\n  config: {class: octodns.provider.yaml.YamlProvider, directory: ./zones}\n  \
-             out: {class: octodns.provider.yaml.YamlProvider, directory: ./out, api_token: env/DNSPLAN_TEST_SECRET}\nzones:\n",
+             out: {class: octodns.provider.yaml.YamlProvider, directory: ./out}\n  \
+             vault: {class: powerdns, host: 127.0.0.1, api_key: env/DNSPLAN_TEST_SECRET}\nzones:\n",
         );
         for z in zones {
             cfg.push_str(&format!("  {z}: {{sources: [config], targets: [out]}}\n"));
@@ -884,7 +886,13 @@ fn drift_opens_updates_closes_and_reopens_one_issue() {
 fn rate_limits_and_server_errors_are_retried() {
     let gh = Gh::start(None);
     let p = Step::new(&[("example.com.yaml", &zone_a(1))], &["example.com."]);
-    // secondary rate limit with retry-after, primary with remaining 0 + reset, then a 502
+    // secondary rate limit with retry-after and a 502 on a GET; on the POST that creates
+    // the comment a primary limit (remaining 0 + reset), then a 503 (not processed)
+    gh.fail_once(
+        "GET",
+        "/issues/5/comments",
+        ResponseTemplate::new(502).set_body_string("bad gateway"),
+    );
     gh.fail_once(
         "GET",
         "/issues/5/comments",
@@ -909,7 +917,7 @@ fn rate_limits_and_server_errors_are_retried() {
     gh.fail_once(
         "POST",
         "/issues/5/comments",
-        ResponseTemplate::new(502).set_body_string("bad gateway"),
+        ResponseTemplate::new(503).set_body_string("unavailable"),
     );
     let t = std::time::Instant::now();
     let r = p.run(
@@ -929,6 +937,29 @@ fn rate_limits_and_server_errors_are_retried() {
     );
     assert_eq!(gh.comments_on(5).len(), 1);
     assert!(r.stderr().contains("rate limited"), "{}", r.stderr());
+    assert_eq!(gh.count("GET", "/issues/5/comments"), 3, "{:?}", gh.calls());
+
+    // a 502 to the POST may come after GitHub created the comment: it is not sent again
+    let gh = Gh::start(None);
+    gh.fail_once(
+        "POST",
+        "/issues/7/comments",
+        ResponseTemplate::new(502).set_body_string("bad gateway"),
+    );
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(7, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert_eq!(gh.count("POST", "/issues/7/comments"), 1, "not sent twice");
+    assert!(
+        r.stdout().contains("HTTP 502") && r.stdout().contains("not retried"),
+        "{}",
+        r.stdout()
+    );
 
     // retries are bounded: a rate limit that never lifts fails the step
     let gh = Gh::start(None);
@@ -1189,7 +1220,7 @@ fn secrets_never_reach_comments_summaries_outputs_or_logs() {
         "annotated at the record: {}",
         r.stdout()
     );
-    assert!(r.stdout().contains("api_token") && r.stdout().contains("GitHub token"));
+    assert!(r.stdout().contains("api_key") && r.stdout().contains("GitHub token"));
     assert!(!p.path().join("dnsplan-plan.json").exists());
     assert_no_secrets("requests sent to GitHub", &gh.sent_bodies());
     for c in gh.comments_on(30) {
@@ -1231,7 +1262,8 @@ fn secrets_never_reach_comments_summaries_outputs_or_logs() {
     std::fs::write(
         p.path().join("config.yaml"),
         "providers:\n  config: {class: yaml, directory: ./zones}\n  \
-             out: {class: yaml, directory: ./out, api_token: env/DNSPLAN_TEST_SECRET}\n  \
+             out: {class: yaml, directory: ./out}\n  \
+             vault: {class: powerdns, host: 127.0.0.1, api_key: env/DNSPLAN_TEST_SECRET}\n  \
              bad: {class: yaml, directory: env/DNSPLAN_TEST_SECRET}\nzones:\n  example.com.: {sources: [config], targets: [out, bad]}\n",
     )
     .unwrap();

@@ -225,6 +225,48 @@ fn config_errors_name_file_and_line() {
 }
 
 #[test]
+fn provider_settings_errors_name_file_line_provider_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("zones")).unwrap();
+    std::fs::write(
+        dir.path().join("config.yaml"),
+        "providers:\n  config:\n    class: yaml\n    directory: ./zones\n  pdns:\n    \
+         class: octodns_powerdns.PowerDnsProvider\n    host: 127.0.0.1\n    api_key: k\n    \
+         hots: x\n  bind:\n    class: rfc2136\n    host: 127.0.0.1\n    port: [53]\n\
+         zones: {}\n",
+    )
+    .unwrap();
+    let (code, report) = validate_json(dir.path());
+    assert_eq!(code, 1, "{report:#}");
+    let got: Vec<(u64, u64, &str)> = report["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["line"].as_u64().unwrap(),
+                d["column"].as_u64().unwrap_or(0),
+                d["message"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!((got[0].0, got[0].1), (9, 5), "{got:?}");
+    assert!(
+        got[0]
+            .2
+            .starts_with("provider pdns: unknown setting(s) hots; known: host, port"),
+        "{got:?}"
+    );
+    assert!(got[0].2.ends_with("did you mean `host`?"), "{got:?}");
+    assert_eq!((got[1].0, got[1].1), (13, 11), "{got:?}");
+    assert_eq!(
+        got[1].2,
+        "provider bind: `port` must be a port number (1-65535), not a list"
+    );
+}
+
+#[test]
 fn hostile_and_malformed_inputs_never_panic() {
     let cases: &[&str] = &[
         "",

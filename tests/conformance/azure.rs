@@ -291,14 +291,21 @@ fn a_change_between_read_and_write_is_refused_not_overwritten() {
     p.write_zone(zone, "---\nwww:\n  type: A\n  value: 192.0.2.1\n");
     p.apply();
 
-    let (cfg, diags) = dnsplan::config::load(&p.path().join("config.yaml"));
+    let (cfg, diags) = dnsplan::config::load(
+        &p.path().join("config.yaml"),
+        &dnsplan::provider::registry::Registry,
+    );
     let cfg = cfg.unwrap_or_else(|| panic!("{diags:?}"));
     let mut pc = cfg.providers["target"].clone();
     // the secret as dnsplan would read it from the environment
-    pc.settings.insert(
-        "key".into(),
-        J::String(azure_fake::CLIENT_SECRET.to_string()),
-    );
+    if let dnsplan::yaml::Kind::Map(entries) = &mut pc.settings.kind {
+        use dnsplan::yaml::de::node_from_json;
+        entries.retain(|(k, _)| k.key_str() != "key");
+        entries.push((
+            node_from_json(&json!("key")),
+            node_from_json(&J::String(azure_fake::CLIENT_SECRET.to_string())),
+        ));
+    }
     let prov = dnsplan::provider::build(&pc).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let existing = rt.block_on(prov.existing(zone)).unwrap().unwrap();

@@ -395,7 +395,10 @@ fn concurrent_change(t: &Target) {
     );
     p.apply();
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let (cfg, diags) = dnsplan::config::load(&p.path().join("config.yaml"));
+    let (cfg, diags) = dnsplan::config::load(
+        &p.path().join("config.yaml"),
+        &dnsplan::provider::registry::Registry,
+    );
     let cfg = cfg.unwrap_or_else(|| panic!("{diags:?}"));
     let sel = Selection {
         zones: vec![],
@@ -608,6 +611,7 @@ fn batches(t: &Target) {
         &Project::new(&with(t, "key_secret", &format!("'{}'", s.key_secret)), &[])
             .path()
             .join("config.yaml"),
+        &dnsplan::provider::registry::Registry,
     );
     let cfg = cfg.unwrap_or_else(|| panic!("{diags:?}"));
     let mut settings = Settings::from_config(&cfg.providers["target"]).unwrap();

@@ -148,7 +148,10 @@ impl Project {
 
     /// The desired zone as dnsplan reads it.
     pub fn desired(&self, zone: &str) -> Zone {
-        let (cfg, diags) = dnsplan::config::load(&self.path().join("config.yaml"));
+        let (cfg, diags) = dnsplan::config::load(
+            &self.path().join("config.yaml"),
+            &dnsplan::provider::registry::Registry,
+        );
         let cfg = cfg.unwrap_or_else(|| panic!("config: {diags:?}"));
         let zc = cfg
             .zones

@@ -189,7 +189,7 @@ records:
     assert!(diags.is_empty(), "{diags:?}");
     let spec = spec.unwrap();
     assert_eq!(spec.config, dir.path().join("dnsplan.yaml"));
-    let (cfg, cdiags) = crate::config::load(&spec.config);
+    let (cfg, cdiags) = crate::config::load(&spec.config, &crate::provider::registry::Registry);
     assert!(!cdiags.iter().any(Diagnostic::is_error), "{cdiags:?}");
     let (managed, diags) = resolve(&spec, &cfg.unwrap());
     assert!(diags.is_empty(), "{diags:?}");
@@ -261,7 +261,9 @@ records:
     );
     let (spec, _) = parse(&p);
     let spec = spec.unwrap();
-    let cfg = crate::config::load(&spec.config).0.unwrap();
+    let cfg = crate::config::load(&spec.config, &crate::provider::registry::Registry)
+        .0
+        .unwrap();
     let (managed, diags) = resolve(&spec, &cfg);
     assert!(diags.is_empty(), "{diags:?}");
     let c = &managed[0].check;
@@ -327,7 +329,9 @@ records:
     let (spec, diags) = parse(&p);
     assert!(diags.is_empty(), "{diags:?}");
     let spec = spec.unwrap();
-    let cfg = crate::config::load(&spec.config).0.unwrap();
+    let cfg = crate::config::load(&spec.config, &crate::provider::registry::Registry)
+        .0
+        .unwrap();
     let (managed, diags) = resolve(&spec, &cfg);
     assert!(managed.is_empty());
     let shown: Vec<String> = diags
@@ -389,7 +393,9 @@ fn an_ignored_record_still_gives_its_pool() {
         "config: dnsplan.yaml\nrecords:\n  - {zone: example.com., name: ign, type: A, self: {static: 192.0.2.5}}\n",
     );
     let spec = parse(&p).0.unwrap();
-    let cfg = crate::config::load(&spec.config).0.unwrap();
+    let cfg = crate::config::load(&spec.config, &crate::provider::registry::Registry)
+        .0
+        .unwrap();
     let (managed, diags) = resolve(&spec, &cfg);
     assert!(diags.is_empty(), "{diags:?}");
     assert_eq!(

@@ -11,9 +11,11 @@
 //!    `api://AzureADTokenExchange` is fetched from GitHub and sent as `client_assertion`
 //!    (workload identity federation: no secret is stored anywhere).
 //!
-//! A token is kept until five minutes before it expires. Neither the secret, the assertion
-//! nor the token ever appears in an error: identity-platform errors are shown by their
-//! `error` and the first sentence of `error_description` (which holds the AADSTS code).
+//! A token is kept until five minutes before it expires. Token requests go through
+//! `crate::http` with the provider's retry policy (asking for a token twice is harmless).
+//! Neither the secret, the assertion nor the token ever appears in an error (`AuthError`):
+//! identity-platform errors are shown by their `error` and the first sentence of
+//! `error_description` (which holds the AADSTS code).
 
 use std::time::{Duration, Instant};
 
@@ -21,9 +23,61 @@ use serde_json::Value as J;
 use tokio::sync::Mutex;
 
 use super::url_component;
+use crate::http::{self, Request};
 
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const GITHUB_AUDIENCE: &str = "api://AzureADTokenExchange";
+
+/// Why no token could be had.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error(
+        "no credentials: set `key` (a client secret), or run in GitHub Actions with \
+         `permissions: id-token: write` and a federated credential on the app registration \
+         (ACTIONS_ID_TOKEN_REQUEST_URL), or set AZURE_FEDERATED_TOKEN_FILE"
+    )]
+    NoCredentials,
+    #[error("AZURE_FEDERATED_TOKEN_FILE {path}: {source}")]
+    TokenFile {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// An endpoint that is not https (off loopback).
+    #[error("{0}")]
+    Insecure(String),
+    /// The request could not be made (`what`: which one).
+    #[error("{what}: {source}")]
+    Request {
+        what: &'static str,
+        #[source]
+        source: Box<http::Error>,
+    },
+    #[error(
+        "GitHub OIDC token request: HTTP {status} (does the job have \
+         `permissions: id-token: write`?)"
+    )]
+    Oidc { status: u16 },
+    /// The identity platform refused: its error and the AADSTS sentence (scrubbed).
+    #[error(
+        "cannot get a token for client {client_id} in tenant {tenant} ({how}): HTTP {status} \
+         {error}: {description}"
+    )]
+    Refused {
+        client_id: String,
+        tenant: String,
+        how: &'static str,
+        status: u16,
+        error: String,
+        description: String,
+    },
+    /// A success without the token in it.
+    #[error("{what}: no `{field}` in the answer")]
+    Missing {
+        what: &'static str,
+        field: &'static str,
+    },
+}
 
 /// How the client proves who it is.
 enum Credential {
@@ -59,13 +113,13 @@ pub struct Auth {
     pub scope: String,
     secret: Option<String>,
     federated: Federated,
-    client: reqwest::Client,
+    client: http::Client,
     cache: Mutex<Option<(String, Instant)>>,
 }
 
 impl Auth {
     pub fn new(
-        client: reqwest::Client,
+        client: http::Client,
         authority_host: String,
         tenant: String,
         client_id: String,
@@ -91,7 +145,7 @@ impl Auth {
     }
 
     /// A bearer token for the management API.
-    pub async fn token(&self) -> Result<String, String> {
+    pub async fn token(&self) -> Result<String, AuthError> {
         let mut cache = self.cache.lock().await;
         if let Some((t, until)) = cache.as_ref()
             && Instant::now() < *until
@@ -104,7 +158,7 @@ impl Auth {
         Ok(token)
     }
 
-    fn credential(&self) -> Result<Credential, String> {
+    fn credential(&self) -> Result<Credential, AuthError> {
         if let Some(s) = &self.secret {
             return Ok(Credential::Secret(s.clone()));
         }
@@ -116,52 +170,52 @@ impl Auth {
                 url: url.clone(),
                 bearer: bearer.clone(),
             }),
-            None => Err(
-                "no credentials: set `key` (a client secret), or run in GitHub Actions \
-                 with `permissions: id-token: write` and a federated credential on the app \
-                 registration (ACTIONS_ID_TOKEN_REQUEST_URL), or set AZURE_FEDERATED_TOKEN_FILE"
-                    .into(),
-            ),
+            None => Err(AuthError::NoCredentials),
         }
     }
 
     /// A federated token for `client_assertion`.
-    async fn assertion(&self, cred: &Credential) -> Result<String, String> {
+    async fn assertion(&self, cred: &Credential) -> Result<String, AuthError> {
+        const WHAT: &str = "GitHub OIDC token request";
         match cred {
             Credential::Secret(_) => unreachable!("not an assertion"),
             Credential::FederatedFile(path) => std::fs::read_to_string(path)
                 .map(|s| s.trim().to_string())
-                .map_err(|e| format!("AZURE_FEDERATED_TOKEN_FILE {path}: {e}")),
+                .map_err(|source| AuthError::TokenFile {
+                    path: path.clone(),
+                    source,
+                }),
             Credential::GithubOidc { url, bearer } => {
-                super::check_transport("ACTIONS_ID_TOKEN_REQUEST_URL", url)?;
+                super::check_transport("ACTIONS_ID_TOKEN_REQUEST_URL", url)
+                    .map_err(AuthError::Insecure)?;
                 let sep = if url.contains('?') { '&' } else { '?' };
                 let full = format!("{url}{sep}audience={}", url_component(GITHUB_AUDIENCE));
-                let resp = self
+                let req = Request::get(full)
+                    .bearer(bearer)
+                    .header("Accept", "application/json");
+                let r = self
                     .client
-                    .get(&full)
-                    .bearer_auth(bearer)
-                    .header("Accept", "application/json")
-                    .send()
+                    .send(&req)
                     .await
-                    .map_err(|e| format!("GitHub OIDC token request: {}", super::describe(&e)))?;
-                let status = resp.status().as_u16();
-                let body = resp.text().await.unwrap_or_default();
-                if !(200..300).contains(&status) {
-                    return Err(format!(
-                        "GitHub OIDC token request: HTTP {status} (does the job have \
-                         `permissions: id-token: write`?)"
-                    ));
+                    .map_err(|e| AuthError::Request {
+                        what: WHAT,
+                        source: Box::new(e),
+                    })?;
+                if !r.ok() {
+                    return Err(AuthError::Oidc { status: r.status });
                 }
-                serde_json::from_str::<J>(&body)
-                    .ok()
+                r.json()
                     .and_then(|j| j.get("value").and_then(J::as_str).map(str::to_string))
                     .filter(|v| !v.is_empty())
-                    .ok_or_else(|| "GitHub OIDC token request: no `value` in the answer".into())
+                    .ok_or(AuthError::Missing {
+                        what: WHAT,
+                        field: "value",
+                    })
             }
         }
     }
 
-    async fn request(&self) -> Result<(String, Duration), String> {
+    async fn request(&self) -> Result<(String, Duration), AuthError> {
         let cred = self.credential()?;
         let url = format!(
             "{}/{}/oauth2/v2.0/token",
@@ -192,19 +246,23 @@ impl Auth {
             .map(|(k, v)| format!("{k}={}", url_component(v)))
             .collect::<Vec<_>>()
             .join("&");
-        let resp = self
-            .client
-            .post(&url)
+        // a token request may be sent twice: the second token is as good as the first
+        let req = Request::new(reqwest::Method::POST, &url)
             .header("Content-Type", "application/x-www-form-urlencoded")
             .header("Accept", "application/json")
-            .body(body)
-            .send()
+            .form(body)
+            .idempotent(true);
+        let r = self
+            .client
+            .send(&req)
             .await
-            .map_err(|e| format!("token request to {url}: {}", super::describe(&e)))?;
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap_or_default();
-        let j: Option<J> = serde_json::from_str(&text).ok();
-        if !(200..300).contains(&status) {
+            .map_err(|e| AuthError::Request {
+                what: "token request",
+                source: Box::new(e),
+            })?;
+        let status = r.status;
+        let j: Option<J> = r.json();
+        if !r.ok() {
             let field = |k: &str| {
                 j.as_ref()
                     .and_then(|j| j.get(k))
@@ -222,19 +280,25 @@ impl Auth {
                     }
                 })
                 .unwrap_or_default();
-            let mut msg = format!(
-                "cannot get a token for client {} in tenant {} ({how}): HTTP {status} {error}: {desc}",
-                self.client_id, self.tenant
-            );
-            msg = crate::secret::Scrubber::new(self.secret.iter().map(String::as_str)).scrub(&msg);
-            return Err(msg);
+            let scrub = |s: &str| self.client.scrubber().scrub(s);
+            return Err(AuthError::Refused {
+                client_id: self.client_id.clone(),
+                tenant: self.tenant.clone(),
+                how,
+                status,
+                error: scrub(&error),
+                description: scrub(&desc),
+            });
         }
         let token = j
             .as_ref()
             .and_then(|j| j.get("access_token"))
             .and_then(J::as_str)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| format!("token request to {url}: no access_token in the answer"))?;
+            .ok_or(AuthError::Missing {
+                what: "token request",
+                field: "access_token",
+            })?;
         let lifetime = j
             .as_ref()
             .and_then(|j| j.get("expires_in"))

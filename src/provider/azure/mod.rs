@@ -22,11 +22,13 @@
 //!   reported, never overwritten. After the first failure no new write starts; the error
 //!   lists what was applied, what failed and why, and what was not attempted, and the next
 //!   plan shows exactly what is left.
-//! - Throttling: 429 waits for `Retry-After` (capped at 60 s); 408/5xx back off
-//!   exponentially with jitter; together at most `client_status_retries` retries, and
-//!   connection failures count toward `client_total_retries`. A 401 drops the cached token
-//!   and tries once more. A retried create that meets 412 checks whether the record set now
-//!   holds exactly what was sent (the first try landed, its answer was lost).
+//! - Throttling (`crate::http`): 408, 429 and 5xx answers wait for their `Retry-After`
+//!   (seconds or a date, capped at 60 s) or back off exponentially with jitter; together at
+//!   most `client_status_retries` retries, and connection failures count toward
+//!   `client_total_retries`. Every write is a PUT or DELETE with a precondition, so a retry
+//!   cannot apply anything twice. A 401 drops the cached token and tries once more. A
+//!   retried create that meets 412 checks whether the record set now holds exactly what was
+//!   sent (the first try landed, its answer was lost).
 //! - Azure's own name servers: Azure requires the zone's four `azure-dns.*` name servers in
 //!   the apex NS record set. As octodns-azure, a desired apex NS without them gets them
 //!   added (an error with `strict_supports`, else a warning); a new zone's apex NS gets them
@@ -39,8 +41,9 @@
 
 pub mod auth;
 pub mod records;
+pub mod settings;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -50,71 +53,16 @@ use serde_json::{Value as J, json};
 
 use super::{ApplyReport, BoxFut, Provider, ProviderError};
 use crate::config::ProviderConfig;
+use crate::http::{self, Backoff, Policy, Request, Response};
 use crate::model::{Capabilities, RecordSet, RecordType, Value, Zone};
 use crate::plan::{Change, Op, Unsupported, ZonePlan};
+use crate::secret::Scrubber;
+pub use settings::Settings;
 
 pub const API_VERSION: &str = "2018-05-01";
 const DEFAULT_ENDPOINT: &str = "https://management.azure.com";
 const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
 const DEFAULT_SCOPE: &str = "https://management.azure.com/.default";
-/// How much of an error body is kept.
-const MAX_BODY: usize = 600;
-
-const KNOWN_KEYS: &[&str] = &[
-    "client_id",
-    "key",
-    "directory_id",
-    "tenant_id",
-    "sub_id",
-    "subscription_id",
-    "resource_group",
-    "client_total_retries",
-    "client_status_retries",
-    "timeout",
-    "write_concurrency",
-    "endpoint",
-    "authority_host",
-    "scope",
-];
-
-/// The provider's settings.
-#[derive(Clone)]
-pub struct Settings {
-    pub client_id: String,
-    pub key: Option<String>,
-    pub tenant_id: String,
-    pub subscription_id: String,
-    pub resource_group: String,
-    /// Tries per request beyond the first, of any kind.
-    pub total_retries: u32,
-    /// Retries on 429/408/5xx answers.
-    pub status_retries: u32,
-    pub timeout: Duration,
-    pub write_concurrency: usize,
-    /// Without a trailing slash.
-    pub endpoint: String,
-    pub authority_host: String,
-    pub scope: String,
-    /// The first back-off step (doubled per retry, capped at 10 s).
-    pub backoff: Duration,
-    /// The longest `Retry-After` honoured as given.
-    pub max_retry_after: Duration,
-    /// Federated credentials from the environment (used when there is no `key`).
-    pub federated: auth::Federated,
-}
-
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Settings")
-            .field("client_id", &self.client_id)
-            .field("key", &self.key.as_ref().map(|_| "***"))
-            .field("tenant_id", &self.tenant_id)
-            .field("subscription_id", &self.subscription_id)
-            .field("resource_group", &self.resource_group)
-            .field("endpoint", &self.endpoint)
-            .finish()
-    }
-}
 
 /// Is `url`'s host a loopback address?
 fn loopback(url: &str) -> bool {
@@ -159,90 +107,6 @@ pub(crate) fn url_component(s: &str) -> String {
     out
 }
 
-/// A transport error's causes, innermost last.
-pub(crate) fn describe(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        return "timed out".into();
-    }
-    super::describe_http(e)
-}
-
-impl Settings {
-    pub fn from_config(p: &ProviderConfig) -> Result<Settings, String> {
-        if let Some(msg) = p.unknown_keys(KNOWN_KEYS) {
-            return Err(msg);
-        }
-        let required = |k: &str| -> Result<String, String> {
-            p.opt_string(k)?.ok_or(format!("missing `{k}`"))
-        };
-        // octodns-azure's names, or the ones Azure's own tools use; not both, unless equal
-        let either = |a: &str, b: &str| -> Result<String, String> {
-            match (p.opt_string(a)?, p.opt_string(b)?) {
-                (Some(x), Some(y)) if x != y => Err(format!(
-                    "`{a}` and `{b}` name the same thing and differ: keep one"
-                )),
-                (Some(x), _) | (None, Some(x)) => Ok(x),
-                (None, None) => Err(format!("missing `{a}` (or `{b}`)")),
-            }
-        };
-        let count = |k: &str, default: u32| -> Result<u32, String> {
-            match p.settings.get(k) {
-                None | Some(J::Null) => Ok(default),
-                Some(_) => p
-                    .u64(k)
-                    .and_then(|n| u32::try_from(n).ok())
-                    .filter(|n| *n <= 100)
-                    .ok_or(format!("`{k}` must be a whole number from 0 to 100")),
-            }
-        };
-        let url = |k: &str, default: String| -> Result<String, String> {
-            let u = p.opt_string(k)?.unwrap_or(default);
-            let u = u.trim_end_matches('/').to_string();
-            check_transport(&format!("`{k}`"), &u)?;
-            Ok(u)
-        };
-        let key = match p.settings.get("key") {
-            None | Some(J::Null) => None,
-            Some(J::String(s)) if s.is_empty() => {
-                return Err("`key` is empty (leave it out to use workload identity)".into());
-            }
-            Some(J::String(s)) => Some(s.clone()),
-            Some(_) => return Err("`key` must be a string".into()),
-        };
-        let write_concurrency = match p.settings.get("write_concurrency") {
-            None | Some(J::Null) => 4,
-            Some(_) => p
-                .u64("write_concurrency")
-                .filter(|n| (1..=32).contains(n))
-                .ok_or("`write_concurrency` must be a whole number from 1 to 32")?
-                as usize,
-        };
-        let authority_default = std::env::var("AZURE_AUTHORITY_HOST")
-            .ok()
-            .filter(|s| !s.trim().is_empty())
-            .unwrap_or_else(|| DEFAULT_AUTHORITY.into());
-        Ok(Settings {
-            client_id: required("client_id")?,
-            key,
-            tenant_id: either("directory_id", "tenant_id")?,
-            subscription_id: either("sub_id", "subscription_id")?,
-            resource_group: required("resource_group")?,
-            total_retries: count("client_total_retries", 10)?,
-            status_retries: count("client_status_retries", 3)?,
-            timeout: Duration::from_secs_f64(p.seconds("timeout", 30.0)?),
-            write_concurrency,
-            endpoint: url("endpoint", DEFAULT_ENDPOINT.into())?,
-            authority_host: url("authority_host", authority_default)?,
-            scope: p
-                .opt_string("scope")?
-                .unwrap_or_else(|| DEFAULT_SCOPE.into()),
-            backoff: Duration::from_millis(500),
-            max_retry_after: Duration::from_secs(60),
-            federated: auth::Federated::from_env(),
-        })
-    }
-}
-
 /// The record types Azure DNS holds.
 pub fn supported_types() -> Vec<RecordType> {
     records::TYPES
@@ -255,54 +119,61 @@ fn capabilities() -> Capabilities {
     Capabilities::static_records(supported_types())
 }
 
-/// An answer: status, body, and the header that matters.
-struct Reply {
-    status: u16,
-    body: String,
-    retry_after: Option<Duration>,
+/// The error object: ARM's `{"error": {"code", "message"}}`, or the bare `{"code", "message"}`
+/// Azure DNS answers record-set errors with.
+fn error_object(r: &Response) -> Option<J> {
+    let j = r.json()?;
+    match j.get("error") {
+        Some(e @ J::Object(_)) => Some(e.clone()),
+        _ if j.get("code").is_some() => Some(j),
+        _ => None,
+    }
 }
 
-impl Reply {
-    fn ok(&self) -> bool {
-        (200..300).contains(&self.status)
-    }
+fn error_code(r: &Response) -> Option<String> {
+    error_object(r)?.get("code")?.as_str().map(str::to_string)
+}
 
-    fn json(&self) -> Option<J> {
-        serde_json::from_str(&self.body).ok()
+fn error_text(r: &Response) -> String {
+    let Some(e) = error_object(r) else {
+        return r.body.clone();
+    };
+    match (
+        e.get("code").and_then(J::as_str),
+        e.get("message").and_then(J::as_str),
+    ) {
+        (Some(c), Some(m)) => format!("{c}: {m}"),
+        (Some(c), None) => c.to_string(),
+        (None, Some(m)) => m.to_string(),
+        (None, None) => r.body.clone(),
     }
+}
 
-    /// The error object: ARM's `{"error": {"code", "message"}}`, or the bare
-    /// `{"code", "message"}` Azure DNS answers record-set errors with.
-    fn error_object(&self) -> Option<J> {
-        let j = self.json()?;
-        match j.get("error") {
-            Some(e @ J::Object(_)) => Some(e.clone()),
-            _ if j.get("code").is_some() => Some(j),
-            _ => None,
-        }
+/// The retry policy of the settings: octodns-azure's two budgets, back-off from `backoff`
+/// up to 10 s, `Retry-After` up to `max_retry_after`.
+fn policy(s: &Settings) -> Policy {
+    Policy {
+        max_retries: s.total_retries,
+        max_status_retries: s.status_retries.min(s.total_retries),
+        backoff: Backoff {
+            first: s.backoff,
+            cap: Duration::from_secs(10),
+        },
+        max_retry_after: s.max_retry_after,
     }
+}
 
-    fn error_code(&self) -> Option<String> {
-        self.error_object()?
-            .get("code")?
-            .as_str()
-            .map(str::to_string)
-    }
-
-    fn error_text(&self) -> String {
-        let Some(e) = self.error_object() else {
-            return self.body.clone();
-        };
-        match (
-            e.get("code").and_then(J::as_str),
-            e.get("message").and_then(J::as_str),
-        ) {
-            (Some(c), Some(m)) => format!("{c}: {m}"),
-            (Some(c), None) => c.to_string(),
-            (None, Some(m)) => m.to_string(),
-            (None, None) => self.body.clone(),
-        }
-    }
+/// Why one record-set write did not land.
+#[derive(Debug, thiserror::Error)]
+enum WriteFailure {
+    /// 412: the precondition did not hold.
+    #[error("HTTP 412 {code}: {why}; nothing was overwritten: plan again")]
+    Changed { code: String, why: &'static str },
+    #[error("HTTP {status}: {summary}")]
+    Refused { status: u16, summary: String },
+    /// No answer, or no token.
+    #[error("{0}")]
+    Request(String),
 }
 
 /// A precondition on a write.
@@ -329,7 +200,7 @@ struct Write {
 pub struct AzureProvider {
     id: String,
     settings: Settings,
-    client: reqwest::Client,
+    client: http::Client,
     auth: auth::Auth,
     caps: Capabilities,
     /// Azure's name servers per zone (IDNA, final dot), learnt when reading or creating it.
@@ -338,27 +209,39 @@ pub struct AzureProvider {
 
 impl AzureProvider {
     pub fn new(cfg: &ProviderConfig) -> Result<Self, ProviderError> {
-        let settings = Settings::from_config(cfg).map_err(|message| ProviderError::Config {
+        let settings = Settings::from_config(cfg).map_err(|e| ProviderError::Config {
             provider: cfg.id.clone(),
-            message,
+            message: e.to_string(),
         })?;
         Self::with_settings(&cfg.id, settings)
     }
 
     pub fn with_settings(id: &str, settings: Settings) -> Result<Self, ProviderError> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .timeout(settings.timeout)
+        let builder = reqwest::Client::builder()
             .connect_timeout(settings.timeout)
-            .user_agent(concat!("dnsplan/", env!("CARGO_PKG_VERSION")))
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
+            .redirect(reqwest::redirect::Policy::none());
+        let client = http::Client::new(id, builder, Some(settings.timeout), policy(&settings))
             .map_err(|e| ProviderError::Config {
                 provider: id.to_string(),
-                message: format!("cannot build the HTTP client: {e}"),
-            })?;
+                message: e.to_string(),
+            })?
+            .scrubbing(Scrubber::new(settings.key.iter().map(String::as_str)));
+        // the token endpoint gets its own client: same policy, the secret scrubbed
+        let auth_client = http::Client::new(
+            id,
+            reqwest::Client::builder()
+                .connect_timeout(settings.timeout)
+                .redirect(reqwest::redirect::Policy::none()),
+            Some(settings.timeout),
+            policy(&settings),
+        )
+        .map_err(|e| ProviderError::Config {
+            provider: id.to_string(),
+            message: e.to_string(),
+        })?
+        .scrubbing(Scrubber::new(settings.key.iter().map(String::as_str)));
         let auth = auth::Auth::new(
-            client.clone(),
+            auth_client,
             settings.authority_host.clone(),
             settings.tenant_id.clone(),
             settings.client_id.clone(),
@@ -413,41 +296,53 @@ impl AzureProvider {
     }
 
     fn scrub(&self, s: &str) -> String {
-        crate::secret::Scrubber::new(self.settings.key.iter().map(String::as_str)).scrub(s)
+        self.client.scrubber().scrub(s)
     }
 
     /// An answer's error code and message, shortened and scrubbed.
-    fn error_summary(&self, r: &Reply) -> String {
-        let mut body = self.scrub(r.error_text().trim());
-        if body.chars().count() > MAX_BODY {
-            body = body.chars().take(MAX_BODY).collect::<String>() + "…";
-        }
+    fn error_summary(&self, r: &Response) -> String {
+        let body = http::excerpt(self.client.scrubber(), &error_text(r));
         if body.is_empty() {
-            body = "(no body)".into();
+            "(no body)".into()
+        } else {
+            body
         }
-        body
     }
 
     /// An API error: the status, the request, Azure's code and message.
-    fn api_error(&self, zone: &str, what: &str, r: &Reply) -> ProviderError {
-        let body = self.error_summary(r);
+    fn api_error(&self, zone: &str, what: &str, req: &Request, r: &Response) -> ProviderError {
         ProviderError::Api {
             provider: self.id.clone(),
             zone: zone.to_string(),
             status: r.status,
-            body: format!("{what}: {body}"),
+            body: format!("{what}: {}", self.error_summary(r)),
+            source: Box::new(self.client.status_error(req, r)),
         }
     }
 
-    /// How long to wait before retry number `n + 1` (from 0): a random 50–100 % of an
-    /// exponential step.
-    fn backoff(&self, n: u32) -> Duration {
-        super::backoff(self.settings.backoff, n, Duration::from_secs(10))
+    /// No token: an HTTP failure keeps its cause, the rest is the identity platform's word.
+    fn auth_error(&self, zone: &str, e: auth::AuthError) -> ProviderError {
+        match e {
+            auth::AuthError::Request { source, .. } => ProviderError::Http {
+                provider: self.id.clone(),
+                zone: zone.to_string(),
+                source,
+            },
+            other => self.failed(zone, self.scrub(&other.to_string())),
+        }
+    }
+
+    fn http_error(&self, zone: &str, source: http::Error) -> ProviderError {
+        ProviderError::Http {
+            provider: self.id.clone(),
+            zone: zone.to_string(),
+            source: Box::new(source),
+        }
     }
 
     /// One API call with retries (`url` absolute, with its api-version). `Ok` for any answer
-    /// that is not retried (the caller looks at the status), with whether an earlier try may
-    /// have reached the server.
+    /// that is not retried (the caller looks at the status; the answer tells whether an
+    /// earlier try may have reached the server). A refused token is replaced once.
     async fn call(
         &self,
         zone: &str,
@@ -455,21 +350,16 @@ impl AzureProvider {
         url: &str,
         body: Option<&J>,
         pre: &Precondition,
-    ) -> Result<(Reply, bool), ProviderError> {
-        let mut status_retries = 0;
-        let mut total = 0;
+    ) -> Result<(Request, Response), ProviderError> {
         let mut reauthed = false;
-        let mut retried = false;
         loop {
             let token = self
                 .auth
                 .token()
                 .await
-                .map_err(|m| self.failed(zone, self.scrub(&m)))?;
-            let mut req = self
-                .client
-                .request(method.clone(), url)
-                .bearer_auth(&token)
+                .map_err(|e| self.auth_error(zone, e))?;
+            let mut req = Request::new(method.clone(), url)
+                .bearer(&token)
                 .header("Accept", "application/json");
             match pre {
                 Precondition::None => {}
@@ -479,163 +369,82 @@ impl AzureProvider {
             if let Some(b) = body {
                 req = req.json(b);
             }
-            let outcome = match req.send().await {
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    let retry_after = resp
-                        .headers()
-                        .get("retry-after")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<f64>().ok())
-                        .filter(|s| s.is_finite() && *s >= 0.0)
-                        // (an HTTP-date is not read: the back-off applies; a huge number is capped)
-                        .map(|s| Duration::from_secs_f64(s.min(86_400.0)));
-                    resp.text().await.map(|body| Reply {
-                        status,
-                        body,
-                        retry_after,
-                    })
-                }
-                Err(e) => Err(e),
-            };
-            let wait = match &outcome {
-                Ok(r) if r.status == 401 && !reauthed => {
-                    // an expired or revoked token: get a new one, once
-                    reauthed = true;
-                    self.auth.invalidate().await;
-                    continue;
-                }
-                Ok(r)
-                    if (r.status == 429 || r.status == 408 || r.status >= 500)
-                        && status_retries < self.settings.status_retries
-                        && total < self.settings.total_retries =>
-                {
-                    status_retries += 1;
-                    let wait = match (r.status, r.retry_after) {
-                        (429, Some(after)) => after.min(self.settings.max_retry_after),
-                        _ => self.backoff(status_retries - 1),
-                    };
-                    tracing::warn!(
-                        provider = %self.id,
-                        "{method} {url}: HTTP {}; retrying in {:.1}s ({status_retries}/{})",
-                        r.status,
-                        wait.as_secs_f64(),
-                        self.settings.status_retries
-                    );
-                    Some(wait)
-                }
-                Ok(_) => None,
-                Err(e)
-                    if (e.is_timeout() || e.is_connect() || e.is_request() || e.is_body())
-                        && total < self.settings.total_retries =>
-                {
-                    let wait = self.backoff(total);
-                    tracing::warn!(
-                        provider = %self.id,
-                        "{method} {url}: {}; retrying in {:.1}s",
-                        describe(e),
-                        wait.as_secs_f64()
-                    );
-                    Some(wait)
-                }
-                Err(_) => None,
-            };
-            match (outcome, wait) {
-                (Ok(r), None) => return Ok((r, retried)),
-                (Err(e), None) => {
-                    return Err(self.failed(
-                        zone,
-                        format!(
-                            "{method} {url}: {} (after {} attempt{})",
-                            describe(&e),
-                            total + 1,
-                            if total == 0 { "" } else { "s" }
-                        ),
-                    ));
-                }
-                (_, Some(wait)) => {
-                    total += 1;
-                    retried = true;
-                    tokio::time::sleep(wait).await;
-                }
+            let r = self
+                .client
+                .send(&req)
+                .await
+                .map_err(|e| self.http_error(zone, e))?;
+            if r.status == 401 && !reauthed {
+                // an expired or revoked token: get a new one, once
+                reauthed = true;
+                self.auth.invalidate().await;
+                continue;
             }
+            return Ok((req, r));
         }
     }
 
-    async fn get(&self, zone: &str, url: &str) -> Result<Reply, ProviderError> {
-        Ok(self
-            .call(zone, reqwest::Method::GET, url, None, &Precondition::None)
-            .await?
-            .0)
+    async fn get(&self, zone: &str, url: &str) -> Result<(Request, Response), ProviderError> {
+        self.call(zone, reqwest::Method::GET, url, None, &Precondition::None)
+            .await
     }
 
     /// A 404 that says the resource itself is missing (not its resource group).
-    fn not_found(r: &Reply) -> bool {
+    fn not_found(r: &Response) -> bool {
         r.status == 404
             && matches!(
-                r.error_code().as_deref(),
+                error_code(r).as_deref(),
                 Some("ResourceNotFound" | "NotFound") | None
             )
     }
 
-    /// Every item of a list, following `nextLink` (same origin only, each link once).
+    /// Every item of a list, following `nextLink` (on the endpoint only, each link once, at
+    /// most `http::pages::MAX_PAGES` pages).
     async fn list(&self, zone: &str, first: String) -> Result<Vec<J>, ProviderError> {
-        let origin = |u: &str| -> String {
-            let rest = u.split_once("://");
-            match rest {
-                Some((scheme, r)) => format!(
-                    "{}://{}",
-                    scheme.to_ascii_lowercase(),
-                    r.split(['/', '?'])
-                        .next()
-                        .unwrap_or_default()
-                        .to_ascii_lowercase()
-                ),
-                None => String::new(),
-            }
-        };
-        let home = origin(&self.settings.endpoint);
-        let mut seen = BTreeSet::new();
         let mut items = Vec::new();
-        let mut next = Some(first);
-        while let Some(url) = next.take() {
-            if !seen.insert(url.clone()) {
-                return Err(self.failed(
-                    zone,
-                    format!("the list's nextLink repeats an earlier page ({url}): stopping"),
-                ));
-            }
-            let r = self.get(zone, &url).await?;
-            if !r.ok() {
-                return Err(self.api_error(zone, &format!("GET {url}"), &r));
-            }
-            let j = r
-                .json()
-                .ok_or_else(|| self.failed(zone, format!("GET {url}: the answer is not JSON")))?;
-            match j.get("value") {
-                Some(J::Array(a)) => items.extend(a.iter().cloned()),
-                None | Some(J::Null) => {}
-                Some(_) => {
-                    return Err(self.failed(zone, format!("GET {url}: `value` is not a list")));
-                }
-            }
-            if let Some(link) = j
-                .get("nextLink")
-                .and_then(J::as_str)
-                .filter(|l| !l.is_empty())
-            {
-                if origin(link) != home {
-                    return Err(self.failed(
-                        zone,
-                        format!(
-                            "the list's nextLink points away from {home} ({link}): refusing \
-                             to send the token there"
-                        ),
-                    ));
-                }
-                next = Some(link.to_string());
-            }
-        }
+        // a token refused on the first page is replaced once, as in `call`
+        let token = self
+            .auth
+            .token()
+            .await
+            .map_err(|e| self.auth_error(zone, e))?;
+        let req = Request::get(first)
+            .bearer(&token)
+            .header("Accept", "application/json");
+        self.client
+            .follow(
+                req,
+                &self.settings.endpoint,
+                http::pages::MAX_PAGES,
+                |e| self.http_error(zone, e),
+                |req, r| {
+                    if !r.ok() {
+                        let what = format!("GET {}", self.client.shown(&req.url));
+                        return Err(self.api_error(zone, &what, req, &r));
+                    }
+                    let j = r.json().ok_or_else(|| {
+                        self.http_error(
+                            zone,
+                            self.client.decode_error(req, "the answer is not JSON"),
+                        )
+                    })?;
+                    match j.get("value") {
+                        Some(J::Array(a)) => items.extend(a.iter().cloned()),
+                        None | Some(J::Null) => {}
+                        Some(_) => {
+                            return Err(self.http_error(
+                                zone,
+                                self.client.decode_error(req, "`value` is not a list"),
+                            ));
+                        }
+                    }
+                    Ok(j.get("nextLink")
+                        .and_then(J::as_str)
+                        .filter(|l| !l.is_empty())
+                        .map(str::to_string))
+                },
+            )
+            .await?;
         Ok(items)
     }
 
@@ -674,12 +483,12 @@ impl AzureProvider {
     pub async fn read(&self, zone: &str) -> Result<Option<Zone>, ProviderError> {
         super::check_zone(&self.id, zone)?;
         let url = Self::with_version(format!("{}/{}", self.base(), Self::zone_path(zone)));
-        let r = self.get(zone, &url).await?;
+        let (req, r) = self.get(zone, &url).await?;
         if Self::not_found(&r) {
             return Ok(None);
         }
         if !r.ok() {
-            return Err(self.api_error(zone, &format!("GET {url}"), &r));
+            return Err(self.api_error(zone, &format!("GET {url}"), &req, &r));
         }
         if let Some(j) = r.json() {
             self.remember_name_servers(zone, &j);
@@ -744,7 +553,7 @@ impl AzureProvider {
     async fn create_zone(&self, zone: &str) -> Result<(), ProviderError> {
         let url = Self::with_version(format!("{}/{}", self.base(), Self::zone_path(zone)));
         let body = json!({ "location": "global", "properties": { "zoneType": "Public" } });
-        let (r, _) = self
+        let (req, r) = self
             .call(
                 zone,
                 reqwest::Method::PUT,
@@ -755,9 +564,9 @@ impl AzureProvider {
             .await?;
         if r.status == 412 {
             // created meanwhile (or by a lost first try): read its name servers
-            let r = self.get(zone, &url).await?;
+            let (req, r) = self.get(zone, &url).await?;
             if !r.ok() {
-                return Err(self.api_error(zone, &format!("GET {url}"), &r));
+                return Err(self.api_error(zone, &format!("GET {url}"), &req, &r));
             }
             if let Some(j) = r.json() {
                 self.remember_name_servers(zone, &j);
@@ -765,7 +574,7 @@ impl AzureProvider {
             return Ok(());
         }
         if !r.ok() {
-            return Err(self.api_error(zone, &format!("create the zone: PUT {url}"), &r));
+            return Err(self.api_error(zone, &format!("create the zone: PUT {url}"), &req, &r));
         }
         if let Some(j) = r.json() {
             self.remember_name_servers(zone, &j);
@@ -836,8 +645,8 @@ impl AzureProvider {
     }
 
     /// Make one write; `Err(reason)` when it did not land.
-    async fn write(&self, zone: &str, w: &Write) -> Result<(), String> {
-        let (r, retried) = self
+    async fn write(&self, zone: &str, w: &Write) -> Result<(), WriteFailure> {
+        let (_, r) = self
             .call(
                 zone,
                 w.method.clone(),
@@ -846,15 +655,18 @@ impl AzureProvider {
                 &w.precondition,
             )
             .await
-            .map_err(|e| match e {
-                ProviderError::Failed { message, .. } => message,
-                other => other.to_string(),
+            .map_err(|e| {
+                WriteFailure::Request(match e {
+                    ProviderError::Failed { message, .. } => message,
+                    ProviderError::Http { source, .. } => source.to_string(),
+                    other => other.to_string(),
+                })
             })?;
         if r.ok() {
             return Ok(());
         }
         if r.status == 412 {
-            if retried && self.landed(zone, w).await {
+            if r.retried() && self.landed(zone, w).await {
                 return Ok(());
             }
             let why = match w.precondition {
@@ -864,19 +676,21 @@ impl AzureProvider {
                 }
                 _ => "it changed on Azure since the plan was computed (etag mismatch)",
             };
-            return Err(format!(
-                "HTTP 412 {}: {why}; nothing was overwritten: plan again",
-                r.error_code()
-                    .unwrap_or_else(|| "PreconditionFailed".into())
-            ));
+            return Err(WriteFailure::Changed {
+                code: error_code(&r).unwrap_or_else(|| "PreconditionFailed".into()),
+                why,
+            });
         }
-        Err(format!("HTTP {}: {}", r.status, self.error_summary(&r)))
+        Err(WriteFailure::Refused {
+            status: r.status,
+            summary: self.error_summary(&r),
+        })
     }
 
     /// After a retried write met 412: does Azure now hold what was sent (the first try
     /// landed)?
     async fn landed(&self, zone: &str, w: &Write) -> bool {
-        let Ok(r) = self.get(zone, &w.path).await else {
+        let Ok((_, r)) = self.get(zone, &w.path).await else {
             return false;
         };
         match (&w.method, &w.body) {
@@ -910,10 +724,11 @@ impl AzureProvider {
                 (i, Some(res))
             })
             .collect();
-        let results: Vec<(usize, Option<Result<(), String>>)> = futures_util::stream::iter(jobs)
-            .buffer_unordered(self.settings.write_concurrency.max(1))
-            .collect()
-            .await;
+        let results: Vec<(usize, Option<Result<(), WriteFailure>>)> =
+            futures_util::stream::iter(jobs)
+                .buffer_unordered(self.settings.write_concurrency.max(1))
+                .collect()
+                .await;
         let mut results = results;
         results.sort_by_key(|(i, _)| *i);
         let (mut applied, mut failed, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
@@ -921,7 +736,7 @@ impl AzureProvider {
             let label = writes[i].label.clone();
             match res {
                 Some(Ok(())) => applied.push(label),
-                Some(Err(why)) => failed.push((label, why)),
+                Some(Err(why)) => failed.push((label, why.to_string())),
                 None => skipped.push(label),
             }
         }
@@ -958,9 +773,9 @@ impl AzureProvider {
         {
             // a plan made by another process: learn Azure's name servers for the apex NS
             let url = Self::with_version(format!("{}/{}", self.base(), Self::zone_path(zone)));
-            let r = self.get(zone, &url).await?;
+            let (req, r) = self.get(zone, &url).await?;
             if !r.ok() {
-                return Err(self.api_error(zone, &format!("GET {url}"), &r));
+                return Err(self.api_error(zone, &format!("GET {url}"), &req, &r));
             }
             if let Some(j) = r.json() {
                 self.remember_name_servers(zone, &j);

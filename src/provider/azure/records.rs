@@ -76,16 +76,30 @@ fn dotted(s: &str) -> String {
     }
 }
 
-/// Why a record set cannot be read.
-fn bad(what: &str, rs: &J) -> String {
-    let name = rs.get("name").and_then(J::as_str).unwrap_or("?");
-    let rtype = type_of(rs).unwrap_or("?");
-    format!("record set {name} {rtype}: {what}")
+/// Why a record set cannot be read: which one, and what is wrong with it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("record set {name} {rtype}: {what}")]
+pub struct ReadError {
+    pub name: String,
+    pub rtype: String,
+    pub what: String,
+}
+
+fn bad(what: &str, rs: &J) -> ReadError {
+    ReadError {
+        name: rs
+            .get("name")
+            .and_then(J::as_str)
+            .unwrap_or("?")
+            .to_string(),
+        rtype: type_of(rs).unwrap_or("?").to_string(),
+        what: what.to_string(),
+    }
 }
 
 /// One Azure record set → a record set of the model (`name` relative, `""` for the apex).
 /// `Ok(None)` for what dnsplan does not manage: SOA, alias record sets, types it does not know.
-pub fn read(rs: &J) -> Result<Option<RecordSet>, String> {
+pub fn read(rs: &J) -> Result<Option<RecordSet>, ReadError> {
     let Some(rtype) = type_of(rs) else {
         return Err(bad("no type", rs));
     };
@@ -114,24 +128,24 @@ pub fn read(rs: &J) -> Result<Option<RecordSet>, String> {
         .and_then(|t| u32::try_from(t).ok())
         .ok_or_else(|| bad("no valid TTL", rs))?;
     let t = RecordType::core(rtype).expect("a core type");
-    let field = |o: &J, k: &str| -> Result<J, String> {
+    let field = |o: &J, k: &str| -> Result<J, ReadError> {
         o.get(k)
             .filter(|v| !v.is_null())
             .cloned()
             .ok_or_else(|| bad(&format!("a record without `{k}`"), rs))
     };
-    let text = |o: &J, k: &str| -> Result<String, String> {
+    let text = |o: &J, k: &str| -> Result<String, ReadError> {
         field(o, k)?
             .as_str()
             .map(str::to_string)
             .ok_or_else(|| bad(&format!("`{k}` is not text"), rs))
     };
-    let number = |o: &J, k: &str| -> Result<i64, String> {
+    let number = |o: &J, k: &str| -> Result<i64, ReadError> {
         field(o, k)?
             .as_i64()
             .ok_or_else(|| bad(&format!("`{k}` is not a number"), rs))
     };
-    let parse = |s: String| -> Result<Value, String> {
+    let parse = |s: String| -> Result<Value, ReadError> {
         rdata::parse(&t, &s).map_err(|e| bad(&e.to_string(), rs))
     };
     let items: Vec<J> = match props.get(data_key) {
@@ -409,23 +423,28 @@ mod tests {
             "A",
             json!({"TTL": 60, "ARecords": [{"ipv4Address": "not-an-ip"}]}),
         ))
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.starts_with("record set www A: "), "{e}");
-        let e = read(&rs("www", "A", json!({"ARecords": []}))).unwrap_err();
+        let e = read(&rs("www", "A", json!({"ARecords": []})))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("TTL"), "{e}");
         let e = read(&rs(
             "m",
             "MX",
             json!({"TTL": 1, "MXRecords": [{"exchange": "x."}]}),
         ))
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("preference"), "{e}");
         let e = read(&rs(
             "t",
             "TXT",
             json!({"TTL": 1, "TXTRecords": [{"value": "x"}]}),
         ))
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("not a list"), "{e}");
     }
 }

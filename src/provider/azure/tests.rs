@@ -2,15 +2,16 @@
 //! paging, preconditions, retries, partial failures. The conformance suite runs it against a
 //! stateful fake of the record-set API (`tests/conformance/azure_fake.rs`).
 
-use std::sync::{Arc, Mutex as StdMutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value as J, json};
 use wiremock::matchers::{header, method, path, query_param};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use super::*;
-use crate::config::{Common, ProviderKind};
+use crate::config::Common;
+use crate::http::testing::Answers;
 use crate::plan::Change;
 use crate::yaml::Pos;
 
@@ -23,10 +24,11 @@ fn config(settings: J) -> ProviderConfig {
     ProviderConfig {
         id: "azure".into(),
         class: "octodns_azure.AzureProvider".into(),
-        kind: ProviderKind::Azure,
+        files: None,
         common: Common::default(),
-        settings: settings.as_object().cloned().unwrap_or_default(),
+        settings: crate::yaml::de::node_from_json(&settings),
         secret_keys: ["key".to_string()].into(),
+        missing_env: false,
         pos: Pos::none(),
     }
 }
@@ -164,7 +166,11 @@ fn settings_take_octodns_azure_keys_and_the_azure_names() {
     assert_eq!(s.status_retries, 0);
     assert_eq!(s.endpoint, "https://management.chinacloudapi.cn");
 
-    let err = |settings: J| Settings::from_config(&config(settings)).unwrap_err();
+    let err = |settings: J| {
+        Settings::from_config(&config(settings))
+            .unwrap_err()
+            .to_string()
+    };
     let full = json!({"client_id": "c", "key": "k", "directory_id": "t", "sub_id": "s", "resource_group": "g"});
     let mut missing = full.clone();
     missing.as_object_mut().unwrap().remove("sub_id");
@@ -249,6 +255,31 @@ async fn a_client_secret_token_is_requested_once_and_sent_as_bearer() {
     ] {
         assert!(form.split('&').any(|f| f == part), "{part} in {form}");
     }
+}
+
+#[tokio::test]
+async fn a_busy_token_endpoint_is_retried_like_any_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/tenant-1/oauth2/v2.0/token"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    token_endpoint(&server).await;
+    Mock::given(method("GET"))
+        .and(path(format!("{BASE}/example.test")))
+        .respond_with(arm_error(404, "ResourceNotFound"))
+        .mount(&server)
+        .await;
+    let p = provider(&server);
+    assert!(p.read("example.test.").await.unwrap().is_none());
+    let posts = seen(&server)
+        .await
+        .iter()
+        .filter(|r| r.contains("oauth2"))
+        .count();
+    assert_eq!(posts, 2, "the 503, then the token");
 }
 
 #[tokio::test]
@@ -648,26 +679,6 @@ fn throttled(retry_after: &str) -> ResponseTemplate {
     arm_error(429, "TooManyRequests").insert_header("Retry-After", retry_after)
 }
 
-/// Answers in this order, the last one repeated from then on.
-struct Answers(StdMutex<std::collections::VecDeque<ResponseTemplate>>);
-
-impl Answers {
-    fn new(list: Vec<ResponseTemplate>) -> Answers {
-        Answers(StdMutex::new(list.into()))
-    }
-}
-
-impl Respond for Answers {
-    fn respond(&self, _: &Request) -> ResponseTemplate {
-        let mut list = self.0.lock().unwrap();
-        if list.len() > 1 {
-            list.pop_front().unwrap()
-        } else {
-            list[0].clone()
-        }
-    }
-}
-
 #[tokio::test]
 async fn throttling_waits_for_retry_after_then_gives_up_after_the_status_retries() {
     let server = MockServer::start().await;
@@ -716,8 +727,9 @@ async fn a_hostile_retry_after_is_capped_not_a_panic() {
         ]))
         .mount(&server)
         .await;
-    let mut p = provider(&server);
-    p.settings.max_retry_after = Duration::from_millis(10);
+    let mut s = provider(&server).settings.clone();
+    s.max_retry_after = Duration::from_millis(10);
+    let p = AzureProvider::with_settings("azure", s).unwrap();
     assert!(p.read("example.test.").await.unwrap().is_none());
 }
 

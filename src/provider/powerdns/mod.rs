@@ -18,11 +18,14 @@
 //!   with `changetype` `DELETE`/`REPLACE`, deletes first (PowerDNS applies the rrsets in
 //!   order, so an A→CNAME swap at one name needs the delete before the replace). Then
 //!   `PUT …/notify` when `notify` is set.
-//! - Timeouts, connection failures, 429 and 5xx are retried with exponential backoff and
-//!   jitter (each wait a random 50–100 % of its step), 4 tries in all: PowerDNS on sqlite3
-//!   answers 500 "database is locked" when writes overlap. A create whose retry meets 409 (the
+//! - Requests go through `crate::http`: timeouts, connection failures, 408, 429 and 5xx are
+//!   retried with exponential backoff and jitter (each wait a random 50–100 % of its step,
+//!   capped at 5 s; a `Retry-After` is honoured up to 30 s), 4 tries in all: PowerDNS on
+//!   sqlite3 answers 500 "database is locked" when writes overlap. Every request is safe to
+//!   repeat: a PATCH replaces or deletes whole rrsets, and a create whose retry meets 409 (the
 //!   first try did create the zone) continues as a PATCH. Errors are `ProviderError::Api` with
-//!   the status and the response body (truncated, the API key scrubbed).
+//!   the status and PowerDNS's message (truncated, the API key scrubbed) and the request as
+//!   the source, or `ProviderError::Http` when no answer came.
 //! - Capabilities: every core type PowerDNS 4.7 stores but URLFWD (not a DNS type), ALIAS
 //!   only when the server runs with `expand-alias=yes` (read once from `GET …/config`;
 //!   without it PowerDNS answers NODATA for an ALIAS name), root NS, multi-value PTR;
@@ -32,6 +35,7 @@
 
 pub mod content;
 pub mod lua;
+pub mod settings;
 
 use std::time::Duration;
 
@@ -40,162 +44,11 @@ use tokio::sync::OnceCell;
 
 use super::{ApplyReport, BoxFut, Provider, ProviderError};
 use crate::config::ProviderConfig;
+use crate::http::{self, Backoff, Policy, Request, Response};
 use crate::model::{Capabilities, RecordType, Zone};
 use crate::plan::{Op, ZonePlan};
-
-/// How much of an error body is kept.
-const MAX_BODY: usize = 600;
-
-const KNOWN_KEYS: &[&str] = &[
-    "host",
-    "port",
-    "api_key",
-    "scheme",
-    "server_id",
-    "timeout",
-    "soa_edit_api",
-    "mode_of_operation",
-    "notify",
-    "ssl_verify",
-    "enable_dynamic",
-];
-
-const SOA_EDIT_API: &[&str] = &[
-    "default",
-    "increase",
-    "epoch",
-    "soa-edit",
-    "soa-edit-increase",
-];
-const MODES: &[&str] = &["native", "primary", "secondary", "master", "slave"];
-
-/// TLS certificate checking (`ssl_verify`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum SslVerify {
-    Yes,
-    No,
-    /// A PEM file of CA certificates to trust (in addition to the system's).
-    CaBundle(String),
-}
-
-/// The provider's settings, with octodns-powerdns's names and defaults.
-#[derive(Clone)]
-pub struct Settings {
-    pub host: String,
-    pub port: u16,
-    pub scheme: String,
-    pub api_key: String,
-    pub server_id: String,
-    pub timeout: Duration,
-    pub soa_edit_api: String,
-    pub mode_of_operation: String,
-    pub notify: bool,
-    pub ssl_verify: SslVerify,
-    /// Tries per request (the first one included) for retryable failures.
-    pub max_attempts: u32,
-    /// The first retry waits up to this long; each later one twice as long (capped at 5 s).
-    pub backoff: Duration,
-    /// `enable_dynamic`: None asks the server (`enable-lua-records` and the geoip backend).
-    pub enable_dynamic: Option<bool>,
-}
-
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Settings")
-            .field("url", &self.base_url())
-            .field("api_key", &"***")
-            .field("timeout", &self.timeout)
-            .field("soa_edit_api", &self.soa_edit_api)
-            .field("mode_of_operation", &self.mode_of_operation)
-            .field("notify", &self.notify)
-            .field("ssl_verify", &self.ssl_verify)
-            .finish()
-    }
-}
-
-impl Settings {
-    pub fn from_config(p: &ProviderConfig) -> Result<Settings, String> {
-        if let Some(msg) = p.unknown_keys(KNOWN_KEYS) {
-            let hint = if p.settings.contains_key("nameserver_values") {
-                " (nameserver_values is no longer supported by octodns-powerdns: configure the \
-                 root NS record in the zone files)"
-            } else {
-                ""
-            };
-            return Err(format!("{msg}{hint}"));
-        }
-        let string = |k: &str, default: Option<&str>| -> Result<String, String> {
-            p.opt_string(k)?
-                .or(default.map(str::to_string))
-                .ok_or(format!("missing `{k}`"))
-        };
-        let boolean =
-            |k: &str, default: bool| Ok::<bool, String>(p.opt_bool(k)?.unwrap_or(default));
-        let host = string("host", None)?;
-        let api_key = match p.settings.get("api_key") {
-            Some(J::String(s)) if !s.is_empty() => s.clone(),
-            Some(J::String(_)) => return Err("`api_key` is empty".into()),
-            None | Some(J::Null) => return Err("missing `api_key`".into()),
-            Some(_) => return Err("`api_key` must be a string".into()),
-        };
-        let port = p.port("port", 8081)?;
-        let scheme = string("scheme", Some("http"))?.to_ascii_lowercase();
-        if scheme != "http" && scheme != "https" {
-            return Err(format!("`scheme` must be http or https, not {scheme:?}"));
-        }
-        let timeout = p.seconds("timeout", 5.0)?;
-        let soa_edit_api = string("soa_edit_api", Some("default"))?;
-        if !SOA_EDIT_API.contains(&soa_edit_api.as_str()) {
-            return Err(format!(
-                "invalid soa_edit_api, {soa_edit_api:?} - available values: {}",
-                SOA_EDIT_API.join(", ")
-            ));
-        }
-        let mode_of_operation = string("mode_of_operation", Some("master"))?;
-        if !MODES.contains(&mode_of_operation.as_str()) {
-            return Err(format!(
-                "invalid mode_of_operation {mode_of_operation:?} - available values: {}",
-                MODES.join(", ")
-            ));
-        }
-        let ssl_verify = match p.settings.get("ssl_verify") {
-            None | Some(J::Null) | Some(J::Bool(true)) => SslVerify::Yes,
-            Some(J::Bool(false)) => SslVerify::No,
-            Some(J::String(s)) if s.eq_ignore_ascii_case("true") => SslVerify::Yes,
-            Some(J::String(s)) if s.eq_ignore_ascii_case("false") => SslVerify::No,
-            Some(J::String(s)) if !s.is_empty() => SslVerify::CaBundle(s.clone()),
-            Some(_) => {
-                return Err("`ssl_verify` must be true, false or the path of a CA bundle".into());
-            }
-        };
-        let enable_dynamic = p.opt_bool("enable_dynamic")?;
-        Ok(Settings {
-            enable_dynamic,
-            host,
-            port,
-            scheme,
-            api_key,
-            server_id: string("server_id", Some("localhost"))?,
-            timeout: Duration::from_secs_f64(timeout),
-            soa_edit_api,
-            mode_of_operation,
-            notify: boolean("notify", false)?,
-            ssl_verify,
-            max_attempts: 4,
-            backoff: Duration::from_millis(250),
-        })
-    }
-
-    /// `scheme://host:port` (an IPv6 host in brackets).
-    pub fn base_url(&self) -> String {
-        let host = if self.host.contains(':') && !self.host.starts_with('[') {
-            format!("[{}]", self.host)
-        } else {
-            self.host.clone()
-        };
-        format!("{}://{host}:{}", self.scheme, self.port)
-    }
-}
+use crate::secret::Scrubber;
+pub use settings::{Settings, SslVerify};
 
 /// A zone name as a URL path segment, as octodns-powerdns encodes it (`quote_plus`, then `%`
 /// → `=`: PowerDNS 4.7 wants `=2F` for the `/` of RFC 2317 zones).
@@ -240,33 +93,31 @@ fn capabilities(alias: bool, dynamic: bool) -> Capabilities {
     }
 }
 
-/// A response: status and body text.
-struct Reply {
-    status: u16,
-    body: String,
+/// PowerDNS's `{"error": "…"}` message, or the plain body.
+fn error_text(r: &Response) -> String {
+    r.json()
+        .and_then(|j| j.get("error").and_then(J::as_str).map(str::to_string))
+        .unwrap_or_else(|| r.body.clone())
 }
 
-impl Reply {
-    fn ok(&self) -> bool {
-        (200..300).contains(&self.status)
-    }
-
-    fn json(&self) -> Option<J> {
-        serde_json::from_str(&self.body).ok()
-    }
-
-    /// PowerDNS's `{"error": "…"}` message, or the plain body.
-    fn error_text(&self) -> String {
-        self.json()
-            .and_then(|j| j.get("error").and_then(J::as_str).map(str::to_string))
-            .unwrap_or_else(|| self.body.clone())
+/// The retry policy: `max_attempts` tries, back-off from `backoff` up to 5 s.
+fn policy(s: &Settings) -> Policy {
+    let retries = s.max_attempts.max(1) - 1;
+    Policy {
+        max_retries: retries,
+        max_status_retries: retries,
+        backoff: Backoff {
+            first: s.backoff,
+            cap: Duration::from_secs(5),
+        },
+        max_retry_after: Duration::from_secs(30),
     }
 }
 
 pub struct PowerDnsProvider {
     id: String,
     settings: Settings,
-    client: reqwest::Client,
+    client: http::Client,
     /// Capabilities before the server was asked (no ALIAS).
     base_caps: Capabilities,
     /// Capabilities once `GET …/config` said whether ALIAS is expanded.
@@ -275,9 +126,9 @@ pub struct PowerDnsProvider {
 
 impl PowerDnsProvider {
     pub fn new(cfg: &ProviderConfig) -> Result<Self, ProviderError> {
-        let settings = Settings::from_config(cfg).map_err(|message| ProviderError::Config {
+        let settings = Settings::from_config(cfg).map_err(|e| ProviderError::Config {
             provider: cfg.id.clone(),
-            message,
+            message: e.to_string(),
         })?;
         Self::with_settings(&cfg.id, settings)
     }
@@ -287,11 +138,7 @@ impl PowerDnsProvider {
             provider: id.to_string(),
             message,
         };
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut b = reqwest::Client::builder()
-            .timeout(settings.timeout)
-            .connect_timeout(settings.timeout)
-            .user_agent(concat!("dnsplan/", env!("CARGO_PKG_VERSION")));
+        let mut b = reqwest::Client::builder().connect_timeout(settings.timeout);
         match &settings.ssl_verify {
             SslVerify::Yes => {}
             SslVerify::No => b = b.danger_accept_invalid_certs(true),
@@ -304,9 +151,9 @@ impl PowerDnsProvider {
                 b = b.tls_certs_merge(certs);
             }
         }
-        let client = b
-            .build()
-            .map_err(|e| config_err(format!("cannot build the HTTP client: {e}")))?;
+        let client = http::Client::new(id, b, Some(settings.timeout), policy(&settings))
+            .map_err(|e| config_err(e.to_string()))?
+            .scrubbing(Scrubber::new([settings.api_key.as_str()]));
         let forced = settings.enable_dynamic == Some(true);
         Ok(PowerDnsProvider {
             id: id.to_string(),
@@ -342,14 +189,9 @@ impl PowerDnsProvider {
         }
     }
 
-    /// An API error, the body shortened and scrubbed of the API key.
-    fn api_error(&self, zone: &str, r: &Reply) -> ProviderError {
-        let mut body =
-            crate::secret::Scrubber::new([self.settings.api_key.as_str()]).scrub(&r.error_text());
-        body = body.trim().to_string();
-        if body.chars().count() > MAX_BODY {
-            body = body.chars().take(MAX_BODY).collect::<String>() + "…";
-        }
+    /// An API error: PowerDNS's message, shortened and scrubbed of the API key.
+    fn api_error(&self, zone: &str, req: &Request, r: &Response) -> ProviderError {
+        let mut body = http::excerpt(self.client.scrubber(), &error_text(r));
         if r.status == 401 && body.is_empty() {
             body = "Unauthorized".into();
         }
@@ -358,100 +200,59 @@ impl PowerDnsProvider {
             zone: zone.to_string(),
             status: r.status,
             body,
+            source: Box::new(self.client.status_error(req, r)),
         }
     }
 
-    /// How long to wait before try `attempt + 2`: a random 50–100 % of an exponential step.
-    fn backoff(&self, attempt: u32) -> Duration {
-        super::backoff(self.settings.backoff, attempt, Duration::from_secs(5))
+    /// A request to the API (`path` below the server).
+    fn request(&self, method: reqwest::Method, path: &str, body: Option<&J>) -> Request {
+        let mut req = Request::new(method, self.url(path))
+            .header("X-API-Key", &self.settings.api_key)
+            .header("Accept", "application/json")
+            // every PowerDNS call is safe to repeat (see the module header)
+            .idempotent(true);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        req
     }
 
-    /// One API call with retries. `Ok` for any HTTP answer that is not retryable (the caller
-    /// looks at the status); `Err` when the server could not be reached in the end. The
-    /// second value tells whether an earlier try may have reached the server.
+    /// Send with retries. `Ok` for any answer (the caller looks at the status; the response
+    /// tells whether an earlier try may have reached the server); `Err` when the server could
+    /// not be reached in the end.
+    async fn send(&self, zone: &str, req: &Request) -> Result<Response, ProviderError> {
+        self.client
+            .send(req)
+            .await
+            .map_err(|source| ProviderError::Http {
+                provider: self.id.clone(),
+                zone: zone.to_string(),
+                source: Box::new(source),
+            })
+    }
+
+    /// `request` and `send`.
     async fn call(
         &self,
         zone: &str,
         method: reqwest::Method,
         path: &str,
         body: Option<&J>,
-    ) -> Result<(Reply, bool), ProviderError> {
-        let url = self.url(path);
-        let attempts = self.settings.max_attempts.max(1);
-        let mut retried = false;
-        let mut attempt = 0;
-        loop {
-            let mut req = self
-                .client
-                .request(method.clone(), &url)
-                .header("X-API-Key", &self.settings.api_key)
-                .header("Accept", "application/json");
-            if let Some(b) = body {
-                req = req.json(b);
-            }
-            let outcome = match req.send().await {
-                Ok(resp) => {
-                    let status = resp.status().as_u16();
-                    match resp.text().await {
-                        Ok(text) => Ok(Reply { status, body: text }),
-                        Err(e) => Err(e),
-                    }
-                }
-                Err(e) => Err(e),
-            };
-            let retry_reason = match &outcome {
-                Ok(r) if r.status == 429 || (500..600).contains(&r.status) => {
-                    Some(format!("HTTP {}", r.status))
-                }
-                Ok(_) => None,
-                Err(e) if e.is_timeout() || e.is_connect() || e.is_request() || e.is_body() => {
-                    Some(self.describe(e))
-                }
-                Err(_) => None,
-            };
-            attempt += 1;
-            match (outcome, retry_reason) {
-                (Ok(r), None) => return Ok((r, retried)),
-                (_, Some(reason)) if attempt < attempts => {
-                    tracing::warn!(
-                        provider = %self.id,
-                        "{method} {url}: {reason}; retrying ({attempt}/{attempts})"
-                    );
-                    retried = true;
-                    tokio::time::sleep(self.backoff(attempt - 1)).await;
-                }
-                (Ok(r), Some(_)) => return Ok((r, retried)),
-                (Err(e), _) => {
-                    let what = self.describe(&e);
-                    return Err(self.failed(
-                        zone,
-                        format!(
-                            "{method} {url}: {what} (after {attempt} attempt{})",
-                            if attempt == 1 { "" } else { "s" }
-                        ),
-                    ));
-                }
-            }
-        }
-    }
-
-    /// A transport error without the URL (the caller names it): its causes, innermost last.
-    fn describe(&self, e: &reqwest::Error) -> String {
-        if e.is_timeout() {
-            return format!("timed out after {:?}", self.settings.timeout);
-        }
-        super::describe_http(e)
+    ) -> Result<(Request, Response), ProviderError> {
+        let req = self.request(method, path, body);
+        let r = self.send(zone, &req).await?;
+        Ok((req, r))
     }
 
     /// Ask the server once whether it expands ALIAS records.
     async fn probe(&self, zone: &str) -> Result<&Capabilities, ProviderError> {
         self.probed
             .get_or_try_init(|| async {
-                let (r, _) = self
+                let (req, r) = self
                     .call(zone, reqwest::Method::GET, "config", None)
                     .await?;
                 if r.status == 401 || r.status == 403 {
-                    return Err(self.api_error(zone, &r));
+                    return Err(self.api_error(zone, &req, &r));
                 }
                 let config: Vec<J> = if r.ok() {
                     r.json()
@@ -488,18 +289,20 @@ impl PowerDnsProvider {
         super::check_zone(&self.id, zone)?;
         self.probe(zone).await?;
         let path = format!("zones/{}", encode_zone_name(zone));
-        let (r, _) = self.call(zone, reqwest::Method::GET, &path, None).await?;
+        let (req, r) = self.call(zone, reqwest::Method::GET, &path, None).await?;
         if r.status == 404
-            || (r.status == 422 && r.error_text().starts_with("Could not find domain"))
+            || (r.status == 422 && error_text(&r).starts_with("Could not find domain"))
         {
             return Ok(None);
         }
         if !r.ok() {
-            return Err(self.api_error(zone, &r));
+            return Err(self.api_error(zone, &req, &r));
         }
-        let data = r
-            .json()
-            .ok_or_else(|| self.failed(zone, "the zone is not valid JSON".into()))?;
+        let data = r.json().ok_or_else(|| ProviderError::Http {
+            provider: self.id.clone(),
+            zone: zone.to_string(),
+            source: Box::new(self.client.decode_error(&req, "the zone is not valid JSON")),
+        })?;
         let mut z = Zone::new(zone);
         for rr in data
             .get("rrsets")
@@ -565,13 +368,13 @@ impl PowerDnsProvider {
         }
         let path = format!("zones/{}", encode_zone_name(zone));
         let body = json!({ "rrsets": mods });
-        let (r, _) = self
+        let (req, r) = self
             .call(zone, reqwest::Method::PATCH, &path, Some(&body))
             .await?;
         if r.ok() {
             Ok(())
         } else {
-            Err(self.api_error(zone, &r))
+            Err(self.api_error(zone, &req, &r))
         }
     }
 
@@ -589,17 +392,17 @@ impl PowerDnsProvider {
             "rrsets": rrsets,
             "soa_edit_api": self.settings.soa_edit_api,
         });
-        let (r, retried) = self
+        let (req, r) = self
             .call(zone, reqwest::Method::POST, "zones", Some(&body))
             .await?;
         if r.ok() {
             return Ok(());
         }
-        if r.status == 409 && retried {
+        if r.status == 409 && r.retried() {
             // an earlier try created the zone before its answer was lost
             return self.patch(zone, mods).await;
         }
-        Err(self.api_error(zone, &r))
+        Err(self.api_error(zone, &req, &r))
     }
 
     /// Apply a plan: create the zone or patch it, then notify.
@@ -614,9 +417,9 @@ impl PowerDnsProvider {
         }
         if self.settings.notify {
             let path = format!("zones/{}/notify", encode_zone_name(zone));
-            let (r, _) = self.call(zone, reqwest::Method::PUT, &path, None).await?;
+            let (req, r) = self.call(zone, reqwest::Method::PUT, &path, None).await?;
             if !r.ok() {
-                return Err(self.api_error(zone, &r));
+                return Err(self.api_error(zone, &req, &r));
             }
         }
         Ok(ApplyReport {
@@ -625,9 +428,9 @@ impl PowerDnsProvider {
     }
 
     pub async fn zones(&self) -> Result<Vec<String>, ProviderError> {
-        let (r, _) = self.call("", reqwest::Method::GET, "zones", None).await?;
+        let (req, r) = self.call("", reqwest::Method::GET, "zones", None).await?;
         if !r.ok() {
-            return Err(self.api_error("", &r));
+            return Err(self.api_error("", &req, &r));
         }
         let names: Vec<String> = r
             .json()

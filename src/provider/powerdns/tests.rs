@@ -8,7 +8,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 use super::*;
-use crate::config::{Common, ProviderKind};
+use crate::config::Common;
 use crate::model::{RecordSet, Value};
 use crate::plan::Change;
 use crate::yaml::Pos;
@@ -19,10 +19,11 @@ fn config(settings: J) -> ProviderConfig {
     ProviderConfig {
         id: "pdns".into(),
         class: "octodns_powerdns.PowerDnsProvider".into(),
-        kind: ProviderKind::PowerDns,
+        files: None,
         common: Common::default(),
-        settings: settings.as_object().cloned().unwrap_or_default(),
+        settings: crate::yaml::de::node_from_json(&settings),
         secret_keys: ["api_key".to_string()].into(),
+        missing_env: false,
         pos: Pos::none(),
     }
 }
@@ -151,7 +152,9 @@ fn settings_have_octodns_powerdns_names_and_defaults() {
             "unknown setting(s) hots",
         ),
     ] {
-        let e = Settings::from_config(&config(bad.clone())).unwrap_err();
+        let e = Settings::from_config(&config(bad.clone()))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains(why), "{bad}: {e}");
         assert!(!e.contains(KEY), "{e}");
     }
@@ -266,17 +269,24 @@ async fn persistent_errors_stop_after_the_bounded_attempts_without_the_key() {
             zone,
             status,
             body,
+            source,
         } => {
             assert_eq!(
                 (provider.as_str(), zone.as_str(), *status),
                 ("pdns", "example.test.", 500)
             );
-            assert!(body.chars().count() <= MAX_BODY + 1, "{}", body.len());
+            assert!(body.chars().count() <= http::MAX_BODY + 1, "{}", body.len());
             assert!(body.contains("key=***"), "{body}");
+            // the request and the raw answer are the typed cause
+            assert_eq!(source.status(), Some(500));
+            assert!(source.to_string().starts_with("GET http://"), "{source}");
+            assert!(!source.to_string().contains(KEY), "{source}");
         }
         other => panic!("{other:?}"),
     }
     assert!(!e.to_string().contains(KEY));
+    assert_eq!(e.status(), Some(500));
+    assert!(e.is_retryable());
     let n = server
         .received_requests()
         .await

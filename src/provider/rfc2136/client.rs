@@ -32,6 +32,16 @@ impl std::fmt::Display for Failure {
     }
 }
 
+impl std::error::Error for Failure {}
+
+impl Failure {
+    /// No answer (the server could not be reached, or the connection broke): trying again
+    /// later may help. An unreadable answer or a TSIG failure will not change.
+    pub fn is_retryable(&self) -> bool {
+        matches!(self, Failure::Connect(_) | Failure::Transport(_))
+    }
+}
+
 pub fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

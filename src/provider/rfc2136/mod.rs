@@ -30,172 +30,42 @@
 
 pub mod client;
 pub mod codec;
+pub mod settings;
 pub mod update;
 pub mod wire;
 
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
-use std::time::Duration;
 
-use hickory_proto::rr::rdata::tsig::TsigAlgorithm;
 use serde_json::Value as J;
 
 use self::client::{Failure, Transfer};
-use self::wire::{Key, Name, TsigFailure};
+use self::wire::{Name, TsigFailure};
 use super::{ApplyReport, BoxFut, Provider, ProviderError};
 use crate::config::ProviderConfig;
 use crate::model::{Capabilities, RecordSet, RecordType, Value, Zone, idna_decode, rdata};
 use crate::plan::{Change, Unsupported, ZonePlan};
+pub use settings::{AlgorithmError, Settings, algorithm, is_axfr_source};
 
 /// The prefix of types the model does not carry: `Rfc2136Provider/HINFO`.
 pub const OTHER_PREFIX: &str = "Rfc2136Provider/";
 
-const KNOWN_KEYS: &[&str] = &[
-    "host",
-    "port",
-    "ipv6",
-    "timeout",
-    "key_name",
-    "key_secret",
-    "key_algorithm",
-    "update_batch_size",
-];
-
 /// Tries for reads when the server cannot be reached (an UPDATE is never sent twice).
 const READ_ATTEMPTS: u32 = 3;
 
-/// The provider's settings, with octodns-bind's names and defaults.
-#[derive(Clone)]
-pub struct Settings {
-    pub host: String,
-    pub port: u16,
-    pub ipv6: bool,
-    pub timeout: Duration,
-    pub key: Option<Key>,
-    pub update_batch_size: Option<usize>,
-    /// octoDNS's `AxfrSource`: reads only.
-    pub read_only: bool,
-    /// The largest UPDATE message sent (tests lower it to exercise chunking).
-    pub max_message: usize,
-    /// Pause before the second read attempt (doubled for the third).
-    pub backoff: Duration,
-}
-
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Settings")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("ipv6", &self.ipv6)
-            .field("timeout", &self.timeout)
-            .field("key", &self.key)
-            .field("update_batch_size", &self.update_batch_size)
-            .field("read_only", &self.read_only)
-            .finish()
+/// The retry policy of zone transfers (`crate::http::retry`, the one every client uses):
+/// `READ_ATTEMPTS` tries when the server cannot be reached or the connection breaks, waiting a
+/// random 50–100 % of `backoff`, then twice that.
+fn transfer_policy(s: &Settings) -> crate::http::Policy {
+    crate::http::Policy {
+        max_retries: READ_ATTEMPTS - 1,
+        max_status_retries: 0,
+        backoff: crate::http::Backoff {
+            first: s.backoff,
+            cap: s.backoff.saturating_mul(1 << READ_ATTEMPTS),
+        },
+        max_retry_after: std::time::Duration::ZERO,
     }
-}
-
-/// The TSIG algorithm named by `key_algorithm` (BIND's and dnspython's spellings).
-pub fn algorithm(name: &str) -> Result<TsigAlgorithm, String> {
-    let n = name.trim().trim_end_matches('.').to_ascii_lowercase();
-    match n.as_str() {
-        "hmac-sha256" => Ok(TsigAlgorithm::HmacSha256),
-        "hmac-sha384" => Ok(TsigAlgorithm::HmacSha384),
-        "hmac-sha512" => Ok(TsigAlgorithm::HmacSha512),
-        "hmac-md5" | "hmac-md5.sig-alg.reg.int" | "hmac-sha1" | "hmac-sha224" => Err(format!(
-            "key_algorithm {name} is not supported (it is weak or rare): use hmac-sha256, \
-             hmac-sha384 or hmac-sha512"
-        )),
-        _ => Err(format!(
-            "unknown key_algorithm {name:?}; known: hmac-sha256, hmac-sha384, hmac-sha512"
-        )),
-    }
-}
-
-impl Settings {
-    pub fn from_config(p: &ProviderConfig) -> Result<Settings, String> {
-        if let Some(msg) = p.unknown_keys(KNOWN_KEYS) {
-            return Err(msg);
-        }
-        let string = |k: &str| p.opt_string(k);
-        let host = string("host")?.ok_or("missing `host`")?;
-        let host = host
-            .strip_prefix('[')
-            .and_then(|h| h.strip_suffix(']'))
-            .unwrap_or(&host)
-            .to_string();
-        let port = p.port("port", 53)?;
-        let ipv6 = p.opt_bool("ipv6")?.unwrap_or(false);
-        let timeout = p.seconds("timeout", 15.0)?;
-        let update_batch_size = match p.settings.get("update_batch_size") {
-            None | Some(J::Null) => None,
-            Some(_) => Some(
-                p.u64("update_batch_size")
-                    .filter(|n| *n > 0)
-                    .ok_or("`update_batch_size` must be a positive number of changes")?
-                    as usize,
-            ),
-        };
-        let key_name = string("key_name")?;
-        let key_algorithm = string("key_algorithm")?;
-        let key_secret = match p.settings.get("key_secret") {
-            None | Some(J::Null) => None,
-            Some(J::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
-            Some(J::String(_)) => return Err("`key_secret` is empty".into()),
-            Some(_) => return Err("`key_secret` must be a string (base64)".into()),
-        };
-        let key = match (key_name, key_secret) {
-            (None, None) => {
-                if key_algorithm.is_some() {
-                    return Err("`key_algorithm` is set without `key_name` and `key_secret`".into());
-                }
-                None
-            }
-            (Some(_), None) => return Err("`key_name` is set without `key_secret`".into()),
-            (None, Some(_)) => return Err("`key_secret` is set without `key_name`".into()),
-            (Some(name), Some(secret)) => {
-                let algorithm = algorithm(key_algorithm.as_deref().unwrap_or("hmac-sha256"))?;
-                let secret = data_encoding::BASE64
-                    .decode(secret.as_bytes())
-                    .or_else(|_| {
-                        data_encoding::BASE64_NOPAD.decode(secret.trim_end_matches('=').as_bytes())
-                    })
-                    .map_err(|_| "`key_secret` is not base64 (as tsig-keygen prints it)")?;
-                if secret.is_empty() {
-                    return Err("`key_secret` is empty".into());
-                }
-                let full = if name.ends_with('.') {
-                    name.clone()
-                } else {
-                    format!("{name}.")
-                };
-                let name = Name::parse(&full, None)
-                    .map_err(|e| format!("`key_name` {name:?}: {e}"))?
-                    .lowercase();
-                Some(Key {
-                    name,
-                    algorithm,
-                    secret,
-                })
-            }
-        };
-        Ok(Settings {
-            host,
-            port,
-            ipv6,
-            timeout: Duration::from_secs_f64(timeout),
-            key,
-            update_batch_size,
-            read_only: is_axfr_source(&p.class),
-            max_message: wire::MAX_MESSAGE,
-            backoff: Duration::from_millis(200),
-        })
-    }
-}
-
-/// octoDNS's read-only `AxfrSource` (as opposed to `Rfc2136Provider` / `BindProvider`).
-pub fn is_axfr_source(class: &str) -> bool {
-    class.ends_with(".AxfrSource") || class == "AxfrSource" || class == "axfr"
 }
 
 /// The record types this provider holds.
@@ -257,9 +127,9 @@ pub struct Rfc2136Provider {
 
 impl Rfc2136Provider {
     pub fn new(cfg: &ProviderConfig) -> Result<Self, ProviderError> {
-        let settings = Settings::from_config(cfg).map_err(|message| ProviderError::Config {
+        let settings = Settings::from_config(cfg).map_err(|e| ProviderError::Config {
             provider: cfg.id.clone(),
-            message,
+            message: e.to_string(),
         })?;
         Ok(Self::with_settings(&cfg.id, settings))
     }
@@ -364,41 +234,51 @@ impl Rfc2136Provider {
         }
     }
 
+    /// A failed exchange: `message` says what it means, the failure is the cause.
+    fn dns_error(&self, zone: &str, message: String, source: Failure) -> ProviderError {
+        ProviderError::Dns {
+            provider: self.id.clone(),
+            zone: zone.to_string(),
+            message,
+            source,
+        }
+    }
+
     /// A zone transfer, tried again when the server cannot be reached.
     async fn transfer(&self, zone: &str) -> Result<Transfer, ProviderError> {
         let origin = Name::parse(zone, None).map_err(|e| self.failed(zone, e))?;
         let addr = self.addr(zone).await?;
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match client::axfr(
-                addr,
-                self.settings.timeout,
-                &origin,
-                self.settings.key.as_ref(),
+        let what = format!("{}: AXFR {zone}", self.id);
+        let (outcome, attempts) = transfer_policy(&self.settings)
+            .run(
+                &what,
+                || {
+                    client::axfr(
+                        addr,
+                        self.settings.timeout,
+                        &origin,
+                        self.settings.key.as_ref(),
+                    )
+                },
+                |r| match r {
+                    Err(f) if f.is_retryable() => crate::http::Verdict::Retry {
+                        reason: f.to_string(),
+                        wait: None,
+                        answer: false,
+                    },
+                    _ => crate::http::Verdict::Done,
+                },
             )
-            .await
-            {
-                Ok(t) => return Ok(t),
-                Err(f @ (Failure::Connect(_) | Failure::Transport(_)))
-                    if attempt < READ_ATTEMPTS =>
-                {
-                    tracing::warn!(provider = %self.id, "AXFR {zone}: {f}; retrying");
-                    tokio::time::sleep(self.settings.backoff * (1 << (attempt - 1))).await;
-                }
-                Err(f) => {
-                    let tries = if attempt > 1 {
-                        format!(" (after {attempt} attempts)")
-                    } else {
-                        String::new()
-                    };
-                    return Err(self.failed(
-                        zone,
-                        format!("{}{tries}", self.failure_text("zone transfer (AXFR)", &f)),
-                    ));
-                }
-            }
-        }
+            .await;
+        outcome.map_err(|f| {
+            let tries = if attempts > 1 {
+                format!(" (after {attempts} attempts)")
+            } else {
+                String::new()
+            };
+            let message = format!("{}{tries}", self.failure_text("zone transfer (AXFR)", &f));
+            self.dns_error(zone, message, f)
+        })
     }
 
     /// The zone as the server holds it. A zone the server does not serve is an error: RFC
@@ -527,25 +407,21 @@ impl Rfc2136Provider {
                     ));
                 }
                 Err(f @ Failure::Connect(_)) => {
-                    return Err(self.failed(
-                        zone,
-                        format!(
-                            "{}; {which} was not sent; {before}",
-                            self.failure_text("UPDATE", &f)
-                        ),
-                    ));
+                    let message = format!(
+                        "{}; {which} was not sent; {before}",
+                        self.failure_text("UPDATE", &f)
+                    );
+                    return Err(self.dns_error(zone, message, f));
                 }
                 Err(f) => {
-                    return Err(self.failed(
-                        zone,
-                        format!(
-                            "{}; the server may or may not have applied {which} ({} change(s): \
-                             {}); {before}; plan again to see where the zone stands",
-                            self.failure_text("UPDATE", &f),
-                            labels.len(),
-                            labels.join(", ")
-                        ),
-                    ));
+                    let message = format!(
+                        "{}; the server may or may not have applied {which} ({} change(s): \
+                         {}); {before}; plan again to see where the zone stands",
+                        self.failure_text("UPDATE", &f),
+                        labels.len(),
+                        labels.join(", ")
+                    );
+                    return Err(self.dns_error(zone, message, f));
                 }
             }
         }

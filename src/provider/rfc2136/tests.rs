@@ -10,9 +10,11 @@ use serde_json::{Value as J, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use super::wire::{CLASS_ANY, CLASS_IN, CLASS_NONE, Message};
+use hickory_proto::rr::rdata::tsig::TsigAlgorithm;
+
+use super::wire::{CLASS_ANY, CLASS_IN, CLASS_NONE, Key, Message};
 use super::*;
-use crate::config::{Common, ProviderKind};
+use crate::config::Common;
 use crate::plan::Op;
 use crate::yaml::Pos;
 
@@ -22,16 +24,17 @@ fn config(class: &str, settings: J) -> ProviderConfig {
     ProviderConfig {
         id: "dns".into(),
         class: class.into(),
-        kind: ProviderKind::Rfc2136,
+        files: None,
         common: Common::default(),
-        settings: settings.as_object().cloned().unwrap_or_default(),
+        settings: crate::yaml::de::node_from_json(&settings),
         secret_keys: ["key_secret".to_string()].into(),
+        missing_env: false,
         pos: Pos::none(),
     }
 }
 
 fn settings(s: J) -> Result<Settings, String> {
-    Settings::from_config(&config("octodns_bind.Rfc2136Provider", s))
+    Settings::from_config(&config("octodns_bind.Rfc2136Provider", s)).map_err(|e| e.to_string())
 }
 
 fn key() -> Key {
@@ -940,11 +943,21 @@ async fn unreachable_servers_and_read_only_sources_fail_clearly() {
         l.local_addr().unwrap().port()
     };
     let p = provider(port, json!({}));
-    let e = p.read("example.test.").await.unwrap_err().to_string();
+    let err = p.read("example.test.").await.unwrap_err();
+    let e = err.to_string();
     assert!(
         e.contains("cannot connect") && e.contains("after 3 attempts"),
         "{e}"
     );
+    // the cause is typed: a connection failure, worth trying again later
+    match &err {
+        ProviderError::Dns { source, .. } => {
+            assert!(matches!(source, client::Failure::Connect(_)), "{source:?}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.is_retryable());
+    assert_eq!(err.status(), None);
     let create = plan(vec![change(
         Op::Create,
         None,

@@ -1,10 +1,14 @@
-//! XML CDATA sections in responses, resolved before the SDK reads them.
+//! The SDK's HTTP connector, wrapped: every request (each SDK retry too) first takes a token
+//! from the account's rate bucket (`crate::http::Bucket`, Route 53's 5 requests per second),
+//! and XML CDATA sections in responses are resolved before the SDK reads them.
 //!
 //! The SDK's XML decoder ignores CDATA, so a `<Value><![CDATA[10 mx.example.]]></Value>` reads
 //! as an empty value. Route 53 escapes text instead, but CDATA is valid XML and the Route 53
 //! emulator (moto) sends every rrset value that way. This HTTP client wrapper buffers each
 //! response (Route 53 responses are small XML documents) and rewrites CDATA sections as
 //! escaped text, which means the same to any XML reader.
+
+use std::sync::Arc;
 
 use aws_sdk_route53::config::{HttpClient, SharedHttpClient};
 use aws_smithy_runtime_api::client::http::{
@@ -16,27 +20,36 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
 use aws_smithy_types::byte_stream::ByteStream;
 
-#[derive(Debug)]
-pub struct CdataAware(pub SharedHttpClient);
+use crate::http::Bucket;
 
-impl HttpClient for CdataAware {
+#[derive(Debug)]
+pub struct Wrapped {
+    pub inner: SharedHttpClient,
+    pub bucket: Arc<Bucket>,
+}
+
+impl HttpClient for Wrapped {
     fn http_connector(
         &self,
         settings: &HttpConnectorSettings,
         components: &RuntimeComponents,
     ) -> SharedHttpConnector {
-        SharedHttpConnector::new(Connector(self.0.http_connector(settings, components)))
+        SharedHttpConnector::new(Connector(
+            self.inner.http_connector(settings, components),
+            self.bucket.clone(),
+        ))
     }
 }
 
 #[derive(Debug)]
-struct Connector(SharedHttpConnector);
+struct Connector(SharedHttpConnector, Arc<Bucket>);
 
 impl HttpConnector for Connector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let fut = self.0.call(request);
+        let (inner, bucket) = (self.0.clone(), self.1.clone());
         HttpConnectorFuture::new(async move {
-            let mut resp = fut.await?;
+            bucket.acquire().await;
+            let mut resp = inner.call(request).await?;
             let body = resp.take_body();
             let bytes = ByteStream::new(body)
                 .collect()

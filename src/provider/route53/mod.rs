@@ -11,11 +11,18 @@
 //! (`AWS_ENDPOINT_URL_ROUTE_53` or `AWS_ENDPOINT_URL`), which is how the tests use the
 //! emulator. TLS is rustls with ring.
 //!
+//! - Requests: the SDK retries (`client_max_attempts`); every request first takes a token
+//!   from the account's bucket (`crate::http::Bucket`, 5 a second, shared by providers with
+//!   the same credentials; `cdata`). Listings use the SDK's paginators where it has one
+//!   (hosted zones, health checks, CIDR collections and blocks); every listing stops with an
+//!   error past `MAX_PAGES`. Failures are `ProviderError::Sdk` (status, retryable, the SDK's
+//!   error as source).
 //! - Reading: the hosted zone is found by name (all zones listed once, or
 //!   `ListHostedZonesByName` per zone with `get_zones_by_name`); its rrsets are listed with
-//!   complete pagination (name, type and set identifier; a server that repeats a page token
-//!   is an error, not a loop) and turned into records by `layout`, which also reads
-//!   octoDNS's dynamic layout back (health checks and CIDR blocks are listed when used).
+//!   complete pagination (name, type and set identifier; ListResourceRecordSets has no SDK
+//!   paginator, and a server that repeats a page token is an error, not a loop) and turned
+//!   into records by `layout`, which also reads octoDNS's dynamic layout back (health checks
+//!   and CIDR blocks are listed when used).
 //! - Applying: a missing zone is created; the plan's changes become rrset changes against the
 //!   zone as it is now (only rrsets that differ are sent), packed into ChangeBatches within
 //!   Route 53's limits without splitting a record, ordered so alias targets exist before
@@ -30,6 +37,7 @@ pub mod healthcheck;
 pub mod layout;
 pub mod rrset;
 pub mod sdk;
+pub mod settings;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
@@ -43,138 +51,15 @@ use self::layout::{ALIAS_TYPE, HealthCheckIds};
 use self::rrset::{CidrLocations, HealthCheck, HealthChecks, Mod, Rrset};
 use super::{ApplyReport, BoxFut, Provider, ProviderError};
 use crate::config::ProviderConfig;
+use crate::http::Pages;
 use crate::model::{Capabilities, RecordSet, RecordType, Status, Zone};
 use crate::plan::{Op, Unsupported, ZonePlan};
+pub use settings::Settings;
 
 pub use layout::supported_types;
 
-const KNOWN_KEYS: &[&str] = &[
-    "access_key_id",
-    "secret_access_key",
-    "session_token",
-    "role_arn",
-    "profile",
-    "max_changes",
-    "client_max_attempts",
-    "delegation_set_id",
-    "get_zones_by_name",
-    "private",
-    "vpc_id",
-    "vpc_region",
-    "vpc_multi_action",
-];
-
 /// The name of octoDNS's CIDR collection.
 const CIDR_COLLECTION: &str = "octodns";
-
-/// The provider's settings, with octodns-route53's names and defaults.
-#[derive(Clone, Default)]
-pub struct Settings {
-    pub access_key_id: Option<String>,
-    pub secret_access_key: Option<String>,
-    pub session_token: Option<String>,
-    pub role_arn: Option<String>,
-    pub profile: Option<String>,
-    pub max_changes: usize,
-    pub client_max_attempts: u32,
-    pub delegation_set_id: Option<String>,
-    pub get_zones_by_name: bool,
-    pub private: Option<bool>,
-    pub vpc_id: Option<String>,
-    pub vpc_region: Option<String>,
-    pub vpc_multi_action: String,
-    /// Not a config key: the endpoint comes from the standard AWS settings. Tests set it.
-    pub endpoint_url: Option<String>,
-    /// The first retry's backoff ceiling (the SDK's standard 1 s); tests shorten it.
-    pub initial_backoff: std::time::Duration,
-}
-
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let hidden = |o: &Option<String>| o.as_ref().map(|_| "***");
-        f.debug_struct("Settings")
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &hidden(&self.secret_access_key))
-            .field("session_token", &hidden(&self.session_token))
-            .field("role_arn", &self.role_arn)
-            .field("profile", &self.profile)
-            .field("max_changes", &self.max_changes)
-            .field("client_max_attempts", &self.client_max_attempts)
-            .field("delegation_set_id", &self.delegation_set_id)
-            .field("get_zones_by_name", &self.get_zones_by_name)
-            .field("private", &self.private)
-            .field("vpc_id", &self.vpc_id)
-            .finish()
-    }
-}
-
-impl Settings {
-    pub fn from_config(p: &ProviderConfig) -> Result<Settings, String> {
-        if let Some(msg) = p.unknown_keys(KNOWN_KEYS) {
-            return Err(msg);
-        }
-        let string = |k: &str| p.opt_string(k);
-        let boolean = |k: &str| p.opt_bool(k);
-        let number =
-            |k: &str, default: u64, range: std::ops::RangeInclusive<u64>| match p.settings.get(k) {
-                None | Some(J::Null) => Ok(default),
-                Some(_) => p.u64(k).filter(|n| range.contains(n)).ok_or(format!(
-                    "`{k}` must be a whole number from {} to {}",
-                    range.start(),
-                    range.end()
-                )),
-            };
-        let s = Settings {
-            access_key_id: string("access_key_id")?,
-            secret_access_key: string("secret_access_key")?,
-            session_token: string("session_token")?,
-            role_arn: string("role_arn")?,
-            profile: string("profile")?,
-            max_changes: number("max_changes", 1000, 1..=1000)? as usize,
-            client_max_attempts: number("client_max_attempts", 5, 1..=50)? as u32,
-            delegation_set_id: string("delegation_set_id")?,
-            get_zones_by_name: boolean("get_zones_by_name")?.unwrap_or(false),
-            private: boolean("private")?,
-            vpc_id: string("vpc_id")?,
-            vpc_region: string("vpc_region")?,
-            vpc_multi_action: string("vpc_multi_action")?.unwrap_or_else(|| "error".into()),
-            endpoint_url: None,
-            initial_backoff: std::time::Duration::from_secs(1),
-        };
-        if s.access_key_id.is_some() != s.secret_access_key.is_some() {
-            return Err(
-                "`access_key_id` and `secret_access_key` go together: set both, or \
-                        neither to use the standard AWS credential chain"
-                    .into(),
-            );
-        }
-        let mut s = s;
-        if s.vpc_id.is_some() {
-            if s.vpc_region.is_none() {
-                return Err("vpc_region is required when vpc_id is specified".into());
-            }
-            if s.private == Some(false) {
-                return Err(
-                    "vpc_id cannot be used with private=False (VPC-associated zones \
-                            are always private)"
-                        .into(),
-                );
-            }
-            s.private = Some(true);
-        }
-        if !["error", "warn", "ignore"].contains(&s.vpc_multi_action.as_str()) {
-            return Err("vpc_multi_action must be 'error', 'warn', or 'ignore'".into());
-        }
-        if s.delegation_set_id.is_some() && s.private == Some(true) {
-            return Err(
-                "delegation_set_id cannot be used with private zones (delegation sets \
-                        only apply to public zones)"
-                    .into(),
-            );
-        }
-        Ok(s)
-    }
-}
 
 fn capabilities() -> Capabilities {
     Capabilities {
@@ -195,6 +80,10 @@ pub struct Route53Provider {
     settings: Settings,
     caps: Capabilities,
     client: OnceCell<Client>,
+    /// Route 53's 5 requests per second, shared by every provider with the same credentials.
+    bucket: std::sync::Arc<crate::http::Bucket>,
+    /// Pages a listing may have (`MAX_PAGES`; tests lower it).
+    max_pages: usize,
     /// Hosted zones by name (→ id), listed once.
     zones: Mutex<Option<BTreeMap<String, String>>>,
 }
@@ -229,6 +118,40 @@ where
     DisplayErrorContext(e).to_string()
 }
 
+/// An SDK error as a `ProviderError::Sdk`: `message` gets the error's text (`sdk_text`) and
+/// says what it means; the status, whether a later try may succeed and the error itself are
+/// kept.
+fn sdk_error<E>(
+    provider: &str,
+    zone: &str,
+    e: aws_sdk_route53::error::SdkError<E, aws_sdk_route53::config::http::HttpResponse>,
+    message: impl FnOnce(String) -> String,
+) -> ProviderError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    use aws_sdk_route53::error::SdkError;
+    let status = e.raw_response().map(|r| r.status().as_u16());
+    let retryable = matches!(e, SdkError::TimeoutError(_) | SdkError::DispatchFailure(_))
+        || matches!(
+            e.code(),
+            Some("Throttling" | "ThrottlingException" | "PriorRequestNotComplete")
+        )
+        || status.is_some_and(crate::http::retry::retryable_status);
+    ProviderError::Sdk {
+        provider: provider.to_string(),
+        zone: zone.to_string(),
+        message: message(sdk_text(&e)),
+        status,
+        retryable,
+        source: Box::new(e),
+    }
+}
+
+/// Pages a listing may have: `ListResourceRecordSets` returns up to 300 rrsets a page, so
+/// this is three million rrsets; other listings stop far earlier.
+const MAX_PAGES: usize = 10_000;
+
 /// `n` random hex characters (CallerReferences).
 fn random_hex(n: usize) -> String {
     let mut out = crate::random::hex::<16>();
@@ -245,15 +168,23 @@ fn short_id(id: &str) -> &str {
 
 impl Route53Provider {
     pub fn new(cfg: &ProviderConfig) -> Result<Self, ProviderError> {
-        let settings = Settings::from_config(cfg).map_err(|message| ProviderError::Config {
+        let settings = Settings::from_config(cfg).map_err(|e| ProviderError::Config {
             provider: cfg.id.clone(),
-            message,
+            message: e.to_string(),
         })?;
         Ok(Self::with_settings(&cfg.id, settings))
     }
 
     pub fn with_settings(id: &str, settings: Settings) -> Self {
+        // the limit is per account: one bucket per access key, profile or role (only a hash
+        // of the key is kept)
+        let account = format!(
+            "route53 {:?} {:?} {:?} {:?}",
+            settings.access_key_id, settings.profile, settings.role_arn, settings.endpoint_url
+        );
         Route53Provider {
+            bucket: crate::http::Bucket::shared(&account, crate::http::Rate::ROUTE53),
+            max_pages: MAX_PAGES,
             id: id.to_string(),
             settings,
             caps: capabilities(),
@@ -270,17 +201,29 @@ impl Route53Provider {
         }
     }
 
+    /// A listing that would not end.
+    fn http_failed(&self, zone: &str, e: crate::http::Error) -> ProviderError {
+        ProviderError::Http {
+            provider: self.id.clone(),
+            zone: zone.to_string(),
+            source: Box::new(e),
+        }
+    }
+
     async fn client(&self) -> &Client {
         self.client
             .get_or_init(|| async {
-                let _ = rustls::crypto::ring::default_provider().install_default();
+                crate::http::install_crypto();
                 let s = &self.settings;
                 let http = aws_smithy_http_client::Builder::new()
                     .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
                         aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
                     ))
                     .build_https();
-                let http = aws_sdk_route53::config::SharedHttpClient::new(cdata::CdataAware(http));
+                let http = aws_sdk_route53::config::SharedHttpClient::new(cdata::Wrapped {
+                    inner: http,
+                    bucket: self.bucket.clone(),
+                });
                 let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
                     .http_client(http)
                     .retry_config(
@@ -341,6 +284,8 @@ impl Route53Provider {
             Ok(())
         };
         if let (Some(vpc), Some(region)) = (&self.settings.vpc_id, &self.settings.vpc_region) {
+            // ListHostedZonesByVPC has no paginator in the SDK: a loop, guarded
+            let mut pages = Pages::new("ListHostedZonesByVPC", self.max_pages);
             let mut token: Option<String> = None;
             loop {
                 let resp = client
@@ -350,42 +295,42 @@ impl Route53Provider {
                     .set_next_token(token.clone())
                     .send()
                     .await
-                    .map_err(|e| self.failed(zone_for_errors, sdk_text(&e)))?;
+                    .map_err(|e| sdk_error(&self.id, zone_for_errors, e, |t| t))?;
                 for z in resp.hosted_zone_summaries() {
                     add(z.name(), z.hosted_zone_id())?;
                 }
                 token = resp.next_token().map(str::to_string);
-                if token.is_none() {
-                    break;
+                match &token {
+                    Some(t) => pages
+                        .next(t.clone())
+                        .map_err(|e| self.http_failed(zone_for_errors, e))?,
+                    None => break,
                 }
             }
             return Ok(zones);
         }
-        let mut marker: Option<String> = None;
-        loop {
-            let resp = client
-                .list_hosted_zones()
-                .set_marker(marker.clone())
-                .set_delegation_set_id(self.settings.delegation_set_id.clone())
-                .send()
-                .await
-                .map_err(|e| self.failed(zone_for_errors, sdk_text(&e)))?;
-            for z in resp.hosted_zones() {
-                let private = z.config().map(|c| c.private_zone()).unwrap_or(false);
-                if self.settings.private.is_some_and(|p| p != private) {
-                    continue;
+        let pages = client
+            .list_hosted_zones()
+            .set_delegation_set_id(self.settings.delegation_set_id.clone())
+            .into_paginator()
+            .send();
+        self.each_page(
+            zone_for_errors,
+            ("ListHostedZones", ""),
+            pages,
+            |r| r.next_marker().is_some(),
+            |resp| {
+                for z in resp.hosted_zones() {
+                    let private = z.config().map(|c| c.private_zone()).unwrap_or(false);
+                    if self.settings.private.is_some_and(|p| p != private) {
+                        continue;
+                    }
+                    add(z.name(), z.id())?;
                 }
-                add(z.name(), z.id())?;
-            }
-            if !resp.is_truncated() {
-                break;
-            }
-            let next = resp.next_marker().map(str::to_string);
-            if next.is_none() || next == marker {
-                break;
-            }
-            marker = next;
-        }
+                Ok(None::<()>)
+            },
+        )
+        .await?;
         Ok(zones)
     }
 
@@ -402,7 +347,7 @@ impl Route53Provider {
                 .max_items(100)
                 .send()
                 .await
-                .map_err(|e| self.failed(name, sdk_text(&e)))?;
+                .map_err(|e| sdk_error(&self.id, name, e, |t| t))?;
             let mut found: Option<String> = None;
             for z in resp.hosted_zones() {
                 let private = z.config().map(|c| c.private_zone()).unwrap_or(false);
@@ -455,7 +400,9 @@ impl Route53Provider {
             );
         }
         let resp = req.send().await.map_err(|e| {
-            self.failed(name, format!("creating the hosted zone: {}", sdk_text(&e)))
+            sdk_error(&self.id, name, e, |t| {
+                format!("creating the hosted zone: {t}")
+            })
         })?;
         let id = resp
             .hosted_zone()
@@ -477,6 +424,8 @@ impl Route53Provider {
         let mut keys = HashSet::new();
         let mut start: Option<(String, aws_sdk_route53::types::RrType, Option<String>)> = None;
         let mut seen = HashSet::new();
+        // ListResourceRecordSets has no paginator in the SDK: a loop, guarded by a page cap
+        let mut count = Pages::<()>::new("ListResourceRecordSets", self.max_pages);
         loop {
             let mut req = client.list_resource_record_sets().hosted_zone_id(id);
             if let Some((n, t, i)) = &start {
@@ -488,7 +437,7 @@ impl Route53Provider {
             let resp = req
                 .send()
                 .await
-                .map_err(|e| self.failed(zone, format!("listing rrsets: {}", sdk_text(&e))))?;
+                .map_err(|e| sdk_error(&self.id, zone, e, |t| format!("listing rrsets: {t}")))?;
             for r in resp.resource_record_sets() {
                 let r = sdk::rrset_from(r);
                 // a page that starts inside a group of rrsets sharing name and type (servers
@@ -523,64 +472,107 @@ impl Route53Provider {
                     ),
                 ));
             }
+            count.another().map_err(|e| self.http_failed(zone, e))?;
             start = Some(next);
         }
         Ok(out)
     }
 
+    /// Read a listing page by page through an SDK paginator (`pages`): `each` sees every page
+    /// and may end the listing with a value; `more` tells whether the paginator will fetch
+    /// another page, which past `max_pages` is an error. `what`: the operation (for the cap)
+    /// and what its failure means (for the message).
+    async fn each_page<O, E, T>(
+        &self,
+        zone: &str,
+        what: (&str, &str),
+        mut pages: aws_smithy_async::future::pagination_stream::PaginationStream<
+            Result<
+                O,
+                aws_sdk_route53::error::SdkError<E, aws_sdk_route53::config::http::HttpResponse>,
+            >,
+        >,
+        more: impl Fn(&O) -> bool,
+        mut each: impl FnMut(&O) -> Result<Option<T>, ProviderError>,
+    ) -> Result<Option<T>, ProviderError>
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let (op, doing) = what;
+        let mut count = Pages::<()>::new(op, self.max_pages);
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                sdk_error(&self.id, zone, e, |t| {
+                    if doing.is_empty() {
+                        t
+                    } else {
+                        format!("{doing}: {t}")
+                    }
+                })
+            })?;
+            if let Some(v) = each(&page)? {
+                return Ok(Some(v));
+            }
+            if more(&page) {
+                count.another().map_err(|e| self.http_failed(zone, e))?;
+            }
+        }
+        Ok(None)
+    }
+
     /// The account's octoDNS health checks (CallerReference `dddd:…`).
     async fn health_checks(&self, zone: &str) -> Result<HealthChecks, ProviderError> {
-        let client = self.client().await;
         let mut out = HealthChecks::new();
-        let mut marker: Option<String> = None;
-        loop {
-            let resp = client
-                .list_health_checks()
-                .set_marker(marker.clone())
-                .send()
-                .await
-                .map_err(|e| {
-                    self.failed(zone, format!("listing health checks: {}", sdk_text(&e)))
-                })?;
-            for h in resp.health_checks() {
-                if let Some(hc) = sdk::health_check_from(h)
-                    && healthcheck::is_octodns(&hc)
-                {
-                    out.insert(hc.id.clone(), hc);
+        let pages = self
+            .client()
+            .await
+            .list_health_checks()
+            .into_paginator()
+            .send();
+        self.each_page(
+            zone,
+            ("ListHealthChecks", "listing health checks"),
+            pages,
+            |r| r.next_marker().is_some(),
+            |resp| {
+                for h in resp.health_checks() {
+                    if let Some(hc) = sdk::health_check_from(h)
+                        && healthcheck::is_octodns(&hc)
+                    {
+                        out.insert(hc.id.clone(), hc);
+                    }
                 }
-            }
-            let next = resp.next_marker().map(str::to_string);
-            if !resp.is_truncated() || next.is_none() || next == marker {
-                break;
-            }
-            marker = next;
-        }
+                Ok(None::<()>)
+            },
+        )
+        .await?;
         Ok(out)
     }
 
     /// The id of octoDNS's CIDR collection, if it exists.
     async fn cidr_collection(&self, zone: &str) -> Result<Option<String>, ProviderError> {
-        let client = self.client().await;
-        let mut token: Option<String> = None;
-        loop {
-            let resp = client
-                .list_cidr_collections()
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| {
-                    self.failed(zone, format!("listing CIDR collections: {}", sdk_text(&e)))
-                })?;
-            for c in resp.cidr_collections() {
-                if c.name() == Some(CIDR_COLLECTION) {
-                    return Ok(c.id().map(str::to_string));
-                }
-            }
-            token = resp.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(None);
-            }
-        }
+        let pages = self
+            .client()
+            .await
+            .list_cidr_collections()
+            .into_paginator()
+            .send();
+        let found = self
+            .each_page(
+                zone,
+                ("ListCidrCollections", "listing CIDR collections"),
+                pages,
+                |r| r.next_token().is_some(),
+                |resp| {
+                    Ok(resp
+                        .cidr_collections()
+                        .iter()
+                        .find(|c| c.name() == Some(CIDR_COLLECTION))
+                        .map(|c| c.id().map(str::to_string)))
+                },
+            )
+            .await?;
+        Ok(found.flatten())
     }
 
     async fn cidr_blocks(
@@ -588,29 +580,32 @@ impl Route53Provider {
         zone: &str,
         collection: &str,
     ) -> Result<CidrLocations, ProviderError> {
-        let client = self.client().await;
         let mut out = CidrLocations::new();
-        let mut token: Option<String> = None;
-        loop {
-            let resp = client
-                .list_cidr_blocks()
-                .collection_id(collection)
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| self.failed(zone, format!("listing CIDR blocks: {}", sdk_text(&e))))?;
-            for b in resp.cidr_blocks() {
-                if let (Some(loc), Some(block)) = (b.location_name(), b.cidr_block()) {
-                    out.entry(loc.to_string())
-                        .or_default()
-                        .push(block.to_string());
+        let pages = self
+            .client()
+            .await
+            .list_cidr_blocks()
+            .collection_id(collection)
+            .into_paginator()
+            .send();
+        self.each_page(
+            zone,
+            ("ListCidrBlocks", "listing CIDR blocks"),
+            pages,
+            |r| r.next_token().is_some(),
+            |resp| {
+                for b in resp.cidr_blocks() {
+                    if let (Some(loc), Some(block)) = (b.location_name(), b.cidr_block()) {
+                        out.entry(loc.to_string())
+                            .or_default()
+                            .push(block.to_string());
+                    }
                 }
-            }
-            token = resp.next_token().map(str::to_string);
-            if token.is_none() {
-                return Ok(out);
-            }
-        }
+                Ok(None::<()>)
+            },
+        )
+        .await?;
+        Ok(out)
     }
 
     /// A hosted zone's rrsets, and its records as `layout` reads them.
@@ -757,7 +752,9 @@ impl Route53Provider {
                         .send()
                         .await
                         .map_err(|e| {
-                            err(format!("creating the CIDR collection: {}", sdk_text(&e)))
+                            sdk_error(&self.id, zone, e, |t| {
+                                format!("creating the CIDR collection: {t}")
+                            })
                         })?;
                     resp.collection()
                         .and_then(|c| c.id())
@@ -803,7 +800,7 @@ impl Route53Provider {
         }
         let total = batches.len();
         for (i, b) in batches.iter().enumerate() {
-            let changes: Result<Vec<_>, String> = b.iter().map(sdk::change_to).collect();
+            let changes: Result<Vec<_>, _> = b.iter().map(sdk::change_to).collect();
             let changes = changes.map_err(|m| err(format!("batch {}/{total}: {m}", i + 1)))?;
             let cb = aws_sdk_route53::types::ChangeBatch::builder()
                 .comment(format!("dnsplan: batch {}/{total}", i + 1))
@@ -817,7 +814,9 @@ impl Route53Provider {
                 .send()
                 .await
             {
-                return Err(err(failure_report(i, &batches, &sdk_text(&e))));
+                return Err(sdk_error(&self.id, zone, e, |t| {
+                    failure_report(i, &batches, &t)
+                }));
             }
             tracing::info!(provider = %self.id, zone, "applied batch {}/{total} ({} changes)", i + 1, b.len());
         }
@@ -866,7 +865,7 @@ impl Route53Provider {
             .id(id)
             .send()
             .await
-            .map_err(|e| self.failed(zone, sdk_text(&e)))?;
+            .map_err(|e| sdk_error(&self.id, zone, e, |t| t))?;
         let vpcs: Vec<&str> = resp.vpcs().iter().filter_map(|v| v.vpc_id()).collect();
         if vpcs.len() > 1 {
             let msg = format!(
@@ -926,7 +925,11 @@ impl Route53Provider {
             .set_changes(Some(changes))
             .send()
             .await
-            .map_err(|e| self.failed(zone, format!("updating CIDR locations: {}", sdk_text(&e))))?;
+            .map_err(|e| {
+                sdk_error(&self.id, zone, e, |t| {
+                    format!("updating CIDR locations: {t}")
+                })
+            })?;
         Ok(())
     }
 
@@ -937,7 +940,7 @@ impl Route53Provider {
     ) -> Result<String, ProviderError> {
         let client = self.client().await;
         let config = sdk::health_check_config_to(&healthcheck::config(&p.want))
-            .map_err(|m| self.failed(zone, m))?;
+            .map_err(|m| self.failed(zone, m.to_string()))?;
         let resp = client
             .create_health_check()
             .caller_reference(&p.caller_reference)
@@ -945,14 +948,9 @@ impl Route53Provider {
             .send()
             .await
             .map_err(|e| {
-                self.failed(
-                    zone,
-                    format!(
-                        "creating a health check for {}: {}",
-                        p.name_tag,
-                        sdk_text(&e)
-                    ),
-                )
+                sdk_error(&self.id, zone, e, |t| {
+                    format!("creating a health check for {}: {t}", p.name_tag)
+                })
             })?;
         let id = resp
             .health_check()
@@ -971,7 +969,9 @@ impl Route53Provider {
             .send()
             .await
             .map_err(|e| {
-                self.failed(zone, format!("tagging health check {id}: {}", sdk_text(&e)))
+                sdk_error(&self.id, zone, e, |t| {
+                    format!("tagging health check {id}: {t}")
+                })
             })?;
         tracing::info!(provider = %self.id, zone, "created health check {id} ({})", p.name_tag);
         Ok(id)

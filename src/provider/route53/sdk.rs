@@ -1,5 +1,6 @@
 //! Conversions between the plain data of `rrset` and aws-sdk-route53's types.
 
+use aws_sdk_route53::error::BuildError;
 use aws_sdk_route53::types as t;
 
 use super::rrset::{Action, Alias, Cidr, Geo, HcConfig, HealthCheck, Mod, Rrset, unescape_name};
@@ -47,11 +48,7 @@ pub fn rrset_from(r: &t::ResourceRecordSet) -> Rrset {
     out
 }
 
-fn built<T>(r: Result<T, aws_sdk_route53::error::BuildError>) -> Result<T, String> {
-    r.map_err(|e| e.to_string())
-}
-
-pub fn rrset_to(r: &Rrset) -> Result<t::ResourceRecordSet, String> {
+pub fn rrset_to(r: &Rrset) -> Result<t::ResourceRecordSet, BuildError> {
     let mut b = t::ResourceRecordSet::builder()
         .name(&r.name)
         .r#type(t::RrType::from(r.rtype.as_str()))
@@ -72,40 +69,38 @@ pub fn rrset_to(r: &Rrset) -> Result<t::ResourceRecordSet, String> {
         );
     }
     if let Some(c) = &r.cidr {
-        b = b.cidr_routing_config(built(
-            t::CidrRoutingConfig::builder()
+        b = b.cidr_routing_config(
+            (t::CidrRoutingConfig::builder()
                 .collection_id(&c.collection_id)
                 .location_name(&c.location)
-                .build(),
-        )?);
+                .build())?,
+        );
     }
     if let Some(a) = &r.alias {
-        b = b.alias_target(built(
-            t::AliasTarget::builder()
+        b = b.alias_target(
+            (t::AliasTarget::builder()
                 .dns_name(&a.dns_name)
                 .hosted_zone_id(&a.hosted_zone_id)
                 .evaluate_target_health(a.evaluate)
-                .build(),
-        )?);
+                .build())?,
+        );
     }
     for v in &r.records {
-        b = b.resource_records(built(t::ResourceRecord::builder().value(v).build())?);
+        b = b.resource_records((t::ResourceRecord::builder().value(v).build())?);
     }
-    built(b.build())
+    b.build()
 }
 
-pub fn change_to(m: &Mod) -> Result<t::Change, String> {
+pub fn change_to(m: &Mod) -> Result<t::Change, BuildError> {
     let action = match m.action {
         Action::Create => t::ChangeAction::Create,
         Action::Delete => t::ChangeAction::Delete,
         Action::Upsert => t::ChangeAction::Upsert,
     };
-    built(
-        t::Change::builder()
-            .action(action)
-            .resource_record_set(rrset_to(&m.rrset)?)
-            .build(),
-    )
+    t::Change::builder()
+        .action(action)
+        .resource_record_set(rrset_to(&m.rrset)?)
+        .build()
 }
 
 pub fn health_check_from(h: &t::HealthCheck) -> Option<HealthCheck> {
@@ -129,20 +124,18 @@ pub fn health_check_from(h: &t::HealthCheck) -> Option<HealthCheck> {
     })
 }
 
-pub fn health_check_config_to(c: &HcConfig) -> Result<t::HealthCheckConfig, String> {
-    built(
-        t::HealthCheckConfig::builder()
-            .r#type(t::HealthCheckType::from(c.kind.as_str()))
-            .set_ip_address(c.ip.clone())
-            .set_port(c.port)
-            .set_fully_qualified_domain_name(c.fqdn.clone())
-            .set_resource_path(c.path.clone())
-            .measure_latency(c.measure_latency)
-            .request_interval(c.request_interval)
-            .failure_threshold(c.failure_threshold)
-            .disabled(c.disabled)
-            .inverted(c.inverted)
-            .enable_sni(c.enable_sni)
-            .build(),
-    )
+pub fn health_check_config_to(c: &HcConfig) -> Result<t::HealthCheckConfig, BuildError> {
+    t::HealthCheckConfig::builder()
+        .r#type(t::HealthCheckType::from(c.kind.as_str()))
+        .set_ip_address(c.ip.clone())
+        .set_port(c.port)
+        .set_fully_qualified_domain_name(c.fqdn.clone())
+        .set_resource_path(c.path.clone())
+        .measure_latency(c.measure_latency)
+        .request_interval(c.request_interval)
+        .failure_threshold(c.failure_threshold)
+        .disabled(c.disabled)
+        .inverted(c.inverted)
+        .enable_sni(c.enable_sni)
+        .build()
 }

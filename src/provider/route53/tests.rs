@@ -11,7 +11,7 @@ use wiremock::matchers::{method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use super::*;
-use crate::config::{Common, ProviderKind};
+use crate::config::Common;
 use crate::model::Value;
 use crate::yaml::Pos;
 
@@ -21,10 +21,11 @@ fn config(settings: J) -> ProviderConfig {
     ProviderConfig {
         id: "r53".into(),
         class: "octodns_route53.Route53Provider".into(),
-        kind: ProviderKind::Route53,
+        files: None,
         common: Common::default(),
-        settings: settings.as_object().cloned().unwrap_or_default(),
+        settings: crate::yaml::de::node_from_json(&settings),
         secret_keys: ["secret_access_key".to_string()].into(),
+        missing_env: false,
         pos: Pos::none(),
     }
 }
@@ -160,7 +161,7 @@ fn settings_are_octodns_routes53s() {
         !shown.contains("very-secret") && !shown.contains("tok-secret"),
         "{shown}"
     );
-    let err = |v: J| Settings::from_config(&config(v)).unwrap_err();
+    let err = |v: J| Settings::from_config(&config(v)).unwrap_err().to_string();
     assert!(
         err(json!({"acess_key_id": "x"}))
             .starts_with("unknown setting(s) acess_key_id; known: access_key_id")
@@ -224,7 +225,13 @@ async fn throttling_gives_up_after_client_max_attempts() {
         .mount(&server)
         .await;
     let p = provider(&server, json!({"client_max_attempts": 2}));
-    let e = p.list_zones().await.unwrap_err().to_string();
+    let err = p.list_zones().await.unwrap_err();
+    // the SDK's error is the typed cause: throttling, worth trying later, status kept
+    assert!(matches!(&err, ProviderError::Sdk { .. }), "{err:?}");
+    assert!(err.is_retryable());
+    assert_eq!(err.status(), Some(400));
+    assert!(std::error::Error::source(&err).is_some());
+    let e = err.to_string();
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     assert!(e.contains("Throttling: Rate exceeded"), "{e}");
     assert!(!e.contains("s3cr3t-value"), "{e}");
@@ -282,6 +289,105 @@ async fn pagination_follows_set_identifiers_and_refuses_to_loop() {
         e.contains("sent the page token w.example.com. A twice"),
         "{e}"
     );
+}
+
+#[tokio::test]
+async fn listings_use_the_sdk_paginators_and_stop_at_the_page_cap() {
+    // ListHostedZones through its paginator: the second page by its marker
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/2013-04-01/hostedzone"))
+        .and(query_param("marker", "m2"))
+        .respond_with(xml(format!(
+            "<ListHostedZonesResponse {NS}><HostedZones><HostedZone><Id>/hostedzone/Z2</Id>\
+             <Name>other.com.</Name><CallerReference>r</CallerReference></HostedZone>\
+             </HostedZones><Marker>m2</Marker><IsTruncated>false</IsTruncated>\
+             <MaxItems>1</MaxItems></ListHostedZonesResponse>"
+        )))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/2013-04-01/hostedzone"))
+        .respond_with(xml(format!(
+            "<ListHostedZonesResponse {NS}><HostedZones><HostedZone><Id>/hostedzone/Z1</Id>\
+             <Name>example.com.</Name><CallerReference>r</CallerReference></HostedZone>\
+             </HostedZones><IsTruncated>true</IsTruncated><NextMarker>m2</NextMarker>\
+             <MaxItems>1</MaxItems></ListHostedZonesResponse>"
+        )))
+        .mount(&server)
+        .await;
+    // an rrset listing that never ends: a new NextRecordName on every page
+    let n = Arc::new(AtomicUsize::new(0));
+    let count = n.clone();
+    Mock::given(method("GET"))
+        .and(path("/2013-04-01/hostedzone/Z1/rrset"))
+        .respond_with(move |_: &Request| {
+            let i = count.fetch_add(1, Ordering::SeqCst);
+            let next = format!("n{i}.example.com.");
+            xml(rrsets_xml(
+                &[rrset_xml(
+                    &format!("r{i}.example.com."),
+                    "A",
+                    &["192.0.2.1"],
+                )],
+                Some((next.as_str(), "A", None)),
+            ))
+        })
+        .mount(&server)
+        .await;
+    let mut p = provider(&server, json!({}));
+    p.max_pages = 3;
+    assert_eq!(
+        p.list_zones().await.unwrap(),
+        ["example.com.", "other.com."]
+    );
+    let e = p.existing("example.com.").await.unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("ListResourceRecordSets: more than 3 pages: stopping"),
+        "{e}"
+    );
+    assert!(matches!(&e, ProviderError::Http { .. }), "{e:?}");
+    assert_eq!(n.load(Ordering::SeqCst), 3, "three pages read, no more");
+}
+
+#[tokio::test]
+async fn every_request_takes_a_token_from_the_account_s_bucket() {
+    let server = MockServer::start().await;
+    mount_account(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/2013-04-01/hostedzone/Z1/rrset"))
+        .respond_with(xml(rrsets_xml(
+            &[rrset_xml("a.example.com.", "A", &["192.0.2.1"])],
+            None,
+        )))
+        .mount(&server)
+        .await;
+    // one provider per account: the same credentials share the 5/s bucket
+    let a = provider(&server, json!({}));
+    let b = provider(&server, json!({}));
+    let other = provider(&server, json!({"access_key_id": "AKIDOTHER"}));
+    assert!(Arc::ptr_eq(&a.bucket, &b.bucket));
+    assert!(!Arc::ptr_eq(&a.bucket, &other.bucket));
+    assert_eq!(a.bucket.rate(), crate::http::Rate::ROUTE53);
+    // a slow bucket: one request per 100 ms; four requests (the zone list, three rrset
+    // listings) take at least 300 ms
+    let mut p = provider(&server, json!({}));
+    p.bucket = Arc::new(crate::http::Bucket::new(crate::http::Rate {
+        requests: 1,
+        per: Duration::from_millis(100),
+        burst: 1,
+    }));
+    let start = std::time::Instant::now();
+    for _ in 0..3 {
+        p.existing("example.com.").await.unwrap().unwrap();
+    }
+    assert!(
+        start.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        start.elapsed()
+    );
+    assert_eq!(server.received_requests().await.unwrap().len(), 4);
 }
 
 fn record(name: &str, ip: &str) -> RecordSet {
