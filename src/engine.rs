@@ -1,11 +1,14 @@
 //! The run: load the desired state of the selected zones, read every zone × target
 //! concurrently (bounded by `manager.max_workers`), plan, check the rails, apply.
 //!
-//! Rule: `engine` uses `config`, `plan` and `provider`; `cli` calls it (plan, apply, drift, the
-//! Action).
+//! The engine prints nothing: a plan reports its progress to an `engine::Progress` (the
+//! CLI draws the terminal line from it), and every outcome is returned.
+//!
+//! Rule: `engine` uses `config`, `plan`, `provider`, `model`, `diag` and `render` (the
+//! context a plan is rendered with); `cli` calls it (validate, plan, apply, drift, the Action),
+//! and so can a program embedding the library.
 
 use std::collections::HashMap;
-use std::io::IsTerminal;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -15,7 +18,7 @@ use rayon::prelude::*;
 use crate::config::{self, Config, ZoneConfig};
 use crate::diag::Diagnostic;
 use crate::model::Zone;
-use crate::plan::safety::{self, Rails, Refusal, Refused};
+use crate::plan::safety::{self, Rails, Refusal, Refused, ZoneTarget};
 use crate::plan::{self, Plan, ZonePlan};
 use crate::provider::{self, Provider, ProviderError};
 
@@ -25,7 +28,27 @@ pub struct Selection {
     /// Named zones (empty: all).
     pub zones: Vec<String>,
     /// `--shard K/N`: this run takes the zones whose stable hash falls in shard K of N.
-    pub shard: Option<(u32, u32)>,
+    pub shard: Option<Shard>,
+}
+
+/// Shard `index` of `count` (1-based, `1 <= index <= count`): a stable share of the zones, so
+/// CI can spread a large estate over a job matrix. Shown `K/N`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub index: u32,
+    pub count: u32,
+}
+
+impl From<(u32, u32)> for Shard {
+    fn from((index, count): (u32, u32)) -> Self {
+        Shard { index, count }
+    }
+}
+
+impl std::fmt::Display for Shard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.index, self.count)
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +59,16 @@ pub enum EngineError {
     Provider(#[from] ProviderError),
     #[error("{}", .0.join("\n"))]
     Unsupported(Vec<String>),
+    #[error("shard must satisfy 1 <= K <= N, got {0}")]
+    Shard(Shard),
+}
+
+/// A rail that refuses one zone × target; [`Refusal`] says which and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RailRefusal {
+    pub zone: String,
+    pub target: String,
+    pub refusal: Refusal,
 }
 
 /// A planned run.
@@ -44,9 +77,9 @@ pub struct Planned {
     /// Warnings from loading and validation.
     pub warnings: Vec<Diagnostic>,
     /// Why some plans need `--force`.
-    pub refusals: Vec<(String, String, Refusal)>,
+    pub refusals: Vec<RailRefusal>,
     /// Targets that only plan (`apply_disabled`) and zones that are `always-dry-run`.
-    pub dry_run: Vec<(String, String)>,
+    pub dry_run: Vec<ZoneTarget>,
     providers: HashMap<String, Arc<dyn Provider>>,
 }
 
@@ -54,7 +87,7 @@ impl Planned {
     pub fn refusal_messages(&self) -> Vec<String> {
         self.refusals
             .iter()
-            .map(|(z, t, r)| r.message(z, t))
+            .map(|r| r.refusal.message(&r.zone, &r.target))
             .collect()
     }
 
@@ -62,9 +95,51 @@ impl Planned {
     pub fn refused(&self) -> Vec<Refused> {
         self.refusals
             .iter()
-            .map(|(z, t, r)| Refused::new(z, t, r))
+            .map(|r| Refused::new(&r.zone, &r.target, &r.refusal))
             .collect()
     }
+
+    /// What the renderings show besides the plan: the rails' refusals and the plan-only pairs
+    /// (`render::table::render(&planned.plan, &planned.render_context(), false)`).
+    pub fn render_context(&self) -> crate::render::Context {
+        crate::render::Context {
+            refusals: self.refused(),
+            dry_run: self.dry_run.clone(),
+            ..crate::render::Context::default()
+        }
+    }
+}
+
+/// A Tokio runtime of the kind the engine needs, for callers that have none: multi-threaded
+/// ([`plan()`] parses local zone files on the runtime's threads through `block_in_place`, which
+/// a current-thread runtime does not allow).
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
+/// Load a config (octoDNS's format) whose providers may be any this build knows (the
+/// provider registry): the config, or None when it has errors, and every problem found, with
+/// file:line. [`config::load`] with the registry given.
+pub fn load(path: &std::path::Path) -> (Option<Config>, Vec<Diagnostic>) {
+    config::load(path, &provider::registry::Registry)
+}
+
+/// Validate the selected zones (`zones` empty: all) without contacting any provider: every
+/// problem of their zone files, sorted, with file:line. Problems of the config file itself
+/// come from [`load`].
+pub fn validate(cfg: &Config, zones: &[String]) -> Vec<Diagnostic> {
+    let mut diags = Vec::new();
+    let selected = cfg.select_zones(zones, &mut diags);
+    let per_zone: Vec<Vec<Diagnostic>> = selected
+        .par_iter()
+        .filter(|z| z.alias.is_none())
+        .map(|z| config::load_desired(cfg, z).diagnostics)
+        .collect();
+    diags.extend(per_zone.into_iter().flatten());
+    crate::diag::normalize(&mut diags);
+    diags
 }
 
 /// Zones planned per round (see `plan`).
@@ -89,9 +164,10 @@ pub fn select<'a>(cfg: &'a Config, sel: &Selection) -> Result<Vec<&'a ZoneConfig
     }
     Ok(match sel.shard {
         None => zones,
-        Some((k, n)) => zones
+        Some(s) if s.index == 0 || s.index > s.count => return Err(EngineError::Shard(s)),
+        Some(s) => zones
             .into_iter()
-            .filter(|z| (stable_hash(&z.name) % n as u64) as u32 == k - 1)
+            .filter(|z| (stable_hash(&z.name) % s.count as u64) as u32 == s.index - 1)
             .collect(),
     })
 }
@@ -109,8 +185,49 @@ fn rails_for(zc: &ZoneConfig, p: &config::ProviderConfig) -> Rails {
     }
 }
 
-/// Plan every selected zone × target.
+/// What a plan reports while it reads its targets. The engine prints nothing: the CLI draws
+/// its terminal progress line from these calls, an embedder logs them or passes [`Quiet`].
+/// Called from the planning task itself, so keep each call short.
+pub trait Progress: Send + Sync {
+    /// `total` zone × target pairs are about to be read and planned.
+    fn started(&self, total: usize) {
+        let _ = total;
+    }
+    /// `done` of the `total` pairs are planned (called once per pair, `done` counting up).
+    fn planned(&self, done: usize, total: usize) {
+        let _ = (done, total);
+    }
+    /// Planning is over: every pair planned, or stopped by an error. Called once after
+    /// [`Progress::started`].
+    fn finished(&self) {}
+}
+
+/// Reports nothing: what [`plan()`] uses.
+pub struct Quiet;
+
+impl Progress for Quiet {}
+
+/// Calls [`Progress::finished`] however planning ends (an error returned early, the future
+/// dropped).
+struct Finish<'a>(&'a dyn Progress);
+
+impl Drop for Finish<'_> {
+    fn drop(&mut self) {
+        self.0.finished();
+    }
+}
+
+/// Plan every selected zone × target, reporting no progress.
 pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError> {
+    plan_with(cfg, sel, &Quiet).await
+}
+
+/// Plan every selected zone × target, telling `progress` how far it got.
+pub async fn plan_with(
+    cfg: &Config,
+    sel: &Selection,
+    progress: &dyn Progress,
+) -> Result<Planned, EngineError> {
     let zones = select(cfg, sel)?;
 
     // providers, built once (targets of aliases are their source zone's targets)
@@ -138,8 +255,9 @@ pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError>
     }
 
     let total: usize = zones.iter().map(|z| targets_of(z).len()).sum();
-    let done = Arc::new(AtomicUsize::new(0));
-    let progress = progress_ticker(total, done.clone());
+    let done = AtomicUsize::new(0);
+    progress.started(total);
+    let finish = Finish(progress);
     // `max_workers` bounds requests in flight to remote providers; local files are parsed
     // with every core whatever it says
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
@@ -216,7 +334,7 @@ pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError>
             .map(|(zc, desired, target)| {
                 let prov = providers[&target].clone();
                 let pcfg = &cfg.providers[&target];
-                let done = done.clone();
+                let done = &done;
                 let remote = remote.clone();
                 async move {
                     let existing = if prov.is_local() {
@@ -251,7 +369,7 @@ pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError>
                     let mut zp =
                         plan::diff_forced(existing, fitted, &target, prov.capabilities(), &forced);
                     zp.warnings = warnings;
-                    done.fetch_add(1, Ordering::Relaxed);
+                    progress.planned(done.fetch_add(1, Ordering::Relaxed) + 1, total);
                     Ok(zp)
                 }
             })
@@ -262,19 +380,11 @@ pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError>
             match r {
                 Ok(zp) => out.plans.push(zp),
                 Err(EngineError::Unsupported(m)) => unsupported.extend(m),
-                Err(e) => {
-                    if let Some(t) = &progress {
-                        t.abort();
-                    }
-                    return Err(e);
-                }
+                Err(e) => return Err(e),
             }
         }
     }
-    if let Some(t) = progress {
-        t.abort();
-        eprint!("\r\x1b[K");
-    }
+    drop(finish);
     crate::diag::normalize(&mut diags);
     if diags.iter().any(Diagnostic::is_error) {
         return Err(EngineError::Invalid(diags));
@@ -290,11 +400,15 @@ pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError>
     for zp in &out.plans {
         let zc = &cfg.zones[&zp.zone];
         let pcfg = &cfg.providers[&zp.target];
-        for r in safety::check(zp, &rails_for(zc, pcfg)) {
-            refusals.push((zp.zone.clone(), zp.target.clone(), r));
+        for refusal in safety::check(zp, &rails_for(zc, pcfg)) {
+            refusals.push(RailRefusal {
+                zone: zp.zone.clone(),
+                target: zp.target.clone(),
+                refusal,
+            });
         }
         if zc.always_dry_run || pcfg.common.apply_disabled {
-            dry_run.push((zp.zone.clone(), zp.target.clone()));
+            dry_run.push(ZoneTarget::new(&zp.zone, &zp.target));
         }
     }
     Ok(Planned {
@@ -304,20 +418,6 @@ pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError>
         dry_run,
         providers,
     })
-}
-
-fn progress_ticker(total: usize, done: Arc<AtomicUsize>) -> Option<tokio::task::JoinHandle<()>> {
-    if total < 20 || !std::io::stderr().is_terminal() {
-        return None;
-    }
-    Some(tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_millis(250));
-        loop {
-            tick.tick().await;
-            let d = done.load(Ordering::Relaxed);
-            eprint!("\r\x1b[Kplanning: {d}/{total} zone × target");
-        }
-    }))
 }
 
 /// Why an apply was refused: nothing was changed.
@@ -357,8 +457,19 @@ fn partial_text(failed: usize, total: usize, applied: &[String], errors: &[Strin
 /// What an apply did, plan by plan.
 #[derive(Debug, Default)]
 pub struct Applied {
-    pub applied: Vec<(String, String, usize)>,
-    pub skipped_dry_run: Vec<(String, String)>,
+    /// The plans applied, children before parents.
+    pub applied: Vec<AppliedPlan>,
+    /// The plans with changes left alone: plan-only (`always-dry-run` / `apply_disabled`).
+    pub skipped_dry_run: Vec<ZoneTarget>,
+}
+
+/// One zone × target plan applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppliedPlan {
+    pub zone: String,
+    pub target: String,
+    /// The changes the provider made.
+    pub changes: usize,
 }
 
 /// Apply a planned run. All rails are checked before anything is applied; a refused apply
@@ -391,16 +502,18 @@ pub async fn apply(
         .collect();
     order.sort_by(|a, b| b.zone.len().cmp(&a.zone.len()).then(a.zone.cmp(&b.zone)));
     for zp in order {
-        let key = (zp.zone.clone(), zp.target.clone());
+        let key = ZoneTarget::new(&zp.zone, &zp.target);
         if planned.dry_run.contains(&key) {
             report.skipped_dry_run.push(key);
             continue;
         }
         let prov = &planned.providers[&zp.target];
         match prov.apply(zp).await {
-            Ok(r) => report
-                .applied
-                .push((zp.zone.clone(), zp.target.clone(), r.applied)),
+            Ok(r) => report.applied.push(AppliedPlan {
+                zone: zp.zone.clone(),
+                target: zp.target.clone(),
+                changes: r.applied,
+            }),
             Err(e) => errors.push(e.to_string()),
         }
     }
@@ -411,10 +524,142 @@ pub async fn apply(
             applied: report
                 .applied
                 .iter()
-                .map(|(z, t, n)| format!("{z} on {t} ({n} changes)"))
+                .map(|a| format!("{} on {} ({} changes)", a.zone, a.target, a.changes))
                 .collect(),
             errors,
         });
     }
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    /// Every call the engine made, in order.
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<String>>);
+
+    impl Progress for Recorder {
+        fn started(&self, total: usize) {
+            self.0.lock().unwrap().push(format!("started {total}"));
+        }
+        fn planned(&self, done: usize, total: usize) {
+            self.0.lock().unwrap().push(format!("{done}/{total}"));
+        }
+        fn finished(&self) {
+            self.0.lock().unwrap().push("finished".into());
+        }
+    }
+
+    /// Three zones from `zones/` onto the YAML directory `out/`; `b_extra` is added to the
+    /// settings of `b.example.`.
+    fn project_with(b_extra: &str) -> (tempfile::TempDir, Config) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("zones")).unwrap();
+        // relative directories are the working directory's, as in octoDNS
+        let d = dir.path().display();
+        let mut cfg = format!(
+            "providers:\n  config: {{class: octodns.provider.yaml.YamlProvider, directory: {d}/zones}}\n  \
+             out: {{class: octodns.provider.yaml.YamlProvider, directory: {d}/out}}\nzones:\n",
+        );
+        for z in ["a.example.", "b.example.", "c.example."] {
+            let extra = if z == "b.example." { b_extra } else { "" };
+            cfg.push_str(&format!(
+                "  {z}: {{sources: [config], targets: [out]{extra}}}\n"
+            ));
+            std::fs::write(
+                dir.path().join(format!("zones/{z}yaml")),
+                "---\nwww:\n  type: A\n  value: 192.0.2.1\n",
+            )
+            .unwrap();
+        }
+        std::fs::write(dir.path().join("config.yaml"), cfg).unwrap();
+        let (cfg, diags) = load(&dir.path().join("config.yaml"));
+        (dir, cfg.unwrap_or_else(|| panic!("{diags:?}")))
+    }
+
+    fn project() -> (tempfile::TempDir, Config) {
+        project_with("")
+    }
+
+    fn plan_recorded(cfg: &Config) -> (Result<Planned, EngineError>, Vec<String>) {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let rec = Recorder::default();
+        let r = rt.block_on(plan_with(cfg, &Selection::default(), &rec));
+        (r, rec.0.into_inner().unwrap())
+    }
+
+    #[test]
+    fn progress_counts_every_pair_then_finishes() {
+        let (_dir, cfg) = project();
+        let (r, calls) = plan_recorded(&cfg);
+        assert_eq!(r.unwrap().plan.plans.len(), 3);
+        assert_eq!(calls, ["started 3", "1/3", "2/3", "3/3", "finished"]);
+    }
+
+    #[test]
+    fn progress_finishes_when_a_target_fails() {
+        let (dir, cfg) = project();
+        std::fs::create_dir_all(dir.path().join("out")).unwrap();
+        std::fs::write(dir.path().join("out/b.example.yaml"), "www: [unclosed\n").unwrap();
+        let (r, calls) = plan_recorded(&cfg);
+        assert!(matches!(r, Err(EngineError::Provider(_))), "{:?}", r.err());
+        assert_eq!(calls.first().map(String::as_str), Some("started 3"));
+        assert_eq!(calls.last().map(String::as_str), Some("finished"));
+        assert_eq!(calls.iter().filter(|c| *c == "finished").count(), 1);
+    }
+
+    #[test]
+    fn a_shard_out_of_range_is_an_error_not_a_panic() {
+        let (_dir, cfg) = project();
+        for (index, count) in [(0, 0), (1, 0), (0, 3), (4, 3)] {
+            let sel = Selection {
+                zones: vec![],
+                shard: Some(Shard { index, count }),
+            };
+            let Err(e) = select(&cfg, &sel) else {
+                panic!("shard {index}/{count} accepted");
+            };
+            assert_eq!(
+                e.to_string(),
+                format!("shard must satisfy 1 <= K <= N, got {index}/{count}")
+            );
+        }
+        let mut seen = Vec::new();
+        for index in 1..=2 {
+            let sel = Selection {
+                zones: vec![],
+                shard: Some(Shard { index, count: 2 }),
+            };
+            seen.extend(select(&cfg, &sel).unwrap().iter().map(|z| z.name.clone()));
+        }
+        seen.sort();
+        assert_eq!(seen, ["a.example.", "b.example.", "c.example."]);
+    }
+
+    #[test]
+    fn apply_reports_each_plan_by_name() {
+        let (_dir, cfg) = project_with(", always-dry-run: true");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let planned = rt.block_on(plan(&cfg, &Selection::default())).unwrap();
+        assert!(planned.refusals.is_empty());
+        assert_eq!(planned.dry_run, [ZoneTarget::new("b.example.", "out")]);
+        let done = rt.block_on(apply(&planned, None, false)).unwrap();
+        let got: Vec<(&str, &str, usize)> = done
+            .applied
+            .iter()
+            .map(|a| (a.zone.as_str(), a.target.as_str(), a.changes))
+            .collect();
+        assert_eq!(got, [("a.example.", "out", 1), ("c.example.", "out", 1)]);
+        assert_eq!(done.skipped_dry_run, planned.dry_run);
+    }
 }

@@ -546,9 +546,10 @@ impl Run {
         // 2. plan
         let sel = Selection {
             zones: self.s.zones.clone(),
-            shard: self.s.shard,
+            shard: self.s.shard.map(engine::Shard::from),
         };
-        let planned = match engine::plan(&cfg, &sel).await {
+        let planned = match engine::plan_with(&cfg, &sel, &super::progress::Ticker::stderr()).await
+        {
             Ok(p) => p,
             Err(EngineError::Invalid(d)) => {
                 diags.extend(d);
@@ -1259,19 +1260,20 @@ impl Run {
         let (code, head, title) = match engine::apply(planned, checksum, self.s.force).await {
             Ok(done) => {
                 let mut lines = Vec::new();
-                for (z, t, n) in &done.applied {
+                for a in &done.applied {
                     lines.push(format!(
-                        "- {} on {}: {n} change{}",
-                        ghmd::code(z),
-                        ghmd::code(t),
-                        plural(*n)
+                        "- {} on {}: {} change{}",
+                        ghmd::code(&a.zone),
+                        ghmd::code(&a.target),
+                        a.changes,
+                        plural(a.changes)
                     ));
                 }
-                for (z, t) in &done.skipped_dry_run {
+                for p in &done.skipped_dry_run {
                     lines.push(format!(
                         "- {} on {}: skipped, plan only (always-dry-run / apply_disabled)",
-                        ghmd::code(z),
-                        ghmd::code(t)
+                        ghmd::code(&p.zone),
+                        ghmd::code(&p.target)
                     ));
                 }
                 self.log(&format!("applied: {}", done.applied.len()));
@@ -1694,7 +1696,7 @@ mod tests {
             "route53",
             &crate::plan::safety::Refusal::RootNs,
         )];
-        let dry = vec![("example.com.".to_string(), "pdns".to_string())];
+        let dry = vec![render::ZoneTarget::new("example.com.", "pdns")];
         let notes =
             plan::file::RunNotes::of_run(&plan, "config.yaml", Some((1, 2)), &refused, &dry);
         let shard = plan::file::Shard {

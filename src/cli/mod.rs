@@ -9,6 +9,7 @@
 mod failover;
 mod github;
 mod plan;
+mod progress;
 mod report;
 // public for the fuzz target that validates from bytes (fuzz/src/checks.rs)
 pub mod validate;

@@ -114,10 +114,7 @@ pub enum DumpFormat {
 }
 
 pub(super) fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
+    engine::runtime().expect("tokio runtime")
 }
 
 /// Load the config; on errors print them and return None. The config lives until the process
@@ -140,10 +137,14 @@ pub(super) fn load_config(path: &std::path::Path) -> Option<&'static Config> {
 fn planned(cfg: &Config, run: &RunArgs) -> Option<Planned> {
     let sel = Selection {
         zones: run.zones.clone(),
-        shard: run.shard,
+        shard: run.shard.map(engine::Shard::from),
     };
     let rt = runtime();
-    match rt.block_on(engine::plan(cfg, &sel)) {
+    match rt.block_on(engine::plan_with(
+        cfg,
+        &sel,
+        &super::progress::Ticker::stderr(),
+    )) {
         Ok(p) => {
             if !p.warnings.is_empty() {
                 report::print_stderr(&p.warnings);
@@ -166,18 +167,10 @@ pub(super) fn scrub(cfg: &Config, s: &str) -> String {
     crate::secret::Scrubber::new(cfg.secret_values()).scrub(s)
 }
 
-fn context(p: &Planned) -> render::Context {
-    render::Context {
-        refusals: p.refused(),
-        dry_run: p.dry_run.clone(),
-        ..render::Context::default()
-    }
-}
-
 fn render_plan(p: &Planned, format: PlanFormat, color: bool) -> String {
     match format {
-        PlanFormat::Table => render::table::render(&p.plan, &context(p), color),
-        PlanFormat::Markdown => render::markdown::render(&p.plan, &context(p)),
+        PlanFormat::Table => render::table::render(&p.plan, &p.render_context(), color),
+        PlanFormat::Markdown => render::markdown::render(&p.plan, &p.render_context()),
         PlanFormat::Json => render::json(&p.plan),
     }
 }
@@ -230,13 +223,15 @@ pub fn apply(a: ApplyArgs) -> i32 {
     let rt = runtime();
     match rt.block_on(engine::apply(&p, a.checksum.as_deref(), a.force)) {
         Ok(done) => {
-            for (z, t, n) in &done.applied {
+            for a in &done.applied {
+                let (z, t, n) = (&a.zone, &a.target, a.changes);
                 println!(
                     "applied {n} change{} to {z} on {t}",
-                    if *n == 1 { "" } else { "s" }
+                    if n == 1 { "" } else { "s" }
                 );
             }
-            for (z, t) in &done.skipped_dry_run {
+            for p in &done.skipped_dry_run {
+                let (z, t) = (&p.zone, &p.target);
                 println!("skipped {z} on {t}: plan only (always-dry-run / apply_disabled)");
             }
             EXIT_OK

@@ -1,10 +1,9 @@
 //! `dnsplan validate`.
 
-use rayon::prelude::*;
-
 use super::{ConfigArg, DiagFormat, EXIT_ERROR, EXIT_OK, report};
 use crate::config;
 use crate::diag::{self, Diagnostic};
+use crate::engine;
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -31,13 +30,7 @@ pub fn collect(path: &std::path::Path, only: &[String]) -> Vec<Diagnostic> {
 
 /// Validate the selected zones of a loaded config, adding to `diags` (not normalised).
 pub fn zones(cfg: &config::Config, only: &[String], diags: &mut Vec<Diagnostic>) {
-    let zones = cfg.select_zones(only, diags);
-    let per_zone: Vec<Vec<Diagnostic>> = zones
-        .par_iter()
-        .filter(|z| z.alias.is_none())
-        .map(|z| config::load_desired(cfg, z).diagnostics)
-        .collect();
-    diags.extend(per_zone.into_iter().flatten());
+    diags.extend(engine::validate(cfg, only));
 }
 
 pub fn run(a: Args) -> i32 {

@@ -12,8 +12,9 @@
 //! which the caller passes in (`Classes`), and the provider parses its own settings with serde
 //! (`ProviderConfig::parse_settings`, field types in `fields`).
 //!
-//! Rule: `config` uses `model`, `validate`, `yaml` and `diag`. It reads files; it talks to no
-//! server.
+//! Rule: `config` uses `model`, `validate`, `yaml`, `diag` and `secret`. It reads files; it
+//! talks to no server. Its tests load configs with `provider`'s registry (an exception listed
+//! in `lib.rs`).
 
 pub mod fields;
 pub mod secrets;

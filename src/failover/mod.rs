@@ -8,8 +8,8 @@
 //! - `run`: drives the machine with real checks, reads and one-change plans;
 //! - `metrics`: the status, as Prometheus text at `/metrics`.
 //!
-//! Rule: `failover` uses `model`, `plan`, `provider`, `config`, `diag` and `yaml`; the CLI
-//! uses it.
+//! Rule: `failover` uses `model`, `plan`, `provider`, `config`, `diag`, `yaml`, `secret` and
+//! `random` (jitter); the CLI uses it.
 
 pub mod address;
 pub mod check;

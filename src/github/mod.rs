@@ -2,7 +2,8 @@
 //! event, outputs and step summary, markdown that fits GitHub's limits, a REST client, the
 //! sticky pull-request comment and the one-issue-per-key tracker.
 //!
-//! Rule: `github` knows nothing of DNS; it receives rendered strings and plain data.
+//! Rule: `github` knows nothing of DNS; it receives rendered strings and plain data, and uses
+//! `mdtext`, `random`, `http` (the shared HTTP layer) and `secret` only.
 //! `cli::github` connects it to the engine and the renderings.
 
 pub mod api;

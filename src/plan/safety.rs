@@ -128,6 +128,38 @@ impl Refused {
     }
 }
 
+/// One zone on one target: what a plan covers, a rail refuses, an apply skips. Plan files
+/// hold it as the array `[zone, target]`.
+#[derive(
+    Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(from = "(String, String)", into = "(String, String)")]
+pub struct ZoneTarget {
+    pub zone: String,
+    pub target: String,
+}
+
+impl ZoneTarget {
+    pub fn new(zone: &str, target: &str) -> Self {
+        ZoneTarget {
+            zone: zone.to_string(),
+            target: target.to_string(),
+        }
+    }
+}
+
+impl From<(String, String)> for ZoneTarget {
+    fn from((zone, target): (String, String)) -> Self {
+        ZoneTarget { zone, target }
+    }
+}
+
+impl From<ZoneTarget> for (String, String) {
+    fn from(p: ZoneTarget) -> Self {
+        (p.zone, p.target)
+    }
+}
+
 /// Every reason this plan needs `--force` (empty: safe).
 pub fn check(plan: &ZonePlan, rails: &Rails) -> Vec<Refusal> {
     let mut out = Vec::new();

@@ -2,7 +2,8 @@
 //! file, written by `plan::file`).
 //! Pure functions of `&Plan` (plus the rails' verdicts), snapshot-tested.
 //!
-//! Rule: `render` uses `model` and `plan` only.
+//! Rule: `render` uses `model`, `plan` and `mdtext` only (its tests also `github`'s comment
+//! fitting, an exception listed in `lib.rs`).
 
 pub mod markdown;
 pub mod table;
@@ -13,7 +14,7 @@ use similar::{ChangeTag, TextDiff};
 
 use crate::model::{Dynamic, RecordSet, Rule, Status, idna_decode};
 use crate::plan::Plan;
-pub use crate::plan::safety::Refused;
+pub use crate::plan::safety::{Refused, ZoneTarget};
 
 /// What a rendering shows besides the plan itself.
 #[derive(Clone, Debug)]
@@ -22,8 +23,8 @@ pub struct Context {
     pub refusals: Vec<Refused>,
     /// Capability degradations etc.
     pub warnings: Vec<String>,
-    /// (zone, target) pairs that are plan-only.
-    pub dry_run: Vec<(String, String)>,
+    /// The zone × target pairs that are plan-only.
+    pub dry_run: Vec<ZoneTarget>,
     /// How the reader forces an apply, in the caller's words: `--force` on the command line,
     /// `force: true` in the GitHub Action.
     pub force_hint: String,
@@ -72,7 +73,7 @@ impl Context {
             dry: self
                 .dry_run
                 .iter()
-                .map(|(z, t)| (z.as_str(), t.as_str()))
+                .map(|p| (p.zone.as_str(), p.target.as_str()))
                 .collect(),
             rails,
         }
@@ -253,8 +254,9 @@ pub fn update_lines(e: &RecordSet, d: &RecordSet, zone: &str) -> (Vec<String>, V
     (side(e, old_hc), side(d, new_hc))
 }
 
-/// A line diff: each line of `old` and `new` with `-`, `+` or ` ` (kept).
-pub fn diff_lines(old: &[String], new: &[String]) -> Vec<(char, String)> {
+/// A line diff: each line of `old` and `new` with `-`, `+` or ` ` (kept). A helper of the
+/// renderings, not part of the library's API.
+fn diff_lines(old: &[String], new: &[String]) -> Vec<(char, String)> {
     let join = |l: &[String]| -> String { l.iter().map(|x| format!("{x}\n")).collect() };
     let (old, new) = (join(old), join(new));
     TextDiff::from_lines(&old, &new)

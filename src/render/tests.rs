@@ -374,7 +374,7 @@ fn several_zones() -> (Plan, Context) {
     }
     plan.sort();
     let ctx = Context {
-        dry_run: vec![("example.org.".into(), "powerdns".into())],
+        dry_run: vec![ZoneTarget::new("example.org.", "powerdns")],
         force_hint: "force: true".into(),
         ..Context::default()
     };
@@ -501,7 +501,7 @@ fn rail_refusals_name_the_rail_per_zone_and_target() {
 #[test]
 fn a_refused_plan_only_pair_says_it_holds_the_apply_back() {
     let (plan, mut ctx) = refusals();
-    ctx.dry_run = vec![("deleg.example.".into(), "powerdns".into())];
+    ctx.dry_run = vec![ZoneTarget::new("deleg.example.", "powerdns")];
     assert_eq!(
         ctx.status("deleg.example.", "powerdns"),
         PairStatus::PlanOnly(vec!["root NS".into()])
@@ -810,7 +810,7 @@ fn plan_only_estate(n: usize) -> (Plan, Context) {
         d.insert(rs("www", RecordType::A, 300, vec![ip("192.0.2.1")]));
         plan.plans
             .push(diff(Some(&Zone::new(zone.as_str())), &d, "t", &caps));
-        dry.push((zone, "t".to_string()));
+        dry.push(ZoneTarget::new(&zone, "t"));
     }
     let ctx = Context {
         dry_run: dry,
@@ -845,4 +845,12 @@ fn rendering_scales_linearly_with_plan_only_pairs() {
         ratio < 30.0,
         "12,000 pairs took {large:?}, 1,500 took {small:?}: {ratio:.1}×"
     );
+}
+
+#[test]
+fn a_zone_target_pair_is_a_two_element_array_in_json() {
+    let p = ZoneTarget::new("example.org.", "powerdns");
+    let j = serde_json::to_value(&p).unwrap();
+    assert_eq!(j, serde_json::json!(["example.org.", "powerdns"]));
+    assert_eq!(serde_json::from_value::<ZoneTarget>(j).unwrap(), p);
 }

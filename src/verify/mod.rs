@@ -15,7 +15,7 @@
 //!
 //! Rule: `verify` uses `model`, `config`, `plan` (fitting to a target's capabilities) and
 //! `provider` (a target's provider built from its settings, its name servers, the RFC 2136 wire
-//! codec); it never changes anything.
+//! codec), and `diag` for the zone files' problems; it never changes anything.
 
 pub mod compare;
 pub mod fold;

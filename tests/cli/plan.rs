@@ -180,16 +180,19 @@ fn every_output_shows_the_checksum() {
     }
 }
 
-#[test]
-fn shards_partition_the_zones() {
-    let names: Vec<String> = (0..40).map(|i| format!("z{i}.example.")).collect();
+/// A project of `zones` zones `z0.example.` … of `records` A records each; and their names.
+fn estate(zones: usize, records: usize) -> (tempfile::TempDir, Vec<String>) {
+    let names: Vec<String> = (0..zones).map(|i| format!("z{i}.example.")).collect();
     let files: Vec<(String, String)> = names
         .iter()
-        .map(|n| (format!("{n}yaml"), zone_a(1)))
+        .map(|n| (format!("{n}yaml"), zone_a(records)))
         .collect();
-    let refs = refs(&files);
-    let zones = strs(&names);
-    let p = project(&refs, &zones, "");
+    (project(&refs(&files), &strs(&names), ""), names)
+}
+
+#[test]
+fn shards_partition_the_zones() {
+    let (p, names) = estate(40, 1);
     let mut seen = Vec::new();
     for k in 1..=3 {
         let (_, j) = plan_json(p.path(), &["--shard", &format!("{k}/3")]);
@@ -357,4 +360,38 @@ fn dump_writes_yaml_and_zone_files_that_read_back_identically() {
     for plan in j["plans"].as_array().unwrap() {
         assert_eq!(plan["changes"].as_array().unwrap().len(), 0, "{plan:#}");
     }
+}
+
+/// The progress line is drawn on a terminal only: under a pseudo-terminal (`script`, util-linux)
+/// a 25-zone plan shows `planning: n/25 zone × target` and erases it; with standard error a
+/// pipe, nothing of it is written.
+#[test]
+fn progress_line_on_a_terminal_only() {
+    let (p, _) = estate(25, 2);
+    let plan = format!(
+        "'{}' plan --config config.yaml --out plan.txt",
+        env!("CARGO_BIN_EXE_dnsplan")
+    );
+    let o = std::process::Command::new("script")
+        .current_dir(p.path())
+        .args(["-qec", &plan, "/dev/null"])
+        .env_remove("DNSPLAN_CONFIG")
+        .output()
+        .expect("script (util-linux) runs");
+    let tty = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{tty}");
+    assert!(tty.contains("planning: "), "{tty:?}");
+    assert!(tty.contains("/25 zone × target\r\x1b[K"), "{tty:?}");
+    assert!(tty.contains("plan written to plan.txt"), "{tty:?}");
+
+    let o = run_in(
+        p.path(),
+        &["plan", "--config", "config.yaml", "--out", "plan.txt"],
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        !err.contains("planning") && !err.contains('\x1b'),
+        "{err:?}"
+    );
 }

@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize, Serializer};
 use serde_json::Value as J;
 use sha2::{Digest, Sha256};
 
-use super::safety::Refused;
+use super::safety::{Refused, ZoneTarget};
 use super::{Change, Op, Plan, Summary, ZonePlan};
 use crate::model::{RecordSet, RecordType, idna_decode, idna_encode};
 
@@ -59,9 +59,9 @@ pub struct RunNotes {
     /// The config file the plan was made from (as the Action names it).
     #[serde(default)]
     pub config: String,
-    /// (zone, target) pairs that are plan-only.
+    /// The zone × target pairs that are plan-only (each `[zone, target]`).
     #[serde(default)]
-    pub dry_run: Vec<(String, String)>,
+    pub dry_run: Vec<ZoneTarget>,
     /// The shard files a merged file was made of.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merged_from: Option<Vec<String>>,
@@ -251,7 +251,7 @@ impl RunNotes {
         config: &str,
         shard: Option<(u32, u32)>,
         refused: &[Refused],
-        dry_run: &[(String, String)],
+        dry_run: &[ZoneTarget],
     ) -> RunNotes {
         RunNotes {
             config: config.to_string(),

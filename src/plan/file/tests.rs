@@ -39,7 +39,7 @@ fn shards() -> (PlanFile, PlanFile) {
     let two = Plan {
         plans: plan.plans[2..].to_vec(),
     };
-    let dry = vec![("example.com.".to_string(), "pdns".to_string())];
+    let dry = vec![ZoneTarget::new("example.com.", "pdns")];
     let n1 = RunNotes::of_run(&one, "config.yaml", Some((1, 2)), &refused(), &dry);
     let n2 = RunNotes::of_run(&two, "config.yaml", Some((2, 2)), &[], &[]);
     (PlanFile::new(&one, Some(n1)), PlanFile::new(&two, Some(n2)))
@@ -299,10 +299,7 @@ fn shards_merge_into_the_full_plan() {
     );
     assert_eq!(notes.shard, None);
     assert_eq!(notes.refusals(), refused());
-    assert_eq!(
-        notes.dry_run,
-        vec![("example.com.".to_string(), "pdns".to_string())]
-    );
+    assert_eq!(notes.dry_run, [ZoneTarget::new("example.com.", "pdns")]);
     assert_eq!(m.plan.plans[0].warnings.len(), 1);
     // a merged file merges again to the same
     let again = merge(vec![shard("m.json", m.file.clone())], "config.yaml").unwrap();
