@@ -439,7 +439,7 @@ impl Reader {
             let entry = match lx.next_entry() {
                 Ok(Some(e)) => e,
                 Ok(None) => break,
-                Err(e) => return Err(format!("{shown}:{}: {}", e.line, e.message)),
+                Err(e) => return Err(format!("{shown}:{}: {}", e.line, e.fault)),
             };
             let Some(first) = entry.tokens.first() else {
                 continue;
@@ -498,7 +498,7 @@ impl Reader {
                         "$INCLUDE nested more than {MAX_INCLUDE_DEPTH} deep (an include loop?)"
                     )));
                 }
-                let file = args[0].string().map_err(at)?;
+                let file = args[0].string().map_err(|r| at(r.to_string()))?;
                 let file = Path::new(&file);
                 let path = if file.is_absolute() {
                     file.to_path_buf()
