@@ -438,7 +438,7 @@ fn add_records(
         let raw_name = key.key_text();
         let (name, name_err) = match idna_encode(&raw_name) {
             Ok(n) => (n, None),
-            Err(e) => (raw_name.to_lowercase(), Some(e.0)),
+            Err(e) => (raw_name.to_lowercase(), Some(e.to_string())),
         };
         let fqdn = if name.is_empty() {
             zone_name.clone()

@@ -126,7 +126,8 @@ impl ZoneFileSettings {
     /// the directory, or an error when the name (or `file_extension`) cannot make one.
     pub fn path(&self, zone: &str) -> Result<PathBuf, String> {
         let base = zone_file_stem(zone.strip_suffix('.').unwrap_or(zone));
-        join_inside(&self.directory, &format!("{base}{}", self.file_extension)).map_err(|e| e.0)
+        join_inside(&self.directory, &format!("{base}{}", self.file_extension))
+            .map_err(|e| e.to_string())
     }
 }
 
@@ -732,7 +733,7 @@ fn owner_name(t: &Token, origin: &str) -> Result<String, String> {
             t.raw
         ));
     }
-    idna_encode(&fqdn).map_err(|e| e.0)
+    idna_encode(&fqdn).map_err(|e| e.to_string())
 }
 
 /// Does a name hold a character a zone file cannot carry as it is (see `absolutize`)?
