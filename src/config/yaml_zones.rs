@@ -59,9 +59,9 @@ pub enum DirError {
         idna: PathBuf,
         zone: String,
     },
-    /// The provider's settings are wrong (the diagnostic's message).
-    #[error("{}", .0.message)]
-    Settings(Box<Diagnostic>),
+    /// The provider's settings are wrong: the settings error's message.
+    #[error("{0}")]
+    Settings(String),
     #[error("has no `directory`")]
     NoDirectory,
     #[error("does not support `list_zones`")]
@@ -373,7 +373,7 @@ pub fn list_zones(p: &ProviderConfig, _config_path: &Path) -> Result<Listed, Dir
     use super::ProviderKind;
     match p.kind {
         ProviderKind::Yaml => YamlSettings::from_config(p)
-            .map_err(|d| DirError::Settings(Box::new(d)))?
+            .map_err(|d| DirError::Settings(d.message))?
             .list_zones(),
         ProviderKind::ZoneFile => {
             let dir = p.str("directory").ok_or(DirError::NoDirectory)?;
