@@ -124,7 +124,7 @@ pub enum LineFault {
     #[error("{0}")]
     Name(#[source] NameError),
     #[error("{0}")]
-    Rdata(#[source] rdata::RdataError),
+    Rdata(#[source] Box<rdata::RdataError>),
 }
 
 /// Why a TTL is not one.
@@ -741,7 +741,7 @@ impl Reader {
             }
             None => return Err(LineFault::UnknownType(type_tok.raw.clone())),
         };
-        let mut v = parse_rdata(&rtype, rtoks).map_err(LineFault::Rdata)?;
+        let mut v = parse_rdata(&rtype, rtoks).map_err(|e| LineFault::Rdata(Box::new(e)))?;
         absolutize(&mut v, &state.origin)?;
         if rel.is_empty() && rtype == RecordType::Ns {
             self.apex_ns = true;
