@@ -15,24 +15,84 @@ use super::{Config, ProviderConfig, SubZone};
 use crate::diag::Diagnostic;
 use crate::model::build::record_from_node;
 use crate::model::{
-    RecordType, Zone, idna_decode, idna_encode, join_below, join_inside, parse_zone_name,
-    zone_file_stem,
+    NameError, RecordType, Zone, idna_decode, idna_encode, join_below, join_inside,
+    parse_zone_name, zone_file_stem,
 };
 use crate::validate::{self, Reasons, RecordCtx, Rules};
 use crate::yaml::{self, Kind, LoadOptions, Node, Pos};
 
 pub use super::yaml_settings::YamlSettings;
 
+/// Why the files of a zone, or the zones of a directory, could not be found. Every variant
+/// names the zone or the path.
+#[derive(Debug, thiserror::Error)]
+pub enum DirError {
+    #[error("invalid zone name {zone:?}: {source}")]
+    ZoneName {
+        zone: String,
+        #[source]
+        source: NameError,
+    },
+    /// A file name built from the zone is not one name inside the directory.
+    #[error("zone {zone}: {source}")]
+    Outside {
+        zone: String,
+        #[source]
+        source: NameError,
+    },
+    #[error("shared_filename: {0}")]
+    SharedFilename(#[source] NameError),
+    #[error("cannot list {}: {source}", .path.display())]
+    List {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The path exists but cannot be examined (a symlink loop, no permission).
+    #[error("cannot read {}: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("Both UTF-8 \"{}\" and IDNA \"{}\" exist for {zone}", .utf8.display(), .idna.display())]
+    BothSpellings {
+        utf8: PathBuf,
+        idna: PathBuf,
+        zone: String,
+    },
+    /// The provider's settings are wrong: the settings error's message.
+    #[error("{0}")]
+    Settings(String),
+    #[error("has no `directory`")]
+    NoDirectory,
+    #[error("does not support `list_zones`")]
+    NoListing,
+}
+
+fn list_error(path: &Path) -> impl FnOnce(std::io::Error) -> DirError + '_ {
+    move |source| DirError::List {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
 impl YamlSettings {
     /// The files holding `zone` (encoded name with trailing dot), sorted by path as octoDNS
     /// loads them. Errors when both a UTF-8 and an IDNA spelling exist, when the name is not a
     /// zone name (nothing is looked up then), and when a path cannot be examined (a symlink
     /// loop), naming the path. A split directory is read one level deep, never recursively.
-    pub fn zone_files(&self, zone: &str) -> Result<Vec<PathBuf>, String> {
-        parse_zone_name(zone).map_err(|e| format!("invalid zone name {zone:?}: {e}"))?;
+    pub fn zone_files(&self, zone: &str) -> Result<Vec<PathBuf>, DirError> {
+        parse_zone_name(zone).map_err(|source| DirError::ZoneName {
+            zone: zone.to_string(),
+            source,
+        })?;
         let decoded = idna_decode(zone);
         let inside = |file: String| {
-            join_inside(&self.directory, &file).map_err(|e| format!("zone {decoded}: {e}"))
+            join_inside(&self.directory, &file).map_err(|source| DirError::Outside {
+                zone: decoded.clone(),
+                source,
+            })
         };
         let mut files = Vec::new();
         if let Some(ext) = &self.split_extension {
@@ -43,10 +103,9 @@ impl YamlSettings {
             let idna = inside(format!("{}{ext}", zone_file_stem(&zone[..zone.len() - 1])))?;
             let dir = pick(&utf8, &idna, std::fs::Metadata::is_dir, &decoded)?;
             if let Some(dir) = dir {
-                let rd = std::fs::read_dir(&dir)
-                    .map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+                let rd = std::fs::read_dir(&dir).map_err(list_error(&dir))?;
                 for entry in rd {
-                    let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+                    let entry = entry.map_err(list_error(&dir))?;
                     let p = entry.path();
                     if p.to_string_lossy().ends_with(".yaml") {
                         files.push(p);
@@ -62,9 +121,7 @@ impl YamlSettings {
             }
         }
         if let Some(shared) = &self.shared_filename {
-            files.push(
-                join_below(&self.directory, shared).map_err(|e| format!("shared_filename: {e}"))?,
-            );
+            files.push(join_below(&self.directory, shared).map_err(DirError::SharedFilename)?);
         }
         files.sort();
         Ok(files)
@@ -72,7 +129,7 @@ impl YamlSettings {
 
     /// The zones this directory holds (octoDNS's YamlProvider `list_zones`): `*.yaml` files
     /// with at least two dots, and directories ending in `split_extension`.
-    pub fn list_zones(&self) -> Result<Listed, String> {
+    pub fn list_zones(&self) -> Result<Listed, DirError> {
         let mut raw = Vec::new();
         for (name, kind) in list_dir(&self.directory)? {
             if let Some(ext) = &self.split_extension
@@ -107,11 +164,14 @@ impl YamlSettings {
 
 /// Whether `p` exists as what `is` asks: a missing path is `false`, a path that cannot be
 /// examined (a symlink loop, no permission) is an error naming it.
-fn exists(p: &Path, is: fn(&std::fs::Metadata) -> bool) -> Result<bool, String> {
+fn exists(p: &Path, is: fn(&std::fs::Metadata) -> bool) -> Result<bool, DirError> {
     match std::fs::metadata(p) {
         Ok(m) => Ok(is(&m)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-        Err(e) => Err(format!("cannot read {}: {e}", p.display())),
+        Err(source) => Err(DirError::Read {
+            path: p.to_path_buf(),
+            source,
+        }),
     }
 }
 
@@ -120,14 +180,14 @@ fn pick(
     idna: &Path,
     is: fn(&std::fs::Metadata) -> bool,
     zone: &str,
-) -> Result<Option<PathBuf>, String> {
+) -> Result<Option<PathBuf>, DirError> {
     if exists(utf8, is)? {
         if utf8 != idna && exists(idna, is)? {
-            return Err(format!(
-                "Both UTF-8 \"{}\" and IDNA \"{}\" exist for {zone}",
-                utf8.display(),
-                idna.display()
-            ));
+            return Err(DirError::BothSpellings {
+                utf8: utf8.to_path_buf(),
+                idna: idna.to_path_buf(),
+                zone: zone.to_string(),
+            });
         }
         Ok(Some(utf8.to_path_buf()))
     } else if exists(idna, is)? {
@@ -149,11 +209,11 @@ enum Entry {
 
 /// The entries of `dir` (one level, hidden names skipped: temporary files of an interrupted
 /// write start with a dot), each with what it is.
-fn list_dir(dir: &Path) -> Result<Vec<(String, Entry)>, String> {
-    let rd = std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+fn list_dir(dir: &Path) -> Result<Vec<(String, Entry)>, DirError> {
+    let rd = std::fs::read_dir(dir).map_err(list_error(dir))?;
     let mut out = Vec::new();
     for entry in rd {
-        let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+        let entry = entry.map_err(list_error(dir))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with('.') {
             continue;
@@ -212,7 +272,7 @@ impl Listed {
 
 /// The zones a BIND zone-file directory holds: files ending with `file_extension` whose stem
 /// holds a dot (`example.com.` with the default extension `.`).
-pub fn list_zonefile_zones(dir: &Path, file_ext: &str) -> Result<Listed, String> {
+pub fn list_zonefile_zones(dir: &Path, file_ext: &str) -> Result<Listed, DirError> {
     let mut raw = Vec::new();
     for (name, kind) in list_dir(dir)? {
         match kind {
@@ -233,19 +293,17 @@ pub fn list_zonefile_zones(dir: &Path, file_ext: &str) -> Result<Listed, String>
 }
 
 /// The zones a provider's directory holds (octoDNS's `list_zones`), encoded.
-pub fn list_zones(p: &ProviderConfig, _config_path: &Path) -> Result<Listed, String> {
+pub fn list_zones(p: &ProviderConfig, _config_path: &Path) -> Result<Listed, DirError> {
     use super::FileFormat;
     match p.files {
         Some(FileFormat::Yaml) => YamlSettings::from_config(p)
-            .map_err(|e| e.to_string())?
+            .map_err(|e| DirError::Settings(e.to_string()))?
             .list_zones(),
         Some(FileFormat::ZoneFile) => {
-            let dir = p
-                .str("directory")
-                .ok_or_else(|| "has no `directory`".to_string())?;
+            let dir = p.str("directory").ok_or(DirError::NoDirectory)?;
             list_zonefile_zones(Path::new(dir), p.str("file_extension").unwrap_or("."))
         }
-        None => Err("does not support `list_zones`".into()),
+        None => Err(DirError::NoListing),
     }
 }
 
@@ -273,7 +331,11 @@ pub fn load_zone(
     let files = match s.zone_files(&into.name) {
         Ok(f) => f,
         Err(e) => {
-            diags.push(Diagnostic::error(provider_pos.clone(), "zone-files", e));
+            diags.push(Diagnostic::error(
+                provider_pos.clone(),
+                "zone-files",
+                e.to_string(),
+            ));
             return false;
         }
     };
@@ -362,7 +424,7 @@ fn add_records(
         let raw_name = key.key_text();
         let (name, name_err) = match idna_encode(&raw_name) {
             Ok(n) => (n, None),
-            Err(e) => (raw_name.to_lowercase(), Some(e.0)),
+            Err(e) => (raw_name.to_lowercase(), Some(e.to_string())),
         };
         let fqdn = if name.is_empty() {
             zone_name.clone()
@@ -526,7 +588,11 @@ mod tests {
         let mut s = settings(&dir.path().join("zones"));
         for zone in ["../pwned.", "/etc/passwd.", "a..b.", "x/y."] {
             let e = s.zone_files(zone).unwrap_err();
-            assert!(e.contains("invalid zone name"), "{zone}: {e}");
+            assert!(
+                matches!(&e, DirError::ZoneName { zone: z, .. } if z == zone),
+                "{e:?}"
+            );
+            assert!(e.to_string().contains("invalid zone name"), "{zone}: {e}");
         }
         s.shared_filename = Some("common/all.yaml".into());
         assert_eq!(
@@ -536,10 +602,12 @@ mod tests {
         for shared in ["../pwned.yaml", "/etc/passwd", "a/../../b.yaml"] {
             s.shared_filename = Some(shared.into());
             let e = s.zone_files("example.com.").unwrap_err();
-            assert!(e.contains("shared_filename"), "{shared}: {e}");
+            assert!(matches!(e, DirError::SharedFilename(_)), "{e:?}");
+            assert!(e.to_string().contains("shared_filename"), "{shared}: {e}");
         }
         s.shared_filename = None;
         s.split_extension = Some("/../..".into());
-        assert!(s.zone_files("example.com.").is_err());
+        let e = s.zone_files("example.com.").unwrap_err();
+        assert!(matches!(e, DirError::Outside { .. }), "{e:?}");
     }
 }

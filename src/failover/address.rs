@@ -10,12 +10,56 @@ use super::config::{OwnSource, family_matches};
 /// At most this much of a discovery URL's body is read.
 const MAX_BODY: usize = 4096;
 
+/// Why the own address was not found.
+#[derive(Debug, thiserror::Error)]
+pub enum AddressError {
+    #[error("no network interface {name:?} (interfaces: {})", .known.join(", "))]
+    NoInterface { name: String, known: Vec<String> },
+    #[error("interface {name} has no {family} address")]
+    NoAddress { name: String, family: &'static str },
+    #[error("cannot list network interfaces: {0}")]
+    Interfaces(#[source] std::io::Error),
+    #[error("cannot set up the HTTP client: {0}")]
+    Client(#[source] reqwest::Error),
+    /// The discovery URL (shown without its query, which may hold a token) failed.
+    #[error("own address from {url}: {fault}")]
+    Url { url: String, fault: UrlFault },
+}
+
+/// What went wrong asking a discovery URL.
+#[derive(Debug, thiserror::Error)]
+pub enum UrlFault {
+    #[error("timed out after {secs}s")]
+    Timeout { secs: f64 },
+    /// The request failed: the innermost cause (without the URL).
+    #[error("{reason}")]
+    Send {
+        reason: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("HTTP {0}")]
+    Status(u16),
+    #[error("reading the body: {0}")]
+    Body(#[source] reqwest::Error),
+    #[error("the body is longer than {MAX_BODY} bytes, not an address")]
+    TooLong,
+    /// The body (its first 60 characters) is not an address.
+    #[error("the body is not an IP address: {0:?}")]
+    NotAddress(String),
+    #[error("{address} is not an {family} address")]
+    Family {
+        address: IpAddr,
+        family: &'static str,
+    },
+}
+
 /// The own address for a record of type `rtype`; among several, one in `pool` is preferred.
 pub async fn discover(
     src: &OwnSource,
     rtype: &RecordType,
     pool: &[IpAddr],
-) -> Result<IpAddr, String> {
+) -> Result<IpAddr, AddressError> {
     match src {
         OwnSource::Static(a) => Ok(*a),
         OwnSource::Interface(name) => interface(name, rtype, pool),
@@ -37,14 +81,14 @@ fn family(rtype: &RecordType) -> &'static str {
 
 /// The addresses of one interface, of the record's family (IPv6 link-local ones left out);
 /// one in the pool when there is one, else the first.
-pub fn interface(name: &str, rtype: &RecordType, pool: &[IpAddr]) -> Result<IpAddr, String> {
+pub fn interface(name: &str, rtype: &RecordType, pool: &[IpAddr]) -> Result<IpAddr, AddressError> {
     let all = interface_addresses()?;
     let names: std::collections::BTreeSet<&str> = all.iter().map(|(n, _)| n.as_str()).collect();
     if !names.contains(name) {
-        return Err(format!(
-            "no network interface {name:?} (interfaces: {})",
-            names.into_iter().collect::<Vec<_>>().join(", ")
-        ));
+        return Err(AddressError::NoInterface {
+            name: name.to_string(),
+            known: names.into_iter().map(str::to_string).collect(),
+        });
     }
     let mine: Vec<IpAddr> = all
         .iter()
@@ -55,7 +99,10 @@ pub fn interface(name: &str, rtype: &RecordType, pool: &[IpAddr]) -> Result<IpAd
         .find(|a| pool.contains(a))
         .or(mine.first())
         .copied()
-        .ok_or(format!("interface {name} has no {} address", family(rtype)))
+        .ok_or_else(|| AddressError::NoAddress {
+            name: name.to_string(),
+            family: family(rtype),
+        })
 }
 
 fn link_local(a: &IpAddr) -> bool {
@@ -66,17 +113,14 @@ fn link_local(a: &IpAddr) -> bool {
 }
 
 /// Every (interface name, address) of this host, from getifaddrs(3).
-pub fn interface_addresses() -> Result<Vec<(String, IpAddr)>, String> {
+pub fn interface_addresses() -> Result<Vec<(String, IpAddr)>, AddressError> {
     let mut out = Vec::new();
     let mut head: *mut libc::ifaddrs = std::ptr::null_mut();
     // SAFETY: getifaddrs fills `head` with a list we own until freeifaddrs; every pointer read
     // below comes from that list and is checked for null first.
     unsafe {
         if libc::getifaddrs(&mut head) != 0 {
-            return Err(format!(
-                "cannot list network interfaces: {}",
-                std::io::Error::last_os_error()
-            ));
+            return Err(AddressError::Interfaces(std::io::Error::last_os_error()));
         }
         let mut cur = head;
         while !cur.is_null() {
@@ -113,7 +157,7 @@ pub async fn from_url(
     timeout: std::time::Duration,
     headers: &[(String, String)],
     rtype: &RecordType,
-) -> Result<IpAddr, String> {
+) -> Result<IpAddr, AddressError> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let client = reqwest::Client::builder()
         .no_proxy()
@@ -121,53 +165,51 @@ pub async fn from_url(
         .timeout(timeout)
         .connect_timeout(timeout)
         .build()
-        .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        .map_err(AddressError::Client)?;
     let mut req = client.get(url);
     for (k, v) in headers {
         req = req.header(k.as_str(), v.as_str());
     }
-    let what = format!("own address from {}", without_query(url));
+    let at = |fault: UrlFault| AddressError::Url {
+        url: without_query(url).to_string(),
+        fault,
+    };
     let mut resp = req.send().await.map_err(|e| {
         if e.is_timeout() {
-            format!("{what}: timed out after {}s", timeout.as_secs_f64())
+            at(UrlFault::Timeout {
+                secs: timeout.as_secs_f64(),
+            })
         } else {
-            let mut msg = e.to_string();
+            let mut reason = e.to_string();
             let mut src: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(&e);
             while let Some(inner) = src {
-                msg = inner.to_string();
+                reason = inner.to_string();
                 src = inner.source();
             }
-            format!("{what}: {msg}")
+            at(UrlFault::Send { reason, source: e })
         }
     })?;
     let status = resp.status();
     if !status.is_success() {
-        return Err(format!("{what}: HTTP {}", status.as_u16()));
+        return Err(at(UrlFault::Status(status.as_u16())));
     }
     let mut body = Vec::new();
-    while let Some(c) = resp
-        .chunk()
-        .await
-        .map_err(|e| format!("{what}: reading the body: {e}"))?
-    {
+    while let Some(c) = resp.chunk().await.map_err(|e| at(UrlFault::Body(e)))? {
         body.extend_from_slice(&c);
         if body.len() > MAX_BODY {
-            return Err(format!(
-                "{what}: the body is longer than {MAX_BODY} bytes, not an address"
-            ));
+            return Err(at(UrlFault::TooLong));
         }
     }
     let text = String::from_utf8_lossy(&body);
     let text = text.trim();
-    let addr: IpAddr = text.parse().map_err(|_| {
-        let shown: String = text.chars().take(60).collect();
-        format!("{what}: the body is not an IP address: {shown:?}")
-    })?;
+    let addr: IpAddr = text
+        .parse()
+        .map_err(|_| at(UrlFault::NotAddress(text.chars().take(60).collect())))?;
     if !family_matches(rtype, &addr) {
-        return Err(format!(
-            "{what}: {addr} is not an {} address",
-            family(rtype)
-        ));
+        return Err(at(UrlFault::Family {
+            address: addr,
+            family: family(rtype),
+        }));
     }
     Ok(addr)
 }
@@ -190,18 +232,28 @@ mod tests {
     async fn static_is_what_is_written() {
         let a: IpAddr = "192.0.2.7".parse().unwrap();
         assert_eq!(
-            discover(&OwnSource::Static(a), &RecordType::A, &[]).await,
-            Ok(a)
+            discover(&OwnSource::Static(a), &RecordType::A, &[])
+                .await
+                .unwrap(),
+            a
         );
     }
 
     #[test]
     fn the_loopback_interface_has_127_0_0_1() {
         assert_eq!(
-            interface("lo", &RecordType::A, &[]),
-            Ok("127.0.0.1".parse().unwrap())
+            interface("lo", &RecordType::A, &[]).unwrap(),
+            "127.0.0.1".parse::<IpAddr>().unwrap()
         );
         let e = interface("no-such-if0", &RecordType::A, &[]).unwrap_err();
+        match &e {
+            AddressError::NoInterface { name, known } => {
+                assert_eq!(name, "no-such-if0");
+                assert!(known.iter().any(|k| k == "lo"), "{known:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+        let e = e.to_string();
         assert!(
             e.starts_with("no network interface \"no-such-if0\" (interfaces: "),
             "{e}"
@@ -240,26 +292,41 @@ mod tests {
                 &RecordType::A,
                 &[]
             )
-            .await,
-            Ok("198.51.100.4".parse().unwrap())
+            .await
+            .unwrap(),
+            "198.51.100.4".parse::<IpAddr>().unwrap()
         );
         // without the header the mock does not answer 200
         let e = discover(&src("/meta/local-ipv4", vec![]), &RecordType::A, &[])
             .await
             .unwrap_err();
-        assert!(e.ends_with(": HTTP 404"), "{e}");
+        assert!(
+            matches!(
+                e,
+                AddressError::Url {
+                    fault: UrlFault::Status(404),
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(e.to_string().ends_with(": HTTP 404"), "{e}");
         // the family must be the record's
         let e = discover(&src("/meta/v6", vec![]), &RecordType::A, &[])
             .await
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(e.ends_with("2001:db8::4 is not an IPv4 address"), "{e}");
         assert_eq!(
-            discover(&src("/meta/v6", vec![]), &RecordType::Aaaa, &[]).await,
-            Ok("2001:db8::4".parse().unwrap())
+            discover(&src("/meta/v6", vec![]), &RecordType::Aaaa, &[])
+                .await
+                .unwrap(),
+            "2001:db8::4".parse::<IpAddr>().unwrap()
         );
         let e = discover(&src("/meta/html?token=s3cr3t", vec![]), &RecordType::A, &[])
             .await
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("the body is not an IP address: \"<html>login</html>\""),
             "{e}"

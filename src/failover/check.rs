@@ -16,6 +16,55 @@ use super::config::{CheckSpec, Protocol};
 /// At most this much of a body is read for the body match.
 const MAX_BODY: usize = 1 << 20;
 
+/// Why a check did not pass.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("TCP connect to {addr}: {source}")]
+    Connect {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("TCP connect to {addr}: timed out after {secs}s")]
+    ConnectTimeout { addr: SocketAddr, secs: f64 },
+    #[error("cannot set up the HTTP client: {0}")]
+    Client(#[source] reqwest::Error),
+    #[error("bad method {0:?}")]
+    Method(String),
+    /// An HTTP(S) check against `addr` failed (`protocol`: HTTP or HTTPS).
+    #[error("{protocol} {addr}: {fault}")]
+    Http {
+        protocol: &'static str,
+        addr: SocketAddr,
+        fault: HttpFault,
+    },
+}
+
+/// What an HTTP(S) check found wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum HttpFault {
+    /// No answer: the short reason (`reason`), the request's error as source.
+    #[error("{reason}")]
+    Request {
+        reason: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("HTTP {status}, expected {}", ranges(.expected))]
+    Status {
+        status: u16,
+        expected: Vec<(u16, u16)>,
+    },
+    #[error("reading the body: {reason}")]
+    Body {
+        reason: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("HTTP {status}, but the body does not match /{pattern}/")]
+    BodyMismatch { status: u16, pattern: String },
+}
+
 pub struct Checker {
     spec: CheckSpec,
     clients: Mutex<HashMap<IpAddr, reqwest::Client>>,
@@ -50,26 +99,26 @@ impl Checker {
     }
 
     /// Check one address: Ok when it passes, else why not.
-    pub async fn check(&self, addr: IpAddr) -> Result<(), String> {
+    pub async fn check(&self, addr: IpAddr) -> Result<(), CheckError> {
         match self.spec.protocol {
             Protocol::Tcp => self.tcp(addr).await,
             Protocol::Http | Protocol::Https => self.http(addr).await,
         }
     }
 
-    async fn tcp(&self, addr: IpAddr) -> Result<(), String> {
+    async fn tcp(&self, addr: IpAddr) -> Result<(), CheckError> {
         let sa = SocketAddr::new(addr, self.spec.port);
         match tokio::time::timeout(self.spec.timeout, tokio::net::TcpStream::connect(sa)).await {
             Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(format!("TCP connect to {sa}: {e}")),
-            Err(_) => Err(format!(
-                "TCP connect to {sa}: timed out after {}s",
-                self.spec.timeout.as_secs_f64()
-            )),
+            Ok(Err(source)) => Err(CheckError::Connect { addr: sa, source }),
+            Err(_) => Err(CheckError::ConnectTimeout {
+                addr: sa,
+                secs: self.spec.timeout.as_secs_f64(),
+            }),
         }
     }
 
-    fn client(&self, addr: IpAddr) -> Result<reqwest::Client, String> {
+    fn client(&self, addr: IpAddr) -> Result<reqwest::Client, CheckError> {
         let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(c) = clients.get(&addr) {
             return Ok(c.clone());
@@ -87,9 +136,7 @@ impl Checker {
         if s.host.parse::<IpAddr>().is_err() {
             b = b.resolve(host_name(&s.host), SocketAddr::new(addr, s.port));
         }
-        let c = b
-            .build()
-            .map_err(|e| format!("cannot set up the HTTP client: {e}"))?;
+        let c = b.build().map_err(CheckError::Client)?;
         clients.insert(addr, c.clone());
         Ok(c)
     }
@@ -113,30 +160,36 @@ impl Checker {
         format!("{scheme}://{host}:{}{}", s.port, s.path)
     }
 
-    async fn http(&self, addr: IpAddr) -> Result<(), String> {
+    async fn http(&self, addr: IpAddr) -> Result<(), CheckError> {
         let s = &self.spec;
         let client = self.client(addr)?;
         let method = reqwest::Method::from_bytes(s.method.as_bytes())
-            .map_err(|_| format!("bad method {:?}", s.method))?;
+            .map_err(|_| CheckError::Method(s.method.clone()))?;
         let mut req = client.request(method, self.url(addr));
         if s.host.parse::<IpAddr>().is_ok() {
             req = req.header(reqwest::header::HOST, s.host.as_str());
         }
-        let what = format!("{} {}", s.protocol.as_str(), SocketAddr::new(addr, s.port));
-        let mut resp = req
-            .send()
-            .await
-            .map_err(|e| format!("{what}: {}", reason(&e, s)))?;
+        let at = |fault: HttpFault| CheckError::Http {
+            protocol: s.protocol.as_str(),
+            addr: SocketAddr::new(addr, s.port),
+            fault,
+        };
+        let mut resp = req.send().await.map_err(|e| {
+            at(HttpFault::Request {
+                reason: reason(&e, s),
+                source: e,
+            })
+        })?;
         let status = resp.status().as_u16();
         if !s
             .expect_status
             .iter()
             .any(|(lo, hi)| (*lo..=*hi).contains(&status))
         {
-            return Err(format!(
-                "{what}: HTTP {status}, expected {}",
-                ranges(&s.expect_status)
-            ));
+            return Err(at(HttpFault::Status {
+                status,
+                expected: s.expect_status.clone(),
+            }));
         }
         if let Some(re) = &s.body {
             let mut body = Vec::new();
@@ -150,15 +203,20 @@ impl Checker {
                         }
                     }
                     Ok(None) => break,
-                    Err(e) => return Err(format!("{what}: reading the body: {}", reason(&e, s))),
+                    Err(e) => {
+                        return Err(at(HttpFault::Body {
+                            reason: reason(&e, s),
+                            source: e,
+                        }));
+                    }
                 }
             }
             let text = String::from_utf8_lossy(&body);
             if !re.is_match(&text) {
-                return Err(format!(
-                    "{what}: HTTP {status}, but the body does not match /{}/",
-                    re.as_str()
-                ));
+                return Err(at(HttpFault::BodyMismatch {
+                    status,
+                    pattern: re.as_str().to_string(),
+                }));
             }
         }
         Ok(())
@@ -242,7 +300,7 @@ mod tests {
             .mount(&server)
             .await;
         let c = Checker::new(spec(server.address().port()));
-        assert_eq!(c.check(local()).await, Ok(()));
+        assert_eq!(c.check(local()).await.map_err(|e| e.to_string()), Ok(()));
 
         // a status outside expect_status fails with the status in the reason
         let c = Checker::new(CheckSpec {
@@ -250,6 +308,19 @@ mod tests {
             ..spec(server.address().port())
         });
         let e = c.check(local()).await.unwrap_err();
+        match &e {
+            CheckError::Http {
+                protocol: "HTTP",
+                fault:
+                    HttpFault::Status {
+                        status: 404,
+                        expected,
+                    },
+                ..
+            } => assert_eq!(expected, &[(200, 399)]),
+            other => panic!("{other:?}"),
+        }
+        let e = e.to_string();
         assert_eq!(
             e,
             format!(
@@ -262,7 +333,13 @@ mod tests {
             host: "other.example.com".into(),
             ..spec(server.address().port())
         });
-        assert!(c.check(local()).await.unwrap_err().contains("HTTP 404"));
+        assert!(
+            c.check(local())
+                .await
+                .unwrap_err()
+                .to_string()
+                .contains("HTTP 404")
+        );
     }
 
     #[tokio::test]
@@ -290,13 +367,19 @@ mod tests {
             expect_status: vec![(204, 204)],
             ..spec(port)
         });
-        assert_eq!(head.check(local()).await, Ok(()));
+        assert_eq!(head.check(local()).await.map_err(|e| e.to_string()), Ok(()));
         // a redirect is not followed; 302 passes the default 200-399, not an explicit 200
         let moved = CheckSpec {
             path: "/moved".into(),
             ..spec(port)
         };
-        assert_eq!(Checker::new(moved.clone()).check(local()).await, Ok(()));
+        assert_eq!(
+            Checker::new(moved.clone())
+                .check(local())
+                .await
+                .map_err(|e| e.to_string()),
+            Ok(())
+        );
         let strict = Checker::new(CheckSpec {
             expect_status: vec![(200, 200)],
             ..moved
@@ -306,6 +389,7 @@ mod tests {
                 .check(local())
                 .await
                 .unwrap_err()
+                .to_string()
                 .ends_with("HTTP 302, expected 200")
         );
         // the body must match the regex
@@ -317,13 +401,15 @@ mod tests {
         assert_eq!(
             Checker::new(body("status: (ok|degraded)"))
                 .check(local())
-                .await,
+                .await
+                .map_err(|e| e.to_string()),
             Ok(())
         );
         let e = Checker::new(body("^status: ok$"))
             .check(local())
             .await
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(
             e.ends_with("HTTP 200, but the body does not match /^status: ok$/"),
             "{e}"
@@ -333,7 +419,11 @@ mod tests {
     #[tokio::test]
     async fn http_to_a_closed_port_fails_with_the_cause() {
         let port = closed_port();
-        let e = Checker::new(spec(port)).check(local()).await.unwrap_err();
+        let e = Checker::new(spec(port))
+            .check(local())
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(
             e.starts_with(&format!("HTTP 127.0.0.1:{port}: cannot connect:")),
             "{e}"
@@ -352,7 +442,7 @@ mod tests {
             timeout: Duration::from_millis(300),
             ..spec(server.address().port())
         });
-        let e = c.check(local()).await.unwrap_err();
+        let e = c.check(local()).await.unwrap_err().to_string();
         assert!(e.ends_with("timed out after 0.3s"), "{e}");
     }
 
@@ -364,9 +454,19 @@ mod tests {
             protocol: Protocol::Tcp,
             ..spec(port)
         };
-        assert_eq!(Checker::new(tcp(open)).check(local()).await, Ok(()));
+        assert_eq!(
+            Checker::new(tcp(open))
+                .check(local())
+                .await
+                .map_err(|e| e.to_string()),
+            Ok(())
+        );
         let port = closed_port();
-        let e = Checker::new(tcp(port)).check(local()).await.unwrap_err();
+        let e = Checker::new(tcp(port))
+            .check(local())
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(
             e.starts_with(&format!("TCP connect to 127.0.0.1:{port}: ")),
             "{e}"

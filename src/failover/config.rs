@@ -247,7 +247,7 @@ impl Reader<'_> {
         &mut self,
         node: &Node,
         key: &str,
-        check: impl FnOnce(String) -> Result<T, String>,
+        check: impl FnOnce(String) -> Result<T, SettingFault>,
     ) -> Option<T> {
         match check(self.string(node, key)?) {
             Ok(t) => Some(t),
@@ -872,7 +872,7 @@ fn check_overrides(r: &mut Reader, node: &Node) -> Option<CheckOverrides> {
                 if p.starts_with('/') && !p.chars().any(char::is_whitespace) {
                     Ok(p)
                 } else {
-                    Err(format!("must start with / and hold no spaces, found {p:?}"))
+                    Err(SettingFault::Path(p))
                 }
             }) {
                 Some(p) => c.path = Some((p, v.pos.clone())),
@@ -882,7 +882,7 @@ fn check_overrides(r: &mut Reader, node: &Node) -> Option<CheckOverrides> {
                 if valid_host(&h) {
                     Ok(h)
                 } else {
-                    Err(format!("must be a host name, found {h:?}"))
+                    Err(SettingFault::Host(h))
                 }
             }) {
                 Some(h) => c.host = Some((h, v.pos.clone())),
@@ -894,9 +894,7 @@ fn check_overrides(r: &mut Reader, node: &Node) -> Option<CheckOverrides> {
                 {
                     Ok(m.to_ascii_uppercase())
                 } else {
-                    Err(format!(
-                        "must be an HTTP method such as GET or HEAD, found {m:?}"
-                    ))
+                    Err(SettingFault::Method(m))
                 }
             }) {
                 Some(m) => c.method = Some((m, v.pos.clone())),
@@ -914,8 +912,7 @@ fn check_overrides(r: &mut Reader, node: &Node) -> Option<CheckOverrides> {
                 }
             },
             "body" => match r.checked(v, "check.body", |b| {
-                regex_lite::Regex::new(&b)
-                    .map_err(|e| format!("is not a valid regular expression: {e}"))
+                regex_lite::Regex::new(&b).map_err(SettingFault::Regex)
             }) {
                 Some(re) => c.body = Some((re, v.pos.clone())),
                 None => ok = false,
@@ -940,22 +937,41 @@ fn valid_host(h: &str) -> bool {
         })
 }
 
+/// What is wrong with one `check` setting: the diagnostic's text after the key.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingFault {
+    #[error("must start with / and hold no spaces, found {0:?}")]
+    Path(String),
+    #[error("must be a host name, found {0:?}")]
+    Host(String),
+    #[error("must be an HTTP method such as GET or HEAD, found {0:?}")]
+    Method(String),
+    #[error("is not a valid regular expression: {0}")]
+    Regex(#[source] regex_lite::Error),
+    #[error("{0:?} is not an HTTP status (100-599)")]
+    Status(String),
+    #[error("the range {0:?} is empty")]
+    EmptyRange(String),
+    #[error("the list is empty")]
+    EmptyList,
+}
+
 /// `200`, `"200-299"` or a list of them → inclusive ranges.
-fn statuses(node: &Node) -> Result<Vec<(u16, u16)>, String> {
-    let one = |n: &Node| -> Result<(u16, u16), String> {
+fn statuses(node: &Node) -> Result<Vec<(u16, u16)>, SettingFault> {
+    let one = |n: &Node| -> Result<(u16, u16), SettingFault> {
         let text = n.as_str().unwrap_or_default().trim().to_string();
-        let code = |s: &str| -> Result<u16, String> {
+        let code = |s: &str| -> Result<u16, SettingFault> {
             s.trim()
                 .parse::<u16>()
                 .ok()
                 .filter(|c| (100..=599).contains(c))
-                .ok_or(format!("{s:?} is not an HTTP status (100-599)"))
+                .ok_or_else(|| SettingFault::Status(s.to_string()))
         };
         match text.split_once('-') {
             Some((a, b)) => {
                 let (a, b) = (code(a)?, code(b)?);
                 if a > b {
-                    return Err(format!("the range {text:?} is empty"));
+                    return Err(SettingFault::EmptyRange(text));
                 }
                 Ok((a, b))
             }
@@ -964,7 +980,7 @@ fn statuses(node: &Node) -> Result<Vec<(u16, u16)>, String> {
     };
     match node.items() {
         Some(items) if !items.is_empty() => items.iter().map(one).collect(),
-        Some(_) => Err("the list is empty".into()),
+        Some(_) => Err(SettingFault::EmptyList),
         None => one(node).map(|r| vec![r]),
     }
 }

@@ -114,7 +114,7 @@ pub async fn run(loaded: Loaded, once: bool, stop: watch::Receiver<bool>) -> Out
                     inner_rx.clone(),
                 )))
             }
-            Err(e) => return Outcome::Setup(e),
+            Err(e) => return Outcome::Setup(e.to_string()),
         },
         _ => None,
     };
@@ -175,8 +175,17 @@ pub async fn run(loaded: Loaded, once: bool, stop: watch::Receiver<bool>) -> Out
     }
 }
 
-async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, String> {
+/// The metrics address could not be listened on.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot listen for /metrics on {addr}: {source}")]
+pub struct ListenError {
+    pub addr: SocketAddr,
+    #[source]
+    pub source: std::io::Error,
+}
+
+async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, ListenError> {
     tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|e| format!("cannot listen for /metrics on {addr}: {e}"))
+        .map_err(|source| ListenError { addr, source })
 }

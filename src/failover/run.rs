@@ -20,10 +20,35 @@ use crate::provider::Provider;
 use crate::secret::Scrubber;
 
 use super::address;
-use super::check::Checker;
+use super::check::{CheckError, Checker};
 use super::config::Managed;
 use super::decide::{ChangeOp, Machine, Note, Step};
 use super::metrics::{RecordStatus, Shared};
+
+/// What went wrong in one step of a round (given to the machine as its text).
+#[derive(Debug, thiserror::Error)]
+pub enum RoundError {
+    #[error("cannot find the own address: {0}")]
+    OwnAddress(#[source] address::AddressError),
+    #[error("{0}")]
+    Check(#[source] CheckError),
+    /// The provider's error, as text with every secret scrubbed.
+    #[error("{0}")]
+    Provider(String),
+    #[error("zone {zone} does not exist on {target}")]
+    NoZone { zone: String, target: String },
+    #[error(
+        "{label} does not exist on {target}; failover changes an existing record and never \
+         creates one: create it with `dnsplan apply`"
+    )]
+    NoRecord { label: String, target: String },
+    #[error("{label} is a dynamic record on {target}; failover manages plain records only")]
+    Dynamic { label: String, target: String },
+    #[error("{label} holds {value:?}, not an address")]
+    NotAddress { label: String, value: String },
+    #[error("the record was not read before the write")]
+    NotRead,
+}
 
 /// One managed record and everything needed to run it.
 pub struct Runner {
@@ -174,7 +199,7 @@ impl Runner {
                         _ = stop.changed() => return RoundEnd::Stopped,
                     };
                     self_ok = r.is_ok();
-                    let step = self.machine.self_result(r);
+                    let step = self.machine.self_result(r.map_err(|e| e.to_string()));
                     self.with_status(|s| {
                         s.self_ok = Some(self_ok);
                         if !self_ok {
@@ -193,7 +218,7 @@ impl Runner {
                         Err(e) => {
                             errors += 1;
                             self.with_status(|s| s.read_errors += 1);
-                            self.machine.read_failed(e)
+                            self.machine.read_failed(e.to_string())
                         }
                     }
                 }
@@ -202,7 +227,7 @@ impl Runner {
                         r = self.checker.check(p) => r,
                         _ = stop.changed() => return RoundEnd::Stopped,
                     };
-                    self.machine.peer_result(p, r)
+                    self.machine.peer_result(p, r.map_err(|e| e.to_string()))
                 }
                 Step::Write { values, change } => {
                     tracing::debug!(record = %self.label, op = change.op.as_str(), address = %change.address, "writing");
@@ -216,7 +241,7 @@ impl Runner {
                             ChangeOp::Remove => s.removed += 1,
                         });
                     }
-                    self.machine.written(r)
+                    self.machine.written(r.map_err(|e| e.to_string()))
                 }
                 Step::Done => {
                     self.log_notes();
@@ -240,50 +265,49 @@ impl Runner {
         }
     }
 
-    async fn self_check(&self) -> Result<IpAddr, String> {
+    async fn self_check(&self) -> Result<IpAddr, RoundError> {
         let spec = &self.managed.spec;
         let own = address::discover(&spec.own, &spec.rtype, &self.managed.pool)
             .await
-            .map_err(|e| format!("cannot find the own address: {e}"))?;
-        self.checker.check(own).await?;
+            .map_err(RoundError::OwnAddress)?;
+        self.checker.check(own).await.map_err(RoundError::Check)?;
         Ok(own)
     }
 
     /// The live record's addresses (and keep the record for the write).
-    async fn read(&mut self) -> Result<Vec<IpAddr>, String> {
+    async fn read(&mut self) -> Result<Vec<IpAddr>, RoundError> {
         let spec = &self.managed.spec;
         let target = self.provider.id().to_string();
         let zone = self
             .provider
             .existing(&spec.zone)
             .await
-            .map_err(|e| self.scrub(&e.to_string()))?
-            .ok_or(format!("zone {} does not exist on {target}", spec.zone))?;
-        let rs = zone.get(&spec.name, &spec.rtype).ok_or(format!(
-            "{} does not exist on {target}; failover changes an existing record and never \
-             creates one: create it with `dnsplan apply`",
-            self.label
-        ))?;
+            .map_err(|e| RoundError::Provider(self.scrub(&e.to_string())))?
+            .ok_or_else(|| RoundError::NoZone {
+                zone: spec.zone.clone(),
+                target: target.clone(),
+            })?;
+        let rs = zone
+            .get(&spec.name, &spec.rtype)
+            .ok_or_else(|| RoundError::NoRecord {
+                label: self.label.clone(),
+                target: target.clone(),
+            })?;
         if rs.dynamic.is_some() {
-            return Err(format!(
-                "{} is a dynamic record on {target}; failover manages plain records only",
-                self.label
-            ));
+            return Err(RoundError::Dynamic {
+                label: self.label.clone(),
+                target,
+            });
         }
+        let not_address = |value: String| RoundError::NotAddress {
+            label: self.label.clone(),
+            value,
+        };
         let mut live = Vec::new();
         for v in &rs.values {
             match v {
-                Value::Ip(s) => live.push(
-                    s.parse::<IpAddr>()
-                        .map_err(|_| format!("{} holds {s:?}, not an address", self.label))?,
-                ),
-                other => {
-                    return Err(format!(
-                        "{} holds {:?}, not an address",
-                        self.label,
-                        other.to_rdata()
-                    ));
-                }
+                Value::Ip(s) => live.push(s.parse::<IpAddr>().map_err(|_| not_address(s.clone()))?),
+                other => return Err(not_address(other.to_rdata())),
             }
         }
         self.last_read = Some((rs.clone(), zone.len()));
@@ -291,9 +315,9 @@ impl Runner {
     }
 
     /// Write the record with exactly `values`: a plan of one update.
-    async fn write(&mut self, values: &[IpAddr]) -> Result<(), String> {
+    async fn write(&mut self, values: &[IpAddr]) -> Result<(), RoundError> {
         let Some((existing, count)) = self.last_read.take() else {
-            return Err("the record was not read before the write".into());
+            return Err(RoundError::NotRead);
         };
         let spec = &self.managed.spec;
         let mut desired = existing.clone();
@@ -317,7 +341,7 @@ impl Runner {
             .apply(&plan)
             .await
             .map(|_| ())
-            .map_err(|e| self.scrub(&e.to_string()))
+            .map_err(|e| RoundError::Provider(self.scrub(&e.to_string())))
     }
 
     fn with_status(&self, f: impl FnOnce(&mut RecordStatus)) {

@@ -2,16 +2,34 @@
 //! rule every zone name passes before a path, a URL or a query is built from it; and the file
 //! names built from zone and record names, which never leave their directory.
 
-use std::fmt;
 use std::path::{Component, Path, PathBuf};
 
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct NameError(pub String);
-
-impl fmt::Display for NameError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
+/// A name (or a path built from one) that is refused. The texts do not repeat the name a zone
+/// name check was given: the caller names it and where it was written.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NameError {
+    #[error("invalid IDNA label {label:?} in {name:?}")]
+    Idna { label: String, name: String },
+    #[error("missing ending dot")]
+    NoEndingDot,
+    #[error("whitespace not allowed")]
+    Whitespace,
+    #[error("control character U+{:04X} not allowed", *.0 as u32)]
+    Control(char),
+    #[error("`\\` not allowed")]
+    Backslash,
+    #[error("empty label (`..` or a leading `.`) not allowed")]
+    EmptyLabel,
+    #[error("`/` is only allowed in an RFC 2317 classless label such as `0/25`")]
+    Slash,
+    #[error("label \"{label}\" is {} octets long, max is {MAX_LABEL_LEN}", .label.len())]
+    LabelTooLong { label: String },
+    #[error("{octets} octets long, max is {MAX_NAME_LEN}")]
+    TooLong { octets: usize },
+    #[error("{file:?} is not a file name inside {}", .dir.display())]
+    NotInside { file: String, dir: PathBuf },
+    #[error("{rel:?} is not a path below {}", .dir.display())]
+    NotBelow { rel: String, dir: PathBuf },
 }
 
 /// Lowercase and IDNA-encode each label; ASCII labels are kept as they are (so `_` and `*`
@@ -32,9 +50,10 @@ pub fn idna_encode(name: &str) -> Result<String, NameError> {
             match idna::domain_to_ascii_strict(label) {
                 Ok(a) if !a.is_empty() => out.push_str(&a),
                 Ok(_) | Err(_) => {
-                    return Err(NameError(format!(
-                        "invalid IDNA label {label:?} in {name:?}"
-                    )));
+                    return Err(NameError::Idna {
+                        label: label.to_string(),
+                        name: name.to_string(),
+                    });
                 }
             }
         }
@@ -56,32 +75,28 @@ pub const MAX_LABEL_LEN: usize = 63;
 /// 63 and the name of at most 253 octets once encoded. `.` (the root zone) is a name. The
 /// error says what is wrong, without the name (the caller names it and where it was written).
 pub fn parse_zone_name(raw: &str) -> Result<String, NameError> {
-    let bad = |m: &str| Err(NameError(m.to_string()));
     let Some(body) = raw.strip_suffix('.') else {
-        return bad("missing ending dot");
+        return Err(NameError::NoEndingDot);
     };
     if let Some(c) = raw.chars().find(|c| c.is_whitespace() || c.is_control()) {
-        return if c.is_whitespace() {
-            bad("whitespace not allowed")
+        return Err(if c.is_whitespace() {
+            NameError::Whitespace
         } else {
-            Err(NameError(format!(
-                "control character U+{:04X} not allowed",
-                c as u32
-            )))
-        };
+            NameError::Control(c)
+        });
     }
     if raw.contains('\\') {
-        return bad("`\\` not allowed");
+        return Err(NameError::Backslash);
     }
     if body.is_empty() {
         return Ok(".".to_string());
     }
     for label in body.split('.') {
         if label.is_empty() {
-            return bad("empty label (`..` or a leading `.`) not allowed");
+            return Err(NameError::EmptyLabel);
         }
         if label.contains('/') && !is_classless_label(label) {
-            return bad("`/` is only allowed in an RFC 2317 classless label such as `0/25`");
+            return Err(NameError::Slash);
         }
     }
     let name = idna_encode(raw)?;
@@ -89,16 +104,14 @@ pub fn parse_zone_name(raw: &str) -> Result<String, NameError> {
         .split('.')
         .find(|l| l.len() > MAX_LABEL_LEN)
     {
-        return Err(NameError(format!(
-            "label \"{l}\" is {} octets long, max is {MAX_LABEL_LEN}",
-            l.len()
-        )));
+        return Err(NameError::LabelTooLong {
+            label: l.to_string(),
+        });
     }
     if name.len() - 1 > MAX_NAME_LEN {
-        return Err(NameError(format!(
-            "{} octets long, max is {MAX_NAME_LEN}",
-            name.len() - 1
-        )));
+        return Err(NameError::TooLong {
+            octets: name.len() - 1,
+        });
     }
     Ok(name)
 }
@@ -147,10 +160,10 @@ pub fn join_inside(dir: &Path, file: &str) -> Result<PathBuf, NameError> {
     let mut parts = Path::new(file).components();
     let one = matches!(parts.next(), Some(Component::Normal(_))) && parts.next().is_none();
     if !one || file.contains(['/', '\\', '\0']) {
-        return Err(NameError(format!(
-            "{file:?} is not a file name inside {}",
-            dir.display()
-        )));
+        return Err(NameError::NotInside {
+            file: file.to_string(),
+            dir: dir.to_path_buf(),
+        });
     }
     Ok(dir.join(file))
 }
@@ -163,10 +176,10 @@ pub fn join_below(dir: &Path, rel: &str) -> Result<PathBuf, NameError> {
         && p.components().next().is_some()
         && p.components().all(|c| matches!(c, Component::Normal(_)));
     if !ok {
-        return Err(NameError(format!(
-            "{rel:?} is not a path below {}",
-            dir.display()
-        )));
+        return Err(NameError::NotBelow {
+            rel: rel.to_string(),
+            dir: dir.to_path_buf(),
+        });
     }
     Ok(dir.join(p))
 }
@@ -273,8 +286,25 @@ mod tests {
             (long_name.as_str(), "257 octets long, max is 253"),
         ] {
             let e = parse_zone_name(raw).expect_err(raw);
-            assert!(e.0.contains(why), "{raw:?}: {e}");
+            assert!(e.to_string().contains(why), "{raw:?}: {e}");
         }
+        // the variants say what is wrong without parsing the text
+        assert_eq!(parse_zone_name("a..b."), Err(NameError::EmptyLabel));
+        assert_eq!(parse_zone_name("a\0b."), Err(NameError::Control('\0')));
+        assert_eq!(
+            parse_zone_name(&long_name),
+            Err(NameError::TooLong { octets: 257 })
+        );
+        assert_eq!(
+            parse_zone_name(&long_label),
+            Err(NameError::LabelTooLong {
+                label: "a".repeat(64)
+            })
+        );
+        assert_eq!(
+            parse_zone_name("a\\b.").unwrap_err().to_string(),
+            "`\\` not allowed"
+        );
         // a label is measured once encoded
         let idna = format!("{}.example.", "ü".repeat(60));
         assert!(parse_zone_name(&idna).is_err());
@@ -302,6 +332,10 @@ mod tests {
         for bad in ["", ".", "..", "../x", "a/b", "/etc/passwd", "a\\b", "a\0b"] {
             assert!(join_inside(dir, bad).is_err(), "{bad:?}");
         }
+        assert_eq!(
+            join_inside(dir, "../x").unwrap_err().to_string(),
+            "\"../x\" is not a file name inside /srv/zones"
+        );
         assert_eq!(
             join_below(dir, "common/all.yaml").unwrap(),
             dir.join("common/all.yaml")

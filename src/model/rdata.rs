@@ -33,7 +33,61 @@ use super::value::*;
 pub struct RdataError {
     pub rtype: String,
     pub text: String,
-    pub reason: String,
+    /// What is wrong with it (part of the message, so not a `source`).
+    pub reason: Reason,
+}
+
+/// Why RDATA text could not be read: one variant per kind of fault, naming the field.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Reason {
+    /// The master-file lexer refused the text (escapes, quotes, parentheses).
+    #[error("{0}")]
+    Lex(LexFault),
+    /// A token's content (escapes resolved) is not UTF-8.
+    #[error("{raw} is not valid UTF-8")]
+    NotUtf8 { raw: String },
+    /// The concatenated TXT/SPF character-strings are not UTF-8.
+    #[error("the text is not valid UTF-8")]
+    TextNotUtf8,
+    #[error("expected {expected} field{} ({fields}), found {found}", if *.expected == 1 { "" } else { "s" })]
+    FieldCount {
+        expected: usize,
+        fields: &'static str,
+        found: usize,
+    },
+    #[error("missing {field}")]
+    Missing { field: String },
+    #[error("{field} {value:?} is not an integer")]
+    NotInteger { field: String, value: String },
+    #[error("{field} {value:?} is not a number")]
+    NotNumber { field: String, value: String },
+    #[error("{field} is empty")]
+    Empty { field: String },
+    #[error("{value:?} is not an IPv{version} address")]
+    NotAddress { value: String, version: u8 },
+    /// CAA: the value after the tag is several tokens, some quoted.
+    #[error("the value must be one character-string")]
+    CaaValue,
+    /// OPENPGPKEY with no key data.
+    #[error("empty key")]
+    EmptyKey,
+    #[error("no character-strings")]
+    NoStrings,
+    #[error("character-string of {octets} octets is longer than 255")]
+    LongString { octets: usize },
+    /// LOC: a coordinate without its direction where one was due.
+    #[error("expected {what} direction ({}), found {found:?}", .dirs.join("/"))]
+    LocDirection {
+        what: &'static str,
+        dirs: [&'static str; 2],
+        found: String,
+    },
+    #[error("unexpected extra field {raw:?}")]
+    ExtraField { raw: String },
+    #[error("SvcParam {param:?} has no key")]
+    SvcParamNoKey { param: String },
+    #[error("{key} is specified twice")]
+    SvcParamTwice { key: String },
 }
 
 /// The text for messages: quoted, at most 120 characters.
@@ -83,9 +137,10 @@ pub(crate) struct Token {
 
 impl Token {
     /// The unescaped content as UTF-8.
-    pub fn string(&self) -> Result<String, String> {
-        String::from_utf8(self.bytes.clone())
-            .map_err(|_| format!("{} is not valid UTF-8", self.raw))
+    pub fn string(&self) -> Result<String, Reason> {
+        String::from_utf8(self.bytes.clone()).map_err(|_| Reason::NotUtf8 {
+            raw: self.raw.clone(),
+        })
     }
 }
 
@@ -99,10 +154,30 @@ pub(crate) struct Entry {
     pub comment: bool,
 }
 
+/// A lexer fault at a (1-based) line of the text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct LexError {
     pub line: usize,
-    pub message: String,
+    pub fault: LexFault,
+}
+
+/// What the master-file lexer refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LexFault {
+    #[error("backslash at end of input")]
+    BackslashAtEnd,
+    #[error("escape \\{0} is above 255")]
+    EscapeAbove255(u32),
+    #[error("bad escape: a backslash followed by a digit needs three digits (\\DDD)")]
+    ShortEscape,
+    #[error("'(' is never closed")]
+    UnclosedParen,
+    #[error("')' without a matching '('")]
+    UnmatchedParen,
+    #[error("unterminated quoted string")]
+    UnterminatedQuote,
+    #[error("newline in quoted string")]
+    NewlineInQuote,
 }
 
 /// Splits master-file text into entries and tokens, as dnspython's tokenizer does: the
@@ -127,17 +202,14 @@ impl<'a> Lexer<'a> {
         }
     }
 
-    fn err<T>(&self, line: usize, message: impl Into<String>) -> Result<T, LexError> {
-        Err(LexError {
-            line,
-            message: message.into(),
-        })
+    fn err<T>(&self, line: usize, fault: LexFault) -> Result<T, LexError> {
+        Err(LexError { line, fault })
     }
 
     /// Read an escape at `self.pos` (just after the backslash) into `out`.
     fn escape(&mut self, out: &mut Vec<u8>) -> Result<(), LexError> {
         let Some(&c) = self.src.get(self.pos) else {
-            return self.err(self.line, "backslash at end of input");
+            return self.err(self.line, LexFault::BackslashAtEnd);
         };
         if c.is_ascii_digit() {
             let digits = self.src.get(self.pos..self.pos + 3);
@@ -147,16 +219,13 @@ impl<'a> Lexer<'a> {
                         .iter()
                         .fold(0u32, |acc, &b| acc * 10 + u32::from(b - b'0'));
                     if v > 255 {
-                        return self.err(self.line, format!("escape \\{v} is above 255"));
+                        return self.err(self.line, LexFault::EscapeAbove255(v));
                     }
                     out.push(v as u8);
                     self.pos += 3;
                     Ok(())
                 }
-                _ => self.err(
-                    self.line,
-                    "bad escape: a backslash followed by a digit needs three digits (\\DDD)",
-                ),
+                _ => self.err(self.line, LexFault::ShortEscape),
             }
         } else {
             if c == b'\n' {
@@ -188,7 +257,7 @@ impl<'a> Lexer<'a> {
         loop {
             let Some(&c) = self.src.get(self.pos) else {
                 if depth > 0 {
-                    return self.err(open_line, "'(' is never closed");
+                    return self.err(open_line, LexFault::UnclosedParen);
                 }
                 break;
             };
@@ -221,7 +290,7 @@ impl<'a> Lexer<'a> {
                 }
                 b')' => {
                     if depth == 0 {
-                        return self.err(self.line, "')' without a matching '('");
+                        return self.err(self.line, LexFault::UnmatchedParen);
                     }
                     depth -= 1;
                     self.pos += 1;
@@ -234,14 +303,14 @@ impl<'a> Lexer<'a> {
                     let mut bytes = Vec::new();
                     loop {
                         let Some(&q) = self.src.get(self.pos) else {
-                            return self.err(line, "unterminated quoted string");
+                            return self.err(line, LexFault::UnterminatedQuote);
                         };
                         match q {
                             b'"' => {
                                 self.pos += 1;
                                 break;
                             }
-                            b'\n' => return self.err(self.line, "newline in quoted string"),
+                            b'\n' => return self.err(self.line, LexFault::NewlineInQuote),
                             b'\\' => {
                                 self.pos += 1;
                                 self.escape(&mut bytes)?;
@@ -305,11 +374,11 @@ pub(crate) fn join_raw(tokens: &[Token]) -> String {
 }
 
 /// All tokens of `text` (newlines count as whitespace) and whether a comment was dropped.
-fn tokenize(text: &str) -> Result<(Vec<Token>, bool), String> {
+fn tokenize(text: &str) -> Result<(Vec<Token>, bool), Reason> {
     let mut lx = Lexer::new(text);
     let mut tokens = Vec::new();
     let mut comment = false;
-    while let Some(e) = lx.next_entry().map_err(|e| e.message)? {
+    while let Some(e) = lx.next_entry().map_err(|e| Reason::Lex(e.fault))? {
         comment |= e.comment;
         let first = tokens.is_empty();
         for (i, mut t) in e.tokens.into_iter().enumerate() {
@@ -326,29 +395,37 @@ fn tokenize(text: &str) -> Result<(Vec<Token>, bool), String> {
 // Fields
 // ---------------------------------------------------------------------------------------------
 
-fn count(toks: &[Token], n: usize, fields: &str) -> Result<(), String> {
+fn count(toks: &[Token], n: usize, fields: &'static str) -> Result<(), Reason> {
     if toks.len() == n {
         Ok(())
     } else {
-        Err(format!(
-            "expected {n} field{} ({fields}), found {}",
-            if n == 1 { "" } else { "s" },
-            toks.len()
-        ))
+        Err(Reason::FieldCount {
+            expected: n,
+            fields,
+            found: toks.len(),
+        })
     }
 }
 
-fn need<'t>(toks: &'t [Token], i: usize, field: &str) -> Result<&'t Token, String> {
-    toks.get(i).ok_or_else(|| format!("missing {field}"))
+fn missing(field: &str) -> Reason {
+    Reason::Missing {
+        field: field.to_string(),
+    }
 }
 
-fn int(t: &Token, field: &str) -> Result<i64, String> {
+fn need<'t>(toks: &'t [Token], i: usize, field: &str) -> Result<&'t Token, Reason> {
+    toks.get(i).ok_or_else(|| missing(field))
+}
+
+fn int(t: &Token, field: &str) -> Result<i64, Reason> {
     let s = t.string()?;
-    s.parse::<i64>()
-        .map_err(|_| format!("{field} {s:?} is not an integer"))
+    s.parse::<i64>().map_err(|_| Reason::NotInteger {
+        field: field.to_string(),
+        value: s.clone(),
+    })
 }
 
-fn float(t: &Token, field: &str, strip_m: bool) -> Result<F64, String> {
+fn float(t: &Token, field: &str, strip_m: bool) -> Result<F64, Reason> {
     let s = t.string()?;
     let n = if strip_m {
         s.strip_suffix(['m', 'M']).unwrap_or(&s)
@@ -357,27 +434,32 @@ fn float(t: &Token, field: &str, strip_m: bool) -> Result<F64, String> {
     };
     match n.parse::<f64>() {
         Ok(f) if f.is_finite() => Ok(F64(f)),
-        _ => Err(format!("{field} {s:?} is not a number")),
+        _ => Err(Reason::NotNumber {
+            field: field.to_string(),
+            value: s.clone(),
+        }),
     }
 }
 
 /// A domain name as written (a word keeps its escapes; quotes are removed), IDNA-encoded and
 /// lowercased.
-fn name(t: &Token, field: &str) -> Result<String, String> {
+fn name(t: &Token, field: &str) -> Result<String, Reason> {
     let s = match t.kind {
         TokKind::Word => t.raw.clone(),
         TokKind::Quoted => t.string()?,
     };
     if s.is_empty() {
-        return Err(format!("{field} is empty"));
+        return Err(Reason::Empty {
+            field: field.to_string(),
+        });
     }
     Ok(idna_encode(&s).unwrap_or_else(|_| s.to_lowercase()))
 }
 
 /// Hex data split over any number of tokens, concatenated and lowercased.
-fn hex_rest(toks: &[Token], from: usize, field: &str) -> Result<String, String> {
+fn hex_rest(toks: &[Token], from: usize, field: &str) -> Result<String, Reason> {
     if toks.len() <= from {
-        return Err(format!("missing {field}"));
+        return Err(missing(field));
     }
     let mut s = String::new();
     for t in &toks[from..] {
@@ -394,7 +476,7 @@ fn is_list_param(key: &str) -> bool {
 // Types
 // ---------------------------------------------------------------------------------------------
 
-fn parse_inner(rtype: &RecordType, text: &str) -> Result<Value, String> {
+fn parse_inner(rtype: &RecordType, text: &str) -> Result<Value, Reason> {
     if let RecordType::Other(_) = rtype {
         // provider-specific: carried as written (to_rdata prints a string value as is)
         return Ok(Value::Data(JsonOrd(J::String(text.to_string()))));
@@ -405,11 +487,9 @@ fn parse_inner(rtype: &RecordType, text: &str) -> Result<Value, String> {
         RecordType::A | RecordType::Aaaa => {
             count(&toks, 1, "address")?;
             let s = toks[0].string()?;
-            let ip = normalize_ip(rtype, &s).ok_or_else(|| {
-                format!(
-                    "{s:?} is not an IPv{} address",
-                    if *rtype == RecordType::A { 4 } else { 6 }
-                )
+            let ip = normalize_ip(rtype, &s).ok_or_else(|| Reason::NotAddress {
+                value: s.clone(),
+                version: if *rtype == RecordType::A { 4 } else { 6 },
             })?;
             Value::Ip(ip)
         }
@@ -449,10 +529,11 @@ fn parse_inner(rtype: &RecordType, text: &str) -> Result<Value, String> {
         }
         RecordType::Caa => {
             if toks.len() < 3 {
-                return Err(format!(
-                    "expected 3 fields (flags tag value), found {}",
-                    toks.len()
-                ));
+                return Err(Reason::FieldCount {
+                    expected: 3,
+                    fields: "flags tag value",
+                    found: toks.len(),
+                });
             }
             let rest = &toks[2..];
             let value = if rest.len() == 1 {
@@ -464,7 +545,7 @@ fn parse_inner(rtype: &RecordType, text: &str) -> Result<Value, String> {
                     .collect::<Result<Vec<_>, _>>()?
                     .join(" ")
             } else {
-                return Err("the value must be one character-string".into());
+                return Err(Reason::CaaValue);
             };
             Value::Caa(Caa {
                 flags: int(&toks[0], "flags")?,
@@ -528,7 +609,7 @@ fn parse_inner(rtype: &RecordType, text: &str) -> Result<Value, String> {
                 s.extend(t.string()?.chars().filter(|c| !c.is_whitespace()));
             }
             if s.is_empty() {
-                return Err("empty key".into());
+                return Err(Reason::EmptyKey);
             }
             Value::Base64(s)
         }
@@ -537,64 +618,65 @@ fn parse_inner(rtype: &RecordType, text: &str) -> Result<Value, String> {
 }
 
 /// TXT/SPF: octoDNS's `_ChunkedValue.from_rdata_text`.
-fn chunked(text: &str, toks: &[Token], comment: bool) -> Result<String, String> {
+fn chunked(text: &str, toks: &[Token], comment: bool) -> Result<String, Reason> {
     if toks.iter().all(|t| t.kind == TokKind::Word) && (toks.len() > 1 || comment) {
         // legacy raw text: spaces and everything after an unquoted `;` are kept
         return Ok(txt_internal(text));
     }
     if toks.is_empty() {
-        return Err("no character-strings".into());
+        return Err(Reason::NoStrings);
     }
     let mut bytes = Vec::new();
     for t in toks {
         if t.bytes.len() > 255 {
-            return Err(format!(
-                "character-string of {} octets is longer than 255",
-                t.bytes.len()
-            ));
+            return Err(Reason::LongString {
+                octets: t.bytes.len(),
+            });
         }
         bytes.extend_from_slice(&t.bytes);
     }
-    let s = String::from_utf8(bytes).map_err(|_| "the text is not valid UTF-8".to_string())?;
+    let s = String::from_utf8(bytes).map_err(|_| Reason::TextNotUtf8)?;
     Ok(txt_internal(&s))
 }
 
 /// LOC per RFC 1876: `d1 [m1 [s1]] N|S d2 [m2 [s2]] E|W alt[m] [siz[m] [hp[m] [vp[m]]]]`.
-fn loc(toks: &[Token]) -> Result<Loc, String> {
+fn loc(toks: &[Token]) -> Result<Loc, Reason> {
     let mut i = 0;
-    let mut coord = |dirs: [&str; 2], what: &str| -> Result<(i64, i64, F64, String), String> {
-        let deg = int(need(toks, i, &format!("{what} degrees"))?, "degrees")?;
-        i += 1;
-        let mut parts: Vec<&Token> = Vec::new();
-        loop {
-            let tok = need(toks, i, &format!("{what} direction ({})", dirs.join("/")))?;
+    let mut coord =
+        |dirs: [&'static str; 2], what: &'static str| -> Result<(i64, i64, F64, String), Reason> {
+            let deg = int(need(toks, i, &format!("{what} degrees"))?, "degrees")?;
             i += 1;
-            let s = tok.string()?.to_ascii_uppercase();
-            if dirs.contains(&s.as_str()) {
-                let min = match parts.first() {
-                    Some(p) => int(p, "minutes")?,
-                    None => 0,
-                };
-                let sec = match parts.get(1) {
-                    Some(p) => float(p, "seconds", false)?,
-                    None => F64(0.0),
-                };
-                return Ok((deg, min, sec, s));
+            let mut parts: Vec<&Token> = Vec::new();
+            loop {
+                let tok = need(toks, i, &format!("{what} direction ({})", dirs.join("/")))?;
+                i += 1;
+                let s = tok.string()?.to_ascii_uppercase();
+                if dirs.contains(&s.as_str()) {
+                    let min = match parts.first() {
+                        Some(p) => int(p, "minutes")?,
+                        None => 0,
+                    };
+                    let sec = match parts.get(1) {
+                        Some(p) => float(p, "seconds", false)?,
+                        None => F64(0.0),
+                    };
+                    return Ok((deg, min, sec, s));
+                }
+                if parts.len() == 2 {
+                    return Err(Reason::LocDirection {
+                        what,
+                        dirs,
+                        found: s,
+                    });
+                }
+                parts.push(tok);
             }
-            if parts.len() == 2 {
-                return Err(format!(
-                    "expected {what} direction ({}), found {s:?}",
-                    dirs.join("/")
-                ));
-            }
-            parts.push(tok);
-        }
-    };
+        };
     let (lat_degrees, lat_minutes, lat_seconds, lat_direction) = coord(["N", "S"], "latitude")?;
     let (long_degrees, long_minutes, long_seconds, long_direction) =
         coord(["E", "W"], "longitude")?;
     let altitude = float(need(toks, i, "altitude")?, "altitude", true)?;
-    let opt = |j: usize, field: &str, default: f64| -> Result<F64, String> {
+    let opt = |j: usize, field: &str, default: f64| -> Result<F64, Reason> {
         match toks.get(j) {
             Some(t) => float(t, field, true),
             None => Ok(F64(default)),
@@ -604,10 +686,9 @@ fn loc(toks: &[Token]) -> Result<Loc, String> {
     let precision_horz = opt(i + 2, "horizontal precision", 10000.0)?;
     let precision_vert = opt(i + 3, "vertical precision", 10.0)?;
     if toks.len() > i + 4 {
-        return Err(format!(
-            "unexpected extra field {:?}",
-            toks[i + 4].raw.as_str()
-        ));
+        return Err(Reason::ExtraField {
+            raw: toks[i + 4].raw.clone(),
+        });
     }
     Ok(Loc {
         lat_degrees,
@@ -626,7 +707,7 @@ fn loc(toks: &[Token]) -> Result<Loc, String> {
 }
 
 /// SVCB/HTTPS: `priority target [key[=value]]…`.
-fn svcb(toks: &[Token]) -> Result<Svcb, String> {
+fn svcb(toks: &[Token]) -> Result<Svcb, Reason> {
     let svcpriority = int(need(toks, 0, "priority")?, "priority")?;
     let targetname = name(need(toks, 1, "target name")?, "target name")?;
     let mut svcparams = std::collections::BTreeMap::new();
@@ -654,10 +735,10 @@ fn svcb(toks: &[Token]) -> Result<Svcb, String> {
             }
         };
         if key.is_empty() {
-            return Err(format!("SvcParam {s:?} has no key"));
+            return Err(Reason::SvcParamNoKey { param: s });
         }
         if svcparams.contains_key(&key) {
-            return Err(format!("{key} is specified twice"));
+            return Err(Reason::SvcParamTwice { key });
         }
         let p = match value {
             None => SvcParam::None,
@@ -1167,6 +1248,91 @@ mod tests {
             for s in samples {
                 let _ = parse(t, s);
             }
+        }
+    }
+
+    /// A caller can match what went wrong; the messages are the ones users read.
+    #[test]
+    fn errors_are_typed_and_keep_their_text() {
+        let cases: &[(&str, &str, Reason, &str)] = &[
+            (
+                "MX",
+                "ten mx.",
+                Reason::NotInteger {
+                    field: "preference".into(),
+                    value: "ten".into(),
+                },
+                "invalid MX RDATA \"ten mx.\": preference \"ten\" is not an integer",
+            ),
+            (
+                "SRV",
+                "10 20 sip.",
+                Reason::FieldCount {
+                    expected: 4,
+                    fields: "priority weight port target",
+                    found: 3,
+                },
+                "invalid SRV RDATA \"10 20 sip.\": expected 4 fields (priority weight port target), found 3",
+            ),
+            (
+                "A",
+                "1.2.3",
+                Reason::NotAddress {
+                    value: "1.2.3".into(),
+                    version: 4,
+                },
+                "invalid A RDATA \"1.2.3\": \"1.2.3\" is not an IPv4 address",
+            ),
+            (
+                "TXT",
+                "\"\\300\"",
+                Reason::Lex(LexFault::EscapeAbove255(300)),
+                "invalid TXT RDATA \"\\\"\\\\300\\\"\": escape \\300 is above 255",
+            ),
+            (
+                "TXT",
+                "\"\\1\"",
+                Reason::Lex(LexFault::ShortEscape),
+                "invalid TXT RDATA \"\\\"\\\\1\\\"\": bad escape: a backslash followed by a digit needs three digits (\\DDD)",
+            ),
+            (
+                "LOC",
+                "1 2 3 4 E 5 6 7 W 0m",
+                Reason::LocDirection {
+                    what: "latitude",
+                    dirs: ["N", "S"],
+                    found: "4".into(),
+                },
+                "invalid LOC RDATA \"1 2 3 4 E 5 6 7 W 0m\": expected latitude direction (N/S), found \"4\"",
+            ),
+            (
+                "SVCB",
+                "1 . alpn=h2 alpn=h3",
+                Reason::SvcParamTwice { key: "alpn".into() },
+                "invalid SVCB RDATA \"1 . alpn=h2 alpn=h3\": alpn is specified twice",
+            ),
+            (
+                "CNAME",
+                "\"\"",
+                Reason::Empty {
+                    field: "target".into(),
+                },
+                "invalid CNAME RDATA \"\\\"\\\"\": target is empty",
+            ),
+            (
+                "DS",
+                "1 2 3",
+                Reason::Missing {
+                    field: "digest".into(),
+                },
+                "invalid DS RDATA \"1 2 3\": missing digest",
+            ),
+        ];
+        for (t, text, reason, shown) in cases {
+            let e = parse(&rt(t), text).unwrap_err();
+            assert_eq!(&e.reason, reason, "{t} {text:?}");
+            assert_eq!(e.rtype, *t);
+            assert_eq!(e.to_string(), *shown);
         }
     }
 }

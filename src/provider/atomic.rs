@@ -18,9 +18,44 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// The suffix of every temporary file.
 pub const TMP_SUFFIX: &str = ".dnsplan-tmp";
 
+/// A file that was not replaced: the step that failed, the path, and the system's error.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot {step} {}: {source}", .path.display())]
+pub struct WriteError {
+    pub step: Step,
+    pub path: PathBuf,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// The step of `write` that failed (its text reads "cannot <step> <path>").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Creating the temporary file (the target is untouched).
+    CreateTemporary,
+    /// Writing, flushing or renaming the temporary file (the target is untouched).
+    Write,
+    /// Flushing the directory after the rename (the target holds the new data).
+    FlushDirectory,
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Step::CreateTemporary => "create a temporary file for",
+            Step::Write => "write",
+            Step::FlushDirectory => "flush the directory of",
+        })
+    }
+}
+
 /// Replace `path` with `data` atomically (see the module text). The error names the path.
-pub fn write(path: &Path, data: &[u8]) -> Result<(), String> {
-    let fail = |what: &str, e: std::io::Error| format!("cannot {what} {}: {e}", path.display());
+pub fn write(path: &Path, data: &[u8]) -> Result<(), WriteError> {
+    let fail = |step: Step, source: std::io::Error| WriteError {
+        step,
+        path: path.to_path_buf(),
+        source,
+    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -30,7 +65,7 @@ pub fn write(path: &Path, data: &[u8]) -> Result<(), String> {
         .write(true)
         .create_new(true)
         .open(&tmp)
-        .map_err(|e| fail("create a temporary file for", e))?;
+        .map_err(|e| fail(Step::CreateTemporary, e))?;
     let written = (|| {
         // keep the permissions of the file being replaced
         if let Ok(m) = fs::metadata(path) {
@@ -42,11 +77,11 @@ pub fn write(path: &Path, data: &[u8]) -> Result<(), String> {
     drop(f);
     if let Err(e) = written.and_then(|_| fs::rename(&tmp, path)) {
         let _ = fs::remove_file(&tmp);
-        return Err(fail("write", e));
+        return Err(fail(Step::Write, e));
     }
     File::open(dir)
         .and_then(|d| d.sync_all())
-        .map_err(|e| fail("flush the directory of", e))
+        .map_err(|e| fail(Step::FlushDirectory, e))
 }
 
 /// Whether a file name is one of `write`'s temporary files.
@@ -104,7 +139,11 @@ mod tests {
         fs::create_dir(&p).unwrap();
         fs::write(p.join("keep"), "k").unwrap();
         let e = write(&p, b"data").unwrap_err();
-        assert!(e.contains("busy.yaml"), "{e}");
+        assert_eq!((e.step, e.path.as_path()), (Step::Write, p.as_path()));
+        assert_eq!(
+            e.to_string(),
+            format!("cannot write {}: {}", p.display(), e.source)
+        );
         let names: Vec<String> = fs::read_dir(dir.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -112,7 +151,14 @@ mod tests {
         assert_eq!(names, ["busy.yaml"]);
         // a directory that does not exist: nothing is created
         let e = write(&dir.path().join("no/such/dir/x.yaml"), b"d").unwrap_err();
-        assert!(e.contains("no/such/dir/x.yaml"), "{e}");
+        assert_eq!(e.step, Step::CreateTemporary);
+        assert_eq!(e.source.kind(), std::io::ErrorKind::NotFound);
+        let shown = e.to_string();
+        assert!(
+            shown.starts_with("cannot create a temporary file for "),
+            "{shown}"
+        );
+        assert!(shown.contains("no/such/dir/x.yaml"), "{shown}");
     }
 
     #[test]

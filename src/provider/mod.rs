@@ -80,7 +80,7 @@ pub enum ProviderError {
         zone: String,
         message: String,
         #[source]
-        source: rfc2136::client::Failure,
+        source: Box<rfc2136::client::Failure>,
     },
     /// An AWS SDK call failed after the SDK's own retries.
     #[error("provider {provider}, zone {zone}: {message}")]

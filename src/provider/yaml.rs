@@ -47,11 +47,11 @@ impl YamlProvider {
         })
     }
 
-    fn err(&self, zone: &str, message: String) -> ProviderError {
+    fn err(&self, zone: &str, message: impl std::fmt::Display) -> ProviderError {
         ProviderError::Failed {
             provider: self.id.clone(),
             zone: zone.to_string(),
-            message,
+            message: message.to_string(),
         }
     }
 

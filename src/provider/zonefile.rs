@@ -32,8 +32,8 @@ use crate::config::ProviderConfig;
 use crate::config::fields::Whole;
 use crate::model::rdata::{self, Entry, Lexer, TokKind, Token};
 use crate::model::{
-    Capabilities, RecordSet, RecordType, Value, Zone, idna_decode, idna_encode, join_inside,
-    zone_file_stem,
+    Capabilities, NameError, RecordSet, RecordType, Value, Zone, idna_decode, idna_encode,
+    join_inside, zone_file_stem,
 };
 use crate::plan::ZonePlan;
 use crate::yaml::Pos;
@@ -41,6 +41,133 @@ use crate::yaml::de::Error;
 
 /// How deep `$INCLUDE`s may nest (a loop stops here instead of overflowing the stack).
 const MAX_INCLUDE_DEPTH: usize = 16;
+
+/// A zone file that could not be read: the file as shown, the line where it applies, and what.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// `byte`: the offset of the first byte that is not UTF-8.
+    #[error("{file}: not UTF-8 text (byte {byte})")]
+    NotUtf8 { file: String, byte: usize },
+    #[error("{file}:{line}: {fault}")]
+    Line {
+        file: String,
+        line: usize,
+        fault: LineFault,
+    },
+    #[error(
+        "{file}: no SOA record at the zone apex {zone} (set check_origin: false to read files \
+         without one)"
+    )]
+    NoSoa { file: String, zone: String },
+}
+
+/// What is wrong with one entry (a line, or lines joined by parentheses) of a zone file.
+#[derive(Debug, thiserror::Error)]
+pub enum LineFault {
+    #[error("{0}")]
+    Lex(rdata::LexFault),
+    #[error(
+        "{directive} takes {} argument{}, found {found}",
+        if .min == .max { .min.to_string() } else { format!("{min} or {max}") },
+        if *.max == 1 { "" } else { "s" }
+    )]
+    Arity {
+        directive: String,
+        min: usize,
+        max: usize,
+        found: usize,
+    },
+    #[error("$INCLUDE nested more than {MAX_INCLUDE_DEPTH} deep (an include loop?)")]
+    IncludeDepth,
+    /// The included file's own error (with its path and line).
+    #[error("in $INCLUDE: {0}")]
+    Include(#[source] Box<ReadError>),
+    #[error("$GENERATE is not supported")]
+    Generate,
+    #[error("unknown directive {0}")]
+    UnknownDirective(String),
+    #[error("no owner name: the line starts with whitespace and no record precedes it")]
+    NoOwner,
+    #[error("class {0} is not supported (only IN)")]
+    Class(String),
+    #[error("missing record type")]
+    MissingType,
+    #[error("expected a record type, found {0}")]
+    NotAType(String),
+    #[error("unknown record type {0}")]
+    UnknownType(String),
+    #[error("no TTL: give one on the record or set a default with $TTL")]
+    NoTtl,
+    #[error("bad TTL {text:?}: {why}")]
+    Ttl { text: String, why: TtlFault },
+    #[error("SOA needs 7 fields (mname rname serial refresh retry expire minimum), found {0}")]
+    SoaFields(usize),
+    #[error("SOA serial {0:?} is not a number up to 4294967295")]
+    SoaSerial(String),
+    /// A token that is not UTF-8 (the `$INCLUDE` file name).
+    #[error("{0}")]
+    Token(rdata::Reason),
+    #[error("a name cannot be a quoted string: {0}")]
+    QuotedName(String),
+    #[error("{0} is not a name: it has an empty label (two dots in a row, or a leading dot)")]
+    EmptyLabel(String),
+    /// A name (an owner, or one inside record data) the writer could not put back as it is.
+    #[error(
+        "{0:?} is not a name: it holds a control character, a space, a quote, `;` or a \
+         parenthesis"
+    )]
+    Unwritable(String),
+    #[error("{0}")]
+    Name(#[source] NameError),
+    #[error("{0}")]
+    Rdata(#[source] Box<rdata::RdataError>),
+}
+
+/// Why a TTL is not one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TtlFault {
+    #[error("empty")]
+    Empty,
+    #[error("too large")]
+    Overflow,
+    #[error("expected digits and the units w, d, h, m, s")]
+    BadChar,
+    #[error("a unit needs a number before it")]
+    UnitWithoutNumber,
+    #[error("a number after the last unit has no unit")]
+    NumberWithoutUnit,
+    #[error("larger than 4294967295")]
+    AboveU32,
+}
+
+/// A zone that cannot be written as a zone file.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error(
+        "{name} {rtype} cannot be written to a zone file ({rtype} is not a DNS record type this \
+         provider supports)"
+    )]
+    Unsupported { name: String, rtype: RecordType },
+    #[error("{0}")]
+    Path(#[source] NameError),
+    /// What was rendered does not read back.
+    #[error("refusing to write an unreadable file: {0}")]
+    Unreadable(#[source] ReadError),
+    #[error("cannot create {}: {source}", .dir.display())]
+    CreateDir {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Atomic(#[source] super::atomic::WriteError),
+}
 
 /// The settings as written: octodns-bind's ZoneFileSource / ZoneFileProvider keys.
 #[derive(serde::Deserialize)]
@@ -131,9 +258,9 @@ impl ZoneFileSettings {
 
     /// The file holding `zone` (IDNA-encoded, with its trailing dot): one file name inside
     /// the directory, or an error when the name (or `file_extension`) cannot make one.
-    pub fn path(&self, zone: &str) -> Result<PathBuf, String> {
+    pub fn path(&self, zone: &str) -> Result<PathBuf, NameError> {
         let base = zone_file_stem(zone.strip_suffix('.').unwrap_or(zone));
-        join_inside(&self.directory, &format!("{base}{}", self.file_extension)).map_err(|e| e.0)
+        join_inside(&self.directory, &format!("{base}{}", self.file_extension))
     }
 }
 
@@ -197,11 +324,11 @@ impl ZoneFileProvider {
         &self.settings
     }
 
-    fn err(&self, zone: &str, message: String) -> ProviderError {
+    fn err(&self, zone: &str, message: impl std::fmt::Display) -> ProviderError {
         ProviderError::Failed {
             provider: self.id.clone(),
             zone: zone.to_string(),
-            message,
+            message: message.to_string(),
         }
     }
 
@@ -242,16 +369,12 @@ impl ZoneFileProvider {
         let path = self
             .settings
             .path(&zone.name)
-            .map_err(|m| self.err(&zone.name, m))?;
+            .map_err(|e| self.err(&zone.name, WriteError::Path(e)))?;
         let text =
             render_zone(zone, &self.settings, serial).map_err(|m| self.err(&zone.name, m))?;
         let shown = path.display().to_string();
-        let back = parse_zone_text(&text, &shown, &zone.name, false, None).map_err(|m| {
-            self.err(
-                &zone.name,
-                format!("refusing to write an unreadable file: {m}"),
-            )
-        })?;
+        let back = parse_zone_text(&text, &shown, &zone.name, false, None)
+            .map_err(|e| self.err(&zone.name, WriteError::Unreadable(e)))?;
         for r in zone.iter() {
             if back.zone.get(&r.name, &r.rtype) != Some(r) {
                 tracing::warn!(
@@ -264,9 +387,15 @@ impl ZoneFileProvider {
             }
         }
         let dir = &self.settings.directory;
-        std::fs::create_dir_all(dir)
-            .map_err(|e| self.err(&zone.name, format!("cannot create {}: {e}", dir.display())))?;
-        super::atomic::write(&path, text.as_bytes()).map_err(|m| self.err(&zone.name, m))
+        std::fs::create_dir_all(dir).map_err(|source| {
+            let e = WriteError::CreateDir {
+                dir: dir.clone(),
+                source,
+            };
+            self.err(&zone.name, e)
+        })?;
+        super::atomic::write(&path, text.as_bytes())
+            .map_err(|e| self.err(&zone.name, WriteError::Atomic(e)))
     }
 
     pub fn apply_sync(&self, plan: &ZonePlan) -> Result<ApplyReport, ProviderError> {
@@ -347,7 +476,7 @@ pub fn read_zone_file(
     zone: &str,
     check_origin: bool,
     source: Option<Arc<str>>,
-) -> Result<ZoneFileData, String> {
+) -> Result<ZoneFileData, ReadError> {
     let mut r = Reader::new(zone, source);
     let mut state = State::new(zone);
     r.read_file(path, &mut state, 0)?;
@@ -362,7 +491,7 @@ pub fn parse_zone_text(
     zone: &str,
     check_origin: bool,
     source: Option<Arc<str>>,
-) -> Result<ZoneFileData, String> {
+) -> Result<ZoneFileData, ReadError> {
     let mut r = Reader::new(zone, source);
     let mut state = State::new(zone);
     r.read_text(text, shown, Path::new(""), &mut state, 0)?;
@@ -417,15 +546,26 @@ impl Reader {
         }
     }
 
-    fn read_file(&mut self, path: &Path, state: &mut State, depth: usize) -> Result<(), String> {
+    fn read_file(&mut self, path: &Path, state: &mut State, depth: usize) -> Result<(), ReadError> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            format!(
-                "{shown}: not UTF-8 text (byte {})",
-                e.utf8_error().valid_up_to()
-            )
-        })?;
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(source) => {
+                return Err(ReadError::Io {
+                    file: shown,
+                    source,
+                });
+            }
+        };
+        let text = match String::from_utf8(bytes) {
+            Ok(t) => t,
+            Err(e) => {
+                return Err(ReadError::NotUtf8 {
+                    file: shown,
+                    byte: e.utf8_error().valid_up_to(),
+                });
+            }
+        };
         let dir = path.parent().unwrap_or(Path::new(""));
         self.read_text(&text, &shown, dir, state, depth)
     }
@@ -437,26 +577,32 @@ impl Reader {
         dir: &Path,
         state: &mut State,
         depth: usize,
-    ) -> Result<(), String> {
+    ) -> Result<(), ReadError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
         let file: Arc<str> = Arc::from(shown);
         let mut lx = Lexer::new(text);
+        let at = |line: usize, fault: LineFault| ReadError::Line {
+            file: shown.to_string(),
+            line,
+            fault,
+        };
         loop {
             let entry = match lx.next_entry() {
                 Ok(Some(e)) => e,
                 Ok(None) => break,
-                Err(e) => return Err(format!("{shown}:{}: {}", e.line, e.message)),
+                Err(e) => return Err(at(e.line, LineFault::Lex(e.fault))),
             };
             let Some(first) = entry.tokens.first() else {
                 continue;
             };
             let line = first.line;
-            let at = |m: String| format!("{shown}:{line}: {m}");
-            if !entry.leading_ws && first.kind == TokKind::Word && first.raw.starts_with('$') {
-                self.directive(&entry, state, dir, depth, &at)?;
-            } else {
-                self.record(&entry, state, &file, line).map_err(at)?;
-            }
+            let done =
+                if !entry.leading_ws && first.kind == TokKind::Word && first.raw.starts_with('$') {
+                    self.directive(&entry, state, dir, depth)
+                } else {
+                    self.record(&entry, state, &file, line)
+                };
+            done.map_err(|f| at(line, f))?;
         }
         Ok(())
     }
@@ -467,23 +613,18 @@ impl Reader {
         state: &mut State,
         dir: &Path,
         depth: usize,
-        at: &dyn Fn(String) -> String,
-    ) -> Result<(), String> {
+    ) -> Result<(), LineFault> {
         let toks = &e.tokens;
         let name = toks[0].raw.to_ascii_uppercase();
         let args = &toks[1..];
-        let arity = |min: usize, max: usize| -> Result<(), String> {
+        let arity = |min: usize, max: usize| -> Result<(), LineFault> {
             if args.len() < min || args.len() > max {
-                Err(at(format!(
-                    "{name} takes {} argument{}, found {}",
-                    if min == max {
-                        min.to_string()
-                    } else {
-                        format!("{min} or {max}")
-                    },
-                    if max == 1 { "" } else { "s" },
-                    args.len()
-                )))
+                Err(LineFault::Arity {
+                    directive: name.clone(),
+                    min,
+                    max,
+                    found: args.len(),
+                })
             } else {
                 Ok(())
             }
@@ -491,20 +632,18 @@ impl Reader {
         match name.as_str() {
             "$ORIGIN" => {
                 arity(1, 1)?;
-                state.origin = owner_name(&args[0], &state.origin).map_err(at)?;
+                state.origin = owner_name(&args[0], &state.origin)?;
             }
             "$TTL" => {
                 arity(1, 1)?;
-                state.default_ttl = Some(parse_ttl(&args[0].raw).map_err(at)?);
+                state.default_ttl = Some(parse_ttl(&args[0].raw)?);
             }
             "$INCLUDE" => {
                 arity(1, 2)?;
                 if depth + 1 >= MAX_INCLUDE_DEPTH {
-                    return Err(at(format!(
-                        "$INCLUDE nested more than {MAX_INCLUDE_DEPTH} deep (an include loop?)"
-                    )));
+                    return Err(LineFault::IncludeDepth);
                 }
-                let file = args[0].string().map_err(at)?;
+                let file = args[0].string().map_err(LineFault::Token)?;
                 let file = Path::new(&file);
                 let path = if file.is_absolute() {
                     file.to_path_buf()
@@ -513,14 +652,14 @@ impl Reader {
                 };
                 let mut child = state.clone();
                 if let Some(o) = args.get(1) {
-                    child.origin = owner_name(o, &state.origin).map_err(at)?;
+                    child.origin = owner_name(o, &state.origin)?;
                 }
                 // the included file's errors carry its own path and line
                 self.read_file(&path, &mut child, depth + 1)
-                    .map_err(|m| at(format!("in $INCLUDE: {m}")))?;
+                    .map_err(|e| LineFault::Include(Box::new(e)))?;
             }
-            "$GENERATE" => return Err(at("$GENERATE is not supported".into())),
-            _ => return Err(at(format!("unknown directive {}", toks[0].raw))),
+            "$GENERATE" => return Err(LineFault::Generate),
+            _ => return Err(LineFault::UnknownDirective(toks[0].raw.clone())),
         }
         Ok(())
     }
@@ -531,14 +670,11 @@ impl Reader {
         state: &mut State,
         file: &Arc<str>,
         line: usize,
-    ) -> Result<(), String> {
+    ) -> Result<(), LineFault> {
         let toks = &e.tokens;
         let mut i = 0;
         let owner = if e.leading_ws {
-            state.last_owner.clone().ok_or_else(|| {
-                "no owner name: the line starts with whitespace and no record precedes it"
-                    .to_string()
-            })?
+            state.last_owner.clone().ok_or(LineFault::NoOwner)?
         } else {
             i = 1;
             owner_name(&toks[0], &state.origin)?
@@ -555,7 +691,7 @@ impl Reader {
             } else if !class && is_class(&t.raw) {
                 let c = t.raw.to_ascii_uppercase();
                 if c != "IN" && c != "CLASS1" {
-                    return Err(format!("class {} is not supported (only IN)", t.raw));
+                    return Err(LineFault::Class(t.raw.clone()));
                 }
                 class = true;
             } else {
@@ -563,12 +699,10 @@ impl Reader {
             }
             i += 1;
         }
-        let type_tok = toks
-            .get(i)
-            .ok_or_else(|| "missing record type".to_string())?;
+        let type_tok = toks.get(i).ok_or(LineFault::MissingType)?;
         i += 1;
         if type_tok.kind != TokKind::Word {
-            return Err(format!("expected a record type, found {}", type_tok.raw));
+            return Err(LineFault::NotAType(type_tok.raw.clone()));
         }
         let tname = type_tok.raw.to_ascii_uppercase();
         let rtoks = &toks[i..];
@@ -589,9 +723,7 @@ impl Reader {
             }
             return Ok(());
         }
-        let ttl = ttl.ok_or_else(|| {
-            "no TTL: give one on the record or set a default with $TTL".to_string()
-        })?;
+        let ttl = ttl.ok_or(LineFault::NoTtl)?;
         let Some(rel) = rel else {
             self.notes.push(format!(
                 "{file}:{line}: {owner} is outside the zone {}; skipped",
@@ -613,9 +745,9 @@ impl Reader {
                 ));
                 return Ok(());
             }
-            None => return Err(format!("unknown record type {}", type_tok.raw)),
+            None => return Err(LineFault::UnknownType(type_tok.raw.clone())),
         };
-        let mut v = parse_rdata(&rtype, rtoks).map_err(|e| e.to_string())?;
+        let mut v = parse_rdata(&rtype, rtoks).map_err(|e| LineFault::Rdata(Box::new(e)))?;
         absolutize(&mut v, &state.origin)?;
         if rel.is_empty() && rtype == RecordType::Ns {
             self.apex_ns = true;
@@ -647,15 +779,14 @@ impl Reader {
         Ok(())
     }
 
-    fn finish(self, shown: &str, check_origin: bool) -> Result<ZoneFileData, String> {
+    fn finish(self, shown: &str, check_origin: bool) -> Result<ZoneFileData, ReadError> {
         let mut notes = self.notes;
         if check_origin {
             if self.soa.is_none() {
-                return Err(format!(
-                    "{shown}: no SOA record at the zone apex {} (set check_origin: false to \
-                     read files without one)",
-                    self.zone
-                ));
+                return Err(ReadError::NoSoa {
+                    file: shown.to_string(),
+                    zone: self.zone,
+                });
             }
             if !self.apex_ns {
                 notes.push(format!(
@@ -718,27 +849,20 @@ fn quote_bytes(b: &[u8]) -> String {
 
 /// An owner (or `$ORIGIN`) name: `@`, absolute, or relative to `origin`; IDNA-encoded and
 /// lowercased.
-fn owner_name(t: &Token, origin: &str) -> Result<String, String> {
+fn owner_name(t: &Token, origin: &str) -> Result<String, LineFault> {
     if t.kind != TokKind::Word {
-        return Err(format!("a name cannot be a quoted string: {}", t.raw));
+        return Err(LineFault::QuotedName(t.raw.clone()));
     }
     let fqdn = absolute(&t.raw, origin);
     if has_empty_label(&fqdn) {
         // dnspython refuses it too (EmptyLabel); read as a name, `www..example.com.` would
         // become a record `www.` that no zone file can hold
-        return Err(format!(
-            "{} is not a name: it has an empty label (two dots in a row, or a leading dot)",
-            t.raw
-        ));
+        return Err(LineFault::EmptyLabel(t.raw.clone()));
     }
     if unwritable(&fqdn) {
-        return Err(format!(
-            "{:?} is not a name: it holds a control character, a space, a quote, `;` or a \
-             parenthesis",
-            t.raw
-        ));
+        return Err(LineFault::Unwritable(t.raw.clone()));
     }
-    idna_encode(&fqdn).map_err(|e| e.0)
+    idna_encode(&fqdn).map_err(LineFault::Name)
 }
 
 /// Does a name hold a character a zone file cannot carry as it is (see `absolutize`)?
@@ -786,7 +910,7 @@ fn absolute(name: &str, origin: &str) -> String {
 /// A name holding a character the writer cannot put in a zone file as it is (a control
 /// character, a space, `"`, `;`, `(`, `)`: a quoted string where a name belongs) is an error:
 /// written back, it would read as something else (a fuzzer found `MX 10 "k\x01;…"`).
-fn absolutize(v: &mut Value, origin: &str) -> Result<(), String> {
+fn absolutize(v: &mut Value, origin: &str) -> Result<(), LineFault> {
     let mut bad = None;
     let mut fix = |n: &mut String| {
         *n = absolute(n, origin);
@@ -803,10 +927,7 @@ fn absolutize(v: &mut Value, origin: &str) -> Result<(), String> {
         _ => {}
     }
     match bad {
-        Some(n) => Err(format!(
-            "{n:?} is not a name: it holds a control character, a space, a quote, `;` or a \
-             parenthesis"
-        )),
+        Some(n) => Err(LineFault::Unwritable(n)),
         None => Ok(()),
     }
 }
@@ -819,10 +940,13 @@ fn is_class(s: &str) -> bool {
 }
 
 /// A TTL: seconds, or BIND's units (`1w2d3h4m5s`, case-insensitive), at most 2^32-1.
-fn parse_ttl(s: &str) -> Result<u32, String> {
-    let bad = |why: &str| format!("bad TTL {s:?}: {why}");
+fn parse_ttl(s: &str) -> Result<u32, LineFault> {
+    let bad = |why: TtlFault| LineFault::Ttl {
+        text: s.to_string(),
+        why,
+    };
     if s.is_empty() {
-        return Err(bad("empty"));
+        return Err(bad(TtlFault::Empty));
     }
     let mut total: u64 = 0;
     let mut cur: u64 = 0;
@@ -833,7 +957,7 @@ fn parse_ttl(s: &str) -> Result<u32, String> {
             cur = cur
                 .checked_mul(10)
                 .and_then(|x| x.checked_add(u64::from(c - b'0')))
-                .ok_or_else(|| bad("too large"))?;
+                .ok_or_else(|| bad(TtlFault::Overflow))?;
             digits = true;
             continue;
         }
@@ -843,40 +967,35 @@ fn parse_ttl(s: &str) -> Result<u32, String> {
             b'h' => 3_600,
             b'm' => 60,
             b's' => 1,
-            _ => return Err(bad("expected digits and the units w, d, h, m, s")),
+            _ => return Err(bad(TtlFault::BadChar)),
         };
         if !digits {
-            return Err(bad("a unit needs a number before it"));
+            return Err(bad(TtlFault::UnitWithoutNumber));
         }
         total = cur
             .checked_mul(mult)
             .and_then(|x| total.checked_add(x))
-            .ok_or_else(|| bad("too large"))?;
+            .ok_or_else(|| bad(TtlFault::Overflow))?;
         cur = 0;
         digits = false;
     }
     if units && digits {
-        return Err(bad("a number after the last unit has no unit"));
+        return Err(bad(TtlFault::NumberWithoutUnit));
     }
     if !units {
         total = cur;
     }
-    u32::try_from(total).map_err(|_| bad("larger than 4294967295"))
+    u32::try_from(total).map_err(|_| bad(TtlFault::AboveU32))
 }
 
-fn parse_soa(toks: &[Token]) -> Result<Soa, String> {
+fn parse_soa(toks: &[Token]) -> Result<Soa, LineFault> {
     if toks.len() != 7 {
-        return Err(format!(
-            "SOA needs 7 fields (mname rname serial refresh retry expire minimum), found {}",
-            toks.len()
-        ));
+        return Err(LineFault::SoaFields(toks.len()));
     }
-    let serial = toks[2].raw.parse::<u32>().map_err(|_| {
-        format!(
-            "SOA serial {:?} is not a number up to 4294967295",
-            toks[2].raw
-        )
-    })?;
+    let serial = toks[2]
+        .raw
+        .parse::<u32>()
+        .map_err(|_| LineFault::SoaSerial(toks[2].raw.clone()))?;
     Ok(Soa {
         mname: toks[0].raw.to_ascii_lowercase(),
         rname: toks[1].raw.to_ascii_lowercase(),
@@ -989,18 +1108,15 @@ fn hostmaster(email: &str, zone: &str) -> String {
 }
 
 /// The whole file for `zone`, deterministic for a given serial.
-pub fn render_zone(zone: &Zone, s: &ZoneFileSettings, serial: u32) -> Result<String, String> {
+pub fn render_zone(zone: &Zone, s: &ZoneFileSettings, serial: u32) -> Result<String, WriteError> {
     let supported = supported_types();
     let mut rows: Vec<(String, Option<String>, &RecordSet, String)> = Vec::new();
     for r in zone.iter() {
         if !supported.contains(&r.rtype) {
-            return Err(format!(
-                "{} {} cannot be written to a zone file ({} is not a DNS record type this \
-                 provider supports)",
-                idna_decode(&r.fqdn(&zone.name)),
-                r.rtype,
-                r.rtype
-            ));
+            return Err(WriteError::Unsupported {
+                name: idna_decode(&r.fqdn(&zone.name)),
+                rtype: r.rtype.clone(),
+            });
         }
         let name = if r.name.is_empty() {
             "@".to_string()
@@ -1497,7 +1613,11 @@ mod tests {
     fn check_origin_and_no_soa() {
         let text = "$TTL 300\n@ NS ns1.example.com.\nwww A 192.0.2.1\n";
         let e = parse_zone_text(text, "t", ZONE, true, None).unwrap_err();
-        assert!(e.contains("no SOA"), "{e}");
+        assert!(
+            matches!(&e, ReadError::NoSoa { zone, .. } if zone == ZONE),
+            "{e:?}"
+        );
+        assert!(e.to_string().starts_with("t: no SOA"), "{e}");
         let d = parse_zone_text(text, "t", ZONE, false, None).unwrap();
         assert_eq!(d.zone.len(), 2);
         assert!(d.soa.is_none());
@@ -1514,23 +1634,30 @@ mod tests {
 
     #[test]
     fn ttl_units() {
-        assert_eq!(parse_ttl("300"), Ok(300));
+        assert_eq!(parse_ttl("300").ok(), Some(300));
         assert_eq!(
-            parse_ttl("1w2d3h4m5s"),
-            Ok(604800 + 2 * 86400 + 3 * 3600 + 4 * 60 + 5)
+            parse_ttl("1w2d3h4m5s").ok(),
+            Some(604800 + 2 * 86400 + 3 * 3600 + 4 * 60 + 5)
         );
-        assert_eq!(parse_ttl("1H"), Ok(3600));
-        assert_eq!(parse_ttl("4294967295"), Ok(u32::MAX));
-        for bad in [
-            "",
-            "4294967296",
-            "1h30",
-            "h",
-            "1x",
-            "99999999999999999999999w",
+        assert_eq!(parse_ttl("1H").ok(), Some(3600));
+        assert_eq!(parse_ttl("4294967295").ok(), Some(u32::MAX));
+        for (bad, fault) in [
+            ("", TtlFault::Empty),
+            ("4294967296", TtlFault::AboveU32),
+            ("1h30", TtlFault::NumberWithoutUnit),
+            ("h", TtlFault::UnitWithoutNumber),
+            ("1x", TtlFault::BadChar),
+            ("99999999999999999999999w", TtlFault::Overflow),
         ] {
-            assert!(parse_ttl(bad).is_err(), "{bad}");
+            match parse_ttl(bad) {
+                Err(LineFault::Ttl { text, why }) => assert_eq!((text.as_str(), why), (bad, fault)),
+                other => panic!("{bad}: {other:?}"),
+            }
         }
+        assert_eq!(
+            parse_ttl("1h30").unwrap_err().to_string(),
+            "bad TTL \"1h30\": a number after the last unit has no unit"
+        );
     }
 
     #[test]
@@ -1575,8 +1702,68 @@ mod tests {
             let e = parse_zone_text(text, "f.zone", ZONE, false, None)
                 .err()
                 .unwrap_or_else(|| panic!("{text:?} parsed"));
-            assert!(e.starts_with(&format!("f.zone:{line}: ")), "{text:?}: {e}");
+            assert!(
+                matches!(&e, ReadError::Line { line: l, .. } if l == line),
+                "{e:?}"
+            );
+            assert!(
+                e.to_string().starts_with(&format!("f.zone:{line}: ")),
+                "{text:?}: {e}"
+            );
         }
+    }
+
+    /// A caller can tell what is wrong with a line from the variant; the text is unchanged.
+    #[test]
+    fn line_faults_are_typed() {
+        let fault = |text: &str| match parse_zone_text(text, "f.zone", ZONE, false, None) {
+            Err(ReadError::Line { fault, .. }) => fault,
+            other => panic!("{text:?}: {other:?}"),
+        };
+        let f = fault("$TTL 300\nbad A 300.1.1.1\n");
+        assert!(
+            matches!(&f, LineFault::Rdata(e) if e.reason == rdata::Reason::NotAddress {
+                value: "300.1.1.1".into(),
+                version: 4,
+            }),
+            "{f:?}"
+        );
+        assert!(matches!(
+            fault("$TTL 300\nwww A 192.0.2.1 )\n"),
+            LineFault::Lex(rdata::LexFault::UnmatchedParen)
+        ));
+        assert!(matches!(
+            fault("$GENERATE 1-2 h$ A 192.0.2.$\n"),
+            LineFault::Generate
+        ));
+        assert!(
+            matches!(fault("$TTL 300\nwww CH A 192.0.2.1\n"), LineFault::Class(c) if c == "CH")
+        );
+        assert!(matches!(fault("www A 192.0.2.1\n"), LineFault::NoTtl));
+        assert!(matches!(
+            fault("$TTL 300\n@ SOA ns. host. 1 2\n"),
+            LineFault::SoaFields(4)
+        ));
+        let f = fault("$TTL\n");
+        assert_eq!(f.to_string(), "$TTL takes 1 argument, found 0");
+        assert!(matches!(
+            f,
+            LineFault::Arity {
+                min: 1,
+                max: 1,
+                found: 0,
+                ..
+            }
+        ));
+        assert_eq!(
+            fault("$INCLUDE\n").to_string(),
+            "$INCLUDE takes 1 or 2 arguments, found 0"
+        );
+        assert_eq!(
+            fault("$TTL 300\nw CNAME \"a b.\"\n").to_string(),
+            "\"a b.\" is not a name: it holds a control character, a space, a quote, `;` or a \
+             parenthesis"
+        );
     }
 
     #[test]

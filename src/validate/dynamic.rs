@@ -256,14 +256,15 @@ fn is_py_str(n: &Node) -> bool {
     matches!(py(n), Py::Str(_))
 }
 
-/// Python's `int(x)`: the integer, or the value's text when it would not convert.
-fn py_int(n: &Node) -> Result<i128, String> {
+/// Python's `int(x)`: the integer; `None` when it would not convert (the caller shows
+/// `py_str`, the value's text).
+fn py_int(n: &Node) -> Option<i128> {
     match py(n) {
-        Py::Int(i) => Ok(i),
-        Py::Bool(b) => Ok(b as i128),
-        Py::Float(f) if f.is_finite() => Ok(f.trunc() as i128),
-        Py::Str(s) => int_from_str(s).ok_or_else(|| s.to_string()),
-        _ => Err(py_str(n)),
+        Py::Int(i) => Some(i),
+        Py::Bool(b) => Some(b as i128),
+        Py::Float(f) if f.is_finite() => Some(f.trunc() as i128),
+        Py::Str(s) => int_from_str(s),
+        _ => None,
     }
 }
 
@@ -452,9 +453,9 @@ fn validate_pools<'a>(
             }
             if let Some((wkey, w)) = entry(item, "weight") {
                 let bad = match py_int(w) {
-                    Ok(v) if (1..=100).contains(&v) => None,
-                    Ok(v) => Some(v.to_string()),
-                    Err(text) => Some(text),
+                    Some(v) if (1..=100).contains(&v) => None,
+                    Some(v) => Some(v.to_string()),
+                    None => Some(py_str(w)),
                 };
                 if let Some(shown) = bad {
                     out.add(
@@ -1737,12 +1738,13 @@ dynamic:
     #[test]
     fn python_value_semantics() {
         let v = |t: &str| load(&format!("x: {t}\n")).get("x").unwrap().clone();
-        assert_eq!(py_int(&v("1.9")), Ok(1));
-        assert_eq!(py_int(&v("true")), Ok(1));
-        assert_eq!(py_int(&v("' 7 '")), Ok(7));
-        assert_eq!(py_int(&v("'1_0'")), Ok(10));
-        assert_eq!(py_int(&v("1e3")), Err("1e3".into()));
-        assert_eq!(py_int(&v("1.5e+3")), Ok(1500));
+        assert_eq!(py_int(&v("1.9")), Some(1));
+        assert_eq!(py_int(&v("true")), Some(1));
+        assert_eq!(py_int(&v("' 7 '")), Some(7));
+        assert_eq!(py_int(&v("'1_0'")), Some(10));
+        assert_eq!(py_int(&v("1e3")), None);
+        assert_eq!(py_str(&v("1e3")), "1e3");
+        assert_eq!(py_int(&v("1.5e+3")), Some(1500));
         assert_eq!(py_str(&v("1.5e+20")), "1.5e+20");
         assert_eq!(py_str(&v("2.0")), "2.0");
         assert_eq!(py_str(&v("[a, 1, ~]")), "['a', 1, None]");

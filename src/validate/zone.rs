@@ -587,6 +587,15 @@ impl Default for MailValidator {
     }
 }
 
+/// A `single_mx_regexes` pattern that does not compile.
+#[derive(Debug, thiserror::Error)]
+#[error("Invalid single_mx_regexes pattern \"{pattern}\": {source}")]
+pub struct PatternError {
+    pub pattern: String,
+    #[source]
+    pub source: regex_lite::Error,
+}
+
 /// What the `_dmarc` TXT record holds.
 enum Dmarc<'a> {
     /// No `_dmarc` TXT record.
@@ -599,7 +608,11 @@ enum Dmarc<'a> {
 impl MailValidator {
     /// Options as in octoDNS; `extra_single_mx` are added to the default patterns. Fails on a
     /// pattern that does not compile (octoDNS's `Invalid single_mx_regexes pattern`).
-    pub fn new(mode: MailMode, min_mx: usize, extra_single_mx: &[&str]) -> Result<Self, String> {
+    pub fn new(
+        mode: MailMode,
+        min_mx: usize,
+        extra_single_mx: &[&str],
+    ) -> Result<Self, PatternError> {
         let mut pats: Vec<&str> = DEFAULT_SINGLE_MX_REGEXES.to_vec();
         pats.extend_from_slice(extra_single_mx);
         pats.sort_unstable();
@@ -607,7 +620,10 @@ impl MailValidator {
         let single_mx = pats
             .into_iter()
             .map(|p| {
-                Regex::new(p).map_err(|e| format!("Invalid single_mx_regexes pattern \"{p}\": {e}"))
+                Regex::new(p).map_err(|source| PatternError {
+                    pattern: p.to_string(),
+                    source,
+                })
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(MailValidator {
@@ -1526,7 +1542,14 @@ mod tests {
 
     #[test]
     fn mail_options() {
-        assert!(MailValidator::new(MailMode::Auto, 2, &["("]).is_err());
+        let e = MailValidator::new(MailMode::Auto, 2, &["("]).err().unwrap();
+        assert_eq!(e.pattern, "(");
+        assert!(
+            e.to_string()
+                .starts_with("Invalid single_mx_regexes pattern \"(\": "),
+            "{e}"
+        );
+        assert!(std::error::Error::source(&e).is_some());
         let v = MailValidator::new(MailMode::Auto, 1, &[r"^mx\.example\.net\.$"]).unwrap();
         let z = zone(vec![
             mx("", &[(10, "mx.other.net.")]),

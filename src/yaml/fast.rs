@@ -105,8 +105,8 @@ pub(super) fn scan(text: &str) -> Option<Vec<Ev>> {
 /// Compare `events` (what `scan` gave for `text`) with what saphyr gives for the same text, as
 /// far as the loader reads it: every event of the first document and everything up to the
 /// start of a second one or the end of the stream, errors included. `None` when they agree;
-/// otherwise the first difference, described.
-pub(super) fn disagreement(text: &str, events: &[Ev]) -> Option<String> {
+/// otherwise the first difference.
+pub(super) fn disagreement(text: &str, events: &[Ev]) -> Option<Disagreement> {
     let mut parser = saphyr_parser::Parser::new_from_str(text);
     let mut fast = events.iter().map(|e| e.event(text));
     let mut seen_doc = false;
@@ -116,12 +116,11 @@ pub(super) fn disagreement(text: &str, events: &[Ev]) -> Option<String> {
             None => break,
             Some(Err(e)) => {
                 let m = e.marker();
-                return Some(format!(
-                    "saphyr reports an error at {}:{} ({}) where the fast path gave events",
-                    m.line(),
-                    m.col() + 1,
-                    e.info()
-                ));
+                return Some(Disagreement::SaphyrError {
+                    line: m.line(),
+                    col: m.col() + 1,
+                    info: e.info().to_string(),
+                });
             }
             Some(Ok(x)) => x,
         };
@@ -136,27 +135,63 @@ pub(super) fn disagreement(text: &str, events: &[Ev]) -> Option<String> {
             _ => {}
         }
         let Some((fev, fspan)) = fast.next() else {
-            return Some(format!(
-                "event {index}: saphyr gives {ev:?} at {}:{}, the fast path ended",
-                span.start.line(),
-                span.start.col() + 1
-            ));
+            return Some(Disagreement::FastEnded {
+                index,
+                saphyr: format!("{ev:?}"),
+                line: span.start.line(),
+                col: span.start.col() + 1,
+            });
         };
         // the loader reads no position of an end event
         let is_end = matches!(ev, Event::SequenceEnd | Event::MappingEnd);
         let at = |s: &Span| (s.start.line(), s.start.col());
         if fev != ev || (!is_end && at(&fspan) != at(&span)) {
-            return Some(format!(
-                "event {index}: saphyr gives {ev:?} at {:?}, the fast path {fev:?} at {:?}",
-                at(&span),
-                at(&fspan)
-            ));
+            return Some(Disagreement::Differ {
+                index,
+                saphyr: format!("{ev:?}"),
+                saphyr_at: at(&span),
+                fast: format!("{fev:?}"),
+                fast_at: at(&fspan),
+            });
         }
         index += 1;
     }
-    fast.next().map(|(fev, _)| {
-        format!("event {index}: the fast path gives {fev:?} after saphyr's last event")
+    fast.next().map(|(fev, _)| Disagreement::FastLonger {
+        index,
+        fast: format!("{fev:?}"),
     })
+}
+
+/// The first difference between the fast path's events and saphyr's (events as `Debug` text;
+/// positions are saphyr's: 1-based lines, columns 1-based where shown as `line:col`, 0-based
+/// in the `(line, col)` pairs).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Disagreement {
+    #[error("saphyr reports an error at {line}:{col} ({info}) where the fast path gave events")]
+    SaphyrError {
+        line: usize,
+        col: usize,
+        info: String,
+    },
+    #[error("event {index}: saphyr gives {saphyr} at {line}:{col}, the fast path ended")]
+    FastEnded {
+        index: usize,
+        saphyr: String,
+        line: usize,
+        col: usize,
+    },
+    #[error(
+        "event {index}: saphyr gives {saphyr} at {saphyr_at:?}, the fast path {fast} at {fast_at:?}"
+    )]
+    Differ {
+        index: usize,
+        saphyr: String,
+        saphyr_at: (usize, usize),
+        fast: String,
+        fast_at: (usize, usize),
+    },
+    #[error("event {index}: the fast path gives {fast} after saphyr's last event")]
+    FastLonger { index: usize, fast: String },
 }
 
 /// Nesting deeper than this leaves the fast path (saphyr and the tree builder then report it).
@@ -578,6 +613,41 @@ mod tests {
                 true
             }
         }
+    }
+
+    /// A difference is reported as a variant naming the event; the text says where.
+    #[test]
+    fn a_difference_is_a_typed_disagreement() {
+        let text = "a: 1\nb: 2\n";
+        let evs = scan(text).expect("plain mapping");
+        assert_eq!(disagreement(text, &evs), None);
+        // one event short: saphyr has an event the fast path lacks
+        let short = &evs[..evs.len() - 1];
+        match disagreement(text, short) {
+            Some(Disagreement::FastEnded { index, saphyr, .. }) => {
+                assert_eq!(index, evs.len() - 1);
+                assert_eq!(saphyr, "MappingEnd");
+            }
+            other => panic!("{other:?}"),
+        }
+        // two events swapped: the first differing event, both positions
+        let mut swapped = evs.clone();
+        swapped.swap(1, 2);
+        let d = disagreement(text, &swapped).expect("differs");
+        assert!(matches!(d, Disagreement::Differ { index: 1, .. }), "{d:?}");
+        assert!(
+            d.to_string()
+                .starts_with("event 1: saphyr gives Scalar(\"a\""),
+            "{d}"
+        );
+        // one event more: the fast path goes on after saphyr's last
+        let mut long = evs.clone();
+        long.push(evs[1]);
+        assert!(matches!(
+            disagreement(text, &long),
+            Some(Disagreement::FastLonger { .. })
+        ));
+        assert!(super::super::fast_path_check(text).unwrap());
     }
 
     #[test]

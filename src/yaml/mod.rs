@@ -25,6 +25,7 @@ pub mod de;
 mod fast;
 mod py;
 
+pub use fast::Disagreement;
 pub use py::{Int, Py, float_repr, py_float_str, py_int_str, str_repr};
 
 use std::borrow::Cow;
@@ -192,7 +193,7 @@ pub fn load_str(text: &str, file: &Arc<str>, opts: LoadOptions) -> Loaded {
 /// saphyr's exact events, `Ok(false)` when it stepped aside, `Err` with the first difference
 /// otherwise. For the differential tests and the fuzzer; loading checks it by itself in debug
 /// and fuzzing builds.
-pub fn fast_path_check(text: &str) -> Result<bool, String> {
+pub fn fast_path_check(text: &str) -> Result<bool, Disagreement> {
     match fast::scan(text) {
         None => Ok(false),
         Some(events) => match fast::disagreement(text, &events) {

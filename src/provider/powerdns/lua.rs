@@ -258,30 +258,70 @@ fn marker<'a>(script: &'a str, prefix: &str) -> Option<&'a str> {
     Some(&rest[..end])
 }
 
-fn decode_b64_json(text: &str) -> Result<J, String> {
+/// A LUA record that carries dnsplan's markers but cannot be read back.
+#[derive(Debug, thiserror::Error)]
+pub enum DecodeError {
+    #[error("malformed {which} marker: {fault}")]
+    Marker {
+        /// `dynamic` or `values`.
+        which: &'static str,
+        fault: PayloadFault,
+    },
+    #[error("missing pools")]
+    NoPools,
+    #[error("missing rules")]
+    NoRules,
+    #[error("a value is not a string")]
+    ValueNotString,
+    #[error("{text:?}: {source}")]
+    Value {
+        text: String,
+        #[source]
+        source: Box<rdata::RdataError>,
+    },
+    #[error("the values marker is not a list")]
+    ValuesNotList,
+    #[error("dynamic payload has no catch-all rule")]
+    NoCatchAll,
+}
+
+/// Why a marker's payload (base64url of JSON) does not decode.
+#[derive(Debug, thiserror::Error)]
+pub enum PayloadFault {
+    #[error("bad base64: {0}")]
+    Base64(#[source] data_encoding::DecodeError),
+    #[error("bad JSON: {0}")]
+    Json(#[source] serde_json::Error),
+}
+
+fn decode_b64_json(text: &str, which: &'static str) -> Result<J, DecodeError> {
+    let at = |fault| DecodeError::Marker { which, fault };
     let raw = BASE64URL
         .decode(text.as_bytes())
         .or_else(|_| data_encoding::BASE64URL_NOPAD.decode(text.trim_end_matches('=').as_bytes()))
-        .map_err(|e| format!("bad base64: {e}"))?;
-    serde_json::from_slice(&raw).map_err(|e| format!("bad JSON: {e}"))
+        .map_err(|e| at(PayloadFault::Base64(e)))?;
+    serde_json::from_slice(&raw).map_err(|e| at(PayloadFault::Json(e)))
 }
 
-fn parse_value(t: &RecordType, j: &J) -> Result<Value, String> {
-    let s = j.as_str().ok_or("a value is not a string")?;
-    rdata::parse(t, s).map_err(|e| format!("{s:?}: {e}"))
+fn parse_value(t: &RecordType, j: &J) -> Result<Value, DecodeError> {
+    let s = j.as_str().ok_or(DecodeError::ValueNotString)?;
+    rdata::parse(t, s).map_err(|e| DecodeError::Value {
+        text: s.to_string(),
+        source: Box::new(e),
+    })
 }
 
 /// octoDNS's dynamic data shape (as in the marker) → the model, normalised as the YAML
 /// loader normalises it.
-pub fn dynamic_from_data(t: &RecordType, d: &J) -> Result<Dynamic, String> {
+pub fn dynamic_from_data(t: &RecordType, d: &J) -> Result<Dynamic, DecodeError> {
     let pools_j = d
         .get("pools")
         .and_then(J::as_object)
-        .ok_or("missing pools")?;
+        .ok_or(DecodeError::NoPools)?;
     let rules_j = d
         .get("rules")
         .and_then(J::as_array)
-        .ok_or("missing rules")?;
+        .ok_or(DecodeError::NoRules)?;
     let mut pools = std::collections::BTreeMap::new();
     for (id, p) in pools_j {
         let mut values = Vec::new();
@@ -340,7 +380,7 @@ pub fn dynamic_from_data(t: &RecordType, d: &J) -> Result<Dynamic, String> {
 
 /// A LUA record's content back into (type, values, dynamic). `Ok(None)`: not ours (no
 /// marker, or not a dynamic-capable type); `Err`: our marker, but broken.
-pub fn decode(content: &str) -> Result<Option<(RecordType, Vec<Value>, Dynamic)>, String> {
+pub fn decode(content: &str) -> Result<Option<(RecordType, Vec<Value>, Dynamic)>, DecodeError> {
     let Some((ty, script)) = content.split_once(' ') else {
         return Ok(None);
     };
@@ -353,19 +393,18 @@ pub fn decode(content: &str) -> Result<Option<(RecordType, Vec<Value>, Dynamic)>
     let Some(text) = marker(script, DYNAMIC_MARKER) else {
         return Ok(None);
     };
-    let data = decode_b64_json(text).map_err(|e| format!("malformed dynamic marker: {e}"))?;
+    let data = decode_b64_json(text, "dynamic")?;
     let dynamic = dynamic_from_data(&rtype, &data)?;
     let mut values = match marker(script, VALUES_MARKER) {
         Some(text) => {
-            let list =
-                decode_b64_json(text).map_err(|e| format!("malformed values marker: {e}"))?;
+            let list = decode_b64_json(text, "values")?;
             list.as_array()
-                .ok_or("the values marker is not a list")?
+                .ok_or(DecodeError::ValuesNotList)?
                 .iter()
                 .map(|v| parse_value(&rtype, v))
                 .collect::<Result<Vec<_>, _>>()?
         }
-        None => catch_all_values(&dynamic).ok_or("dynamic payload has no catch-all rule")?,
+        None => catch_all_values(&dynamic).ok_or(DecodeError::NoCatchAll)?,
     };
     values.sort();
     values.dedup();
@@ -495,7 +534,27 @@ mod tests {
     fn other_lua_records_are_not_ours() {
         assert_eq!(decode("A \"pickrandom({'192.0.2.1'})\"").unwrap(), None);
         assert_eq!(decode("TXT \";-- octodns-dynamic:v1:e30=\"").unwrap(), None);
-        assert!(decode("A \";-- octodns-dynamic:v1:e30=\"").is_err());
+        // our marker with `{}` (no pools), then with a payload that is not base64 or JSON
+        assert!(matches!(
+            decode("A \";-- octodns-dynamic:v1:e30=\""),
+            Err(DecodeError::NoPools)
+        ));
+        let e = decode("A \";-- octodns-dynamic:v1:bm9wZQ==\"").unwrap_err();
+        assert!(
+            matches!(
+                e,
+                DecodeError::Marker {
+                    which: "dynamic",
+                    fault: PayloadFault::Json(_)
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(
+            e.to_string()
+                .starts_with("malformed dynamic marker: bad JSON: "),
+            "{e}"
+        );
     }
 
     #[test]

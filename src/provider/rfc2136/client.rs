@@ -127,7 +127,7 @@ impl Request {
     pub fn new(id: u16, mut bytes: Vec<u8>, key: Option<&Key>) -> Result<Request, String> {
         let verifier = match key {
             Some(k) => {
-                let mac = k.sign(&mut bytes, now())?;
+                let mac = k.sign(&mut bytes, now()).map_err(|e| e.to_string())?;
                 Some(Verifier::new(k, mac))
             }
             None => None,
@@ -144,7 +144,7 @@ impl Request {
     /// MAC, checked then).
     pub async fn answer(&mut self, conn: &mut Conn) -> Result<(Message, Vec<u8>, bool), Failure> {
         let raw = conn.recv().await?;
-        let msg = Message::parse(&raw).map_err(Failure::Malformed)?;
+        let msg = Message::parse(&raw).map_err(|e| Failure::Malformed(e.to_string()))?;
         if msg.id != self.id || !msg.response {
             return Err(Failure::Malformed(format!(
                 "an answer with id {} to request {}",

@@ -12,7 +12,79 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use crate::model::value::{SvcParam, svcparam_key_name, svcparam_key_number, txt_raw};
 use crate::model::{RecordType, Value};
 
-use super::wire::Name;
+use super::wire::{Name, NameTextError, WireError};
+
+/// A value that cannot be written as wire RDATA of its type (the field it is in named).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum EncodeError {
+    #[error("{field} {value} is not between 0 and 65535")]
+    NotU16 { field: String, value: i64 },
+    #[error("{field} {value} is not between 0 and 255")]
+    NotU8 { field: String, value: i64 },
+    #[error("{field} of {octets} octets is longer than 255")]
+    LongString { field: String, octets: usize },
+    #[error("{field} {value:?} is not hexadecimal")]
+    NotHex { field: String, value: String },
+    #[error("{field} is not base64")]
+    NotBase64 { field: String },
+    #[error("{value:?} is not an IPv{version} address")]
+    NotAddress { value: String, version: u8 },
+    #[error("the CAA tag is empty")]
+    EmptyCaaTag,
+    #[error("LOC {field} {metres} is out of range")]
+    LocSize { field: String, metres: f64 },
+    #[error("LOC coordinate {degrees} {minutes} {seconds} is out of range")]
+    LocCoordinate {
+        degrees: i64,
+        minutes: i64,
+        seconds: f64,
+    },
+    #[error("LOC altitude {0} is out of range")]
+    LocAltitude(f64),
+    #[error("unknown SvcParam key {0:?}")]
+    SvcKey(String),
+    #[error("port {0:?} is not a port number")]
+    SvcPort(Vec<String>),
+    #[error("{key} {value:?} is not an address of its kind")]
+    SvcAddress { key: String, value: String },
+    #[error("SvcParam {0} is too long")]
+    SvcParamTooLong(String),
+    /// The value is of another type than the record's.
+    #[error("a {rtype} record cannot hold the value {value}")]
+    Mismatch { rtype: RecordType, value: String },
+    #[error("RDATA of {0} octets (65535 at most)")]
+    TooLong(usize),
+    #[error("{0}")]
+    Name(#[source] NameTextError),
+}
+
+/// Wire RDATA that cannot be read as its type.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("RDATA shorter than its type needs")]
+    Short,
+    #[error("{0}")]
+    Name(#[source] WireError),
+    #[error("{0} octets left over")]
+    LeftOver(usize),
+    #[error("no character-strings")]
+    NoStrings,
+    #[error("CAA tag {0:?} is invalid")]
+    CaaTag(String),
+    #[error("LOC version {0} (only 0 is defined)")]
+    LocVersion(u8),
+    #[error("LOC size/precision octet {0:#04x} is invalid")]
+    LocOctet(u8),
+    #[error("an alpn id is not UTF-8")]
+    AlpnNotUtf8,
+    #[error("alpn id {0:?} cannot be represented")]
+    AlpnUnrepresentable(String),
+    /// A SvcParam value longer than its key's format.
+    #[error("SvcParam {key}: {left} octets left over")]
+    SvcParamLeftOver { key: u16, left: usize },
+    #[error("no reader for {0}")]
+    NoReader(RecordType),
+}
 
 /// The record types this provider writes, with their codes.
 pub const TYPES: &[(RecordType, u16)] = &[
@@ -115,7 +187,7 @@ pub fn type_name(code: u16) -> String {
 /// RDATA as it stands alone: the names inside the types that may be compressed (RFC 3597
 /// §4: those of RFC 1035 and RP, AFSDB, RT, SIG, PX, NXT, NAPTR, SRV, plus KX and DNAME, which
 /// some servers compress too) expanded from the message.
-pub fn decompress(msg: &[u8], rtype: u16, start: usize, len: usize) -> Result<Vec<u8>, String> {
+pub fn decompress(msg: &[u8], rtype: u16, start: usize, len: usize) -> Result<Vec<u8>, WireError> {
     let end = start + len;
     let raw = &msg[start..end];
     // (fixed octets before the first name, number of names, whether other data follows)
@@ -135,21 +207,21 @@ pub fn decompress(msg: &[u8], rtype: u16, start: usize, len: usize) -> Result<Ve
             // NAPTR: order, preference, three character-strings, then the replacement name
             let mut p = start + 4;
             for _ in 0..3 {
-                let n = *msg.get(p).ok_or("truncated NAPTR")? as usize;
+                let n = *msg.get(p).ok_or(WireError::TruncatedNaptr)? as usize;
                 p += 1 + n;
             }
             (p - start, 1)
         }
     };
     if fixed > len {
-        return Err(format!("truncated {} RDATA", type_name(rtype)));
+        return Err(WireError::ShortRdata(type_name(rtype)));
     }
     let mut out = raw[..fixed].to_vec();
     let mut p = start + fixed;
     for _ in 0..names {
         let (n, next) = Name::read(msg, p)?;
         if next > end {
-            return Err(format!("a name runs past the {} RDATA", type_name(rtype)));
+            return Err(WireError::NameOverrun(type_name(rtype)));
         }
         n.write(&mut out);
         p = next;
@@ -162,42 +234,59 @@ pub fn decompress(msg: &[u8], rtype: u16, start: usize, len: usize) -> Result<Ve
 // Writing
 // ---------------------------------------------------------------------------------------------
 
-fn u16_field(v: i64, what: &str) -> Result<[u8; 2], String> {
+fn u16_field(v: i64, what: &str) -> Result<[u8; 2], EncodeError> {
     u16::try_from(v)
         .map(u16::to_be_bytes)
-        .map_err(|_| format!("{what} {v} is not between 0 and 65535"))
+        .map_err(|_| EncodeError::NotU16 {
+            field: what.to_string(),
+            value: v,
+        })
 }
 
-fn u8_field(v: i64, what: &str) -> Result<u8, String> {
-    u8::try_from(v).map_err(|_| format!("{what} {v} is not between 0 and 255"))
+fn u8_field(v: i64, what: &str) -> Result<u8, EncodeError> {
+    u8::try_from(v).map_err(|_| EncodeError::NotU8 {
+        field: what.to_string(),
+        value: v,
+    })
 }
 
-fn charstr(out: &mut Vec<u8>, s: &[u8], what: &str) -> Result<(), String> {
+fn charstr(out: &mut Vec<u8>, s: &[u8], what: &str) -> Result<(), EncodeError> {
     if s.len() > 255 {
-        return Err(format!("{what} of {} octets is longer than 255", s.len()));
+        return Err(EncodeError::LongString {
+            field: what.to_string(),
+            octets: s.len(),
+        });
     }
     out.push(s.len() as u8);
     out.extend_from_slice(s);
     Ok(())
 }
 
-fn hex(s: &str, what: &str) -> Result<Vec<u8>, String> {
+fn hex(s: &str, what: &str) -> Result<Vec<u8>, EncodeError> {
     data_encoding::HEXLOWER_PERMISSIVE
         .decode(s.as_bytes())
-        .map_err(|_| format!("{what} {s:?} is not hexadecimal"))
+        .map_err(|_| EncodeError::NotHex {
+            field: what.to_string(),
+            value: s.to_string(),
+        })
 }
 
-fn base64(s: &str, what: &str) -> Result<Vec<u8>, String> {
+fn base64(s: &str, what: &str) -> Result<Vec<u8>, EncodeError> {
     data_encoding::BASE64
         .decode(s.as_bytes())
         .or_else(|_| data_encoding::BASE64_NOPAD.decode(s.trim_end_matches('=').as_bytes()))
-        .map_err(|_| format!("{what} is not base64"))
+        .map_err(|_| EncodeError::NotBase64 {
+            field: what.to_string(),
+        })
 }
 
 /// RFC 1876 size / precision: centimetres as mantissa × 10^exponent in one octet.
-fn loc_size(metres: f64, what: &str) -> Result<u8, String> {
+fn loc_size(metres: f64, what: &str) -> Result<u8, EncodeError> {
     if !(0.0..=90_000_000.0).contains(&metres) {
-        return Err(format!("LOC {what} {metres} is out of range"));
+        return Err(EncodeError::LocSize {
+            field: what.to_string(),
+            metres,
+        });
     }
     // one digit of mantissa: what does not fit is cut, as BIND does (`process_desired`
     // reports values that would not read back as written)
@@ -210,34 +299,40 @@ fn loc_size(metres: f64, what: &str) -> Result<u8, String> {
     Ok(((cm as u8) << 4) | exp)
 }
 
-fn loc_angle(d: i64, m: i64, s: f64, positive: bool, max: i64) -> Result<u32, String> {
+fn loc_angle(d: i64, m: i64, s: f64, positive: bool, max: i64) -> Result<u32, EncodeError> {
     if !(0..=max).contains(&d) || !(0..60).contains(&m) || !(0.0..60.0).contains(&s) {
-        return Err(format!("LOC coordinate {d} {m} {s} is out of range"));
+        return Err(EncodeError::LocCoordinate {
+            degrees: d,
+            minutes: m,
+            seconds: s,
+        });
     }
     let ms = (d * 3600 + m * 60) * 1000 + (s * 1000.0).round() as i64;
     let v = if positive { ms } else { -ms };
     Ok((2_i64.pow(31) + v) as u32)
 }
 
-fn svc_key(k: &str) -> Result<u16, String> {
-    svcparam_key_number(k).ok_or_else(|| format!("unknown SvcParam key {k:?}"))
+fn svc_key(k: &str) -> Result<u16, EncodeError> {
+    svcparam_key_number(k).ok_or_else(|| EncodeError::SvcKey(k.to_string()))
 }
 
 /// The wire RDATA of one value of type `rtype`; relative names are taken below `origin`.
-pub fn encode(rtype: &RecordType, v: &Value, origin: &Name) -> Result<Vec<u8>, String> {
-    let name = |s: &str| Name::parse(s, Some(origin));
+pub fn encode(rtype: &RecordType, v: &Value, origin: &Name) -> Result<Vec<u8>, EncodeError> {
+    let name = |s: &str| Name::parse(s, Some(origin)).map_err(EncodeError::Name);
     let mut out = Vec::new();
     match (rtype, v) {
         (RecordType::A, Value::Ip(ip)) => {
-            let a: Ipv4Addr = ip
-                .parse()
-                .map_err(|_| format!("{ip:?} is not an IPv4 address"))?;
+            let a: Ipv4Addr = ip.parse().map_err(|_| EncodeError::NotAddress {
+                value: ip.to_string(),
+                version: 4,
+            })?;
             out.extend(a.octets());
         }
         (RecordType::Aaaa, Value::Ip(ip)) => {
-            let a: Ipv6Addr = ip
-                .parse()
-                .map_err(|_| format!("{ip:?} is not an IPv6 address"))?;
+            let a: Ipv6Addr = ip.parse().map_err(|_| EncodeError::NotAddress {
+                value: ip.to_string(),
+                version: 6,
+            })?;
             out.extend(a.octets());
         }
         (
@@ -275,7 +370,7 @@ pub fn encode(rtype: &RecordType, v: &Value, origin: &Name) -> Result<Vec<u8>, S
         (RecordType::Caa, Value::Caa(c)) => {
             out.push(u8_field(c.flags, "flags")?);
             if c.tag.is_empty() {
-                return Err("the CAA tag is empty".into());
+                return Err(EncodeError::EmptyCaaTag);
             }
             charstr(&mut out, c.tag.as_bytes(), "the CAA tag")?;
             out.extend(c.value.as_bytes());
@@ -328,8 +423,7 @@ pub fn encode(rtype: &RecordType, v: &Value, origin: &Name) -> Result<Vec<u8>, S
                 180,
             )?;
             let alt_cm = (l.altitude.0 * 100.0).round() as i64 + 10_000_000;
-            let alt = u32::try_from(alt_cm)
-                .map_err(|_| format!("LOC altitude {} is out of range", l.altitude.0))?;
+            let alt = u32::try_from(alt_cm).map_err(|_| EncodeError::LocAltitude(l.altitude.0))?;
             out.extend(lat.to_be_bytes());
             out.extend(long.to_be_bytes());
             out.extend(alt.to_be_bytes());
@@ -362,10 +456,10 @@ pub fn encode(rtype: &RecordType, v: &Value, origin: &Name) -> Result<Vec<u8>, S
                     }
                     2 => {}
                     3 => {
-                        let port: u16 = items
-                            .first()
-                            .and_then(|p| p.parse().ok())
-                            .ok_or_else(|| format!("port {items:?} is not a port number"))?;
+                        let port: u16 =
+                            items.first().and_then(|p| p.parse().ok()).ok_or_else(|| {
+                                EncodeError::SvcPort(items.iter().map(|i| i.to_string()).collect())
+                            })?;
                         val.extend(port.to_be_bytes());
                     }
                     4 | 6 => {
@@ -374,7 +468,10 @@ pub fn encode(rtype: &RecordType, v: &Value, origin: &Name) -> Result<Vec<u8>, S
                                 Ok(IpAddr::V4(a)) if key == 4 => val.extend(a.octets()),
                                 Ok(IpAddr::V6(a)) if key == 6 => val.extend(a.octets()),
                                 _ => {
-                                    return Err(format!("{k} {i:?} is not an address of its kind"));
+                                    return Err(EncodeError::SvcAddress {
+                                        key: k.clone(),
+                                        value: i.to_string(),
+                                    });
                                 }
                             }
                         }
@@ -385,7 +482,7 @@ pub fn encode(rtype: &RecordType, v: &Value, origin: &Name) -> Result<Vec<u8>, S
                     _ => val.extend(items.join(",").as_bytes()),
                 }
                 if val.len() > 65535 {
-                    return Err(format!("SvcParam {k} is too long"));
+                    return Err(EncodeError::SvcParamTooLong(k.clone()));
                 }
                 params.push((key, val));
             }
@@ -397,14 +494,14 @@ pub fn encode(rtype: &RecordType, v: &Value, origin: &Name) -> Result<Vec<u8>, S
             }
         }
         (t, v) => {
-            return Err(format!(
-                "a {t} record cannot hold the value {}",
-                v.to_rdata()
-            ));
+            return Err(EncodeError::Mismatch {
+                rtype: t.clone(),
+                value: v.to_rdata(),
+            });
         }
     }
     if out.len() > 65535 {
-        return Err(format!("RDATA of {} octets (65535 at most)", out.len()));
+        return Err(EncodeError::TooLong(out.len()));
     }
     Ok(out)
 }
@@ -436,31 +533,28 @@ struct Reader<'a> {
 }
 
 impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
-        let s = self
-            .d
-            .get(self.p..self.p + n)
-            .ok_or("RDATA shorter than its type needs")?;
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        let s = self.d.get(self.p..self.p + n).ok_or(DecodeError::Short)?;
         self.p += n;
         Ok(s)
     }
-    fn u8(&mut self) -> Result<u8, String> {
+    fn u8(&mut self) -> Result<u8, DecodeError> {
         Ok(self.take(1)?[0])
     }
-    fn u16(&mut self) -> Result<u16, String> {
+    fn u16(&mut self) -> Result<u16, DecodeError> {
         let b = self.take(2)?;
         Ok(u16::from_be_bytes([b[0], b[1]]))
     }
-    fn u32(&mut self) -> Result<u32, String> {
+    fn u32(&mut self) -> Result<u32, DecodeError> {
         let b = self.take(4)?;
         Ok(u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
     }
-    fn name(&mut self) -> Result<String, String> {
-        let (n, next) = Name::read(self.d, self.p)?;
+    fn name(&mut self) -> Result<String, DecodeError> {
+        let (n, next) = Name::read(self.d, self.p).map_err(DecodeError::Name)?;
         self.p = next;
         Ok(n.to_text())
     }
-    fn charstr(&mut self) -> Result<&'a [u8], String> {
+    fn charstr(&mut self) -> Result<&'a [u8], DecodeError> {
         let n = self.u8()? as usize;
         self.take(n)
     }
@@ -469,20 +563,23 @@ impl<'a> Reader<'a> {
         self.p = self.d.len();
         s
     }
-    fn done(&self) -> Result<(), String> {
-        if self.p == self.d.len() {
-            Ok(())
-        } else {
-            Err(format!("{} octets left over", self.d.len() - self.p))
+    /// The octets not read yet.
+    fn left(&self) -> usize {
+        self.d.len().saturating_sub(self.p)
+    }
+    fn done(&self) -> Result<(), DecodeError> {
+        match self.left() {
+            0 => Ok(()),
+            n => Err(DecodeError::LeftOver(n)),
         }
     }
 }
 
 /// RFC 1876 size / precision octet → metres, with two decimals.
-fn loc_metres(b: u8) -> Result<String, String> {
+fn loc_metres(b: u8) -> Result<String, DecodeError> {
     let (m, e) = (u64::from(b >> 4), u32::from(b & 0x0f));
     if m > 9 || e > 9 {
-        return Err(format!("LOC size/precision octet {b:#04x} is invalid"));
+        return Err(DecodeError::LocOctet(b));
     }
     let cm = m * 10u64.pow(e);
     Ok(format!("{}.{:02}m", cm / 100, cm % 100))
@@ -512,7 +609,7 @@ pub fn generic(rdata: &[u8]) -> String {
 
 /// Presentation text of wire RDATA of type `code`, as `model::rdata::parse` reads it. Types
 /// this provider does not write are shown in the generic form.
-pub fn to_text(code: u16, rdata: &[u8]) -> Result<String, String> {
+pub fn to_text(code: u16, rdata: &[u8]) -> Result<String, DecodeError> {
     let Some(t) = core_type(code) else {
         return Ok(generic(rdata));
     };
@@ -524,7 +621,7 @@ pub fn to_text(code: u16, rdata: &[u8]) -> Result<String, String> {
             s = Ipv4Addr::new(b[0], b[1], b[2], b[3]).to_string();
         }
         RecordType::Aaaa => {
-            let b: [u8; 16] = r.take(16)?.try_into().map_err(|_| "bad AAAA")?;
+            let b: [u8; 16] = r.take(16)?.try_into().map_err(|_| DecodeError::Short)?;
             s = Ipv6Addr::from(b).to_string();
         }
         RecordType::Ns | RecordType::Cname | RecordType::Ptr | RecordType::Dname => s = r.name()?,
@@ -539,7 +636,7 @@ pub fn to_text(code: u16, rdata: &[u8]) -> Result<String, String> {
                 quoted(&mut s, c);
             }
             if s.is_empty() {
-                return Err("no character-strings".into());
+                return Err(DecodeError::NoStrings);
             }
         }
         RecordType::Uri => {
@@ -550,9 +647,8 @@ pub fn to_text(code: u16, rdata: &[u8]) -> Result<String, String> {
             s = format!("{} ", r.u8()?);
             let tag = r.charstr()?;
             if tag.is_empty() || !tag.iter().all(u8::is_ascii_alphanumeric) {
-                return Err(format!(
-                    "CAA tag {:?} is invalid",
-                    String::from_utf8_lossy(tag)
+                return Err(DecodeError::CaaTag(
+                    String::from_utf8_lossy(tag).into_owned(),
                 ));
             }
             s.push_str(&String::from_utf8_lossy(tag));
@@ -597,7 +693,7 @@ pub fn to_text(code: u16, rdata: &[u8]) -> Result<String, String> {
         RecordType::Loc => {
             let version = r.u8()?;
             if version != 0 {
-                return Err(format!("LOC version {version} (only 0 is defined)"));
+                return Err(DecodeError::LocVersion(version));
             }
             let (size, hp, vp) = (r.u8()?, r.u8()?, r.u8()?);
             let (lat, long, alt) = (r.u32()?, r.u32()?, r.u32()?);
@@ -637,9 +733,9 @@ pub fn to_text(code: u16, rdata: &[u8]) -> Result<String, String> {
                         while p.p < v.len() {
                             let id = p.charstr()?;
                             let text = String::from_utf8(id.to_vec())
-                                .map_err(|_| "an alpn id is not UTF-8".to_string())?;
+                                .map_err(|_| DecodeError::AlpnNotUtf8)?;
                             if text.contains([',', '\\', '"', ' ']) {
-                                return Err(format!("alpn id {text:?} cannot be represented"));
+                                return Err(DecodeError::AlpnUnrepresentable(text));
                             }
                             ids.push(text);
                         }
@@ -660,7 +756,8 @@ pub fn to_text(code: u16, rdata: &[u8]) -> Result<String, String> {
                     6 => {
                         let mut a = Vec::new();
                         while p.p < v.len() {
-                            let b: [u8; 16] = p.take(16)?.try_into().map_err(|_| "bad ipv6hint")?;
+                            let b: [u8; 16] =
+                                p.take(16)?.try_into().map_err(|_| DecodeError::Short)?;
                             a.push(Ipv6Addr::from(b).to_string());
                         }
                         s.push('=');
@@ -677,10 +774,15 @@ pub fn to_text(code: u16, rdata: &[u8]) -> Result<String, String> {
                         p.p = v.len();
                     }
                 }
-                p.done().map_err(|e| format!("SvcParam {key}: {e}"))?;
+                if p.left() > 0 {
+                    return Err(DecodeError::SvcParamLeftOver {
+                        key,
+                        left: p.left(),
+                    });
+                }
             }
         }
-        other => return Err(format!("no reader for {other}")),
+        other => return Err(DecodeError::NoReader(other)),
     }
     r.done()?;
     Ok(s)

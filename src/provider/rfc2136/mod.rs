@@ -240,13 +240,13 @@ impl Rfc2136Provider {
             provider: self.id.clone(),
             zone: zone.to_string(),
             message,
-            source,
+            source: Box::new(source),
         }
     }
 
     /// A zone transfer, tried again when the server cannot be reached.
     async fn transfer(&self, zone: &str) -> Result<Transfer, ProviderError> {
-        let origin = Name::parse(zone, None).map_err(|e| self.failed(zone, e))?;
+        let origin = Name::parse(zone, None).map_err(|e| self.failed(zone, e.to_string()))?;
         let addr = self.addr(zone).await?;
         let what = format!("{}: AXFR {zone}", self.id);
         let (outcome, attempts) = transfer_policy(&self.settings)
@@ -360,13 +360,13 @@ impl Rfc2136Provider {
         if plan.changes.is_empty() {
             return Ok(ApplyReport { applied: 0 });
         }
-        let origin = Name::parse(zone, None).map_err(|e| self.failed(zone, e))?;
+        let origin = Name::parse(zone, None).map_err(|e| self.failed(zone, e.to_string()))?;
         let chunks = update::chunks(
             plan,
             self.settings.update_batch_size,
             self.settings.max_message,
         )
-        .map_err(|e| self.failed(zone, e))?;
+        .map_err(|e| self.failed(zone, e.to_string()))?;
         let addr = self.addr(zone).await?;
         let total = chunks.len();
         let mut done: Vec<String> = Vec::new();
@@ -704,7 +704,8 @@ impl Provider for Rfc2136Provider {
             let mut changed = false;
             for v in &mut r.values {
                 let stored = codec::encode(&r.rtype, v, &origin)
-                    .and_then(|w| codec::to_text(code, &w))
+                    .map_err(|e| e.to_string())
+                    .and_then(|w| codec::to_text(code, &w).map_err(|e| e.to_string()))
                     .and_then(|t| rdata::parse(&r.rtype, &t).map_err(|e| e.to_string()));
                 match stored {
                     Err(e) => errors.push(Unsupported {

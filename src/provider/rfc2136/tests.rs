@@ -287,6 +287,21 @@ fn values_that_cannot_be_written_are_errors() {
     for (ty, v) in bad {
         assert!(codec::encode(&t(ty), &v, &o).is_err(), "{ty} {v:?}");
     }
+    // the error names the field and the value
+    let mx = rdata::parse(&t("MX"), "70000 mx.example.net.").unwrap();
+    let e = codec::encode(&t("MX"), &mx, &o).unwrap_err();
+    assert_eq!(
+        e,
+        codec::EncodeError::NotU16 {
+            field: "preference".into(),
+            value: 70000
+        }
+    );
+    assert_eq!(e.to_string(), "preference 70000 is not between 0 and 65535");
+    assert!(matches!(
+        codec::encode(&t("A"), &Value::Target("x.".into()), &o),
+        Err(codec::EncodeError::Mismatch { .. })
+    ));
 }
 
 #[test]
@@ -298,10 +313,24 @@ fn wire_rdata_of_other_types_is_generic() {
     assert_eq!(codec::to_text(65280, b"").unwrap(), "\\# 0");
     assert_eq!(codec::type_name(13), "HINFO");
     assert_eq!(codec::type_name(65280), "TYPE65280");
-    // garbage in a known type is an error
-    assert!(codec::to_text(1, &[1, 2, 3]).is_err());
-    assert!(codec::to_text(15, &[0, 10, 5, b'a']).is_err());
-    assert!(codec::to_text(29, &[1; 16]).is_err(), "LOC version 1");
+    // garbage in a known type is an error, saying what is wrong
+    assert_eq!(
+        codec::to_text(1, &[1, 2, 3]),
+        Err(codec::DecodeError::Short)
+    );
+    assert_eq!(
+        codec::to_text(1, &[1, 2, 3, 4, 5]).unwrap_err().to_string(),
+        "1 octets left over"
+    );
+    assert!(matches!(
+        codec::to_text(15, &[0, 10, 5, b'a']),
+        Err(codec::DecodeError::Name(wire::WireError::TruncatedLabel))
+    ));
+    assert_eq!(
+        codec::to_text(29, &[1; 16]),
+        Err(codec::DecodeError::LocVersion(1)),
+        "LOC version 1"
+    );
 }
 
 fn rec(name: &str, rtype: u16, ttl: u32, rdata: &[u8]) -> wire::RecordIn {
@@ -360,9 +389,18 @@ fn names_parse_print_and_compress() {
     assert_eq!(n.to_text(), "a\\.b.C\\032d.example.");
     assert_eq!(Name::parse(".", None).unwrap(), Name::root());
     assert_eq!(Name::root().to_text(), ".");
-    assert!(Name::parse("a..b.", None).is_err());
-    assert!(Name::parse("rel", None).is_err());
-    assert!(Name::parse(&format!("{}.", "a".repeat(64)), None).is_err());
+    assert_eq!(
+        Name::parse("a..b.", None),
+        Err(wire::NameTextError::EmptyLabel("a..b.".into()))
+    );
+    assert_eq!(
+        Name::parse("rel", None).unwrap_err().to_string(),
+        "\"rel\" is not an absolute name"
+    );
+    assert!(matches!(
+        Name::parse(&format!("{}.", "a".repeat(64)), None),
+        Err(wire::NameTextError::LabelTooLong { octets: 64, .. })
+    ));
     // owners compress against the zone section; a message reads back as built
     let zone = origin();
     let mut b = wire::Builder::new(7, wire::OPCODE_UPDATE);
@@ -402,8 +440,15 @@ fn names_parse_print_and_compress() {
         [&[0u8, 10][..], &origin().to_wire()].concat()
     );
     assert!(Message::parse(&raw[..20]).is_err());
+    assert_eq!(
+        Message::parse(&raw[..5]).err(),
+        Some(wire::WireError::ShortMessage(5))
+    );
     // a pointer loop is an error, not a hang
-    assert!(Name::read(&[0xc0, 0], 0).is_err());
+    assert_eq!(
+        Name::read(&[0xc0, 0], 0),
+        Err(wire::WireError::ForwardPointer)
+    );
 }
 
 #[test]
@@ -500,15 +545,17 @@ fn answers_are_verified_and_chained() {
     let mut bad = r.clone();
     bad[3] = 5;
     let m2 = Message::parse(&bad).unwrap();
-    assert!(matches!(
+    assert_eq!(
         wire::Verifier::new(&k, request_mac.clone()).verify(&bad, &m2, now),
-        Err(TsigFailure::Invalid(_))
-    ));
+        Err(TsigFailure::Invalid(wire::TsigInvalid::BadMac))
+    );
     // too far from the local time
-    assert!(matches!(
-        wire::Verifier::new(&k, request_mac.clone()).verify(&r, &m, now + 1000),
-        Err(TsigFailure::Invalid(e)) if e.contains("apart")
-    ));
+    match wire::Verifier::new(&k, request_mac.clone()).verify(&r, &m, now + 1000) {
+        Err(TsigFailure::Invalid(e @ wire::TsigInvalid::Clock { fudge: 300, .. })) => {
+            assert!(e.to_string().ends_with("(more than 300 s apart)"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
     // a first answer must be signed
     let u = response(1, 0);
     let mu = Message::parse(&u).unwrap();
@@ -708,7 +755,29 @@ fn plans_are_chunked_by_size_and_batch() {
             &[format!("\"{}\"", "x".repeat(250)).as_str()],
         )),
     )]);
-    assert!(update::chunks(&big, None, 500).is_err());
+    match update::chunks(&big, None, 500) {
+        Err(e @ update::UpdateError::TooLarge { .. }) => assert_eq!(
+            e.to_string(),
+            "create big.example.test. TXT: the change takes 283 octets, more than one DNS \
+             message can carry"
+        ),
+        other => panic!("{other:?}"),
+    }
+    // a type RFC 2136 cannot carry names the change
+    let alias = plan(vec![change(
+        Op::Create,
+        None,
+        Some(rs("", "ALIAS", 60, &["www.example.test."])),
+    )]);
+    match update::chunks(&alias, None, 4096) {
+        Err(update::UpdateError::Type { label, rtype }) => {
+            assert_eq!(
+                (label.as_str(), rtype),
+                ("create example.test. ALIAS", t("ALIAS"))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -952,7 +1021,10 @@ async fn unreachable_servers_and_read_only_sources_fail_clearly() {
     // the cause is typed: a connection failure, worth trying again later
     match &err {
         ProviderError::Dns { source, .. } => {
-            assert!(matches!(source, client::Failure::Connect(_)), "{source:?}")
+            assert!(
+                matches!(**source, client::Failure::Connect(_)),
+                "{source:?}"
+            )
         }
         other => panic!("{other:?}"),
     }

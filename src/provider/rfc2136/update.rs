@@ -23,7 +23,30 @@ use crate::model::{RecordSet, RecordType};
 use crate::plan::{Change, Op, ZonePlan};
 
 use super::codec;
-use super::wire::{self, Builder, CLASS_ANY, CLASS_IN, CLASS_NONE, Name, RecordOut};
+use super::wire::{self, Builder, CLASS_ANY, CLASS_IN, CLASS_NONE, Name, NameTextError, RecordOut};
+
+/// A plan that cannot be sent as UPDATE messages; `label` is the change (`create www.… A`).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum UpdateError {
+    #[error("{0}")]
+    Zone(#[source] NameTextError),
+    #[error("{label}: {rtype} records cannot be written over RFC 2136")]
+    Type { label: String, rtype: RecordType },
+    #[error("{label}: {source}")]
+    Owner {
+        label: String,
+        #[source]
+        source: NameTextError,
+    },
+    #[error("{label}: {source}")]
+    Value {
+        label: String,
+        #[source]
+        source: codec::EncodeError,
+    },
+    #[error("{label}: the change takes {octets} octets, more than one DNS message can carry")]
+    TooLarge { label: String, octets: usize },
+}
 
 /// Room kept for the header, the zone section and the TSIG record.
 const OVERHEAD: usize = 12 + 255 + 4 + 512;
@@ -64,7 +87,7 @@ pub fn label(c: &Change, zone: &str) -> String {
     )
 }
 
-fn rdatas(r: &RecordSet, origin: &Name) -> Result<Vec<Vec<u8>>, String> {
+fn rdatas(r: &RecordSet, origin: &Name) -> Result<Vec<Vec<u8>>, codec::EncodeError> {
     r.values
         .iter()
         .map(|v| codec::encode(&r.rtype, v, origin))
@@ -72,16 +95,17 @@ fn rdatas(r: &RecordSet, origin: &Name) -> Result<Vec<Vec<u8>>, String> {
 }
 
 /// The prerequisites and updates of one change.
-pub fn change_ops(c: &Change, zone: &str) -> Result<ChangeOps, String> {
-    let origin = Name::parse(zone, None)?;
+pub fn change_ops(c: &Change, zone: &str) -> Result<ChangeOps, UpdateError> {
+    let origin = Name::parse(zone, None).map_err(UpdateError::Zone)?;
     let label = label(c, zone);
-    let code = codec::type_code(&c.rtype).ok_or_else(|| {
-        format!(
-            "{label}: {} records cannot be written over RFC 2136",
-            c.rtype
-        )
+    let code = codec::type_code(&c.rtype).ok_or_else(|| UpdateError::Type {
+        label: label.clone(),
+        rtype: c.rtype.clone(),
     })?;
-    let owner = Name::parse(&c.record().fqdn(zone), None).map_err(|e| format!("{label}: {e}"))?;
+    let owner = Name::parse(&c.record().fqdn(zone), None).map_err(|source| UpdateError::Owner {
+        label: label.clone(),
+        source,
+    })?;
     let rr = |class: u16, ttl: u32, rdata: Vec<u8>| RecordOut {
         name: owner.clone(),
         rtype: code,
@@ -89,7 +113,10 @@ pub fn change_ops(c: &Change, zone: &str) -> Result<ChangeOps, String> {
         ttl,
         rdata,
     };
-    let with_label = |e: String| format!("{label}: {e}");
+    let with_label = |source| UpdateError::Value {
+        label: label.clone(),
+        source,
+    };
     let mut prereqs = Vec::new();
     let mut updates = Vec::new();
     let old = match &c.existing {
@@ -138,9 +165,9 @@ pub fn chunks(
     plan: &ZonePlan,
     batch: Option<usize>,
     max_message: usize,
-) -> Result<Vec<Vec<ChangeOps>>, String> {
+) -> Result<Vec<Vec<ChangeOps>>, UpdateError> {
     let limit = max_message.saturating_sub(OVERHEAD);
-    let zone = Name::parse(&plan.zone, None)?;
+    let zone = Name::parse(&plan.zone, None).map_err(UpdateError::Zone)?;
     let batch = batch.unwrap_or(usize::MAX).max(1);
     let mut out: Vec<Vec<ChangeOps>> = Vec::new();
     let mut cur: Vec<ChangeOps> = Vec::new();
@@ -149,10 +176,10 @@ pub fn chunks(
         let ops = change_ops(c, &plan.zone)?;
         let n = ops.wire_len(&zone);
         if n > limit {
-            return Err(format!(
-                "{}: the change takes {n} octets, more than one DNS message can carry",
-                ops.label
-            ));
+            return Err(UpdateError::TooLarge {
+                label: ops.label,
+                octets: n,
+            });
         }
         if !cur.is_empty() && (size + n > limit || cur.len() >= batch) {
             out.push(std::mem::take(&mut cur));

@@ -24,6 +24,66 @@ pub const OPCODE_UPDATE: u8 = 5;
 /// The largest DNS message over TCP (RFC 1035 §4.2.2: a two-octet length).
 pub const MAX_MESSAGE: usize = 65535;
 
+/// Presentation text that is not a domain name.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum NameTextError {
+    #[error("empty name")]
+    Empty,
+    /// A `\DDD` escape above 255.
+    #[error("bad escape in {0:?}")]
+    BadEscape(String),
+    #[error("dangling backslash in {0:?}")]
+    DanglingBackslash(String),
+    #[error("empty label in {0:?}")]
+    EmptyLabel(String),
+    /// No final dot and no origin to take it below.
+    #[error("{0:?} is not an absolute name")]
+    Relative(String),
+    #[error("label of {octets} octets in {name} (63 at most)")]
+    LabelTooLong { octets: usize, name: String },
+    #[error("{0} is longer than 255 octets")]
+    TooLong(String),
+}
+
+/// Octets that are not a well-formed message, name or record.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WireError {
+    #[error("truncated name")]
+    TruncatedName,
+    #[error("truncated name pointer")]
+    TruncatedPointer,
+    #[error("forward name pointer")]
+    ForwardPointer,
+    #[error("truncated label")]
+    TruncatedLabel,
+    #[error("name longer than 255 octets")]
+    NameTooLong,
+    #[error("unknown label type {0:#04x}")]
+    LabelType(u8),
+    #[error("name pointer loop")]
+    PointerLoop,
+    #[error("a message of {0} octets (12 at least)")]
+    ShortMessage(usize),
+    #[error("truncated message")]
+    TruncatedMessage,
+    #[error("truncated RDATA")]
+    TruncatedRdata,
+    #[error("truncated NAPTR")]
+    TruncatedNaptr,
+    /// The fixed fields of a type with names inside are longer than its RDATA (type name).
+    #[error("truncated {0} RDATA")]
+    ShortRdata(String),
+    #[error("a name runs past the {0} RDATA")]
+    NameOverrun(String),
+    #[error("truncated TSIG record")]
+    TruncatedTsig,
+}
+
+/// A message that could not be signed (the algorithm refused the key).
+#[derive(Debug, thiserror::Error)]
+#[error("TSIG: {0}")]
+pub struct SignError(#[source] pub hickory_proto::dnssec::DnsSecError);
+
 /// A domain name as its labels (octets, case kept), root = no labels.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Name(pub Vec<Vec<u8>>);
@@ -35,12 +95,12 @@ impl Name {
 
     /// An absolute name from presentation text (`www.example.com.`, `\.` and `\DDD` escapes).
     /// A name without its final dot is taken relative to `origin`.
-    pub fn parse(text: &str, origin: Option<&Name>) -> Result<Name, String> {
+    pub fn parse(text: &str, origin: Option<&Name>) -> Result<Name, NameTextError> {
         if text == "." {
             return Ok(Name::root());
         }
         if text.is_empty() {
-            return Err("empty name".into());
+            return Err(NameTextError::Empty);
         }
         let bytes = text.as_bytes();
         let mut labels: Vec<Vec<u8>> = Vec::new();
@@ -57,20 +117,20 @@ impl Name {
                             + (d[1] - b'0') as u32 * 10
                             + (d[2] - b'0') as u32;
                         let octet =
-                            u8::try_from(n).map_err(|_| format!("bad escape in {text:?}"))?;
+                            u8::try_from(n).map_err(|_| NameTextError::BadEscape(text.into()))?;
                         cur.push(octet);
                         i += 4;
                     } else if let Some(&c) = d.first() {
                         cur.push(c);
                         i += 2;
                     } else {
-                        return Err(format!("dangling backslash in {text:?}"));
+                        return Err(NameTextError::DanglingBackslash(text.into()));
                     }
                     continue;
                 }
                 b'.' => {
                     if cur.is_empty() {
-                        return Err(format!("empty label in {text:?}"));
+                        return Err(NameTextError::EmptyLabel(text.into()));
                     }
                     labels.push(std::mem::take(&mut cur));
                     if i + 1 == bytes.len() {
@@ -87,7 +147,7 @@ impl Name {
         if !absolute {
             match origin {
                 Some(o) => labels.extend(o.0.iter().cloned()),
-                None => return Err(format!("{text:?} is not an absolute name")),
+                None => return Err(NameTextError::Relative(text.into())),
             }
         }
         let n = Name(labels);
@@ -95,18 +155,17 @@ impl Name {
         Ok(n)
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), NameTextError> {
         for l in &self.0 {
             if l.len() > 63 {
-                return Err(format!(
-                    "label of {} octets in {} (63 at most)",
-                    l.len(),
-                    self.to_text()
-                ));
+                return Err(NameTextError::LabelTooLong {
+                    octets: l.len(),
+                    name: self.to_text(),
+                });
             }
         }
         if self.wire_len() > 255 {
-            return Err(format!("{} is longer than 255 octets", self.to_text()));
+            return Err(NameTextError::TooLong(self.to_text()));
         }
         Ok(())
     }
@@ -158,19 +217,19 @@ impl Name {
 
     /// Read a (possibly compressed) name at `pos` of `msg`; returns it and the position after
     /// it in the original place.
-    pub fn read(msg: &[u8], mut pos: usize) -> Result<(Name, usize), String> {
+    pub fn read(msg: &[u8], mut pos: usize) -> Result<(Name, usize), WireError> {
         let mut labels = Vec::new();
         let mut end = None;
         let mut len_total = 1;
         for _ in 0..256 {
-            let len = *msg.get(pos).ok_or("truncated name")? as usize;
+            let len = *msg.get(pos).ok_or(WireError::TruncatedName)? as usize;
             match len & 0xc0 {
                 0xc0 => {
-                    let low = *msg.get(pos + 1).ok_or("truncated name pointer")? as usize;
+                    let low = *msg.get(pos + 1).ok_or(WireError::TruncatedPointer)? as usize;
                     end.get_or_insert(pos + 2);
                     let target = ((len & 0x3f) << 8) | low;
                     if target >= pos {
-                        return Err("forward name pointer".into());
+                        return Err(WireError::ForwardPointer);
                     }
                     pos = target;
                 }
@@ -178,18 +237,20 @@ impl Name {
                     if len == 0 {
                         return Ok((Name(labels), end.unwrap_or(pos + 1)));
                     }
-                    let label = msg.get(pos + 1..pos + 1 + len).ok_or("truncated label")?;
+                    let label = msg
+                        .get(pos + 1..pos + 1 + len)
+                        .ok_or(WireError::TruncatedLabel)?;
                     len_total += len + 1;
                     if len_total > 255 {
-                        return Err("name longer than 255 octets".into());
+                        return Err(WireError::NameTooLong);
                     }
                     labels.push(label.to_vec());
                     pos += 1 + len;
                 }
-                _ => return Err(format!("unknown label type {len:#04x}")),
+                _ => return Err(WireError::LabelType(len as u8)),
             }
         }
-        Err("name pointer loop".into())
+        Err(WireError::PointerLoop)
     }
 }
 
@@ -311,14 +372,14 @@ pub struct Message {
 }
 
 impl Message {
-    pub fn parse(msg: &[u8]) -> Result<Message, String> {
+    pub fn parse(msg: &[u8]) -> Result<Message, WireError> {
         if msg.len() < 12 {
-            return Err(format!("a message of {} octets (12 at least)", msg.len()));
+            return Err(WireError::ShortMessage(msg.len()));
         }
-        let u16at = |i: usize| -> Result<u16, String> {
+        let u16at = |i: usize| -> Result<u16, WireError> {
             msg.get(i..i + 2)
                 .map(|b| u16::from_be_bytes([b[0], b[1]]))
-                .ok_or_else(|| "truncated message".to_string())
+                .ok_or(WireError::TruncatedMessage)
         };
         let flags = u16at(2)?;
         let counts = [u16at(4)?, u16at(6)?, u16at(8)?, u16at(10)?];
@@ -340,7 +401,7 @@ impl Message {
                 let len = u16at(next + 8)? as usize;
                 let rstart = next + 10;
                 if msg.len() < rstart + len {
-                    return Err("truncated RDATA".into());
+                    return Err(WireError::TruncatedRdata);
                 }
                 let rdata = super::codec::decompress(msg, rtype, rstart, len)?;
                 s.push(RecordIn {
@@ -435,15 +496,15 @@ impl Key {
             .unwrap_or_else(|_| Name::root())
     }
 
-    fn mac(&self, data: &[u8]) -> Result<Vec<u8>, String> {
+    fn mac(&self, data: &[u8]) -> Result<Vec<u8>, SignError> {
         self.algorithm
             .mac_data(&self.secret, data)
-            .map_err(|e| format!("TSIG: {e}"))
+            .map_err(SignError)
     }
 
     /// Sign a finished message: append its TSIG record. Returns the MAC (the verification of
     /// the answer starts from it).
-    pub fn sign(&self, msg: &mut Vec<u8>, now: u64) -> Result<Vec<u8>, String> {
+    pub fn sign(&self, msg: &mut Vec<u8>, now: u64) -> Result<Vec<u8>, SignError> {
         let id = u16::from_be_bytes([msg[0], msg[1]]);
         let alg = self.alg_name();
         let mut tbs = msg.clone();
@@ -494,9 +555,9 @@ pub struct Tsig {
 }
 
 impl Tsig {
-    pub fn parse(rdata: &[u8]) -> Result<Tsig, String> {
+    pub fn parse(rdata: &[u8]) -> Result<Tsig, WireError> {
         let (algorithm, mut p) = Name::read(rdata, 0)?;
-        let get = |a: usize, n: usize| rdata.get(a..a + n).ok_or("truncated TSIG record");
+        let get = |a: usize, n: usize| rdata.get(a..a + n).ok_or(WireError::TruncatedTsig);
         let t = get(p, 6)?;
         let time = (u64::from(u16::from_be_bytes([t[0], t[1]])) << 32)
             | u64::from(u32::from_be_bytes([t[2], t[3], t[4], t[5]]));
@@ -531,7 +592,26 @@ pub enum TsigFailure {
     /// The answer is not signed although the request was.
     Unsigned,
     /// The answer's signature is wrong, or signed with another key.
-    Invalid(String),
+    Invalid(TsigInvalid),
+}
+
+/// Why an answer's TSIG record was not accepted.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TsigInvalid {
+    /// The TSIG record cannot be read.
+    #[error("{0}")]
+    Malformed(#[source] WireError),
+    #[error("signed with key {key} ({algorithm}), not {expected}")]
+    OtherKey {
+        key: String,
+        algorithm: String,
+        expected: String,
+    },
+    #[error("the MAC does not match")]
+    BadMac,
+    /// The time signed is further from the local clock than the fudge allows.
+    #[error("signed at {signed} but the local time is {now} (more than {fudge} s apart)")]
+    Clock { signed: u64, now: u64, fudge: u16 },
 }
 
 /// Verifies the signed answers to one signed request (several for a zone transfer: RFC 8945
@@ -566,17 +646,17 @@ impl Verifier {
             self.unsigned_count += 1;
             return Ok(false);
         };
-        let t = Tsig::parse(&rr.rdata).map_err(TsigFailure::Invalid)?;
+        let t =
+            Tsig::parse(&rr.rdata).map_err(|e| TsigFailure::Invalid(TsigInvalid::Malformed(e)))?;
         if t.error != 0 {
             return Err(TsigFailure::Server(t.error));
         }
         if rr.name.lowercase() != self.key.name || t.algorithm.lowercase() != self.key.alg_name() {
-            return Err(TsigFailure::Invalid(format!(
-                "signed with key {} ({}), not {}",
-                rr.name.to_text(),
-                t.algorithm.to_text(),
-                self.key.name.to_text()
-            )));
+            return Err(TsigFailure::Invalid(TsigInvalid::OtherKey {
+                key: rr.name.to_text(),
+                algorithm: t.algorithm.to_text(),
+                expected: self.key.name.to_text(),
+            }));
         }
         // the message as it was before the TSIG record was added
         let mut body = raw[..rr.start].to_vec();
@@ -605,12 +685,13 @@ impl Verifier {
         self.key
             .algorithm
             .verify_mac(&self.key.secret, &tbs, &t.mac)
-            .map_err(|_| TsigFailure::Invalid("the MAC does not match".into()))?;
+            .map_err(|_| TsigFailure::Invalid(TsigInvalid::BadMac))?;
         if now.abs_diff(t.time) > u64::from(t.fudge) {
-            return Err(TsigFailure::Invalid(format!(
-                "signed at {} but the local time is {now} (more than {} s apart)",
-                t.time, t.fudge
-            )));
+            return Err(TsigFailure::Invalid(TsigInvalid::Clock {
+                signed: t.time,
+                now,
+                fudge: t.fudge,
+            }));
         }
         self.prior_mac = t.mac;
         self.unsigned.clear();

@@ -101,9 +101,55 @@ fn octodns_chunks(internal: &str) -> String {
     format!("\"{}\"", chunks.join("\" \""))
 }
 
+/// Rrsets that do not read back as the record octoDNS (or dnsplan) wrote.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ReadFault {
+    #[error("not a dynamic type")]
+    NotDynamicType,
+    #[error("bad pool name")]
+    PoolName,
+    #[error("failover rrset without alias")]
+    FailoverWithoutAlias,
+    #[error("bad fallback target")]
+    FallbackTarget,
+    #[error("rule without set identifier")]
+    RuleWithoutSetId,
+    #[error("rule set identifier {0:?} has no index")]
+    RuleIndex(String),
+    #[error("rule without alias")]
+    RuleWithoutAlias,
+    #[error("bad rule target")]
+    RuleTarget,
+    #[error("pool value without set identifier")]
+    ValueWithoutSetId,
+    #[error("pool value set identifier {0:?}")]
+    ValueSetId(String),
+    #[error("pool value without a value")]
+    ValueWithoutValue,
+    #[error("its _octodns-default-pool rrset is missing")]
+    NoDefaultPool,
+    /// A value that does not parse as its type.
+    #[error("{0}")]
+    Value(#[source] Box<rdata::RdataError>),
+}
+
+/// A record that cannot be written as rrsets.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum WriteFault {
+    #[error("an alias value must be a mapping")]
+    AliasNotMapping,
+    #[error("an alias value needs a type")]
+    AliasWithoutType,
+    #[error("subnet rules need the octodns CIDR collection")]
+    NoCidrCollection,
+    /// The health check a value needs could not be had (the `HealthCheckIds` message).
+    #[error("{0}")]
+    HealthCheck(String),
+}
+
 /// A value Route 53 returned, in the model. Route 53's names are absolute (moto drops the
 /// final dot of the apex NS values; it is put back).
-fn parse_value(rtype: &RecordType, text: &str) -> Result<Value, String> {
+fn parse_value(rtype: &RecordType, text: &str) -> Result<Value, ReadFault> {
     let t = match rtype {
         RecordType::Ns | RecordType::Cname | RecordType::Ptr
             if !text.ends_with('.') && !text.is_empty() =>
@@ -112,7 +158,7 @@ fn parse_value(rtype: &RecordType, text: &str) -> Result<Value, String> {
         }
         _ => text.to_string(),
     };
-    let mut v = rdata::parse(rtype, &t).map_err(|e| e.to_string())?;
+    let mut v = rdata::parse(rtype, &t).map_err(|e| ReadFault::Value(Box::new(e)))?;
     if let Value::Target(s) = &mut v {
         *s = s.to_ascii_lowercase();
     }
@@ -276,8 +322,8 @@ fn read_dynamic(
     sets: &[Rrset],
     checks: &HealthChecks,
     cidrs: &BTreeMap<String, CidrLocations>,
-) -> Result<RecordSet, String> {
-    let rtype = RecordType::core(t).ok_or("not a dynamic type")?;
+) -> Result<RecordSet, ReadFault> {
+    let rtype = RecordType::core(t).ok_or(ReadFault::NotDynamicType)?;
     let mut pools: BTreeMap<String, Pool> = BTreeMap::new();
     let mut rules: BTreeMap<usize, Rule> = BTreeMap::new();
     let mut base: Option<(u32, Vec<Value>)> = None;
@@ -289,7 +335,7 @@ fn read_dynamic(
             .is_some_and(|l| l.ends_with("-pool"))
             && r.name.starts_with("_octodns-");
         if is_pool {
-            let pool = pool_of(&r.name).ok_or("bad pool name")?.to_string();
+            let pool = pool_of(&r.name).ok_or(ReadFault::PoolName)?.to_string();
             if pool == "default" {
                 let mut values = Vec::new();
                 for text in &r.records {
@@ -297,8 +343,8 @@ fn read_dynamic(
                 }
                 base = Some((r.ttl.unwrap_or(0).max(0) as u32, values));
             } else if r.failover.as_deref() == Some("SECONDARY") {
-                let target = r.alias.as_ref().ok_or("failover rrset without alias")?;
-                let fb = pool_of(&target.dns_name).ok_or("bad fallback target")?;
+                let target = r.alias.as_ref().ok_or(ReadFault::FailoverWithoutAlias)?;
+                let fb = pool_of(&target.dns_name).ok_or(ReadFault::FallbackTarget)?;
                 let p = pools.entry(pool).or_insert_with(empty_pool);
                 if fb != "default" {
                     p.fallback = Some(fb.to_string());
@@ -307,15 +353,15 @@ fn read_dynamic(
                 pools.entry(pool).or_insert_with(empty_pool);
             }
         } else if r.cidr.is_some() || r.geo.is_some() {
-            let id = r.set_id.as_deref().ok_or("rule without set identifier")?;
+            let id = r.set_id.as_deref().ok_or(ReadFault::RuleWithoutSetId)?;
             let i: usize = id
                 .split('-')
                 .next()
                 .and_then(|n| n.parse().ok())
-                .ok_or_else(|| format!("rule set identifier {id:?} has no index"))?;
-            let target = r.alias.as_ref().ok_or("rule without alias")?;
+                .ok_or_else(|| ReadFault::RuleIndex(id.to_string()))?;
+            let target = r.alias.as_ref().ok_or(ReadFault::RuleWithoutAlias)?;
             let pool = pool_of(&target.dns_name)
-                .ok_or("bad rule target")?
+                .ok_or(ReadFault::RuleTarget)?
                 .to_string();
             let rule = rules.entry(i).or_insert_with(|| Rule {
                 pool: pool.clone(),
@@ -338,15 +384,12 @@ fn read_dynamic(
             }
         } else {
             // a pool value
-            let id = r
-                .set_id
-                .as_deref()
-                .ok_or("pool value without set identifier")?;
+            let id = r.set_id.as_deref().ok_or(ReadFault::ValueWithoutSetId)?;
             let pool = id
                 .get(..id.len().saturating_sub(4))
                 .filter(|p| !p.is_empty())
-                .ok_or_else(|| format!("pool value set identifier {id:?}"))?;
-            let text = r.records.first().ok_or("pool value without a value")?;
+                .ok_or_else(|| ReadFault::ValueSetId(id.to_string()))?;
+            let text = r.records.first().ok_or(ReadFault::ValueWithoutValue)?;
             let status = match r.health_check_id.as_ref().and_then(|h| checks.get(h)) {
                 None => Status::Up,
                 Some(hc) if hc.config.disabled && hc.config.inverted => Status::Down,
@@ -364,7 +407,7 @@ fn read_dynamic(
                 });
         }
     }
-    let (ttl, values) = base.ok_or("its _octodns-default-pool rrset is missing")?;
+    let (ttl, values) = base.ok_or(ReadFault::NoDefaultPool)?;
     for p in pools.values_mut() {
         p.values.sort();
     }
@@ -443,7 +486,7 @@ pub fn rrsets_for(
     zone_id: &str,
     collection: Option<&str>,
     hc: &mut dyn HealthCheckIds,
-) -> Result<Vec<Rrset>, String> {
+) -> Result<Vec<Rrset>, WriteFault> {
     let fqdn = record.fqdn(zone);
     let t = record.rtype.as_str().to_string();
     if t == ALIAS_TYPE {
@@ -452,13 +495,13 @@ pub fn rrsets_for(
             .iter()
             .map(|v| {
                 let Value::Data(JsonOrd(d)) = v else {
-                    return Err("an alias value must be a mapping".to_string());
+                    return Err(WriteFault::AliasNotMapping);
                 };
                 let name = d.get("name").and_then(J::as_str).unwrap_or("");
                 let ty = d
                     .get("type")
                     .and_then(J::as_str)
-                    .ok_or("an alias value needs a type")?;
+                    .ok_or(WriteFault::AliasWithoutType)?;
                 let hzid = d.get("hosted-zone-id").and_then(J::as_str);
                 let dns_name = if is_service_alias(name) {
                     name.to_string()
@@ -516,7 +559,9 @@ pub fn rrsets_for(
             r.ttl = ttl;
             r.set_id = Some(format!("{pool}-{i:03}"));
             r.weight = Some(v.weight as i64);
-            r.health_check_id = hc.id(record, &text, v.status)?;
+            r.health_check_id = hc
+                .id(record, &text, v.status)
+                .map_err(WriteFault::HealthCheck)?;
             r.records = vec![text];
             out.push(r);
         }
@@ -524,11 +569,9 @@ pub fn rrsets_for(
     let has_subnets = d.rules.iter().any(|r| !r.subnets.is_empty());
     for (i, rule) in d.rules.iter().enumerate() {
         let target = alias_to(format!("_octodns-{}-pool.{fqdn}", rule.pool));
-        let cidr = |location: String| -> Result<Cidr, String> {
+        let cidr = |location: String| -> Result<Cidr, WriteFault> {
             Ok(Cidr {
-                collection_id: collection
-                    .ok_or("subnet rules need the octodns CIDR collection")?
-                    .to_string(),
+                collection_id: collection.ok_or(WriteFault::NoCidrCollection)?.to_string(),
                 location,
             })
         };

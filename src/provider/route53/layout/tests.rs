@@ -380,7 +380,11 @@ sub:
     assert!(needs_rewrite(got, &changed, ZONE));
     // subnet rules cannot be written without the collection
     let err = rrsets_for(want, ZONE, "ZONEID", None, &mut checks).unwrap_err();
-    assert!(err.contains("CIDR collection"), "{err}");
+    assert_eq!(err, WriteFault::NoCidrCollection);
+    assert_eq!(
+        err.to_string(),
+        "subnet rules need the octodns CIDR collection"
+    );
 }
 
 #[test]
@@ -578,4 +582,29 @@ fn txt_chunks_as_octodns_writes_them() {
         octodns_chunks(&long),
         format!("\"{}\" \"{}\"", "x".repeat(255), "x".repeat(45))
     );
+}
+
+/// Reading rrsets back names what is wrong as a variant; the problem text is unchanged.
+#[test]
+fn read_faults_are_typed() {
+    let none = BTreeMap::new();
+    let checks = HealthChecks::default();
+    assert_eq!(
+        read_dynamic("b", "A", &[], &checks, &none).unwrap_err(),
+        ReadFault::NoDefaultPool
+    );
+    assert_eq!(
+        read_dynamic("b", "NOPE", &[], &checks, &none).unwrap_err(),
+        ReadFault::NotDynamicType
+    );
+    let mut rule = Rrset::new("b.example.com.", "A");
+    rule.geo = Some(Geo::default());
+    rule.set_id = Some("x-eu".into());
+    let e = read_dynamic("b", "A", &[rule], &checks, &none).unwrap_err();
+    assert_eq!(e, ReadFault::RuleIndex("x-eu".into()));
+    assert_eq!(e.to_string(), "rule set identifier \"x-eu\" has no index");
+    let mut pool = Rrset::new("_octodns-default-pool.b.example.com.", "A");
+    pool.records = vec!["not-an-ip".into()];
+    let e = read_dynamic("b", "A", &[pool], &checks, &none).unwrap_err();
+    assert!(matches!(&e, ReadFault::Value(r) if r.rtype == "A"), "{e:?}");
 }
