@@ -13,7 +13,7 @@ use std::time::Duration;
 use tokio::net::UdpSocket;
 
 use crate::model::RecordType;
-use crate::provider::rfc2136::client::{Conn, random_id};
+use crate::provider::rfc2136::client::{Conn, Failure, random_id};
 use crate::provider::rfc2136::codec;
 use crate::provider::rfc2136::wire::{self, Message, Name};
 
@@ -39,6 +39,38 @@ pub struct Answer {
     pub authority: Vec<Rr>,
 }
 
+/// Why a server gave no usable answer. Every variant names the server where it is known.
+#[derive(Debug, thiserror::Error)]
+pub enum QueryError {
+    #[error("bad name {name}: {reason}")]
+    BadName { name: String, reason: String },
+    #[error("type {0} has no type code")]
+    NoTypeCode(String),
+    /// Three tries over UDP, none answered: the last one's reason.
+    #[error("no answer from {server}: {last}")]
+    NoAnswer {
+        server: SocketAddr,
+        #[source]
+        last: Box<QueryError>,
+    },
+    /// A socket step failed (`what` names the step and the server).
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    /// The TCP exchange failed (connect, send, receive).
+    #[error("{0}")]
+    Tcp(#[source] Failure),
+    #[error("unreadable answer over TCP from {server}: {reason}")]
+    Unreadable { server: SocketAddr, reason: String },
+    #[error("{0} answered another question over TCP")]
+    OtherQuestion(SocketAddr),
+}
+
 /// A client for one server.
 pub struct Server {
     pub addr: SocketAddr,
@@ -56,46 +88,56 @@ impl Server {
 
     /// Ask `name` (absolute) `rtype`: over UDP, twice more if no answer came, over TCP when
     /// the answer is truncated.
-    pub async fn query(&self, name: &str, rtype: &str) -> Result<Answer, String> {
-        let qname = Name::parse(name, None).map_err(|e| format!("bad name {name}: {e}"))?;
+    pub async fn query(&self, name: &str, rtype: &str) -> Result<Answer, QueryError> {
+        let qname = Name::parse(name, None).map_err(|e| QueryError::BadName {
+            name: name.to_string(),
+            reason: e.to_string(),
+        })?;
         let code = RecordType::parse(rtype)
             .as_ref()
             .and_then(codec::type_code)
             .or_else(|| rtype.strip_prefix("TYPE").and_then(|n| n.parse().ok()))
-            .ok_or_else(|| format!("type {rtype} has no type code"))?;
-        let mut last = String::new();
-        for _ in 0..3 {
+            .ok_or_else(|| QueryError::NoTypeCode(rtype.to_string()))?;
+        let mut tries = 0;
+        loop {
+            tries += 1;
             match self.udp(&qname, code).await {
                 Ok(msg) if !msg.truncated => return Ok(convert(msg)),
                 Ok(_) => return self.tcp(&qname, code).await.map(convert),
-                Err(e) => last = e,
+                Err(e) if tries == 3 => {
+                    return Err(QueryError::NoAnswer {
+                        server: self.addr,
+                        last: Box::new(e),
+                    });
+                }
+                Err(_) => {}
             }
         }
-        Err(format!("no answer from {}: {last}", self.addr))
     }
 
-    async fn udp(&self, qname: &Name, code: u16) -> Result<Message, String> {
+    async fn udp(&self, qname: &Name, code: u16) -> Result<Message, QueryError> {
+        let io = |what: String| move |source| QueryError::Io { what, source };
         let local: SocketAddr = match self.addr {
             SocketAddr::V4(_) => (Ipv4Addr::UNSPECIFIED, 0).into(),
             SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
         };
         let sock = UdpSocket::bind(local)
             .await
-            .map_err(|e| format!("UDP socket: {e}"))?;
+            .map_err(io("UDP socket".into()))?;
         sock.connect(self.addr)
             .await
-            .map_err(|e| format!("UDP to {}: {e}", self.addr))?;
+            .map_err(io(format!("UDP to {}", self.addr)))?;
         let (id, msg) = question(qname, code);
         sock.send(&msg)
             .await
-            .map_err(|e| format!("sending to {}: {e}", self.addr))?;
+            .map_err(io(format!("sending to {}", self.addr)))?;
         let mut buf = vec![0u8; UDP_MAX];
         let deadline = tokio::time::Instant::now() + self.timeout;
         loop {
             let n = tokio::time::timeout_at(deadline, sock.recv(&mut buf))
                 .await
-                .map_err(|_| format!("timed out after {:?}", self.timeout))?
-                .map_err(|e| format!("reading from {}: {e}", self.addr))?;
+                .map_err(|_| QueryError::Timeout(self.timeout))?
+                .map_err(io(format!("reading from {}", self.addr)))?;
             // anything that is not the answer to this question (a late answer to an earlier
             // try, garbage) is dropped and the wait goes on
             if let Ok(m) = Message::parse(&buf[..n])
@@ -106,17 +148,19 @@ impl Server {
         }
     }
 
-    async fn tcp(&self, qname: &Name, code: u16) -> Result<Message, String> {
+    async fn tcp(&self, qname: &Name, code: u16) -> Result<Message, QueryError> {
         let mut conn = Conn::connect(self.addr, self.timeout)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(QueryError::Tcp)?;
         let (id, msg) = question(qname, code);
-        conn.send(&msg).await.map_err(|e| e.to_string())?;
-        let raw = conn.recv().await.map_err(|e| e.to_string())?;
-        let m = Message::parse(&raw)
-            .map_err(|e| format!("unreadable answer over TCP from {}: {e}", self.addr))?;
+        conn.send(&msg).await.map_err(QueryError::Tcp)?;
+        let raw = conn.recv().await.map_err(QueryError::Tcp)?;
+        let m = Message::parse(&raw).map_err(|e| QueryError::Unreadable {
+            server: self.addr,
+            reason: e.to_string(),
+        })?;
         if !answers(&m, id, qname, code) {
-            return Err(format!("{} answered another question over TCP", self.addr));
+            return Err(QueryError::OtherQuestion(self.addr));
         }
         Ok(m)
     }
@@ -243,6 +287,12 @@ pub(super) mod tests {
         let addr = silent.local_addr().unwrap();
         let s = Server::new(addr, Duration::from_millis(100));
         let e = s.query("x.example.", "A").await.unwrap_err();
+        assert!(
+            matches!(&e, QueryError::NoAnswer { server, last } if *server == addr
+                && matches!(**last, QueryError::Timeout(_))),
+            "{e:?}"
+        );
+        let e = e.to_string();
         assert!(
             e.contains(&addr.to_string()) && e.contains("timed out"),
             "{e}"
