@@ -490,10 +490,11 @@ impl Run {
             self.s.config_key
         ));
         if self.s.action == Action::Apply
-            && let Err(why) = self
+            && let Err(refused) = self
                 .trigger
                 .apply_allowed(self.s.mode == Mode::Apply, &self.s.apply_branches)
         {
+            let why = refused.to_string();
             self.annotate("error", "apply refused", &why);
             self.summarize(&format!(
                 "## DNS apply\n\n❌ **Refused**: nothing was planned or changed.\n\n{}\n",

@@ -102,57 +102,135 @@ impl Trigger {
 
     /// Whether an apply may run on this event: an allowlist. A push to the default branch (or,
     /// when `apply_branches` is given, to one of those branches), and `workflow_dispatch` with
-    /// an explicit `command: apply` (`explicit`). Everything else is refused with a message
-    /// naming the event and what would allow it.
-    pub fn apply_allowed(&self, explicit: bool, apply_branches: &[String]) -> Result<(), String> {
-        const WHERE: &str = "dnsplan applies only on a `push` to the default branch (or to a branch listed in the `apply-branches` input) and on `workflow_dispatch` with `command: apply`";
+    /// an explicit `command: apply` (`explicit`). Everything else is refused, the refusal naming
+    /// the event and what would allow it.
+    pub fn apply_allowed(
+        &self,
+        explicit: bool,
+        apply_branches: &[String],
+    ) -> Result<(), ApplyRefused> {
         match self {
             Trigger::Push(p) if p.may_apply(apply_branches) => Ok(()),
             Trigger::Dispatch if explicit => Ok(()),
-            Trigger::Dispatch => Err(format!(
+            Trigger::Dispatch => Err(ApplyRefused::DispatchWithoutCommand),
+            Trigger::PullRequest(pr) => Err(ApplyRefused::PullRequest { target: pr.target }),
+            Trigger::Push(p) => Err(match p.branch() {
+                None => match p.git_ref.strip_prefix("refs/tags/") {
+                    Some(t) => ApplyRefused::Tag(t.to_string()),
+                    None => ApplyRefused::NotABranch(p.git_ref.clone()),
+                },
+                Some(b) if apply_branches.is_empty() => ApplyRefused::NotTheDefaultBranch {
+                    branch: b.to_string(),
+                    default: p.default_branch.clone(),
+                },
+                Some(b) => ApplyRefused::NotListed {
+                    branch: b.to_string(),
+                    apply_branches: apply_branches.to_vec(),
+                },
+            }),
+            Trigger::Schedule => Err(ApplyRefused::Schedule),
+            Trigger::Other(name) if name.is_empty() => Err(ApplyRefused::NoEvent),
+            Trigger::Other(name) => Err(ApplyRefused::Event(name.clone())),
+        }
+    }
+}
+
+/// Why an apply may not run on this event (`Trigger::apply_allowed`). The text names the
+/// event and what would allow it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApplyRefused {
+    /// `workflow_dispatch` without the input `command: apply`.
+    DispatchWithoutCommand,
+    /// `pull_request` (`target`: `pull_request_target`): never, whatever the inputs say.
+    PullRequest {
+        target: bool,
+    },
+    /// A push of a tag.
+    Tag(String),
+    /// A push of a ref that is neither a branch nor a tag.
+    NotABranch(String),
+    /// A push to a branch other than the default one (`default`: None when the payload does
+    /// not name it), with no `apply-branches` input.
+    NotTheDefaultBranch {
+        branch: String,
+        default: Option<String>,
+    },
+    /// A push to a branch the `apply-branches` input does not list.
+    NotListed {
+        branch: String,
+        apply_branches: Vec<String>,
+    },
+    Schedule,
+    /// No `GITHUB_EVENT_NAME`.
+    NoEvent,
+    /// Any other event.
+    Event(String),
+}
+
+impl std::fmt::Display for ApplyRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const WHERE: &str = "dnsplan applies only on a `push` to the default branch (or to a branch listed in the `apply-branches` input) and on `workflow_dispatch` with `command: apply`";
+        match self {
+            ApplyRefused::DispatchWithoutCommand => write!(
+                f,
                 "apply refused on `workflow_dispatch`: give the input `command: apply` explicitly ({WHERE})"
-            )),
-            Trigger::PullRequest(pr) => Err(format!(
+            ),
+            ApplyRefused::PullRequest { target } => write!(
+                f,
                 "apply refused on `{}`: dnsplan never applies on pull-request events, whatever `command` or `force` say; it applies after the merge, on the `push` to the default branch",
-                if pr.target {
+                if *target {
                     "pull_request_target"
                 } else {
                     "pull_request"
                 }
-            )),
-            Trigger::Push(p) => Err(match p.branch() {
-                None => {
-                    let what = match p.git_ref.strip_prefix("refs/tags/") {
-                        Some(t) => format!("of the tag `{t}`: tags are never applied"),
-                        None => format!("of `{}`: only branches can apply", p.git_ref),
-                    };
-                    format!("apply refused on `push` {what} ({WHERE})")
-                }
-                Some(b) if apply_branches.is_empty() => match &p.default_branch {
-                    Some(d) => format!(
-                        "apply refused on `push` to the branch `{b}`: only the default branch `{d}` applies; to allow `{b}`, list it in the `apply-branches` input"
-                    ),
-                    None => format!(
-                        "apply refused on `push` to the branch `{b}`: the event payload does not name the default branch; list the branches that may apply in the `apply-branches` input"
-                    ),
-                },
-                Some(b) => format!(
-                    "apply refused on `push` to the branch `{b}`: it is not in `apply-branches` ({}); add it there to allow it",
-                    apply_branches.join(", ")
-                ),
-            }),
-            Trigger::Schedule => Err(format!(
-                "apply refused on `schedule`: scheduled runs check for drift and never apply ({WHERE})"
-            )),
-            Trigger::Other(name) if name.is_empty() => Err(
-                "apply refused: no GitHub event (GITHUB_EVENT_NAME is not set); outside GitHub Actions use `dnsplan apply`".into(),
             ),
-            Trigger::Other(name) => Err(format!(
+            ApplyRefused::Tag(t) => write!(
+                f,
+                "apply refused on `push` of the tag `{t}`: tags are never applied ({WHERE})"
+            ),
+            ApplyRefused::NotABranch(r) => write!(
+                f,
+                "apply refused on `push` of `{r}`: only branches can apply ({WHERE})"
+            ),
+            ApplyRefused::NotTheDefaultBranch {
+                branch: b,
+                default: Some(d),
+            } => write!(
+                f,
+                "apply refused on `push` to the branch `{b}`: only the default branch `{d}` applies; to allow `{b}`, list it in the `apply-branches` input"
+            ),
+            ApplyRefused::NotTheDefaultBranch {
+                branch: b,
+                default: None,
+            } => write!(
+                f,
+                "apply refused on `push` to the branch `{b}`: the event payload does not name the default branch; list the branches that may apply in the `apply-branches` input"
+            ),
+            ApplyRefused::NotListed {
+                branch: b,
+                apply_branches,
+            } => write!(
+                f,
+                "apply refused on `push` to the branch `{b}`: it is not in `apply-branches` ({}); add it there to allow it",
+                apply_branches.join(", ")
+            ),
+            ApplyRefused::Schedule => write!(
+                f,
+                "apply refused on `schedule`: scheduled runs check for drift and never apply ({WHERE})"
+            ),
+            ApplyRefused::NoEvent => write!(
+                f,
+                "apply refused: no GitHub event (GITHUB_EVENT_NAME is not set); outside GitHub Actions use `dnsplan apply`"
+            ),
+            ApplyRefused::Event(name) => write!(
+                f,
                 "apply refused on `{name}`: no input allows an apply on this event ({WHERE})"
-            )),
+            ),
         }
     }
 }
+
+impl std::error::Error for ApplyRefused {}
 
 fn s(v: &J, path: &[&str]) -> Option<String> {
     let mut cur = v;
@@ -258,6 +336,14 @@ mod tests {
         let e = push("refs/heads/feature", Some("main"))
             .apply_allowed(true, none)
             .unwrap_err();
+        assert_eq!(
+            e,
+            ApplyRefused::NotTheDefaultBranch {
+                branch: "feature".into(),
+                default: Some("main".into())
+            }
+        );
+        let e = e.to_string();
         assert!(
             e.contains("`feature`") && e.contains("apply-branches"),
             "{e}"
@@ -265,11 +351,28 @@ mod tests {
         let e = push("refs/tags/v1", Some("main"))
             .apply_allowed(true, none)
             .unwrap_err();
-        assert!(e.contains("tag `v1`"), "{e}");
+        assert_eq!(e, ApplyRefused::Tag("v1".into()));
+        assert!(e.to_string().contains("tag `v1`"), "{e}");
         let e = push("refs/heads/main", None)
             .apply_allowed(true, none)
             .unwrap_err();
-        assert!(e.contains("does not name the default branch"), "{e}");
+        assert!(
+            e.to_string().contains("does not name the default branch"),
+            "{e}"
+        );
+        let pr = PullRequest {
+            number: 7,
+            head_repo: None,
+            base_repo: None,
+            head_sha: None,
+            target: true,
+            labels: vec![],
+        };
+        let e = Trigger::PullRequest(pr)
+            .apply_allowed(true, none)
+            .unwrap_err();
+        assert_eq!(e, ApplyRefused::PullRequest { target: true });
+        assert!(e.to_string().contains("`pull_request_target`"), "{e}");
         // a configured list replaces the default branch
         let list = vec!["production".to_string(), "release/*".to_string()];
         assert!(
