@@ -110,12 +110,14 @@ impl YamlProvider {
         }
         let shared = (self.settings.shared_filename.as_deref())
             .and_then(|f| join_below(&self.settings.directory, f).ok());
-        let written: Vec<&Path> = files.iter().map(|(p, _)| p.as_path()).collect();
+        // a set: a split zone of 100,000 names is 100,000 files
+        let written: std::collections::HashSet<&Path> =
+            files.iter().map(|(p, _)| p.as_path()).collect();
         let ours = split_dir(&idna_decode(&zone.name), &self.settings)
             .map_err(|m| self.err(&zone.name, m))?;
         for stale in before
             .iter()
-            .filter(|f| !written.contains(&f.as_path()) && Some(f.as_path()) != shared.as_deref())
+            .filter(|f| !written.contains(f.as_path()) && Some(f.as_path()) != shared.as_deref())
         {
             std::fs::remove_file(stale).map_err(|e| {
                 self.err(
