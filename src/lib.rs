@@ -102,8 +102,8 @@
 //! Exceptions (test code only):
 //! - `render` → `github` in `src/render/tests.rs`: the review scenarios check that the
 //!   markdown rendering fits a GitHub comment, through `github::markdown::fit`.
-//! - `config` → `provider` in `src/config/mod.rs`: its tests (the inline `mod tests`) load
-//!   configs with the provider registry, as every caller does.
+//! - `config` → `provider` in `src/config/tests.rs`: its tests load configs with the provider
+//!   registry, as every caller does.
 
 pub mod cli;
 pub mod config;
