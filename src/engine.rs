@@ -4,7 +4,7 @@
 //! The engine prints nothing: a plan reports its progress to an `engine::Progress` (the
 //! CLI draws the terminal line from it), and every outcome is returned.
 //!
-//! Rule: `engine` uses `config`, `plan`, `provider`, `model`, `diag` and `render` (the
+//! Rule: `engine` uses `config`, `plan`, `process`, `provider`, `model`, `diag` and `render` (the
 //! context a plan is rendered with); `cli` calls it (validate, plan, apply, drift, the Action),
 //! and so can a program embedding the library.
 
@@ -20,6 +20,7 @@ use crate::diag::Diagnostic;
 use crate::model::Zone;
 use crate::plan::safety::{self, Rails, Refusal, Refused, ZoneTarget};
 use crate::plan::{self, Plan, ZonePlan};
+use crate::process;
 use crate::provider::{self, Provider, ProviderError};
 
 /// Which zones a run covers.
@@ -61,6 +62,13 @@ pub enum EngineError {
     Unsupported(Vec<String>),
     #[error("shard must satisfy 1 <= K <= N, got {0}")]
     Shard(Shard),
+    /// A processor refused a zone × target (octoDNS raises; nothing is planned).
+    #[error("zone {zone}, target {target}: {error}")]
+    Processor {
+        zone: String,
+        target: String,
+        error: crate::process::Error,
+    },
 }
 
 /// A rail that refuses one zone × target; [`Refusal`] says which and why.
@@ -334,6 +342,13 @@ pub async fn plan_with(
             .map(|(zc, desired, target)| {
                 let prov = providers[&target].clone();
                 let pcfg = &cfg.providers[&target];
+                // an alias zone is planned with its source zone's processors
+                let chain = cfg.chain(
+                    zc.alias
+                        .as_ref()
+                        .and_then(|a| cfg.zones.get(a))
+                        .unwrap_or(zc),
+                );
                 let done = &done;
                 let remote = remote.clone();
                 async move {
@@ -359,15 +374,54 @@ pub async fn plan_with(
                         &mut warnings,
                     )
                     .map_err(unsupported)?;
-                    let fitted = prov
+                    let mut fitted = prov
                         .process_desired(fitted, pcfg.common.strict_supports, &mut warnings)
                         .map_err(unsupported)?;
+                    // the processors' target hooks (octoDNS's process_target_zone, then
+                    // process_source_and_target_zones), on the zone as the target holds it
+                    let refused = |error| EngineError::Processor {
+                        zone: zc.name.clone(),
+                        target: target.clone(),
+                        error,
+                    };
+                    let existing = if chain.is_empty() {
+                        existing
+                    } else {
+                        let exists = existing.is_some();
+                        let mut held = existing.unwrap_or_else(|| Zone::new(zc.name.clone()));
+                        let mut ctx = process::TargetCtx {
+                            target: &target,
+                            lenient: zc.lenient,
+                            warnings: Vec::new(),
+                        };
+                        chain
+                            .target(&mut fitted, &mut held, &mut ctx)
+                            .map_err(refused)?;
+                        warnings.append(&mut ctx.warnings);
+                        exists.then_some(held)
+                    };
                     let forced = match &existing {
                         Some(e) => prov.extra_changes(e, &fitted),
                         None => Vec::new(),
                     };
+                    // the plan hooks that read the zones get them as diffed
+                    let zones = chain
+                        .wants_zones_in_plan()
+                        .then(|| (fitted.clone(), existing.clone()));
                     let mut zp =
                         plan::diff_forced(existing, fitted, &target, prov.capabilities(), &forced);
+                    if !chain.is_empty() {
+                        let mut ctx = process::PlanCtx {
+                            target: &target,
+                            sources: &zc.sources,
+                            lenient: zc.lenient,
+                            desired: zones.as_ref().map(|z| &z.0),
+                            existing: zones.as_ref().and_then(|z| z.1.as_ref()),
+                            warnings: Vec::new(),
+                        };
+                        chain.plan(&mut zp, &mut ctx).map_err(refused)?;
+                        warnings.append(&mut ctx.warnings);
+                    }
                     zp.warnings = warnings;
                     progress.planned(done.fetch_add(1, Ordering::Relaxed) + 1, total);
                     Ok(zp)

@@ -85,12 +85,13 @@
 //! | `http` | `secret`, `random` |
 //! | `model` | `yaml` |
 //! | `validate` | `model`, `yaml`, `diag` |
-//! | `config` | `model`, `validate`, `yaml`, `diag`, `secret` |
 //! | `plan` | `model`, `yaml` |
+//! | `process` | `model`, `plan`, `yaml` |
+//! | `config` | `model`, `validate`, `plan`, `process`, `yaml`, `diag`, `secret` |
 //! | `provider` | `model`, `plan`, `config`, `validate`, `yaml`, `diag`, `http`, `secret`, `random` |
 //! | `render` | `model`, `plan`, `mdtext` |
 //! | `verify` | `model`, `config`, `diag`, `plan`, `provider` |
-//! | `engine` | `model`, `config`, `diag`, `plan`, `provider`, `render` |
+//! | `engine` | `model`, `config`, `diag`, `plan`, `process`, `provider`, `render` |
 //! | `failover` | `model`, `config`, `diag`, `plan`, `provider`, `yaml`, `secret`, `random` |
 //! | `github` | `mdtext`, `random`, `http`, `secret` |
 //! | `cli` | all of the above |
@@ -115,6 +116,7 @@ pub mod http;
 pub mod mdtext;
 pub mod model;
 pub mod plan;
+pub mod process;
 pub mod provider;
 pub mod random;
 pub mod render;

@@ -12,7 +12,9 @@
 //! which the caller passes in (`Classes`), and the provider parses its own settings with serde
 //! (`ProviderConfig::parse_settings`, field types in `fields`).
 //!
-//! Rule: `config` uses `model`, `validate`, `yaml`, `diag` and `secret`. It reads files; it
+//! Rule: `config` uses `model`, `validate`, `plan`, `process`, `yaml`, `diag` and `secret`. It
+//! builds the `processors:` entries (`process::build`) and runs their source hook on the
+//! desired zone (`load_desired`). It reads files; it
 //! talks to no server. Its tests load configs with `provider`'s registry (an exception listed
 //! in `lib.rs`).
 
@@ -29,7 +31,8 @@ use std::sync::{Arc, OnceLock};
 use serde_json::{Map, Value as J};
 
 use crate::diag::Diagnostic;
-use crate::model::{idna_encode, parse_zone_name};
+use crate::model::{idna_decode, idna_encode, parse_zone_name};
+use crate::process::{self, Processor};
 use crate::validate::{Rules, Set};
 use crate::yaml::{self, KeyOrder, Kind, LoadOptions, Node, Pos};
 use rustc_hash::FxHashSet;
@@ -249,6 +252,8 @@ pub struct ZoneConfig {
     /// Extra record/zone rules disabled for this zone (boxed: most zones have none, and a
     /// large config holds tens of thousands of these structs).
     pub disabled: Option<Box<DisabledRules>>,
+    /// The zone's own `processors:` (ids of `processors:` entries), in order.
+    pub processors: Vec<String>,
     pub pos: Pos,
 }
 
@@ -264,6 +269,10 @@ pub struct DisabledRules {
 pub struct Manager {
     pub max_workers: usize,
     pub rules: Rules,
+    /// `manager.processors`: run before every zone's own processors.
+    pub processors: Vec<String>,
+    /// `manager.post_processors`: run after every zone's own processors.
+    pub post_processors: Vec<String>,
 }
 
 impl Default for Manager {
@@ -271,6 +280,8 @@ impl Default for Manager {
         Manager {
             max_workers: 8,
             rules: Rules::default(),
+            processors: Vec::new(),
+            post_processors: Vec::new(),
         }
     }
 }
@@ -281,6 +292,8 @@ pub struct Config {
     pub path: PathBuf,
     pub manager: Manager,
     pub providers: BTreeMap<String, ProviderConfig>,
+    /// The `processors:` entries, built.
+    pub processors: BTreeMap<String, Arc<dyn Processor>>,
     /// Sorted by name.
     pub zones: BTreeMap<String, ZoneConfig>,
     /// Answers "which configured zones are below this one" (see `sub_zones_of`).
@@ -302,6 +315,21 @@ struct SubZoneIndex {
 const SUB_ZONE_SCANS: usize = 4;
 
 impl Config {
+    /// The processors of zone `zc`, in octoDNS's order: `manager.processors`, the zone's
+    /// own, `manager.post_processors` (ids the loader found unknown are left out: the config
+    /// did not load).
+    pub fn chain(&self, zc: &ZoneConfig) -> process::Chain {
+        process::Chain(
+            self.manager
+                .processors
+                .iter()
+                .chain(&zc.processors)
+                .chain(&self.manager.post_processors)
+                .filter_map(|id| self.processors.get(id).cloned())
+                .collect(),
+        )
+    }
+
     /// The configured zones below `zone` (any depth), relative to it and sorted (octoDNS's
     /// `configured_sub_zones`).
     pub fn sub_zones_of(&self, zone: &str) -> Vec<&str> {
@@ -485,18 +513,7 @@ fn from_node(
         }
     }
     let manager = manager(root.get("manager"), diags);
-    if let Some(p) = root.get("processors")
-        && p.entries().is_some_and(|e| !e.is_empty())
-    {
-        err(
-            diags,
-            &p.pos,
-            "config-unsupported",
-            "`processors` are not supported by dnsplan yet; a processor that filters records \
-             would otherwise be silently skipped and records could be deleted. Remove them or \
-             express the filter with per-record `octodns: {ignored|included|excluded}`",
-        );
-    }
+    let processors = processors(root.get("processors"), diags);
     if let Some(v) = root.get("validators")
         && v.entries().is_some_and(|e| !e.is_empty())
     {
@@ -609,10 +626,49 @@ fn from_node(
         }
     }
 
+    // every processor a zone or `manager` names must be configured
+    for (what, list, pos) in [
+        (
+            "manager.processors",
+            &manager.processors,
+            root.get("manager"),
+        ),
+        (
+            "manager.post_processors",
+            &manager.post_processors,
+            root.get("manager"),
+        ),
+    ] {
+        for id in list.iter().filter(|id| !processors.contains_key(*id)) {
+            let pos = pos.map_or(&root.pos, |n| &n.pos);
+            err(
+                diags,
+                pos,
+                "config-unknown-processor",
+                format!("{what}, unknown processor: {id}"),
+            );
+        }
+    }
+    for z in zones.values() {
+        for id in z
+            .processors
+            .iter()
+            .filter(|id| !processors.contains_key(*id))
+        {
+            err(
+                diags,
+                &z.pos,
+                "config-unknown-processor",
+                format!("Zone {}, unknown processor: {id}", idna_decode(&z.name)),
+            );
+        }
+    }
+
     Some(Config {
         path: path.to_path_buf(),
         manager,
         providers,
+        processors,
         zones,
         sub_zones: SubZoneIndex::default(),
     })
@@ -676,6 +732,86 @@ pub fn sub_zone_map<'a>(names: impl Iterator<Item = &'a str>) -> HashMap<String,
     out
 }
 
+/// The top-level `processors:` entries, built (octoDNS's messages: "Processor X is missing
+/// class", "Unknown processor class: …", "Incorrect processor config for X").
+fn processors(
+    node: Option<&Node>,
+    diags: &mut Vec<Diagnostic>,
+) -> BTreeMap<String, Arc<dyn Processor>> {
+    let mut out = BTreeMap::new();
+    let Some(node) = node.filter(|n| !n.is_null()) else {
+        return out;
+    };
+    let Some(entries) = node.entries() else {
+        err(
+            diags,
+            &node.pos,
+            "config-invalid",
+            format!("`processors` must be a mapping, found {}", node.describe()),
+        );
+        return out;
+    };
+    for (k, v) in entries {
+        let id = k.key_text();
+        let Some(fields) = v.entries() else {
+            err(
+                diags,
+                &v.pos,
+                "config-invalid",
+                format!(
+                    "processor {id} must be a mapping with `class:`, found {}",
+                    v.describe()
+                ),
+            );
+            continue;
+        };
+        let Some(class_node) = v.get("class") else {
+            err(
+                diags,
+                &v.pos,
+                "config-missing-class",
+                format!("Processor {id} is missing class"),
+            );
+            continue;
+        };
+        let class = class_node.as_str().unwrap_or_default();
+        // secrets (`env/…`) are resolved as for providers (MetaProcessor's include_extra)
+        let mut settings = Vec::new();
+        let mut missing = false;
+        for (fk, fv) in fields {
+            if fk.key_text() == "class" {
+                continue;
+            }
+            match secrets::resolve(fv, diags) {
+                Some((resolved, _)) => settings.push((fk.clone(), resolved)),
+                None => missing = true,
+            }
+        }
+        if missing {
+            continue; // the missing variable is reported
+        }
+        let settings = Node {
+            kind: Kind::Map(settings),
+            pos: v.pos.clone(),
+        };
+        match process::build(&id, class, &settings) {
+            Ok(p) => {
+                out.insert(id, p);
+            }
+            Err(e) => {
+                let (pos, rule) = match &e {
+                    process::BuildError::UnknownClass { .. } => {
+                        (&class_node.pos, "config-unknown-class")
+                    }
+                    process::BuildError::Settings { error, .. } => (&error.pos, "config-invalid"),
+                };
+                err(diags, pos, rule, e.to_string());
+            }
+        }
+    }
+    out
+}
+
 fn manager(node: Option<&Node>, diags: &mut Vec<Diagnostic>) -> Manager {
     let mut m = Manager::default();
     let Some(node) = node else { return m };
@@ -709,7 +845,49 @@ fn manager(node: Option<&Node>, diags: &mut Vec<Diagnostic>) -> Manager {
                 "config-ignored",
                 "`manager.plan_outputs` is ignored: choose the output with `dnsplan plan --format table|markdown|json`",
             ),
-            "include_meta" | "auto_arpa" | "processors" | "post_processors" => {
+            "processors" | "post_processors" => {
+                let list = match v.items() {
+                    Some(items) => items
+                        .iter()
+                        .filter_map(|i| match i.as_str() {
+                            Some(s) => Some(s.to_string()),
+                            None => {
+                                err(
+                                    diags,
+                                    &i.pos,
+                                    "config-invalid",
+                                    format!(
+                                        "`manager.{}` lists processor ids, found {}",
+                                        k.key_text(),
+                                        i.describe()
+                                    ),
+                                );
+                                None
+                            }
+                        })
+                        .collect(),
+                    None if v.is_null() => Vec::new(),
+                    None => {
+                        err(
+                            diags,
+                            &v.pos,
+                            "config-invalid",
+                            format!(
+                                "`manager.{}` must be a list of processor ids, found {}",
+                                k.key_text(),
+                                v.describe()
+                            ),
+                        );
+                        Vec::new()
+                    }
+                };
+                if k.key_text() == "processors" {
+                    m.processors = list;
+                } else {
+                    m.post_processors = list;
+                }
+            }
+            "include_meta" | "auto_arpa" => {
                 let on = v.as_bool() != Some(false)
                     && !v.is_null()
                     && !v.items().is_some_and(|i| i.is_empty());
@@ -1026,20 +1204,31 @@ fn zone_body(
             .and_then(Node::as_bool)
             .unwrap_or(false),
         disabled: None,
+        processors: Vec::new(),
         pos: pos.clone(),
     };
     if let Some(val) = v.get("validators") {
         zc.disabled = Some(Box::new(disabled_rules(val)));
     }
-    if let Some(p) = v.get("processors")
-        && p.items().is_some_and(|i| !i.is_empty())
-    {
-        err(
-            diags,
-            &p.pos,
-            "config-unsupported",
-            format!("Zone {name}: processors are not supported by dnsplan yet"),
-        );
+    if let Some(p) = v.get("processors") {
+        match p.items() {
+            Some(items) => {
+                zc.processors = items
+                    .iter()
+                    .filter_map(|i| i.as_str().map(str::to_string))
+                    .collect()
+            }
+            None if p.is_null() => {}
+            None => err(
+                diags,
+                &p.pos,
+                "config-invalid",
+                format!(
+                    "Zone {name}: `processors` must be a list of processor ids, found {}",
+                    p.describe()
+                ),
+            ),
+        }
     }
     if zc.alias.is_some() {
         return Some(zc);
@@ -1251,6 +1440,31 @@ pub fn load_desired(cfg: &Config, zc: &ZoneConfig) -> Desired {
                     ),
                 )
                 .with_subject(zc.name.clone()),
+            );
+        }
+    }
+    // processors see the zone as the sources made it, before the zone's checks (octoDNS's
+    // process_source_zone, then Zone.validate)
+    let chain = cfg.chain(zc);
+    if !chain.is_empty() {
+        let mut ctx = process::SourceCtx {
+            sources: &zc.sources,
+            lenient: zc.lenient,
+            warnings: Vec::new(),
+        };
+        if let Err(e) = chain.source_zone(&mut zone, &mut ctx) {
+            diags.push(
+                Diagnostic::error(
+                    e.pos.clone().unwrap_or_else(|| zc.pos.clone()),
+                    "processor",
+                    format!("zone {}: {e}", idna_decode(&zc.name)),
+                )
+                .with_subject(zc.name.clone()),
+            );
+        }
+        for w in ctx.warnings {
+            diags.push(
+                Diagnostic::warning(zc.pos.clone(), "processor", w).with_subject(zc.name.clone()),
             );
         }
     }

@@ -21,6 +21,7 @@
 mod azure;
 mod azure_fake;
 mod cases;
+mod differential;
 mod dns;
 mod dual;
 mod dynamic;
@@ -28,6 +29,7 @@ mod failover;
 mod harness;
 mod interop;
 mod powerdns;
+mod processors;
 mod rfc2136;
 mod route53;
 mod route53_interop;
