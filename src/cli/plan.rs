@@ -307,7 +307,7 @@ pub fn dump(a: DumpArgs) -> i32 {
         }
     };
     let rt = runtime();
-    let existing = match rt.block_on(src.existing(&zone)) {
+    let mut existing = match rt.block_on(src.existing(&zone)) {
         Ok(Some(z)) => z,
         Ok(None) => {
             eprintln!("error: zone {zone} does not exist on {}", a.source);
@@ -318,6 +318,22 @@ pub fn dump(a: DumpArgs) -> i32 {
             return EXIT_ERROR;
         }
     };
+    // a configured zone's processors run on what was read, as octodns-dump runs them
+    if let Some(zc) = cfg.zones.get(&zone) {
+        let chain = cfg.chain(zc);
+        let mut ctx = crate::process::SourceCtx {
+            sources: std::slice::from_ref(&a.source),
+            lenient: zc.lenient,
+            warnings: Vec::new(),
+        };
+        if let Err(e) = chain.source_zone(&mut existing, &mut ctx) {
+            eprintln!("error: zone {zone}: {}", scrub(cfg, &e.to_string()));
+            return EXIT_ERROR;
+        }
+        for w in ctx.warnings {
+            eprintln!("warning: zone {zone}: {}", scrub(cfg, &w));
+        }
+    }
     if let Err(e) = std::fs::create_dir_all(&a.output_dir) {
         eprintln!("error: cannot create {}: {e}", a.output_dir.display());
         return EXIT_ERROR;

@@ -221,6 +221,42 @@ pub const CLASSES: &[Class] = &[
         names: &["octodns.processor.filter.TypeRejectlistFilter"],
         build: filter::type_rejectlist,
     },
+    Class {
+        names: &["octodns.processor.filter.NameAllowlistFilter"],
+        build: filter::name_allowlist,
+    },
+    Class {
+        names: &["octodns.processor.filter.NameRejectlistFilter"],
+        build: filter::name_rejectlist,
+    },
+    Class {
+        names: &["octodns.processor.filter.ValueAllowlistFilter"],
+        build: filter::value_allowlist,
+    },
+    Class {
+        names: &["octodns.processor.filter.ValueRejectlistFilter"],
+        build: filter::value_rejectlist,
+    },
+    Class {
+        names: &["octodns.processor.filter.NetworkValueAllowlistFilter"],
+        build: filter::network_allowlist,
+    },
+    Class {
+        names: &["octodns.processor.filter.NetworkValueRejectlistFilter"],
+        build: filter::network_rejectlist,
+    },
+    Class {
+        names: &["octodns.processor.filter.IgnoreRootNsFilter"],
+        build: filter::ignore_root_ns,
+    },
+    Class {
+        names: &["octodns.processor.filter.ExcludeRootNsChanges"],
+        build: filter::exclude_root_ns_changes,
+    },
+    Class {
+        names: &["octodns.processor.filter.ZoneNameFilter"],
+        build: filter::zone_name,
+    },
 ];
 
 /// Build processor `id` of `class` from its settings.

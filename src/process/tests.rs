@@ -106,3 +106,212 @@ fn type_filters_keep_or_drop_on_both_sides_unless_include_target_is_false() {
         "include_target: false leaves the target's zone alone"
     );
 }
+
+fn source(p: &Arc<dyn Processor>, records: &[(&str, &str, &str)]) -> Result<Vec<String>, Error> {
+    let mut d = zone(records);
+    p.source_zone(&mut d, &mut SourceCtx::default())?;
+    Ok(keys(&d))
+}
+
+fn target(p: &Arc<dyn Processor>, records: &[(&str, &str, &str)]) -> Result<Vec<String>, Error> {
+    let mut e = zone(records);
+    p.target_zone(&mut e, &mut TargetCtx::default())?;
+    Ok(keys(&e))
+}
+
+#[test]
+fn name_filters_match_exact_names_and_slash_regexes_searched_anywhere() {
+    let records = [
+        ("", "A", "192.0.2.1"),
+        ("www", "A", "192.0.2.2"),
+        ("_acme-challenge.www", "TXT", "token"),
+        ("mail", "MX", "10 mx.example.com."),
+    ];
+    let allow = built(
+        "octodns.processor.filter.NameAllowlistFilter",
+        "allowlist: [www, '/^_acme/']",
+    )
+    .unwrap();
+    assert_eq!(
+        source(&allow, &records).unwrap(),
+        ["_acme-challenge.www TXT", "www A"]
+    );
+    assert_eq!(
+        target(&allow, &records).unwrap(),
+        ["_acme-challenge.www TXT", "www A"]
+    );
+    // re.search: a regex matches anywhere in the name unless anchored
+    let reject = built(
+        "octodns.processor.filter.NameRejectlistFilter",
+        "rejectlist: ['/challenge/', '']\ninclude_target: false",
+    )
+    .unwrap();
+    assert_eq!(source(&reject, &records).unwrap(), ["mail MX", "www A"]);
+    assert_eq!(target(&reject, &records).unwrap().len(), 4);
+    let e = built(
+        "octodns.processor.filter.NameAllowlistFilter",
+        "allowlist: ['/(unclosed/']",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("regular expression"), "{e}");
+    let e = built(
+        "octodns.processor.filter.NameAllowlistFilter",
+        "rejectlist: [www]",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("allowlist"), "{e}");
+}
+
+#[test]
+fn value_filters_match_any_value_as_text_and_txt_by_its_content() {
+    let records = [
+        ("", "A", "192.0.2.1"),
+        ("", "TXT", "v=spf1 -all"),
+        ("", "MX", "10 mx.example.com."),
+        ("www", "CNAME", "lb.example.net."),
+    ];
+    let allow = built(
+        "octodns.processor.filter.ValueAllowlistFilter",
+        "allowlist: ['v=spf1 -all', '10 mx.example.com.', '/example\\.net/']",
+    )
+    .unwrap();
+    assert_eq!(
+        source(&allow, &records).unwrap(),
+        [" MX", " TXT", "www CNAME"]
+    );
+    let reject = built(
+        "octodns.processor.filter.ValueRejectlistFilter",
+        "rejectlist: [192.0.2.1]",
+    )
+    .unwrap();
+    assert_eq!(
+        target(&reject, &records).unwrap(),
+        [" MX", " TXT", "www CNAME"]
+    );
+}
+
+#[test]
+fn network_filters_look_at_addresses_only_and_refuse_a_bad_cidr() {
+    let records = [
+        ("a", "A", "10.1.2.3"),
+        ("b", "A", "192.0.2.9"),
+        ("c", "AAAA", "2001:db8::1"),
+        ("d", "AAAA", "fd00::1"),
+        ("e", "TXT", "10.1.2.3"),
+    ];
+    let allow = built(
+        "octodns.processor.filter.NetworkValueAllowlistFilter",
+        "allowlist: [10.0.0.0/8, 'fd00::/8']",
+    )
+    .unwrap();
+    assert_eq!(
+        source(&allow, &records).unwrap(),
+        ["a A", "d AAAA", "e TXT"]
+    );
+    let reject = built(
+        "octodns.processor.filter.NetworkValueRejectlistFilter",
+        "rejectlist: [192.0.2.9]",
+    )
+    .unwrap();
+    assert_eq!(
+        target(&reject, &records).unwrap(),
+        ["a A", "c AAAA", "d AAAA", "e TXT"]
+    );
+    for bad in ["10.0.0.1/8", "10.0.0.0/33", "nope", "10.0.0.0/"] {
+        let e = built(
+            "octodns.processor.filter.NetworkValueAllowlistFilter",
+            &format!("allowlist: ['{bad}']"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("not a valid CIDR"), "{bad}: {e}");
+    }
+    let e = built(
+        "octodns.processor.filter.NetworkValueAllowlistFilter",
+        "allowlist: [10.0.0.0/8]\ninclude_target: false",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("include_target"), "{e}");
+}
+
+#[test]
+fn network_parse_is_strict_and_contains_respects_the_family() {
+    let n = filter::Network::parse("192.0.2.0/24").unwrap();
+    assert!(n.contains("192.0.2.200".parse().unwrap()));
+    assert!(!n.contains("192.0.3.1".parse().unwrap()));
+    assert!(!n.contains("::ffff:192.0.2.1".parse().unwrap()));
+    let all = filter::Network::parse("0.0.0.0/0").unwrap();
+    assert!(all.contains("203.0.113.1".parse().unwrap()));
+    assert!(!all.contains("::1".parse().unwrap()));
+    assert!(filter::Network::parse("2001:db8::/32").is_some());
+    assert!(filter::Network::parse("2001:db8::1/32").is_none());
+}
+
+#[test]
+fn root_ns_filters_drop_the_apex_ns_or_refuse_plans_that_change_it() {
+    let records = [
+        ("", "NS", "ns1.example.net."),
+        ("sub", "NS", "ns1.example.net."),
+    ];
+    let ignore = built("octodns.processor.filter.IgnoreRootNsFilter", "{}").unwrap();
+    assert_eq!(source(&ignore, &records).unwrap(), ["sub NS"]);
+    assert_eq!(target(&ignore, &records).unwrap(), ["sub NS"]);
+
+    let desired = zone(&records);
+    let plan = || {
+        let mut p = ZonePlan {
+            zone: "example.com.".into(),
+            target: "t".into(),
+            exists: true,
+            changes: Vec::new(),
+            existing_count: 0,
+            warnings: Vec::new(),
+        };
+        for r in desired.iter() {
+            p.changes.push(crate::plan::Change {
+                op: crate::plan::Op::Create,
+                name: r.name.clone(),
+                rtype: r.rtype.clone(),
+                existing: None,
+                desired: Some(r.clone()),
+            });
+        }
+        p
+    };
+    let strict = built("octodns.processor.filter.ExcludeRootNsChanges", "{}").unwrap();
+    let mut ctx = PlanCtx::default();
+    let e = strict.plan(&mut plan(), &mut ctx).unwrap_err();
+    assert!(e.message.contains("root NS changes are disallowed"), "{e}");
+    let lax = built(
+        "octodns.processor.filter.ExcludeRootNsChanges",
+        "error: false",
+    )
+    .unwrap();
+    let mut ctx = PlanCtx::default();
+    let mut p = plan();
+    lax.plan(&mut p, &mut ctx).unwrap();
+    assert_eq!(p.changes.len(), 1);
+    assert_eq!(p.changes[0].name, "sub");
+    assert_eq!(ctx.warnings.len(), 1, "{:?}", ctx.warnings);
+}
+
+#[test]
+fn zone_name_filter_refuses_or_drops_names_that_repeat_the_zone() {
+    let records = [
+        ("www", "A", "192.0.2.1"),
+        ("www.example.com", "A", "192.0.2.2"),
+    ];
+    let strict = built("octodns.processor.filter.ZoneNameFilter", "{}").unwrap();
+    let e = source(&strict, &records).unwrap_err();
+    assert!(
+        e.message
+            .contains("www.example.com.example.com.: record name ends with zone name"),
+        "{e}"
+    );
+    let lax = built(
+        "octodns.processor.filter.ZoneNameFilter",
+        "error: false\ninclude_target: false",
+    )
+    .unwrap();
+    assert_eq!(source(&lax, &records).unwrap(), ["www A"]);
+    assert_eq!(target(&lax, &records).unwrap().len(), 2);
+}

@@ -88,3 +88,196 @@ fn a_zone_naming_an_unknown_processor_is_refused_by_both() {
         "{ours}"
     );
 }
+
+#[test]
+fn name_rejectlist_with_a_regex_protects_matching_names_on_the_target() {
+    let setup = Setup::new(
+        "processors:\n  not-old:\n    class: octodns.processor.filter.NameRejectlistFilter\n    \
+         rejectlist: ['/^ol/']\n",
+    )
+    .zone("example.com.", &["processors: [not-old]"], ZONE)
+    .existing("example.com.", HELD)
+    .octodns_loses("example.com.", "old", "A")
+    .octodns_loses("example.com.", "old", "TXT");
+    both_apply(&setup);
+}
+
+#[test]
+fn name_allowlist_without_the_target_manages_only_listed_names() {
+    let setup = Setup::new(
+        "processors:\n  some:\n    class: octodns.processor.filter.NameAllowlistFilter\n    \
+         allowlist: [www, '/^m/']\n    include_target: false\n",
+    )
+    .zone("example.com.", &["processors: [some]"], ZONE)
+    .existing("example.com.", HELD);
+    let run = both_apply(&setup);
+    let out = &run.files("ours")["example.com.yaml"];
+    let names: Vec<&String> = out.as_object().unwrap().keys().collect();
+    assert_eq!(names, ["mail", "www"], "{out:#}");
+}
+
+#[test]
+fn value_rejectlist_protects_held_values_and_skips_source_values() {
+    let setup = Setup::new(
+        "processors:\n  keep:\n    class: octodns.processor.filter.ValueRejectlistFilter\n    \
+         rejectlist: [foreign, '/^192\\.0\\.2\\.1$/']\n",
+    )
+    .zone("example.com.", &["processors: [keep]"], ZONE)
+    .existing("example.com.", HELD)
+    .octodns_loses("example.com.", "old", "TXT");
+    let run = both_apply(&setup);
+    let out = &run.files("ours")["example.com.yaml"];
+    assert_eq!(out[""]["type"], "TXT", "the apex A is not managed: {out:#}");
+}
+
+#[test]
+fn value_allowlist_manages_only_matching_values() {
+    let setup = Setup::new(
+        "processors:\n  some:\n    class: octodns.processor.filter.ValueAllowlistFilter\n    \
+         allowlist: [hello, '/mx\\.example/', '/^192\\.0\\.2\\./']\n",
+    )
+    .zone("example.com.", &["processors: [some]"], ZONE)
+    .existing("example.com.", HELD)
+    .octodns_loses("example.com.", "old", "TXT");
+    both_apply(&setup);
+}
+
+#[test]
+fn network_allowlist_manages_addresses_inside_and_every_other_type() {
+    let setup = Setup::new(
+        "processors:\n  net:\n    class: octodns.processor.filter.NetworkValueAllowlistFilter\n    \
+         allowlist: [192.0.2.0/31, '2001:db8::/32']\n",
+    )
+    .zone("example.com.", &["processors: [net]"], ZONE)
+    .existing("example.com.", HELD)
+    .octodns_loses("example.com.", "old", "A");
+    let run = both_apply(&setup);
+    let out = &run.files("ours")["example.com.yaml"];
+    // the held A is outside: left alone; the held TXT is another type: managed, so deleted
+    assert_eq!(out["old"]["type"], "A", "{out:#}");
+}
+
+#[test]
+fn network_rejectlist_leaves_matching_addresses_alone() {
+    let setup = Setup::new(
+        "processors:\n  net:\n    class: octodns.processor.filter.NetworkValueRejectlistFilter\n    \
+         rejectlist: [192.0.2.8/29]\n",
+    )
+    .zone("example.com.", &["processors: [net]"], ZONE)
+    .existing("example.com.", HELD)
+    .octodns_loses("example.com.", "old", "A");
+    both_apply(&setup);
+}
+
+#[test]
+fn a_bad_network_is_refused_by_both() {
+    let setup = Setup::new(
+        "processors:\n  net:\n    class: octodns.processor.filter.NetworkValueRejectlistFilter\n    \
+         rejectlist: [192.0.2.1/24]\n",
+    )
+    .zone("example.com.", &["processors: [net]"], ZONE);
+    let (octo, ours) = both_refuse(&setup);
+    assert!(octo.contains("not a valid CIDR to use"), "{octo}");
+    assert!(
+        ours.contains("192.0.2.1/24 is not a valid CIDR to use"),
+        "{ours}"
+    );
+}
+
+const WITH_ROOT_NS: &str = "---
+'':
+- type: A
+  value: 192.0.2.1
+- type: NS
+  values: [ns1.example.net., ns2.example.net.]
+www:
+  type: CNAME
+  value: example.com.
+";
+
+const HELD_ROOT_NS: &str = "---
+'':
+  type: NS
+  values: [ns1.registrar.example., ns2.registrar.example.]
+";
+
+#[test]
+fn ignore_root_ns_on_every_zone_leaves_every_apex_ns_alone() {
+    let setup = Setup::new(
+        "manager:\n  processors: [no-root-ns]\nprocessors:\n  no-root-ns:\n    \
+         class: octodns.processor.filter.IgnoreRootNsFilter\n",
+    )
+    .zone("example.com.", &[], WITH_ROOT_NS)
+    .zone("example.org.", &[], WITH_ROOT_NS)
+    .existing("example.com.", HELD_ROOT_NS)
+    .existing("example.org.", HELD_ROOT_NS)
+    .octodns_loses("example.com.", "", "NS")
+    .octodns_loses("example.org.", "", "NS");
+    let run = both_apply(&setup);
+    let out = &run.files("ours")["example.org.yaml"];
+    assert_eq!(
+        out[""].as_array().map(Vec::len),
+        Some(2),
+        "A written, the held NS kept: {out:#}"
+    );
+}
+
+#[test]
+fn exclude_root_ns_changes_refuses_the_plan_by_default() {
+    let setup = Setup::new(
+        "processors:\n  guard:\n    class: octodns.processor.filter.ExcludeRootNsChanges\n",
+    )
+    .zone("example.com.", &["processors: [guard]"], WITH_ROOT_NS)
+    .existing("example.com.", HELD_ROOT_NS);
+    let (octo, ours) = both_refuse(&setup);
+    assert!(octo.contains("root NS changes are disallowed"), "{octo}");
+    assert!(ours.contains("root NS changes are disallowed"), "{ours}");
+}
+
+#[test]
+fn exclude_root_ns_changes_without_error_drops_that_change_only() {
+    let setup = Setup::new(
+        "processors:\n  guard:\n    class: octodns.processor.filter.ExcludeRootNsChanges\n    \
+         error: false\n",
+    )
+    .zone("example.com.", &["processors: [guard]"], WITH_ROOT_NS);
+    let run = both_apply(&setup);
+    let out = &run.files("ours")["example.com.yaml"];
+    assert_eq!(out[""]["type"], "A", "the root NS is not created: {out:#}");
+}
+
+const REPEATS_ZONE: &str = "---
+www:
+  type: A
+  value: 192.0.2.1
+www.example.com:
+  type: A
+  value: 192.0.2.2
+";
+
+#[test]
+fn zone_name_filter_refuses_a_name_that_repeats_the_zone() {
+    let setup =
+        Setup::new("processors:\n  names:\n    class: octodns.processor.filter.ZoneNameFilter\n")
+            .zone("example.com.", &["processors: [names]"], REPEATS_ZONE);
+    let (octo, ours) = both_refuse(&setup);
+    assert!(octo.contains("record name ends with zone name"), "{octo}");
+    assert!(ours.contains("record name ends with zone name"), "{ours}");
+    assert!(
+        ours.contains("example.com.yaml:5"),
+        "names the record's line: {ours}"
+    );
+}
+
+#[test]
+fn zone_name_filter_without_error_drops_those_names() {
+    let setup = Setup::new(
+        "processors:\n  names:\n    class: octodns.processor.filter.ZoneNameFilter\n    \
+         error: false\n",
+    )
+    .zone("example.com.", &["processors: [names]"], REPEATS_ZONE);
+    let run = both_apply(&setup);
+    let out = &run.files("ours")["example.com.yaml"];
+    let names: Vec<&String> = out.as_object().unwrap().keys().collect();
+    assert_eq!(names, ["www"], "{out:#}");
+}
