@@ -18,6 +18,8 @@
 //! `engine` the others.
 
 pub mod filter;
+pub mod trailing_dots;
+pub mod ttl;
 
 use std::sync::Arc;
 
@@ -256,6 +258,18 @@ pub const CLASSES: &[Class] = &[
     Class {
         names: &["octodns.processor.filter.ZoneNameFilter"],
         build: filter::zone_name,
+    },
+    Class {
+        names: &["octodns.processor.restrict.TtlRestrictionFilter"],
+        build: ttl::ttl_restriction,
+    },
+    Class {
+        names: &["octodns.processor.clamp.TtlClampProcessor"],
+        build: ttl::ttl_clamp,
+    },
+    Class {
+        names: &["octodns.processor.trailing_dots.EnsureTrailingDots"],
+        build: trailing_dots::ensure_trailing_dots,
     },
 ];
 

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 
 use super::*;
-use crate::model::RecordType;
+use crate::model::{RecordType, Value};
 use crate::yaml::{KeyOrder, LoadOptions, load_str};
 
 /// A processor built from its YAML entry (without `class`).
@@ -314,4 +314,131 @@ fn zone_name_filter_refuses_or_drops_names_that_repeat_the_zone() {
     .unwrap();
     assert_eq!(source(&lax, &records).unwrap(), ["www A"]);
     assert_eq!(target(&lax, &records).unwrap().len(), 2);
+}
+
+fn with_ttl(records: &[(&str, &str, &str, u32)]) -> Zone {
+    let mut z = Zone::new("example.com.");
+    for (name, t, v, ttl) in records {
+        let rtype = RecordType::parse(t).expect("known type");
+        let value = crate::model::rdata::parse(&rtype, v).expect("valid rdata");
+        z.insert(RecordSet::new(*name, rtype, *ttl, vec![value]));
+    }
+    z
+}
+
+#[test]
+fn ttl_restriction_refuses_ttls_outside_the_range_or_the_set() {
+    let check = |yaml: &str, ttl: u32| {
+        let p = built("octodns.processor.restrict.TtlRestrictionFilter", yaml).unwrap();
+        let mut z = with_ttl(&[("www", "A", "192.0.2.1", ttl)]);
+        p.source_zone(&mut z, &mut SourceCtx::default())
+            .map_err(|e| e.message)
+    };
+    assert_eq!(check("{}", 1), Ok(()));
+    assert_eq!(check("{}", 604800), Ok(()));
+    assert_eq!(
+        check("{}", 604801),
+        Err("www.example.com. ttl=604801 too high, max_ttl=604800".into())
+    );
+    assert_eq!(
+        check("min_ttl: 300", 60),
+        Err("www.example.com. ttl=60 too low, min_ttl=300".into())
+    );
+    assert_eq!(
+        check("allowed_ttls: [3600, 300]", 600),
+        Err("www.example.com. ttl=600 not an allowed value, allowed_ttls={300, 3600}".into())
+    );
+    assert_eq!(check("allowed_ttls: [3600, 300]", 300), Ok(()));
+    // an empty set is none (octoDNS: `set(allowed_ttls) if allowed_ttls else None`)
+    assert_eq!(check("allowed_ttls: []", 600), Ok(()));
+
+    // a lenient record is not checked
+    let p = built(
+        "octodns.processor.restrict.TtlRestrictionFilter",
+        "max_ttl: 60",
+    )
+    .unwrap();
+    let mut z = with_ttl(&[("www", "A", "192.0.2.1", 3600)]);
+    z.records
+        .values_mut()
+        .for_each(|r| r.settings.lenient = true);
+    p.source_zone(&mut z, &mut SourceCtx::default()).unwrap();
+}
+
+#[test]
+fn ttl_clamp_moves_ttls_into_the_range_and_refuses_an_empty_range() {
+    let p = built("octodns.processor.clamp.TtlClampProcessor", "{}").unwrap();
+    let mut z = with_ttl(&[
+        ("a", "A", "192.0.2.1", 30),
+        ("b", "A", "192.0.2.2", 3600),
+        ("c", "A", "192.0.2.3", 604800),
+    ]);
+    let mut ctx = SourceCtx::default();
+    p.source_zone(&mut z, &mut ctx).unwrap();
+    let ttls: Vec<u32> = z.iter().map(|r| r.ttl).collect();
+    assert_eq!(ttls, [300, 3600, 86400]);
+    assert_eq!(ctx.warnings.len(), 1, "{:?}", ctx.warnings);
+    assert!(
+        ctx.warnings[0].contains("a.example.com. (A) 30 -> 300"),
+        "{:?}",
+        ctx.warnings
+    );
+    let e = built(
+        "octodns.processor.clamp.TtlClampProcessor",
+        "min_ttl: 600\nmax_ttl: 300",
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("Min TTL 600 is not lower than max TTL 300"),
+        "{e}"
+    );
+}
+
+#[test]
+fn ensure_trailing_dots_completes_every_name_a_record_points_at() {
+    let p = built("octodns.processor.trailing_dots.EnsureTrailingDots", "{}").unwrap();
+    let mut z = Zone::new("example.com.");
+    let mut add = |name: &str, t: &str, v: Value| {
+        z.insert(RecordSet::new(
+            name,
+            RecordType::parse(t).unwrap(),
+            300,
+            vec![v],
+        ));
+    };
+    use crate::model::value::{Mx, Srv};
+    add("www", "CNAME", Value::Target("lb.example.net".into()));
+    add("", "NS", Value::Target("ns1.example.net".into()));
+    add(
+        "",
+        "MX",
+        Value::Mx(Mx {
+            preference: 10,
+            exchange: "mx.example.net".into(),
+        }),
+    );
+    add(
+        "_sip._tcp",
+        "SRV",
+        Value::Srv(Srv {
+            priority: 1,
+            weight: 2,
+            port: 5060,
+            target: "sip.example.net".into(),
+        }),
+    );
+    add("txt", "TXT", Value::Text("no.dot".into()));
+    p.source_zone(&mut z, &mut SourceCtx::default()).unwrap();
+    let rdata: Vec<String> = z.iter().flat_map(|r| r.rdata()).collect();
+    assert_eq!(
+        rdata,
+        [
+            "10 mx.example.net.",
+            "ns1.example.net.",
+            "1 2 5060 sip.example.net.",
+            "\"no.dot\"",
+            "lb.example.net."
+        ]
+    );
 }

@@ -281,3 +281,103 @@ fn zone_name_filter_without_error_drops_those_names() {
     let names: Vec<&String> = out.as_object().unwrap().keys().collect();
     assert_eq!(names, ["www"], "{out:#}");
 }
+
+const TTLS: &str = "---
+short:
+  type: A
+  ttl: 30
+  value: 192.0.2.1
+long:
+  type: A
+  ttl: 172800
+  value: 192.0.2.2
+fine:
+  type: A
+  ttl: 3600
+  value: 192.0.2.3
+";
+
+#[test]
+fn ttl_restriction_refuses_a_ttl_outside_the_range() {
+    let setup = Setup::new(
+        "processors:\n  ttls:\n    class: octodns.processor.restrict.TtlRestrictionFilter\n    \
+         min_ttl: 60\n",
+    )
+    .zone("example.com.", &["processors: [ttls]"], TTLS);
+    let (octo, ours) = both_refuse(&setup);
+    assert!(
+        octo.contains("short.example.com. ttl=30 too low, min_ttl=60"),
+        "{octo}"
+    );
+    assert!(
+        ours.contains("short.example.com. ttl=30 too low, min_ttl=60"),
+        "{ours}"
+    );
+    assert!(
+        ours.contains("example.com.yaml:2"),
+        "names the record's line: {ours}"
+    );
+}
+
+#[test]
+fn ttl_restriction_passes_ttls_in_the_set_and_skips_lenient_records() {
+    let zone = "---
+a:
+  type: A
+  ttl: 300
+  value: 192.0.2.1
+b:
+  type: A
+  ttl: 7
+  value: 192.0.2.2
+  octodns:
+    lenient: true
+";
+    let setup = Setup::new(
+        "processors:\n  ttls:\n    class: octodns.processor.restrict.TtlRestrictionFilter\n    \
+         allowed_ttls: [300, 3600]\n",
+    )
+    .zone("example.com.", &["processors: [ttls]"], zone);
+    both_apply(&setup);
+}
+
+#[test]
+fn ttl_clamp_writes_clamped_ttls() {
+    let setup = Setup::new(
+        "processors:\n  clamp:\n    class: octodns.processor.clamp.TtlClampProcessor\n    \
+         max_ttl: 86400\n",
+    )
+    .zone("example.com.", &["processors: [clamp]"], TTLS);
+    let run = both_apply(&setup);
+    let out = &run.files("ours")["example.com.yaml"];
+    assert_eq!(out["short"]["ttl"], 300, "{out:#}");
+    assert_eq!(out["long"]["ttl"], 86400, "{out:#}");
+}
+
+#[test]
+fn ensure_trailing_dots_completes_lenient_records() {
+    let zone = "---
+'':
+  type: MX
+  value: {exchange: mx.example.net, preference: 10}
+  octodns:
+    lenient: true
+www:
+  type: CNAME
+  value: lb.example.net
+  octodns:
+    lenient: true
+_sip._tcp:
+  type: SRV
+  value: {priority: 1, weight: 2, port: 5060, target: sip.example.net}
+  octodns:
+    lenient: true
+";
+    let setup = Setup::new(
+        "processors:\n  dots:\n    class: octodns.processor.trailing_dots.EnsureTrailingDots\n",
+    )
+    .zone("example.com.", &["processors: [dots]"], zone);
+    let run = both_apply(&setup);
+    let out = &run.files("ours")["example.com.yaml"];
+    assert_eq!(out["www"]["value"], "lb.example.net.", "{out:#}");
+}
