@@ -18,6 +18,7 @@
 //! `engine` the others.
 
 pub mod filter;
+pub mod ownership;
 pub mod trailing_dots;
 pub mod ttl;
 
@@ -258,6 +259,10 @@ pub const CLASSES: &[Class] = &[
     Class {
         names: &["octodns.processor.filter.ZoneNameFilter"],
         build: filter::zone_name,
+    },
+    Class {
+        names: &["octodns.processor.ownership.OwnershipProcessor"],
+        build: ownership::ownership,
     },
     Class {
         names: &["octodns.processor.restrict.TtlRestrictionFilter"],

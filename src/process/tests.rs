@@ -442,3 +442,90 @@ fn ensure_trailing_dots_completes_every_name_a_record_points_at() {
         ]
     );
 }
+
+#[test]
+fn ownership_marks_every_record_once_and_refuses_a_taken_marker_name() {
+    let p = built("octodns.processor.ownership.OwnershipProcessor", "{}").unwrap();
+    let mut z = zone(&[
+        ("", "A", "192.0.2.1"),
+        ("*.dev", "A", "192.0.2.2"),
+        ("www", "CNAME", "example.com."),
+    ]);
+    p.source_zone(&mut z, &mut SourceCtx::default()).unwrap();
+    assert_eq!(
+        keys(&z),
+        [
+            " A",
+            "*.dev A",
+            "_owner.a TXT",
+            "_owner.a._wildcard.dev TXT",
+            "_owner.cname.www TXT",
+            "www CNAME"
+        ]
+    );
+    // a second pass (an alias zone) adds nothing: markers are not marked, and marking again
+    // would collide, so it is refused unless should_replace
+    let again = p
+        .source_zone(&mut z, &mut SourceCtx::default())
+        .unwrap_err();
+    assert!(
+        again
+            .message
+            .contains("Duplicate record _owner.a.example.com., type TXT"),
+        "{again}"
+    );
+    let replace = built(
+        "octodns.processor.ownership.OwnershipProcessor",
+        "should_replace: true",
+    )
+    .unwrap();
+    replace
+        .source_zone(&mut z, &mut SourceCtx::default())
+        .unwrap();
+    assert_eq!(z.len(), 6);
+    let e = built(
+        "octodns.processor.ownership.OwnershipProcessor",
+        "txt_name: ''",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("txt_name"), "{e}");
+}
+
+#[test]
+fn ownership_plan_keeps_changes_to_owned_records_and_markers_only() {
+    use crate::plan::{Change, Op};
+    let p = built("octodns.processor.ownership.OwnershipProcessor", "{}").unwrap();
+    let existing = zone(&[
+        ("mine", "A", "192.0.2.1"),
+        ("_owner.a.mine", "TXT", "*octodns*"),
+        ("_owner", "TXT", "*octodns*"),
+        ("foreign", "A", "192.0.2.2"),
+    ]);
+    let desired = Zone::new("example.com.");
+    let mut plan = ZonePlan {
+        zone: "example.com.".into(),
+        target: "t".into(),
+        exists: true,
+        changes: existing
+            .iter()
+            .map(|r| Change {
+                op: Op::Delete,
+                name: r.name.clone(),
+                rtype: r.rtype.clone(),
+                existing: Some(r.clone()),
+                desired: None,
+            })
+            .collect(),
+        existing_count: existing.len(),
+        warnings: Vec::new(),
+    };
+    let mut ctx = PlanCtx {
+        desired: Some(&desired),
+        existing: Some(&existing),
+        ..PlanCtx::default()
+    };
+    p.plan(&mut plan, &mut ctx).unwrap();
+    let kept: Vec<&str> = plan.changes.iter().map(|c| c.name.as_str()).collect();
+    // `_owner` alone marks nothing (octoDNS fails on it), but it is a marker of ours: deleted
+    assert_eq!(kept, ["_owner", "_owner.a.mine", "mine"]);
+}

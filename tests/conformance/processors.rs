@@ -381,3 +381,94 @@ _sip._tcp:
     let out = &run.files("ours")["example.com.yaml"];
     assert_eq!(out["www"]["value"], "lb.example.net.", "{out:#}");
 }
+
+const OWNERSHIP: &str =
+    "processors:\n  owner:\n    class: octodns.processor.ownership.OwnershipProcessor\n";
+
+/// A zone shared with another tool: `other` is that tool's (no marker), `old` was ours (its
+/// marker is there), `theirs` carries another owner's marker.
+const SHARED: &str = "---
+_owner.a.old:
+  ttl: 60
+  type: TXT
+  value: '*octodns*'
+_owner.a.theirs:
+  ttl: 60
+  type: TXT
+  value: '*othertool*'
+old:
+  type: A
+  value: 192.0.2.60
+other:
+  type: A
+  value: 192.0.2.50
+theirs:
+  type: A
+  value: 192.0.2.70
+";
+
+#[test]
+fn ownership_in_a_shared_zone_touches_only_what_it_owns() {
+    let setup = Setup::new(OWNERSHIP)
+        .zone("example.com.", &["processors: [owner]"], ZONE)
+        .existing("example.com.", SHARED);
+    let run = both_apply(&setup);
+    let out = &run.files("ours")["example.com.yaml"];
+    // the other tool's records stay, ours that left git go with their marker, new ones get one
+    assert_eq!(out["other"]["value"], "192.0.2.50", "{out:#}");
+    assert_eq!(out["theirs"]["value"], "192.0.2.70", "{out:#}");
+    assert_eq!(out["_owner.a.theirs"]["value"], "*othertool*", "{out:#}");
+    assert!(out.get("old").is_none(), "{out:#}");
+    assert!(out.get("_owner.a.old").is_none(), "{out:#}");
+    assert_eq!(out["_owner.cname.www"]["value"], "*octodns*", "{out:#}");
+    assert_eq!(out["_owner.a"]["ttl"], 60, "the apex's marker: {out:#}");
+}
+
+#[test]
+fn ownership_refuses_to_take_over_another_owners_record() {
+    let zone = "---\ntheirs:\n  type: A\n  value: 192.0.2.71\n";
+    let setup = Setup::new(OWNERSHIP)
+        .zone("example.com.", &["processors: [owner]"], zone)
+        .existing("example.com.", SHARED);
+    let (octo, ours) = both_refuse(&setup);
+    let text = "owner: refusing to take over _owner.a.theirs.example.com. A, owned by \
+                ['*othertool*'], not ['*octodns*']; set allow_takeover=true to override";
+    assert!(octo.contains(text), "{octo}");
+    assert!(ours.contains(text), "{ours}");
+}
+
+#[test]
+fn ownership_with_allow_takeover_and_its_own_marker_names() {
+    let zone = "---
+theirs:
+  type: A
+  value: 192.0.2.71
+'*':
+  type: A
+  value: 192.0.2.80
+";
+    let setup = Setup::new(
+        "processors:\n  owner:\n    class: octodns.processor.ownership.OwnershipProcessor\n    \
+         allow_takeover: true\n",
+    )
+    .zone("example.com.", &["processors: [owner]"], zone)
+    .existing("example.com.", SHARED);
+    let run = both_apply(&setup);
+    let out = &run.files("ours")["example.com.yaml"];
+    assert_eq!(out["_owner.a.theirs"]["value"], "*octodns*", "{out:#}");
+    assert_eq!(out["theirs"]["value"], "192.0.2.71", "{out:#}");
+    assert_eq!(out["_owner.a._wildcard"]["value"], "*octodns*", "{out:#}");
+
+    let setup = Setup::new(
+        "processors:\n  owner:\n    class: octodns.processor.ownership.OwnershipProcessor\n    \
+         txt_name: _dnsowner\n    txt_value: team-a\n    txt_ttl: 300\n",
+    )
+    .zone("example.com.", &["processors: [owner]"], ZONE)
+    .existing("example.com.", SHARED);
+    let run = both_apply(&setup);
+    let out = &run.files("ours")["example.com.yaml"];
+    assert_eq!(out["_dnsowner.mx.mail"]["value"], "team-a", "{out:#}");
+    assert_eq!(out["_dnsowner.mx.mail"]["ttl"], 300, "{out:#}");
+    // `_owner.a.old` is no marker of ours now: `old` is foreign and stays
+    assert_eq!(out["old"]["value"], "192.0.2.60", "{out:#}");
+}
