@@ -273,6 +273,8 @@ pub struct Manager {
     pub processors: Vec<String>,
     /// `manager.post_processors`: run after every zone's own processors.
     pub post_processors: Vec<String>,
+    /// `manager.include_meta`: an `octodns-meta` TXT naming the target, kept up to date.
+    pub include_meta: bool,
 }
 
 impl Default for Manager {
@@ -282,6 +284,7 @@ impl Default for Manager {
             rules: Rules::default(),
             processors: Vec::new(),
             post_processors: Vec::new(),
+            include_meta: false,
         }
     }
 }
@@ -512,8 +515,14 @@ fn from_node(
             );
         }
     }
-    let manager = manager(root.get("manager"), diags);
-    let processors = processors(root.get("processors"), diags);
+    let mut manager = manager(root.get("manager"), diags);
+    let mut processors = processors(root.get("processors"), diags);
+    if manager.include_meta {
+        // octoDNS adds its own `meta` (replacing a configured one) after every other
+        let meta = process::meta::include_meta();
+        processors.insert(meta.id().to_string(), meta);
+        manager.post_processors.push("meta".into());
+    }
     if let Some(v) = root.get("validators")
         && v.entries().is_some_and(|e| !e.is_empty())
     {
@@ -887,7 +896,20 @@ fn manager(node: Option<&Node>, diags: &mut Vec<Diagnostic>) -> Manager {
                     m.post_processors = list;
                 }
             }
-            "include_meta" | "auto_arpa" => {
+            "include_meta" => match v.as_bool() {
+                Some(b) => m.include_meta = b,
+                None if v.is_null() => {}
+                None => err(
+                    diags,
+                    &v.pos,
+                    "config-invalid",
+                    format!(
+                        "`manager.include_meta` must be true or false, found {}",
+                        v.describe()
+                    ),
+                ),
+            },
+            "auto_arpa" => {
                 let on = v.as_bool() != Some(false)
                     && !v.is_null()
                     && !v.items().is_some_and(|i| i.is_empty());
@@ -896,10 +918,7 @@ fn manager(node: Option<&Node>, diags: &mut Vec<Diagnostic>) -> Manager {
                         diags,
                         &k.pos,
                         "config-unsupported",
-                        format!(
-                            "`manager.{}` is not supported by dnsplan yet; it would change the records planned",
-                            k.key_text()
-                        ),
+                        "`manager.auto_arpa` is not supported by dnsplan yet; it would change the records planned",
                     );
                 }
             }

@@ -13,12 +13,15 @@
 //! holds (AutoArpa's PTRs), and reports a problem as an [`Error`] naming itself and, where
 //! the problem is one record's, the record's file:line.
 //!
-//! Rule: `process` uses `model`, `plan` and `yaml` (settings through `yaml::de`). `config`
+//! Rule: `process` uses `model`, `plan`, `yaml` (settings through `yaml::de`) and `random`. `config`
 //! builds processors from `processors:`; `config::load_desired` runs the source hook and
 //! `engine` the others.
 
+pub mod acme;
 pub mod filter;
+pub mod meta;
 pub mod ownership;
+pub mod spf;
 pub mod trailing_dots;
 pub mod ttl;
 
@@ -261,6 +264,17 @@ pub const CLASSES: &[Class] = &[
         build: filter::zone_name,
     },
     Class {
+        names: &[
+            "octodns.processor.acme.AcmeManagingProcessor",
+            "octodns.processor.acme.AcmeMangingProcessor",
+        ],
+        build: acme::acme_managing,
+    },
+    Class {
+        names: &["octodns.processor.meta.MetaProcessor"],
+        build: meta::meta,
+    },
+    Class {
         names: &["octodns.processor.ownership.OwnershipProcessor"],
         build: ownership::ownership,
     },
@@ -271,6 +285,10 @@ pub const CLASSES: &[Class] = &[
     Class {
         names: &["octodns.processor.clamp.TtlClampProcessor"],
         build: ttl::ttl_clamp,
+    },
+    Class {
+        names: &["octodns.processor.spf.SpfDnsLookupProcessor"],
+        build: spf::spf_dns_lookup,
     },
     Class {
         names: &["octodns.processor.trailing_dots.EnsureTrailingDots"],

@@ -529,3 +529,170 @@ fn ownership_plan_keeps_changes_to_owned_records_and_markers_only() {
     // `_owner` alone marks nothing (octoDNS fails on it), but it is a marker of ours: deleted
     assert_eq!(kept, ["_owner", "_owner.a.mine", "mine"]);
 }
+
+#[test]
+fn acme_marks_git_challenges_and_hides_the_clients_on_the_target() {
+    let p = built("octodns.processor.acme.AcmeMangingProcessor", "{}").unwrap();
+    let mut desired = zone(&[("_acme-challenge", "TXT", "from-git")]);
+    p.source_zone(&mut desired, &mut SourceCtx::default())
+        .unwrap();
+    let r = desired.iter().next().unwrap();
+    assert_eq!(r.rdata(), ["\"*octoDNS*\"", "\"from-git\""]);
+    let mut existing = zone(&[
+        ("_acme-challenge", "TXT", "old"),
+        ("_acme-challenge.www", "TXT", "certbot"),
+        ("_acme-challenge.api", "TXT", "*octoDNS*"),
+        ("other", "TXT", "x"),
+    ]);
+    let mut ctx = TargetCtx::default();
+    p.source_and_target(&mut desired, &mut existing, &mut ctx)
+        .unwrap();
+    // in git: managed; marked: ours from before; the client's: hidden
+    assert_eq!(
+        keys(&existing),
+        [
+            "_acme-challenge TXT",
+            "_acme-challenge.api TXT",
+            "other TXT"
+        ]
+    );
+    assert_eq!(ctx.warnings.len(), 1, "{:?}", ctx.warnings);
+}
+
+fn spf(records: &[(&str, &str, &str)]) -> Result<Vec<String>, String> {
+    let p = built("octodns.processor.spf.SpfDnsLookupProcessor", "{}").unwrap();
+    let mut z = zone(records);
+    let mut ctx = SourceCtx::default();
+    p.source_zone(&mut z, &mut ctx).map_err(|e| e.message)?;
+    Ok(ctx.warnings)
+}
+
+#[test]
+fn spf_counts_lookups_follows_includes_in_the_zone_and_refuses_ptr() {
+    assert_eq!(
+        spf(&[
+            ("", "TXT", "v=spf1 a mx include:_spf.example.com ~all"),
+            ("_spf", "TXT", "v=spf1 ip4:192.0.2.0/24 -all")
+        ]),
+        Ok(vec![])
+    );
+    // ten lookups are fine; the eleventh fails on the term after it, as in octoDNS
+    let ten = format!("v=spf1 {}", ["a"; 10].join(" "));
+    assert_eq!(spf(&[("", "TXT", &format!("{ten} -all"))]), Ok(vec![]));
+    let eleven = format!("v=spf1 {}", ["mx"; 11].join(" "));
+    assert_eq!(
+        spf(&[("", "TXT", &format!("{eleven} -all"))]),
+        Err("example.com. exceeds the 10 DNS lookup limit in the SPF record".into())
+    );
+    // lookups of an included policy in the zone count
+    let six = format!("v=spf1 {} include:b.example.com ~all", ["a"; 6].join(" "));
+    let five = format!("v=spf1 {} -all", ["exists:x"; 5].join(" "));
+    assert!(
+        spf(&[("", "TXT", &six), ("b", "TXT", &five)])
+            .unwrap_err()
+            .contains("10 DNS lookup limit")
+    );
+    assert_eq!(
+        spf(&[("", "TXT", "v=spf1 ptr -all")]),
+        Err("example.com. uses the deprecated ptr mechanism".into())
+    );
+    let mut z = zone(&[("", "TXT", "v=spf1 -all")]);
+    z.records
+        .values_mut()
+        .for_each(|r| r.values.push(Value::Text("v=spf1 +all".into())));
+    let p = built("octodns.processor.spf.SpfDnsLookupProcessor", "{}").unwrap();
+    let e = p
+        .source_zone(&mut z, &mut SourceCtx::default())
+        .unwrap_err();
+    assert!(e.message.contains("has more than one SPF value"), "{e}");
+    // an include outside the zone is not resolved: one lookup, and a warning naming it
+    let w = spf(&[("", "TXT", "v=spf1 include:_spf.google.com ~all")]).unwrap();
+    assert_eq!(w.len(), 1);
+    assert!(
+        w[0].contains("include:_spf.google.com not followed"),
+        "{w:?}"
+    );
+    // an include loop ends
+    assert!(spf(&[("", "TXT", "v=spf1 include:example.com -all")]).is_err());
+}
+
+#[test]
+fn meta_adds_its_record_and_drops_a_plan_that_would_only_refresh_it() {
+    use crate::plan::{Change, Op};
+    let p = built(
+        "octodns.processor.meta.MetaProcessor",
+        "include_time: false\ninclude_provider: true\ninclude_extra: {team: dns, n: 1, on: true}",
+    )
+    .unwrap();
+    let mut desired = zone(&[("www", "A", "192.0.2.1")]);
+    let mut existing = Zone::new("example.com.");
+    let mut ctx = TargetCtx {
+        target: "route53",
+        ..TargetCtx::default()
+    };
+    p.source_and_target(&mut desired, &mut existing, &mut ctx)
+        .unwrap();
+    let meta = desired.get("meta", &RecordType::Txt).unwrap().clone();
+    assert_eq!(
+        meta.rdata(),
+        [
+            "\"n=1\"",
+            "\"on=True\"",
+            "\"provider=route53\"",
+            "\"team=dns\""
+        ]
+    );
+    assert_eq!(meta.ttl, 60);
+    // a second add is a duplicate
+    assert!(
+        p.source_and_target(&mut desired, &mut existing, &mut ctx)
+            .is_err()
+    );
+
+    let mut held = meta.clone();
+    held.values = vec![
+        Value::Text("provider=other-value".into()),
+        Value::Text("team=x".into()),
+        Value::Text("n=2".into()),
+        Value::Text("on=False".into()),
+    ];
+    let only_meta = |existing: Option<RecordSet>| ZonePlan {
+        zone: "example.com.".into(),
+        target: "route53".into(),
+        exists: true,
+        changes: vec![Change {
+            op: if existing.is_some() {
+                Op::Update
+            } else {
+                Op::Create
+            },
+            name: "meta".into(),
+            rtype: RecordType::Txt,
+            existing,
+            desired: Some(meta.clone()),
+        }],
+        existing_count: 1,
+        warnings: Vec::new(),
+    };
+    let mut ctx = PlanCtx {
+        target: "route53",
+        ..PlanCtx::default()
+    };
+    let mut plan = only_meta(Some(held.clone()));
+    p.plan(&mut plan, &mut ctx).unwrap();
+    assert!(plan.changes.is_empty(), "same keys: nothing to do");
+    let mut plan = only_meta(None);
+    p.plan(&mut plan, &mut ctx).unwrap();
+    assert_eq!(plan.changes.len(), 1, "a new meta record is written");
+    held.values.pop();
+    let mut plan = only_meta(Some(held));
+    p.plan(&mut plan, &mut ctx).unwrap();
+    assert_eq!(plan.changes.len(), 1, "a key more: written");
+
+    let e = built(
+        "octodns.processor.meta.MetaProcessor",
+        "include_time: false",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("includes nothing"), "{e}");
+}

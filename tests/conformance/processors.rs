@@ -472,3 +472,111 @@ theirs:
     // `_owner.a.old` is no marker of ours now: `old` is foreign and stays
     assert_eq!(out["old"]["value"], "192.0.2.60", "{out:#}");
 }
+
+#[test]
+fn acme_managing_leaves_a_clients_challenge_alone_and_marks_gits() {
+    let zone = "---
+_acme-challenge:
+  type: TXT
+  value: from-git
+www:
+  type: A
+  value: 192.0.2.1
+";
+    let held = "---
+_acme-challenge.api:
+  type: TXT
+  value: certbot-token
+_acme-challenge.old:
+  type: TXT
+  values: ['*octoDNS*', stale]
+";
+    let setup = Setup::new(
+        "processors:\n  acme:\n    class: octodns.processor.acme.AcmeManagingProcessor\n",
+    )
+    .zone("example.com.", &["processors: [acme]"], zone)
+    .existing("example.com.", held)
+    .octodns_loses("example.com.", "_acme-challenge.api", "TXT");
+    let run = both_apply(&setup);
+    let out = &run.files("ours")["example.com.yaml"];
+    assert_eq!(out["_acme-challenge"]["values"][0], "*octoDNS*", "{out:#}");
+    assert!(
+        out.get("_acme-challenge.old").is_none(),
+        "ours from before: {out:#}"
+    );
+}
+
+#[test]
+fn spf_lookups_within_the_limit_pass_and_ptr_is_refused_by_both() {
+    let ok = "---
+'':
+  type: TXT
+  values: ['v=spf1 a mx ip4:192.0.2.0/24 -all', other]
+_dmarc:
+  type: TXT
+  value: v=DMARC1\\; p=none
+";
+    let setup =
+        Setup::new("processors:\n  spf:\n    class: octodns.processor.spf.SpfDnsLookupProcessor\n")
+            .zone("example.com.", &["processors: [spf]"], ok);
+    both_apply(&setup);
+
+    let ptr = "---\n'':\n  type: TXT\n  value: v=spf1 ptr -all\n";
+    let setup =
+        Setup::new("processors:\n  spf:\n    class: octodns.processor.spf.SpfDnsLookupProcessor\n")
+            .zone("example.com.", &["processors: [spf]"], ptr);
+    let (octo, ours) = both_refuse(&setup);
+    assert!(
+        octo.contains("example.com. uses the deprecated ptr mechanism"),
+        "{octo}"
+    );
+    assert!(
+        ours.contains("example.com. uses the deprecated ptr mechanism"),
+        "{ours}"
+    );
+
+    let many = format!(
+        "---\n'':\n  type: TXT\n  value: v=spf1 {} -all\n",
+        ["a"; 11].join(" ")
+    );
+    let setup =
+        Setup::new("processors:\n  spf:\n    class: octodns.processor.spf.SpfDnsLookupProcessor\n")
+            .zone("example.com.", &["processors: [spf]"], &many);
+    let (octo, ours) = both_refuse(&setup);
+    let text = "example.com. exceeds the 10 DNS lookup limit in the SPF record";
+    assert!(octo.contains(text), "{octo}");
+    assert!(ours.contains(text), "{ours}");
+}
+
+#[test]
+fn meta_processor_writes_the_same_keys_and_neither_tool_refreshes_it_alone() {
+    let setup = Setup::new(
+        "processors:\n  meta:\n    class: octodns.processor.meta.MetaProcessor\n    \
+         include_uuid: true\n    include_version: true\n    include_provider: true\n    \
+         include_extra: {team: dns}\n",
+    )
+    .zone("example.com.", &["processors: [meta]"], ZONE)
+    .keys_only("example.com.", "meta");
+    let run = both_apply(&setup);
+    let out = &run.files("ours")["example.com.yaml"];
+    let values: Vec<&str> = out["meta"]["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(values.contains(&"provider=target"), "{values:?}");
+    assert!(values.contains(&"team=dns"), "{values:?}");
+    assert!(
+        values.iter().any(|v| v.starts_with("time=20")),
+        "{values:?}"
+    );
+}
+
+#[test]
+fn include_meta_writes_octodns_meta_naming_the_target() {
+    let setup = Setup::new("manager:\n  include_meta: true\n").zone("example.com.", &[], ZONE);
+    let run = both_apply(&setup);
+    let out = &run.files("ours")["example.com.yaml"];
+    assert_eq!(out["octodns-meta"]["value"], "provider=target", "{out:#}");
+}
