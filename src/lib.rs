@@ -86,7 +86,7 @@
 //! | `model` | `yaml` |
 //! | `validate` | `model`, `yaml`, `diag` |
 //! | `plan` | `model`, `yaml` |
-//! | `process` | `model`, `plan`, `yaml` |
+//! | `process` | `model`, `plan`, `yaml`, `random` |
 //! | `config` | `model`, `validate`, `plan`, `process`, `yaml`, `diag`, `secret` |
 //! | `provider` | `model`, `plan`, `config`, `validate`, `yaml`, `diag`, `http`, `secret`, `random` |
 //! | `render` | `model`, `plan`, `mdtext` |

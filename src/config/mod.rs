@@ -848,12 +848,7 @@ fn manager(node: Option<&Node>, diags: &mut Vec<Diagnostic>) -> Manager {
             "enable_checksum" => {
                 // dnsplan always computes the checksum; nothing to do
             }
-            "plan_outputs" => warn(
-                diags,
-                &k.pos,
-                "config-ignored",
-                "`manager.plan_outputs` is ignored: choose the output with `dnsplan plan --format table|markdown|json`",
-            ),
+            "plan_outputs" => plan_outputs(k, v, diags),
             "processors" | "post_processors" => {
                 let list = match v.items() {
                     Some(items) => items
@@ -933,6 +928,108 @@ fn manager(node: Option<&Node>, diags: &mut Vec<Diagnostic>) -> Manager {
     m
 }
 
+/// octoDNS's plan output classes and the options each takes (besides `class`).
+const PLAN_OUTPUTS: &[(&str, &[&str])] = &[
+    ("octodns.provider.plan.PlanLogger", &["level"]),
+    (
+        "octodns.provider.plan.PlanJson",
+        &["indent", "sort_keys", "output_filename"],
+    ),
+    ("octodns.provider.plan.PlanMarkdown", &["output_filename"]),
+    ("octodns.provider.plan.PlanHtml", &["output_filename"]),
+];
+
+/// `manager.plan_outputs: {NAME: {class: …, options}}`, checked as octoDNS's
+/// `_config_plan_outputs` checks it. dnsplan writes its own outputs (`plan --format`), so
+/// valid entries are noted as not written.
+fn plan_outputs(k: &Node, v: &Node, diags: &mut Vec<Diagnostic>) {
+    let Some(entries) = v.entries() else {
+        if !v.is_null() {
+            err(
+                diags,
+                &v.pos,
+                "config-invalid",
+                format!(
+                    "`manager.plan_outputs` must be a mapping, found {}",
+                    v.describe()
+                ),
+            );
+        }
+        return;
+    };
+    let mut valid = 0;
+    for (name, entry) in entries {
+        let name_text = name.key_text();
+        let Some(class_node) = entry.get("class") else {
+            err(
+                diags,
+                &entry.pos,
+                "config-missing-class",
+                format!("plan_output {name_text} is missing class"),
+            );
+            continue;
+        };
+        let class = class_node.as_str().unwrap_or_default();
+        let Some((_, options)) = PLAN_OUTPUTS.iter().find(|(c, _)| *c == class) else {
+            let known: Vec<&str> = PLAN_OUTPUTS.iter().map(|(c, _)| *c).collect();
+            let hint = yaml::de::nearest(class, &known)
+                .map(|n| format!(" (did you mean {n}?)"))
+                .unwrap_or_default();
+            err(
+                diags,
+                &class_node.pos,
+                "config-unknown-class",
+                format!("Unknown plan_output class: {class}{hint}"),
+            );
+            continue;
+        };
+        let mut ok = true;
+        for (opt, val) in entry.entries().unwrap_or_default() {
+            let key = opt.key_text();
+            if key == "class" {
+                continue;
+            }
+            if !options.contains(&key.as_str()) {
+                err(
+                    diags,
+                    &opt.pos,
+                    "config-invalid",
+                    format!(
+                        "Incorrect plan_output config for {name_text}: unknown option `{key}` \
+                         (the class takes {})",
+                        options.join(", ")
+                    ),
+                );
+                ok = false;
+            } else if key == "level" {
+                let level = val.as_str().unwrap_or_default().to_ascii_lowercase();
+                if !["debug", "info", "warn", "warning", "error"].contains(&level.as_str()) {
+                    err(
+                        diags,
+                        &val.pos,
+                        "config-invalid",
+                        format!(
+                            "Unsupported level: {} (plan_output {name_text})",
+                            val.as_str().unwrap_or_default()
+                        ),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        valid += usize::from(ok);
+    }
+    if valid > 0 {
+        warn(
+            diags,
+            &k.pos,
+            "config-ignored",
+            "`manager.plan_outputs` are not written by dnsplan: choose the output with \
+             `dnsplan plan --format table|markdown|json` (and `--out FILE`)",
+        );
+    }
+}
+
 /// `manager.validators: {enabled: [sets], record: {disable_validators: {TYPE|'*': [ids]}},
 /// zone: {disable_validators: [ids]}}`.
 fn validators(v: &Node, rules: &mut Rules, diags: &mut Vec<Diagnostic>) {
@@ -951,12 +1048,15 @@ fn validators(v: &Node, rules: &mut Rules, diags: &mut Vec<Diagnostic>) {
                         Some(s) => {
                             rules.sets.insert(s);
                         }
-                        None => err(
+                        // octoDNS accepts any set name (a custom validator may belong to it);
+                        // none of dnsplan's rules does
+                        None => warn(
                             diags,
                             &i.pos,
-                            "config-invalid",
+                            "config-validators",
                             format!(
-                                "unknown validator set {:?}; known: legacy, strict, best-practice",
+                                "validator set {:?} has no rules in dnsplan (known: legacy, \
+                                 strict, best-practice); it enables nothing",
                                 i.as_str().unwrap_or("")
                             ),
                         ),
@@ -973,42 +1073,182 @@ fn validators(v: &Node, rules: &mut Rules, diags: &mut Vec<Diagnostic>) {
             }
         }
     }
-    let d = disabled_rules(v);
-    for (k, ids) in d.record {
-        rules.disabled.entry(k).or_default().extend(ids);
-    }
-    rules.zone_disabled.extend(d.zone);
-}
-
-fn disabled_rules(v: &Node) -> DisabledRules {
-    let mut rec: HashMap<String, HashSet<String>> = HashMap::new();
-    let mut zone = HashSet::new();
-    if let Some(d) = v
-        .get("record")
-        .and_then(|r| r.get("disable_validators"))
-        .and_then(Node::entries)
-    {
-        for (t, ids) in d {
-            let set = rec.entry(t.key_text()).or_default();
+    // octoDNS: `record.validators` is canonical, `validators` (beside it) the deprecated
+    // fallback; the same for `disable_validators`. Both at once is refused.
+    let record = v.get("record");
+    let pick = |key: &str, diags: &mut Vec<Diagnostic>| -> Option<(Node, &'static str)> {
+        let new = record.and_then(|r| r.get(key));
+        let old = v.get(key);
+        match (new, old) {
+            (Some(_), Some(o)) => {
+                err(
+                    diags,
+                    &o.pos,
+                    "config-invalid",
+                    format!(
+                        "manager.validators.record.{key} and manager.validators.{key} cannot both \
+                         be set; remove manager.validators.{key} (deprecated)"
+                    ),
+                );
+                None
+            }
+            (Some(n), None) => Some((n.clone(), "validators.record")),
+            (None, Some(o)) => {
+                warn(
+                    diags,
+                    &o.pos,
+                    "config-deprecated",
+                    format!(
+                        "manager.validators.{key} is deprecated, use \
+                         manager.validators.record.{key} instead"
+                    ),
+                );
+                Some((o.clone(), "validators"))
+            }
+            (None, None) => None,
+        }
+    };
+    if let Some((node, at)) = pick("validators", diags) {
+        for (t, ids) in node.entries().unwrap_or_default() {
             for i in ids.items().unwrap_or(&[]) {
-                if let Some(s) = i.as_str() {
-                    set.insert(s.to_string());
+                let id = i.as_str().unwrap_or_default();
+                if crate::validate::RECORD_RULE_IDS.contains(&id) {
+                    rules
+                        .enabled
+                        .entry(t.key_text())
+                        .or_default()
+                        .insert(id.to_string());
+                } else {
+                    err(
+                        diags,
+                        &i.pos,
+                        "config-invalid",
+                        format!(
+                            "Unknown validator \"{id}\" in manager.{at}.validators[\"{}\"]",
+                            t.key_text()
+                        ),
+                    );
                 }
             }
         }
     }
-    if let Some(ids) = v
-        .get("zone")
-        .and_then(|r| r.get("disable_validators"))
-        .and_then(Node::items)
-    {
-        for i in ids {
-            if let Some(s) = i.as_str() {
-                zone.insert(s.to_string());
-            }
+    if let Some((node, _)) = pick("disable_validators", diags) {
+        for (t, ids) in record_disables(&node, None, diags) {
+            rules.disabled.entry(t).or_default().extend(ids);
         }
     }
-    DisabledRules { record: rec, zone }
+    if let Some(zone) = v.get("zone") {
+        for i in zone.get("validators").and_then(Node::items).unwrap_or(&[]) {
+            let id = i.as_str().unwrap_or_default();
+            if crate::validate::ZONE_RULE_IDS.contains(&id) {
+                rules.zone_enabled.insert(id.to_string());
+            } else {
+                err(
+                    diags,
+                    &i.pos,
+                    "config-invalid",
+                    format!(
+                        "Unknown zone validator \"{id}\" in manager.validators.zone.validators"
+                    ),
+                );
+            }
+        }
+        rules.zone_disabled.extend(zone_disables(zone, None, diags));
+    }
+}
+
+/// `record.disable_validators: {TYPE|'*': [ids]}`: bridge validators (`_…`) cannot be
+/// disabled; an id octoDNS does not know is a warning (octoDNS: "no validator with id …").
+/// `zone` names the zone for a zone's own `validators:` section.
+fn record_disables(
+    node: &Node,
+    zone: Option<&str>,
+    diags: &mut Vec<Diagnostic>,
+) -> HashMap<String, HashSet<String>> {
+    let mut out: HashMap<String, HashSet<String>> = HashMap::new();
+    for (t, ids) in node.entries().unwrap_or_default() {
+        let set = out.entry(t.key_text()).or_default();
+        for i in ids.items().unwrap_or(&[]) {
+            let Some(id) = i.as_str() else { continue };
+            if id.starts_with('_') {
+                let tail = zone.map(|z| format!(" in zone {z}")).unwrap_or_default();
+                err(
+                    diags,
+                    &i.pos,
+                    "config-invalid",
+                    format!("Cannot disable bridge validator \"{id}\"{tail}"),
+                );
+                continue;
+            }
+            if !crate::validate::RECORD_RULE_IDS.contains(&id) {
+                warn(
+                    diags,
+                    &i.pos,
+                    "config-validators",
+                    format!(
+                        "no validator with id \"{id}\" registered for \"{}\"",
+                        t.key_text()
+                    ),
+                );
+            }
+            set.insert(id.to_string());
+        }
+    }
+    out
+}
+
+/// `zone.disable_validators: [ids]`, with the same checks.
+fn zone_disables(
+    zone_node: &Node,
+    zone: Option<&str>,
+    diags: &mut Vec<Diagnostic>,
+) -> HashSet<String> {
+    let mut out = HashSet::new();
+    for i in zone_node
+        .get("disable_validators")
+        .and_then(Node::items)
+        .unwrap_or(&[])
+    {
+        let Some(id) = i.as_str() else { continue };
+        if id.starts_with('_') {
+            let tail = zone.map(|z| format!(" in zone {z}")).unwrap_or_default();
+            err(
+                diags,
+                &i.pos,
+                "config-invalid",
+                format!("Cannot disable bridge zone validator \"{id}\"{tail}"),
+            );
+            continue;
+        }
+        if !crate::validate::ZONE_RULE_IDS.contains(&id) {
+            warn(
+                diags,
+                &i.pos,
+                "config-validators",
+                format!("no zone validator with id \"{id}\" active"),
+            );
+        }
+        out.insert(id.to_string());
+    }
+    out
+}
+
+/// A zone's own `validators:` section: it can only disable (octoDNS's
+/// `Zone._parse_validators_config`).
+fn zone_disabled_rules(v: &Node, zone: &str, diags: &mut Vec<Diagnostic>) -> DisabledRules {
+    let record = v
+        .get("record")
+        .and_then(|r| r.get("disable_validators"))
+        .map(|n| record_disables(n, Some(zone), diags))
+        .unwrap_or_default();
+    let zone_set = v
+        .get("zone")
+        .map(|z| zone_disables(z, Some(zone), diags))
+        .unwrap_or_default();
+    DisabledRules {
+        record,
+        zone: zone_set,
+    }
 }
 
 /// The class of a provider entry, checked against the registry.
@@ -1227,7 +1467,11 @@ fn zone_body(
         pos: pos.clone(),
     };
     if let Some(val) = v.get("validators") {
-        zc.disabled = Some(Box::new(disabled_rules(val)));
+        zc.disabled = Some(Box::new(zone_disabled_rules(
+            val,
+            &crate::model::idna_decode(&zc.name),
+            diags,
+        )));
     }
     if let Some(p) = v.get("processors") {
         match p.items() {
@@ -1364,43 +1608,7 @@ fn expand_template(
     }
 }
 
-/// Shell-style matching as Python's `fnmatch` (`*`, `?`, `[...]`), case-sensitive on POSIX.
-pub fn glob_match(pattern: &str, text: &str) -> bool {
-    fn rec(p: &[char], t: &[char]) -> bool {
-        match p.first() {
-            None => t.is_empty(),
-            Some('*') => (0..=t.len()).any(|i| rec(&p[1..], &t[i..])),
-            Some('?') => !t.is_empty() && rec(&p[1..], &t[1..]),
-            Some('[') => {
-                let Some(end) = p.iter().skip(1).position(|&c| c == ']').map(|i| i + 1) else {
-                    return t.first() == Some(&'[') && rec(&p[1..], &t[1..]);
-                };
-                let Some(&c) = t.first() else { return false };
-                let class = &p[1..end];
-                let (neg, class) = match class.first() {
-                    Some('!') => (true, &class[1..]),
-                    _ => (false, class),
-                };
-                let mut hit = false;
-                let mut i = 0;
-                while i < class.len() {
-                    if i + 2 < class.len() && class[i + 1] == '-' {
-                        hit |= class[i] <= c && c <= class[i + 2];
-                        i += 3;
-                    } else {
-                        hit |= class[i] == c;
-                        i += 1;
-                    }
-                }
-                hit != neg && rec(&p[end + 1..], &t[1..])
-            }
-            Some(&c) => t.first() == Some(&c) && rec(&p[1..], &t[1..]),
-        }
-    }
-    let p: Vec<char> = pattern.chars().collect();
-    let t: Vec<char> = text.chars().collect();
-    rec(&p, &t)
-}
+pub use crate::model::name::glob_match;
 
 /// The desired state of one zone as its YAML sources define it, validated. Sources of other
 /// kinds are not read here (the plan engine reads them through their providers); their ids

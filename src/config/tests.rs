@@ -135,3 +135,30 @@ fn fnmatch() {
     assert!(glob_match("zone[0-9]?.com.", "zone1a.com."));
     assert!(!glob_match("zone[!0-9].com.", "zone1.com."));
 }
+
+#[test]
+fn validators_enabled_by_id_are_on_whatever_their_sets() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.yaml");
+    std::fs::write(
+        &path,
+        "manager:\n  validators:\n    zone:\n      validators: [mail]\n    record:\n      \
+         validators:\n        TXT: [spf-record-type]\nproviders: {}\nzones: {}\n",
+    )
+    .unwrap();
+    let (cfg, diags) = load(&path, &crate::provider::registry::Registry);
+    assert!(diags.is_empty(), "{diags:?}");
+    let rules = &cfg.unwrap().manager.rules;
+    use crate::model::RecordType;
+    use crate::validate::{BEST, STRICT};
+    assert!(
+        rules.zone_on("mail", BEST),
+        "enabled by id in the legacy set"
+    );
+    assert!(!rules.zone_on("multi-value-ns", BEST));
+    assert!(rules.on("spf-record-type", STRICT, &RecordType::Txt));
+    assert!(
+        !rules.on("spf-record-type", STRICT, &RecordType::A),
+        "for TXT only"
+    );
+}

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 pub use dynamic::{Dynamic, Pool, PoolValue, Rule, Status};
 pub use name::{
-    NameError, idna_decode, idna_encode, join_below, join_inside, parse_zone_name,
+    NameError, glob_match, idna_decode, idna_encode, join_below, join_inside, parse_zone_name,
     record_file_stem, relative_name, zone_file_stem,
 };
 pub use rtype::RecordType;

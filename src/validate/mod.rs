@@ -56,7 +56,88 @@ pub struct Rules {
     pub disabled: HashMap<String, HashSet<String>>,
     /// zone rule ids disabled.
     pub zone_disabled: HashSet<String>,
+    /// type (or `*`) → record/value rule ids enabled whatever their sets
+    /// (`manager.validators.record.validators`).
+    pub enabled: HashMap<String, HashSet<String>>,
+    /// zone rule ids enabled whatever their sets (`manager.validators.zone.validators`).
+    pub zone_enabled: HashSet<String>,
 }
+
+/// octoDNS 1.22's record and value validator ids (`Record.available_validators()`), the ones
+/// `manager.validators.record.validators` may enable and `disable_validators` may name.
+pub const RECORD_RULE_IDS: &[&str] = &[
+    "alias-root",
+    "caa-value",
+    "caa-value-best-practice",
+    "caa-value-rfc",
+    "chunked-value-rfc",
+    "cname-root-rfc",
+    "ds-value",
+    "ds-value-best-practice",
+    "ds-value-rfc",
+    "dynamic",
+    "geo",
+    "healthcheck",
+    "https-value-best-practice",
+    "https-value-rfc",
+    "ip-value-rfc",
+    "loc-value-rfc",
+    "mx-value",
+    "mx-value-best-practice",
+    "mx-value-not-ip",
+    "mx-value-rfc",
+    "name-rfc",
+    "naptr-value",
+    "naptr-value-best-practice",
+    "naptr-value-rfc",
+    "openpgpkey-value-rfc",
+    "spf-record-type",
+    "srv-name",
+    "srv-name-rfc",
+    "srv-value",
+    "srv-value-best-practice",
+    "srv-value-not-ip",
+    "srv-value-rfc",
+    "sshfp-value",
+    "sshfp-value-best-practice",
+    "sshfp-value-rfc",
+    "svcb-value-best-practice",
+    "svcb-value-rfc",
+    "target-value-best-practice",
+    "target-value-not-ip",
+    "target-value-rfc",
+    "targets-value-best-practice",
+    "targets-value-not-ip",
+    "targets-value-rfc",
+    "tlsa-value",
+    "tlsa-value-best-practice",
+    "tlsa-value-rfc",
+    "ttl-rfc",
+    "uri-name",
+    "uri-name-rfc",
+    "uri-value",
+    "uri-value-rfc",
+    "urlfwd-value",
+];
+
+/// octoDNS 1.22's zone validator ids (`Zone.available_zone_validators()`).
+pub const ZONE_RULE_IDS: &[&str] = &[
+    "caa-best-practices",
+    "cname-coexistence",
+    "cname-target-not-cname",
+    "cname-target-resolvable-in-zone",
+    "dname-coexistence",
+    "glue-for-in-zone-ns",
+    "mail",
+    "multi-value-ns",
+    "mx-target-not-cname",
+    "mx-target-resolvable-in-zone",
+    "no-cname-loop",
+    "ns-target-not-cname",
+    "root-cname",
+    "srv-target-not-cname",
+    "srv-target-resolvable-in-zone",
+];
 
 impl Default for Rules {
     fn default() -> Self {
@@ -64,6 +145,8 @@ impl Default for Rules {
             sets: [Set::Legacy].into_iter().collect(),
             disabled: HashMap::new(),
             zone_disabled: HashSet::new(),
+            enabled: HashMap::new(),
+            zone_enabled: HashSet::new(),
         }
     }
 }
@@ -71,7 +154,11 @@ impl Default for Rules {
 impl Rules {
     /// Is record/value rule `id` of `sets` active for type `t`?
     pub fn on(&self, id: &str, sets: &[Set], t: &RecordType) -> bool {
-        if !(sets.is_empty() || sets.iter().any(|s| self.sets.contains(s))) {
+        let enabled = |k: &str| self.enabled.get(k).is_some_and(|s| s.contains(id));
+        if !(sets.is_empty()
+            || sets.iter().any(|s| self.sets.contains(s))
+            || (!self.enabled.is_empty() && (enabled("*") || enabled(t.as_str()))))
+        {
             return false;
         }
         if id.starts_with('_') || self.disabled.is_empty() {
@@ -83,7 +170,9 @@ impl Rules {
 
     /// Is zone rule `id` of `sets` active?
     pub fn zone_on(&self, id: &str, sets: &[Set]) -> bool {
-        (sets.is_empty() || sets.iter().any(|s| self.sets.contains(s)))
+        (sets.is_empty()
+            || sets.iter().any(|s| self.sets.contains(s))
+            || self.zone_enabled.contains(id))
             && !self.zone_disabled.contains(id)
     }
 

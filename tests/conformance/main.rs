@@ -21,6 +21,7 @@
 mod azure;
 mod azure_fake;
 mod cases;
+mod config_parity;
 mod differential;
 mod dns;
 mod dual;
