@@ -411,6 +411,13 @@ pub async fn plan_with(
                         warnings.append(&mut ctx.warnings);
                         exists.then_some(held)
                     };
+                    // `ignore:` rules: what they match on the target is left out of the diff
+                    let partial = cfg.partial(zc, &target);
+                    let mut existing = existing;
+                    let ignored = match existing.as_mut() {
+                        Some(e) => partial.take_ignored(e),
+                        None => Vec::new(),
+                    };
                     let forced = match &existing {
                         Some(e) => prov.extra_changes(e, &fitted),
                         None => Vec::new(),
@@ -433,6 +440,18 @@ pub async fn plan_with(
                         chain.plan(&mut zp, &mut ctx).map_err(refused)?;
                         warnings.append(&mut ctx.warnings);
                     }
+                    // `never_delete`: what git does not have is kept and shown as unmanaged
+                    if partial.never_delete {
+                        let (deletes, rest) = std::mem::take(&mut zp.changes)
+                            .into_iter()
+                            .partition(|c| c.op == plan::Op::Delete);
+                        zp.changes = rest;
+                        zp.unmanaged = deletes
+                            .into_iter()
+                            .filter_map(|c: plan::Change| c.existing)
+                            .collect();
+                    }
+                    zp.ignored = ignored;
                     zp.warnings = warnings;
                     progress.planned(done.fetch_add(1, Ordering::Relaxed) + 1, total);
                     Ok(zp)

@@ -31,7 +31,8 @@ use std::sync::{Arc, OnceLock};
 use serde_json::{Map, Value as J};
 
 use crate::diag::Diagnostic;
-use crate::model::{idna_decode, idna_encode, parse_zone_name};
+use crate::model::{RecordType, idna_decode, idna_encode, parse_zone_name};
+use crate::plan::partial::{IgnoreRule, Partial};
 use crate::process::{self, Processor};
 use crate::validate::{Rules, Set};
 use crate::yaml::{self, KeyOrder, Kind, LoadOptions, Node, Pos};
@@ -120,6 +121,8 @@ pub struct Common {
     pub max_deletes: Option<usize>,
     /// Record types whose every change needs `--force` (e.g. MX, NS, SOA).
     pub confirm_types: Vec<String>,
+    /// `ignore:` and `never_delete:` for every zone this provider serves as a target.
+    pub partial: Partial,
 }
 
 impl Default for Common {
@@ -132,6 +135,7 @@ impl Default for Common {
             root_ns_warnings: true,
             max_deletes: None,
             confirm_types: Vec::new(),
+            partial: Partial::default(),
         }
     }
 }
@@ -254,6 +258,8 @@ pub struct ZoneConfig {
     pub disabled: Option<Box<DisabledRules>>,
     /// The zone's own `processors:` (ids of `processors:` entries), in order.
     pub processors: Vec<String>,
+    /// The zone's `ignore:` / `never_delete:` (boxed, as `disabled`), for every target.
+    pub partial: Option<Box<Partial>>,
     pub pos: Pos,
 }
 
@@ -331,6 +337,45 @@ impl Config {
                 .filter_map(|id| self.processors.get(id).cloned())
                 .collect(),
         )
+    }
+
+    /// The `ignore:` / `never_delete:` rails of `zone` on `target`: the zone's and the
+    /// provider's together.
+    pub fn partial(&self, zc: &ZoneConfig, target: &str) -> Partial {
+        let of_target = self
+            .providers
+            .get(target)
+            .map(|p| p.common.partial.clone())
+            .unwrap_or_default();
+        match &zc.partial {
+            Some(z) => z.and(&of_target),
+            None => of_target,
+        }
+    }
+
+    /// Every ignore rule that applies to `zone` on any of its targets, with the target (for
+    /// checking desired records against them).
+    pub fn ignore_rules_of<'a>(
+        &'a self,
+        zc: &'a ZoneConfig,
+    ) -> Vec<(Option<&'a str>, &'a IgnoreRule)> {
+        let mut out: Vec<(Option<&'a str>, &'a IgnoreRule)> = zc
+            .partial
+            .iter()
+            .flat_map(|p| p.ignore.iter().map(|r| (None, r)))
+            .collect();
+        for t in &zc.targets {
+            if let Some(p) = self.providers.get(t) {
+                out.extend(
+                    p.common
+                        .partial
+                        .ignore
+                        .iter()
+                        .map(|r| (Some(t.as_str()), r)),
+                );
+            }
+        }
+        out
     }
 
     /// The configured zones below `zone` (any depth), relative to it and sorted (octoDNS's
@@ -1369,6 +1414,16 @@ fn provider(
                     "`confirm_types` must be a list of record types, e.g. [MX, NS, SOA]",
                 ),
             },
+            "ignore" => common.partial.ignore = ignore_rules(&resolved, diags),
+            "never_delete" => match resolved.as_bool() {
+                Some(b) => common.partial.never_delete = b,
+                None => err(
+                    diags,
+                    &val.pos,
+                    "config-invalid",
+                    "`never_delete` must be true or false",
+                ),
+            },
             _ => settings.push((k.clone(), resolved)),
         }
     }
@@ -1385,6 +1440,104 @@ fn provider(
         missing_env,
         pos: v.pos.clone(),
     })
+}
+
+/// `ignore:` rules: a list of `{name, type, value}` mappings (each part optional, not all
+/// absent), or of strings (a name glob).
+fn ignore_rules(v: &Node, diags: &mut Vec<Diagnostic>) -> Vec<IgnoreRule> {
+    let Some(items) = v.items() else {
+        err(
+            diags,
+            &v.pos,
+            "config-invalid",
+            format!(
+                "`ignore` must be a list of rules ({{name: GLOB, type: TYPE or [TYPES], value: \
+                 GLOB}}), found {}",
+                v.describe()
+            ),
+        );
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in items {
+        if let Some(name) = item.as_str() {
+            out.push(IgnoreRule {
+                name: Some(name.to_string()),
+                types: Vec::new(),
+                value: None,
+                pos: item.pos.clone(),
+            });
+            continue;
+        }
+        let Some(entries) = item.entries() else {
+            err(
+                diags,
+                &item.pos,
+                "config-invalid",
+                format!(
+                    "an `ignore` rule must be a mapping or a name glob, found {}",
+                    item.describe()
+                ),
+            );
+            continue;
+        };
+        let mut rule = IgnoreRule {
+            name: None,
+            types: Vec::new(),
+            value: None,
+            pos: item.pos.clone(),
+        };
+        let mut ok = true;
+        for (k, val) in entries {
+            match k.key_text().as_str() {
+                "name" => rule.name = val.as_str().map(str::to_string),
+                "value" => rule.value = val.as_str().map(str::to_string),
+                "type" => {
+                    let names = str_list(Some(val)).unwrap_or_default();
+                    for t in names {
+                        match RecordType::parse(&t)
+                            .or_else(|| RecordType::parse(&t.to_ascii_uppercase()))
+                        {
+                            Some(rt) => rule.types.push(rt),
+                            None => {
+                                err(
+                                    diags,
+                                    &val.pos,
+                                    "config-invalid",
+                                    format!("`ignore` rule: unknown record type {t:?}"),
+                                );
+                                ok = false;
+                            }
+                        }
+                    }
+                }
+                other => {
+                    err(
+                        diags,
+                        &k.pos,
+                        "config-invalid",
+                        format!("`ignore` rule: unknown key `{other}` (known: name, type, value)"),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        if rule.name.is_none() && rule.types.is_empty() && rule.value.is_none() && ok {
+            // it would match every record
+            err(
+                diags,
+                &item.pos,
+                "config-invalid",
+                "an `ignore` rule needs at least one of name, type, value (an empty rule would \
+                 ignore every record)",
+            );
+            continue;
+        }
+        if ok {
+            out.push(rule);
+        }
+    }
+    out
 }
 
 fn str_list(n: Option<&Node>) -> Option<Vec<String>> {
@@ -1464,8 +1617,27 @@ fn zone_body(
             .unwrap_or(false),
         disabled: None,
         processors: Vec::new(),
+        partial: None,
         pos: pos.clone(),
     };
+    let mut partial = Partial::default();
+    if let Some(i) = v.get("ignore") {
+        partial.ignore = ignore_rules(i, diags);
+    }
+    if let Some(n) = v.get("never_delete") {
+        match n.as_bool() {
+            Some(b) => partial.never_delete = b,
+            None => err(
+                diags,
+                &n.pos,
+                "config-invalid",
+                format!("Zone {name}: `never_delete` must be true or false"),
+            ),
+        }
+    }
+    if !partial.is_empty() {
+        zc.partial = Some(Box::new(partial));
+    }
     if let Some(val) = v.get("validators") {
         zc.disabled = Some(Box::new(zone_disabled_rules(
             val,
@@ -1692,6 +1864,32 @@ pub fn load_desired(cfg: &Config, zc: &ZoneConfig) -> Desired {
         for w in ctx.warnings {
             diags.push(
                 Diagnostic::warning(zc.pos.clone(), "processor", w).with_subject(zc.name.clone()),
+            );
+        }
+    }
+    // a desired record an `ignore:` rule matches would be both managed and left alone
+    // (DNSControl refuses it too)
+    for (target, rule) in cfg.ignore_rules_of(zc) {
+        for r in zone.iter().filter(|r| rule.matches(r)) {
+            let whose = match target {
+                Some(t) => format!("provider {t}'s"),
+                None => "the zone's".to_string(),
+            };
+            diags.push(
+                Diagnostic::error(
+                    r.pos.clone(),
+                    "ignore-conflict",
+                    format!(
+                        "{} {} is in git but matches {whose} ignore rule ({}) at {}:{}: a record \
+                         cannot be both managed and ignored; remove it from git or narrow the rule",
+                        idna_decode(&r.fqdn(&zc.name)),
+                        r.rtype.as_str(),
+                        rule.describe(),
+                        rule.pos.file,
+                        rule.pos.line
+                    ),
+                )
+                .with_subject(zc.name.clone()),
             );
         }
     }

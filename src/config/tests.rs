@@ -162,3 +162,58 @@ fn validators_enabled_by_id_are_on_whatever_their_sets() {
         "for TXT only"
     );
 }
+
+#[test]
+fn ignore_rules_and_never_delete_are_read_from_providers_and_zones_and_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.yaml");
+    std::fs::write(
+        &path,
+        "providers:\n  a: {class: octodns.provider.yaml.YamlProvider, directory: ./a}\n  \
+         b:\n    class: octodns.provider.yaml.YamlProvider\n    directory: ./b\n    \
+         never_delete: true\n    ignore:\n      - {type: [TXT, mx], value: 'v=*'}\n      \
+         - 'k8s-*'\n      - {}\n      - {name: x, kind: A}\n      - {type: NOPE}\n\
+         zones:\n  example.com.:\n    sources: [a]\n    targets: [b]\n    never_delete: maybe\n    \
+         ignore:\n      - {name: '_acme-challenge*'}\n",
+    )
+    .unwrap();
+    let (cfg, diags) = load(&path, &crate::provider::registry::Registry);
+    let errors: Vec<(u32, &str)> = diags
+        .iter()
+        .filter(|d| d.is_error())
+        .map(|d| (d.pos.line, d.message.as_str()))
+        .collect();
+    assert_eq!(errors.len(), 4, "{errors:?}");
+    assert!(
+        errors[0]
+            .1
+            .contains("needs at least one of name, type, value"),
+        "{errors:?}"
+    );
+    assert!(errors[1].1.contains("unknown key `kind`"), "{errors:?}");
+    assert!(
+        errors[2].1.contains("unknown record type \"NOPE\""),
+        "{errors:?}"
+    );
+    assert!(
+        errors[3].1.contains("`never_delete` must be true or false"),
+        "{errors:?}"
+    );
+    let cfg = cfg.unwrap();
+    let zc = &cfg.zones["example.com."];
+    let p = cfg.partial(zc, "b");
+    assert!(p.never_delete);
+    let rules: Vec<String> = p.ignore.iter().map(|r| r.describe()).collect();
+    assert_eq!(
+        rules,
+        [
+            "name=_acme-challenge*",
+            "type=TXT,MX value=v=*",
+            "name=k8s-*"
+        ]
+    );
+    assert!(
+        cfg.partial(zc, "a").ignore.len() == 1,
+        "the zone's rules only"
+    );
+}

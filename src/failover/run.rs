@@ -336,6 +336,8 @@ impl Runner {
             }],
             existing_count: count,
             warnings: Vec::new(),
+            ignored: Vec::new(),
+            unmanaged: Vec::new(),
         };
         self.provider
             .apply(&plan)

@@ -12,6 +12,7 @@
 //! (and rebuilds records through `yaml`).
 
 pub mod file;
+pub mod partial;
 pub mod safety;
 
 use crate::model::{Capabilities, RecordSet, RecordType, Zone, idna_decode};
@@ -67,6 +68,12 @@ pub struct ZonePlan {
     pub existing_count: usize,
     /// Capability degradations and other notes (`strict_supports: false`).
     pub warnings: Vec<String>,
+    /// Records the target holds that an `ignore:` rule leaves alone (not in `changes`, not
+    /// counted in `existing_count`).
+    pub ignored: Vec<RecordSet>,
+    /// Records the target holds and git does not, kept because of `never_delete` (the
+    /// deletes they would have been).
+    pub unmanaged: Vec<RecordSet>,
 }
 
 /// A zone plan's counts, as the plan file's `summary` holds them (fields in the file's sorted
@@ -387,6 +394,8 @@ pub fn diff_forced(
         changes,
         existing_count,
         warnings: Vec::new(),
+        ignored: Vec::new(),
+        unmanaged: Vec::new(),
     }
 }
 

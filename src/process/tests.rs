@@ -265,6 +265,8 @@ fn root_ns_filters_drop_the_apex_ns_or_refuse_plans_that_change_it() {
             changes: Vec::new(),
             existing_count: 0,
             warnings: Vec::new(),
+            ignored: Vec::new(),
+            unmanaged: Vec::new(),
         };
         for r in desired.iter() {
             p.changes.push(crate::plan::Change {
@@ -518,6 +520,8 @@ fn ownership_plan_keeps_changes_to_owned_records_and_markers_only() {
             .collect(),
         existing_count: existing.len(),
         warnings: Vec::new(),
+        ignored: Vec::new(),
+        unmanaged: Vec::new(),
     };
     let mut ctx = PlanCtx {
         desired: Some(&desired),
@@ -673,6 +677,8 @@ fn meta_adds_its_record_and_drops_a_plan_that_would_only_refresh_it() {
         }],
         existing_count: 1,
         warnings: Vec::new(),
+        ignored: Vec::new(),
+        unmanaged: Vec::new(),
     };
     let mut ctx = PlanCtx {
         target: "route53",

@@ -264,6 +264,8 @@ pub(crate) async fn assert_refuses_hostile_zones(p: &dyn Provider) {
             changes: vec![],
             existing_count: 0,
             warnings: vec![],
+            ignored: Vec::new(),
+            unmanaged: Vec::new(),
         };
         let e = p.apply(&plan).await.unwrap_err().to_string();
         assert!(e.contains("invalid zone name"), "{}: {z:?}: {e}", p.id());

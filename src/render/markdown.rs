@@ -90,6 +90,7 @@ pub fn render(plan: &Plan, ctx: &Context) -> String {
     let changed: Vec<&ZonePlan> = plan.plans.iter().filter(|p| p.has_changes()).collect();
     if changed.is_empty() {
         out.push_str("No changes: every zone matches its targets.\n\n");
+        out.push_str(&left_alone(plan));
         out.push_str(&format!("<sub>checksum `{}`</sub>\n", plan.checksum()));
         return out;
     }
@@ -140,7 +141,41 @@ pub fn render(plan: &Plan, ctx: &Context) -> String {
         }
         out.push('\n');
     }
+    out.push_str(&left_alone(plan));
     out.push_str(&format!("<sub>checksum `{}`</sub>\n", plan.checksum()));
+    out
+}
+
+/// Records left alone on the targets (`ignore:` rules, `never_delete`), per zone × target,
+/// whether or not the pair has changes: a reviewer sees what dnsplan will not touch.
+fn left_alone(plan: &Plan) -> String {
+    let mut out = String::new();
+    for p in &plan.plans {
+        for (what, records) in [
+            ("ignored (ignore rules)", &p.ignored),
+            (
+                "unmanaged (not in git, kept by `never_delete`)",
+                &p.unmanaged,
+            ),
+        ] {
+            if records.is_empty() {
+                continue;
+            }
+            if out.is_empty() {
+                out.push_str("**Left alone**\n\n");
+            }
+            out.push_str(&format!(
+                "- {} → {}: {} {what}: {}\n",
+                code(&idna_decode(&p.zone)),
+                code(&p.target),
+                records.len(),
+                prose(&crate::render::held_list(records, &p.zone))
+            ));
+        }
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
     out
 }
 

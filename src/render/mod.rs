@@ -16,6 +16,23 @@ use crate::model::{Dynamic, RecordSet, Rule, Status, idna_decode};
 use crate::plan::Plan;
 pub use crate::plan::safety::{Refused, ZoneTarget};
 
+/// How many names a "left alone" line lists before "and N more".
+const HELD_SHOWN: usize = 10;
+
+/// Records a plan leaves alone (`ignored`, `unmanaged`), as one line: `www.example.com. TXT,
+/// … and 3 more`.
+pub fn held_list(records: &[RecordSet], zone: &str) -> String {
+    let mut names: Vec<String> = records
+        .iter()
+        .take(HELD_SHOWN)
+        .map(|r| format!("{} {}", idna_decode(&r.fqdn(zone)), r.rtype))
+        .collect();
+    if records.len() > HELD_SHOWN {
+        names.push(format!("and {} more", records.len() - HELD_SHOWN));
+    }
+    names.join(", ")
+}
+
 /// What a rendering shows besides the plan itself.
 #[derive(Clone, Debug)]
 pub struct Context {

@@ -48,7 +48,11 @@ pub fn render(plan: &Plan, ctx: &Context, color: bool) -> String {
     let mut any = false;
     let verdicts = ctx.verdicts();
     for zp in &plan.plans {
-        if !zp.has_changes() && zp.warnings.is_empty() {
+        if !zp.has_changes()
+            && zp.warnings.is_empty()
+            && zp.ignored.is_empty()
+            && zp.unmanaged.is_empty()
+        {
             continue;
         }
         any = true;
@@ -86,6 +90,20 @@ pub fn render(plan: &Plan, ctx: &Context, color: bool) -> String {
         for w in &zp.warnings {
             out.push_str(&paint(&format!("  warning: {w}"), "33", color));
             out.push('\n');
+        }
+        if !zp.ignored.is_empty() {
+            out.push_str(&format!(
+                "  ignored (left alone by ignore rules): {}: {}\n",
+                zp.ignored.len(),
+                super::held_list(&zp.ignored, &zp.zone)
+            ));
+        }
+        if !zp.unmanaged.is_empty() {
+            out.push_str(&format!(
+                "  unmanaged (not in git, kept by never_delete): {}: {}\n",
+                zp.unmanaged.len(),
+                super::held_list(&zp.unmanaged, &zp.zone)
+            ));
         }
         let mut rows = Vec::new();
         for c in &zp.changes {

@@ -854,3 +854,55 @@ fn a_zone_target_pair_is_a_two_element_array_in_json() {
     assert_eq!(j, serde_json::json!(["example.org.", "powerdns"]));
     assert_eq!(serde_json::from_value::<ZoneTarget>(j).unwrap(), p);
 }
+
+#[test]
+fn ignored_and_unmanaged_records_are_listed_in_every_rendering() {
+    let (mut plan, ctx) = sample();
+    let many: Vec<RecordSet> = (0..12)
+        .map(|i| {
+            rs(
+                &format!("k8s-{i:02}"),
+                RecordType::Txt,
+                60,
+                vec![txt("owned")],
+            )
+        })
+        .collect();
+    plan.plans[0].ignored = many;
+    plan.plans[0].unmanaged = vec![rs("legacy", RecordType::A, 300, vec![ip("192.0.2.9")])];
+    let zone = plan.plans[0].zone.clone();
+    let t = table::render(&plan, &ctx, false);
+    assert!(
+        t.contains(&format!(
+            "ignored (left alone by ignore rules): 12: k8s-00.{zone} TXT"
+        )),
+        "{t}"
+    );
+    assert!(t.contains("and 2 more"), "{t}");
+    assert!(
+        t.contains(&format!(
+            "unmanaged (not in git, kept by never_delete): 1: legacy.{zone} A"
+        )),
+        "{t}"
+    );
+    let md = markdown::render(&plan, &ctx);
+    assert!(md.contains("**Left alone**"), "{md}");
+    assert!(md.contains("12 ignored (ignore rules)"), "{md}");
+    assert!(
+        md.contains("1 unmanaged (not in git, kept by `never_delete`)"),
+        "{md}"
+    );
+    // shown also when nothing changes
+    let mut quiet = plan.clone();
+    for p in &mut quiet.plans {
+        p.changes.clear();
+        p.exists = true;
+    }
+    let md = markdown::render(&quiet, &ctx);
+    assert!(
+        md.contains("No changes") && md.contains("**Left alone**"),
+        "{md}"
+    );
+    let t = table::render(&quiet, &ctx, false);
+    assert!(t.contains("ignored (left alone by ignore rules)"), "{t}");
+}

@@ -473,3 +473,8 @@ fn azures_name_servers_stay_in_the_apex_ns() {
     want.insert("ns.example.net".into());
     assert_eq!(apex_ns(&fake, zone), want);
 }
+
+#[test]
+fn ignored_and_never_deleted_records_survive_and_drift_stays_clean() {
+    suite::run_partial(&target(), "partial.azure.test.");
+}

@@ -376,3 +376,8 @@ fn harness_serves_lua_records_with_the_test_geoip_database() {
     // without ECS the client is 127.0.0.1: not in the database
     assert_eq!(ip(&res.query(&qname, 1)), [192, 0, 2, 30]);
 }
+
+#[test]
+fn ignored_and_never_deleted_records_survive_and_drift_stays_clean() {
+    suite::run_partial(&target(), "partial.conformance.test.");
+}

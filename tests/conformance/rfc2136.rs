@@ -198,6 +198,11 @@ macro_rules! conformance {
             }
 
             #[test]
+            fn ignored_and_never_deleted_records_survive_and_drift_stays_clean() {
+                suite::run_partial(&$target, "partial.conformance.test.");
+            }
+
+            #[test]
             fn a_zone_missing_on_the_server_is_a_clear_error() {
                 missing_zone(&$target);
             }

@@ -872,3 +872,8 @@ fn get_zones_by_name_looks_the_zone_up_by_name() {
     );
     assert!(requests(&lookup) > 0, "no {lookup}");
 }
+
+#[test]
+fn ignored_and_never_deleted_records_survive_and_drift_stays_clean() {
+    suite::run_partial(&target(), "partial.route53.test.");
+}

@@ -363,3 +363,228 @@ fn hexes(set: &BTreeSet<Vec<u8>>) -> String {
         .collect::<Vec<_>>()
         .join(" ")
 }
+
+/// The partial-ownership rails on a target (`ignore:` and `never_delete:`, on the zone and on
+/// the provider). Another tool — a second dnsplan config with its own zone files, writing to
+/// the same zone — creates records behind the main config's back; then:
+/// - a record an ignore rule matches is shown as ignored, survives the apply, and a drift
+///   check stays clean; a desired record matching the rule is refused at its line;
+/// - with `never_delete: true`, a record removed from git is shown as unmanaged, survives
+///   the apply, and drift stays clean.
+///
+/// What the target holds is read back with `dnsplan dump`, so this runs on every provider.
+pub fn run_partial(target: &Target, zone: &str) {
+    let main = Project::new(target, &[zone]);
+    let root = main.path();
+    let config = std::fs::read_to_string(root.join("config.yaml")).unwrap();
+    let zones = root.join("zones").display().to_string();
+    let other_zones = root.join("other-zones");
+    std::fs::create_dir_all(&other_zones).unwrap();
+    std::fs::write(
+        root.join("other.yaml"),
+        config.replace(&zones, &other_zones.display().to_string()),
+    )
+    .unwrap();
+    let file = format!("{zone}yaml");
+    // the other tool: its own records, applied first
+    std::fs::write(
+        other_zones.join(&file),
+        "---\nforeign:\n  type: TXT\n  value: written-by-another-tool\nlegacy:\n  type: A\n  \
+         value: 192.0.2.99\nwww:\n  type: A\n  value: 192.0.2.1\n",
+    )
+    .unwrap();
+    let o = main.run(&["apply", "--config", "other.yaml", "--force"]);
+    assert!(
+        o.status.success(),
+        "{}: the other tool's apply\n{}",
+        target.name,
+        show(&o)
+    );
+
+    let held = |ctx: &str| -> serde_json::Value {
+        let out = root.join(format!("dump-{ctx}"));
+        let o = main.run(&[
+            "dump",
+            "--config",
+            "config.yaml",
+            "--output-dir",
+            out.to_str().unwrap(),
+            zone,
+            "target",
+        ]);
+        assert!(
+            o.status.success(),
+            "{}: dump {ctx}\n{}",
+            target.name,
+            show(&o)
+        );
+        let text = std::fs::read_to_string(out.join(&file)).unwrap();
+        let loaded = dnsplan::yaml::load_str(
+            &text,
+            &std::sync::Arc::from(file.as_str()),
+            dnsplan::yaml::LoadOptions {
+                order: dnsplan::yaml::KeyOrder::Any,
+                includes: false,
+            },
+        );
+        loaded.root.expect("dump writes YAML").to_json()
+    };
+    let drift_clean = |cfg: &str, ctx: &str| {
+        let o = main.run(&["drift", "--config", cfg]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}: drift is not clean {ctx}\n{}",
+            target.name,
+            show(&o)
+        );
+    };
+
+    // 1. ignore rules, the zone's (a glob) and the provider's (a type and a value glob)
+    let with_rules = format!(
+        "{}    ignore:\n      - {{name: 'fore*', type: TXT}}\n",
+        config.replacen(
+            "  target:\n",
+            "  target:\n    ignore:\n      - {type: A, value: '192.0.2.9?'}\n",
+            1
+        )
+    );
+    std::fs::write(root.join("config.yaml"), &with_rules).unwrap();
+    main.write_zone(
+        zone,
+        "---\nwww:\n  type: A\n  value: 192.0.2.1\nnew:\n  type: A\n  value: 192.0.2.2\n",
+    );
+    let plan = main.plan();
+    assert_eq!(
+        changes(&plan),
+        ["create new A"],
+        "{}: {plan:#}",
+        target.name
+    );
+    let ignored: Vec<String> = plan["plans"][0]["ignored"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|h| {
+                    format!(
+                        "{} {}",
+                        h["name"].as_str().unwrap(),
+                        h["type"].as_str().unwrap()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        ignored,
+        ["foreign TXT", "legacy A"],
+        "{}: {plan:#}",
+        target.name
+    );
+    main.apply();
+    let now = held("after-ignore");
+    assert_eq!(
+        now["foreign"]["value"], "written-by-another-tool",
+        "{}: {now:#}",
+        target.name
+    );
+    assert_eq!(
+        now["legacy"]["value"], "192.0.2.99",
+        "{}: {now:#}",
+        target.name
+    );
+    assert_eq!(now["new"]["value"], "192.0.2.2", "{}: {now:#}", target.name);
+    assert!(changes(&main.plan()).is_empty(), "{}: re-plan", target.name);
+    drift_clean("config.yaml", "with ignored records");
+    let o = main.run(&["plan", "--config", "config.yaml"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("ignored (left alone by ignore rules): 2"),
+        "{}\n{}",
+        target.name,
+        show(&o)
+    );
+
+    // a desired record an ignore rule matches is refused, at its line
+    main.write_zone(
+        zone,
+        "---\nforeign:\n  type: TXT\n  value: mine\nwww:\n  type: A\n  value: 192.0.2.1\n",
+    );
+    let o = main.run(&["plan", "--config", "config.yaml"]);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(o.status.code(), Some(1), "{}\n{}", target.name, show(&o));
+    assert!(text.contains("ignore-conflict"), "{}\n{text}", target.name);
+    assert!(
+        text.contains(&format!("{file}:2")),
+        "{}: names the record's line\n{text}",
+        target.name
+    );
+
+    // 2. never_delete: what leaves git stays, shown as unmanaged
+    std::fs::write(
+        root.join("config.yaml"),
+        format!("{config}    never_delete: true\n"),
+    )
+    .unwrap();
+    main.write_zone(zone, "---\nnew:\n  type: A\n  value: 192.0.2.2\n");
+    let plan = main.plan();
+    assert!(
+        changes(&plan).is_empty(),
+        "{}: no deletes {plan:#}",
+        target.name
+    );
+    let unmanaged: Vec<&str> = plan["plans"][0]["unmanaged"]
+        .as_array()
+        .map(|a| a.iter().map(|h| h["name"].as_str().unwrap()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        unmanaged,
+        ["foreign", "legacy", "www"],
+        "{}: {plan:#}",
+        target.name
+    );
+    main.apply();
+    let now = held("after-never-delete");
+    assert_eq!(now["www"]["value"], "192.0.2.1", "{}: {now:#}", target.name);
+    assert_eq!(
+        now["foreign"]["value"], "written-by-another-tool",
+        "{}: {now:#}",
+        target.name
+    );
+    drift_clean("config.yaml", "with unmanaged records");
+}
+
+fn local_target(name: &str, class: &str, dir: &Path) -> Target {
+    Target {
+        name: name.into(),
+        settings: vec![
+            ("class".into(), class.into()),
+            ("directory".into(), format!("'{}'", dir.display())),
+        ],
+        env: vec![],
+        dns: None,
+        types: BTreeSet::new(),
+        reset: |_| {},
+    }
+}
+
+#[test]
+fn ignored_and_never_deleted_records_survive_on_yaml_and_zone_file_targets() {
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = local_target(
+        "yaml",
+        "octodns.provider.yaml.YamlProvider",
+        &dir.path().join("yaml"),
+    );
+    run_partial(&yaml, "partial.example.");
+    let zf = local_target(
+        "zonefile",
+        "octodns_bind.ZoneFileProvider",
+        &dir.path().join("zonefile"),
+    );
+    run_partial(&zf, "partial.example.");
+}

@@ -85,9 +85,34 @@ pub struct RunNotes {
 pub struct ZonePlanDoc {
     pub changes: Vec<ChangeDoc>,
     pub exists: bool,
+    /// Records an `ignore:` rule leaves alone on the target (absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ignored: Vec<HeldDoc>,
     pub summary: Summary,
     pub target: String,
+    /// Records not in git kept by `never_delete` (absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unmanaged: Vec<HeldDoc>,
     pub zone: String,
+}
+
+/// A record the plan leaves alone on the target, in octoDNS's data shape.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HeldDoc {
+    pub existing: J,
+    /// Relative to the zone (`""` is the apex), UTF-8 decoded.
+    pub name: String,
+    #[serde(rename = "type")]
+    pub rtype: String,
+}
+
+fn held_doc(r: &RecordSet) -> HeldDoc {
+    HeldDoc {
+        existing: r.to_data(),
+        name: idna_decode(&r.name),
+        rtype: r.rtype.as_str().to_string(),
+    }
 }
 
 /// One change in the file: the records in octoDNS's data shape, null for the side that does
@@ -168,8 +193,10 @@ impl From<&ZonePlan> for ZonePlanDoc {
                 })
                 .collect(),
             exists: p.exists,
+            ignored: p.ignored.iter().map(held_doc).collect(),
             summary: p.summary(),
             target: p.target.clone(),
+            unmanaged: p.unmanaged.iter().map(held_doc).collect(),
             zone: p.zone.clone(),
         }
     }
@@ -421,6 +448,18 @@ impl ZonePlanDoc {
                 name,
             });
         }
+        let held = |docs: &[HeldDoc]| -> Result<Vec<RecordSet>, Error> {
+            docs.iter()
+                .map(|h| {
+                    let name = if h.name.is_empty() {
+                        String::new()
+                    } else {
+                        idna_encode(&h.name).unwrap_or_else(|_| h.name.to_lowercase())
+                    };
+                    record_from_data(&name, &h.existing).map_err(|why| fail(&h.name, why))
+                })
+                .collect()
+        };
         Ok(ZonePlan {
             zone: self.zone.clone(),
             target: self.target.clone(),
@@ -428,6 +467,8 @@ impl ZonePlanDoc {
             changes,
             existing_count: self.summary.existing,
             warnings: Vec::new(),
+            ignored: held(&self.ignored)?,
+            unmanaged: held(&self.unmanaged)?,
         })
     }
 }

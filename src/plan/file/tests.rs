@@ -439,3 +439,39 @@ fn a_directory_of_plan_files() {
     assert!(e.to_string().starts_with("cannot read "), "{e}");
     assert_eq!(PlanFile::read(&dir.join("1.json")).unwrap(), s1);
 }
+
+#[test]
+fn ignored_and_unmanaged_records_round_trip_and_count_in_the_checksum() {
+    use crate::model::{RecordSet, RecordType, Value};
+    let mut plan = sample::plan();
+    let before = plan.checksum();
+    let txt = RecordSet::new(
+        "_acme-challenge",
+        RecordType::Txt,
+        60,
+        vec![Value::Text("t".into())],
+    );
+    let a = RecordSet::new(
+        crate::model::idna_encode("bücher-alt").unwrap(),
+        RecordType::A,
+        300,
+        vec![Value::Ip("192.0.2.7".into())],
+    );
+    plan.plans[0].ignored = vec![txt.clone()];
+    plan.plans[0].unmanaged = vec![a.clone()];
+    let text = streamed(&plan, None);
+    assert_ne!(
+        plan.checksum(),
+        before,
+        "what is left alone is part of what is reviewed"
+    );
+    let back = PlanFile::parse(&text, "plan.json")
+        .unwrap()
+        .to_plan("plan.json")
+        .unwrap();
+    assert_eq!(back.checksum(), plan.checksum());
+    assert_eq!(back.plans[0].ignored, [txt]);
+    assert_eq!(back.plans[0].unmanaged, [a]);
+    // absent when empty: plans without them keep their bytes
+    assert!(!streamed(&sample::plan(), None).contains("\"ignored\""));
+}

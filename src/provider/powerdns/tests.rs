@@ -77,6 +77,8 @@ fn plan(exists: bool, changes: Vec<Change>) -> ZonePlan {
         changes,
         existing_count: 0,
         warnings: vec![],
+        ignored: Vec::new(),
+        unmanaged: Vec::new(),
     }
 }
 

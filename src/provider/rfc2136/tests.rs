@@ -630,6 +630,8 @@ fn plan(changes: Vec<Change>) -> ZonePlan {
         changes,
         existing_count: 0,
         warnings: vec![],
+        ignored: Vec::new(),
+        unmanaged: Vec::new(),
     }
 }
 
