@@ -281,6 +281,8 @@ pub struct Manager {
     pub post_processors: Vec<String>,
     /// `manager.include_meta`: an `octodns-meta` TXT naming the target, kept up to date.
     pub include_meta: bool,
+    /// `manager.auto_arpa`: PTR records generated into arpa zones (`process::arpa`).
+    pub auto_arpa: Option<Arc<process::arpa::AutoArpa>>,
 }
 
 impl Default for Manager {
@@ -291,6 +293,7 @@ impl Default for Manager {
             processors: Vec::new(),
             post_processors: Vec::new(),
             include_meta: false,
+            auto_arpa: None,
         }
     }
 }
@@ -307,6 +310,9 @@ pub struct Config {
     pub zones: BTreeMap<String, ZoneConfig>,
     /// Answers "which configured zones are below this one" (see `sub_zones_of`).
     sub_zones: SubZoneIndex,
+    /// Every non-arpa zone has been through the processors once, so `auto-arpa` has seen
+    /// all their addresses (`auto_arpa_ptrs`).
+    arpa_seen: std::sync::OnceLock<()>,
 }
 
 /// The index behind `Config::sub_zones_of`: the first few questions are answered by scanning
@@ -337,6 +343,29 @@ impl Config {
                 .filter_map(|id| self.processors.get(id).cloned())
                 .collect(),
         )
+    }
+
+    /// The PTR records `auto-arpa` generates for arpa zone `zc`: every other (non-alias) zone
+    /// is loaded once first, whichever zones a run selected, so the records are complete
+    /// also in a partial run.
+    pub fn auto_arpa_ptrs(&self, zc: &ZoneConfig) -> Vec<crate::model::RecordSet> {
+        let Some(arpa) = &self.manager.auto_arpa else {
+            return Vec::new();
+        };
+        if !zc.name.ends_with("arpa.") {
+            return Vec::new();
+        }
+        self.arpa_seen.get_or_init(|| {
+            use rayon::prelude::*;
+            let others: Vec<&ZoneConfig> = self
+                .zones
+                .values()
+                .filter(|z| z.alias.is_none() && !z.name.ends_with("arpa."))
+                .collect();
+            // their problems are reported when they are planned themselves
+            others.par_iter().for_each(|z| drop(load_desired(self, z)));
+        });
+        arpa.ptrs(&zc.name)
     }
 
     /// The `ignore:` / `never_delete:` rails of `zone` on `target`: the zone's and the
@@ -562,6 +591,14 @@ fn from_node(
     }
     let mut manager = manager(root.get("manager"), diags);
     let mut processors = processors(root.get("processors"), diags);
+    if let Some(arpa) = &manager.auto_arpa {
+        // octoDNS prepends it to the global post-processors: it sees every record as the
+        // targets will
+        processors.insert(process::arpa::ID.to_string(), arpa.clone());
+        manager
+            .post_processors
+            .insert(0, process::arpa::ID.to_string());
+    }
     if manager.include_meta {
         // octoDNS adds its own `meta` (replacing a configured one) after every other
         let meta = process::meta::include_meta();
@@ -653,6 +690,24 @@ fn from_node(
         expand_template(&key, &pos, &v, &providers, &mut zones, path, diags);
     }
 
+    // the `auto-arpa` source exists only with `manager.auto_arpa`
+    if manager.auto_arpa.is_none() {
+        for z in zones.values() {
+            if z.sources.iter().any(|s| s == process::arpa::ID) {
+                err(
+                    diags,
+                    &z.pos,
+                    "config-unknown-provider",
+                    format!(
+                        "Zone {}, unknown source: {} (it exists when manager.auto_arpa is on)",
+                        idna_decode(&z.name),
+                        process::arpa::ID
+                    ),
+                );
+            }
+        }
+    }
+
     // aliases must point at a real, non-alias zone
     let alias_checks: Vec<(String, String, Pos)> = zones
         .values()
@@ -725,6 +780,7 @@ fn from_node(
         processors,
         zones,
         sub_zones: SubZoneIndex::default(),
+        arpa_seen: std::sync::OnceLock::new(),
     })
 }
 
@@ -949,19 +1005,15 @@ fn manager(node: Option<&Node>, diags: &mut Vec<Diagnostic>) -> Manager {
                     ),
                 ),
             },
-            "auto_arpa" => {
-                let on = v.as_bool() != Some(false)
-                    && !v.is_null()
-                    && !v.items().is_some_and(|i| i.is_empty());
-                if on {
-                    err(
-                        diags,
-                        &k.pos,
-                        "config-unsupported",
-                        "`manager.auto_arpa` is not supported by dnsplan yet; it would change the records planned",
-                    );
-                }
-            }
+            "auto_arpa" => match process::arpa::from_node(v) {
+                Ok(a) => m.auto_arpa = a,
+                Err(e) => err(
+                    diags,
+                    &e.pos,
+                    "config-invalid",
+                    format!("Incorrect auto_arpa config: {}", e.detail()),
+                ),
+            },
             other => warn(
                 diags,
                 &k.pos,
@@ -1689,7 +1741,8 @@ fn zone_body(
         ("target", &zc.targets, v.get("targets")),
     ] {
         for s in list {
-            if !providers.contains_key(s) {
+            // `auto-arpa` is a source when `manager.auto_arpa` is on (checked by `load`)
+            if !providers.contains_key(s) && !(what == "source" && s == process::arpa::ID) {
                 let p = node.map(|n| n.pos.clone()).unwrap_or_else(|| pos.clone());
                 err(
                     diags,
@@ -1802,6 +1855,36 @@ pub fn load_desired(cfg: &Config, zc: &ZoneConfig) -> Desired {
         None => cfg.manager.rules.clone(),
     };
     for sid in &zc.sources {
+        if sid == process::arpa::ID {
+            let replace = cfg
+                .manager
+                .auto_arpa
+                .as_ref()
+                .is_some_and(|a| a.settings.populate_should_replace);
+            for mut ptr in cfg.auto_arpa_ptrs(zc) {
+                if !replace && let Some(held) = zone.get(&ptr.name, &ptr.rtype) {
+                    diags.push(
+                        Diagnostic::error(
+                            held.pos.clone(),
+                            "duplicate-record",
+                            format!(
+                                "Duplicate record {}, type PTR: {} generates it too (set \
+                                 manager.auto_arpa.populate_should_replace to let it replace \
+                                 this one)",
+                                idna_decode(&ptr.fqdn(&zc.name)),
+                                process::arpa::ID
+                            ),
+                        )
+                        .with_subject(zc.name.clone()),
+                    );
+                    continue;
+                }
+                ptr.source = Some(Arc::from(process::arpa::ID));
+                ptr.pos = zc.pos.clone();
+                zone.insert(ptr);
+            }
+            continue;
+        }
         let Some(p) = cfg.providers.get(sid) else {
             continue; // reported by the config loader
         };

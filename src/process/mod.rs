@@ -18,6 +18,7 @@
 //! `engine` the others.
 
 pub mod acme;
+pub mod arpa;
 pub mod filter;
 pub mod meta;
 pub mod ownership;

@@ -42,6 +42,8 @@ pub struct Setup {
     /// TXT records (zone, name) compared by the keys of their `key=value` values only
     /// (`MetaProcessor`'s time, uuid and version differ between the tools and runs).
     pub keys_only: Vec<(String, String)>,
+    /// Zones whose `sources` are not `[config]`: (zone, source ids).
+    pub sources: Vec<(String, Vec<String>)>,
 }
 
 impl Setup {
@@ -77,6 +79,15 @@ impl Setup {
 }
 
 impl Setup {
+    /// `zone` reads these sources instead of `[config]` (e.g. `[config, auto-arpa]`).
+    pub fn sources(mut self, zone: &str, sources: &[&str]) -> Setup {
+        self.sources.push((
+            zone.to_string(),
+            sources.iter().map(|s| s.to_string()).collect(),
+        ));
+        self
+    }
+
     /// See [`Setup::keys_only`].
     pub fn keys_only(mut self, zone: &str, name: &str) -> Setup {
         self.keys_only.push((zone.to_string(), name.to_string()));
@@ -186,8 +197,13 @@ fn config(setup: &Setup, root: &Path, out: &str) -> String {
     }
     c.push_str("zones:\n");
     for (zone, keys, _) in &setup.zones {
+        let sources = setup
+            .sources
+            .iter()
+            .find(|(z, _)| z == zone)
+            .map_or_else(|| "config".to_string(), |(_, s)| s.join(", "));
         c.push_str(&format!(
-            "  '{zone}':\n    sources: [config]\n    targets: [target]\n"
+            "  '{zone}':\n    sources: [{sources}]\n    targets: [target]\n"
         ));
         for k in keys {
             c.push_str(&format!("    {k}\n"));

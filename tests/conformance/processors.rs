@@ -580,3 +580,118 @@ fn include_meta_writes_octodns_meta_naming_the_target() {
     let out = &run.files("ours")["example.com.yaml"];
     assert_eq!(out["octodns-meta"]["value"], "provider=target", "{out:#}");
 }
+
+const HOSTS: &str = "---
+'':
+  type: A
+  values: [192.0.2.1, 192.0.2.2]
+www:
+  type: A
+  ttl: 600
+  value: 192.0.2.1
+mail:
+- type: A
+  value: 192.0.2.25
+  octodns:
+    auto_arpa_priority: 1
+- type: AAAA
+  value: 2001:db8::25
+'*':
+  type: A
+  value: 192.0.2.99
+";
+
+const HOSTS_ORG: &str = "---
+mail:
+  type: A
+  value: 192.0.2.25
+";
+
+#[test]
+fn auto_arpa_generates_ptrs_from_every_zone_into_the_arpa_zones() {
+    let static_ptr = "---\n'53':\n  type: PTR\n  value: ns.example.net.\n";
+    let setup = Setup::new("manager:\n  auto_arpa: true\n")
+        .zone("example.com.", &[], HOSTS)
+        .zone("example.org.", &[], HOSTS_ORG)
+        .zone("2.0.192.in-addr.arpa.", &[], static_ptr)
+        .sources("2.0.192.in-addr.arpa.", &["config", "auto-arpa"])
+        .zone("8.b.d.0.1.0.0.2.ip6.arpa.", &[], "")
+        .sources("8.b.d.0.1.0.0.2.ip6.arpa.", &["auto-arpa"]);
+    let run = both_apply(&setup);
+    let v4 = &run.files("ours")["2.0.192.in-addr.arpa.yaml"];
+    // priority first, then TTL, then name; the wildcard is skipped without a replacement
+    assert_eq!(
+        v4["25"]["values"],
+        serde_json::json!(["mail.example.com.", "mail.example.org."]),
+        "{v4:#}"
+    );
+    assert_eq!(
+        v4["1"]["values"],
+        serde_json::json!(["example.com.", "www.example.com."])
+    );
+    assert_eq!(v4["53"]["value"], "ns.example.net.");
+    assert!(v4.get("99").is_none(), "{v4:#}");
+    let v6 = &run.files("ours")["8.b.d.0.1.0.0.2.ip6.arpa.yaml"];
+    assert_eq!(v6.as_object().unwrap().len(), 1, "{v6:#}");
+    // a run of the arpa zone alone still sees every zone's addresses (octoDNS refuses
+    // partial runs of arpa zones instead)
+    let o = run.dnsplan(
+        "ours",
+        &["plan", "--format", "json", "2.0.192.in-addr.arpa."],
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(plan["plans"].as_array().unwrap().len(), 1, "{plan:#}");
+    assert_eq!(
+        plan["plans"][0]["changes"],
+        serde_json::json!([]),
+        "{plan:#}"
+    );
+}
+
+#[test]
+fn auto_arpa_settings_ttl_limits_and_the_wildcard_replacement() {
+    let setup = Setup::new(
+        "manager:\n  auto_arpa:\n    ttl: 1800\n    max_auto_arpa: 1\n    \
+         wildcard_replacement: any\n",
+    )
+    .zone("example.com.", &[], HOSTS)
+    .zone("2.0.192.in-addr.arpa.", &[], "")
+    .sources("2.0.192.in-addr.arpa.", &["auto-arpa"]);
+    let run = both_apply(&setup);
+    let v4 = &run.files("ours")["2.0.192.in-addr.arpa.yaml"];
+    assert_eq!(v4["1"]["value"], "example.com.", "one name at most: {v4:#}");
+    assert_eq!(v4["1"]["ttl"], 1800, "{v4:#}");
+    assert_eq!(v4["99"]["value"], "any.example.com.", "{v4:#}");
+
+    let setup = Setup::new("manager:\n  auto_arpa:\n    inherit_ttl: true\n")
+        .zone("example.com.", &[], HOSTS)
+        .zone("2.0.192.in-addr.arpa.", &[], "")
+        .sources("2.0.192.in-addr.arpa.", &["auto-arpa"]);
+    both_apply(&setup);
+}
+
+#[test]
+fn auto_arpa_refuses_a_ptr_also_written_in_git_unless_told_to_replace() {
+    let mine = "---\n'25':\n  type: PTR\n  value: smtp.example.com.\n";
+    let setup = Setup::new("manager:\n  auto_arpa: true\n")
+        .zone("example.com.", &[], HOSTS)
+        .zone("2.0.192.in-addr.arpa.", &[], mine)
+        .sources("2.0.192.in-addr.arpa.", &["config", "auto-arpa"]);
+    let (octo, ours) = both_refuse(&setup);
+    assert!(
+        octo.contains("Duplicate record 25.2.0.192.in-addr.arpa., type PTR"),
+        "{octo}"
+    );
+    assert!(
+        ours.contains("Duplicate record 25.2.0.192.in-addr.arpa., type PTR"),
+        "{ours}"
+    );
+
+    let setup = Setup::new("manager:\n  auto_arpa:\n    populate_should_replace: true\n")
+        .zone("example.com.", &[], HOSTS)
+        .zone("2.0.192.in-addr.arpa.", &[], mine)
+        .sources("2.0.192.in-addr.arpa.", &["config", "auto-arpa"]);
+    let run = both_apply(&setup);
+    let v4 = &run.files("ours")["2.0.192.in-addr.arpa.yaml"];
+    assert_eq!(v4["25"]["value"], "mail.example.com.", "{v4:#}");
+}
