@@ -1742,7 +1742,8 @@ fn zone_body(
     ] {
         for s in list {
             // `auto-arpa` is a source when `manager.auto_arpa` is on (checked by `load`)
-            if !providers.contains_key(s) && !(what == "source" && s == process::arpa::ID) {
+            let arpa_source = what == "source" && s == process::arpa::ID;
+            if !providers.contains_key(s) && !arpa_source {
                 let p = node.map(|n| n.pos.clone()).unwrap_or_else(|| pos.clone());
                 err(
                     diags,
