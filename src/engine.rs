@@ -403,12 +403,25 @@ pub async fn plan_with(
                         let mut ctx = process::TargetCtx {
                             target: &target,
                             lenient: zc.lenient,
-                            warnings: Vec::new(),
+                            ..process::TargetCtx::default()
                         };
                         chain
                             .target(&mut fitted, &mut held, &mut ctx)
                             .map_err(refused)?;
                         warnings.append(&mut ctx.warnings);
+                        // what a processor rewrote is checked again, as octoDNS does
+                        for (processor, name, rtype) in &ctx.rewritten {
+                            let Some(r) = fitted.get(name, rtype) else {
+                                continue;
+                            };
+                            for d in config::recheck(cfg, zc, r) {
+                                let msg = format!("{}: {}", d.subject, d.message);
+                                if d.is_error() {
+                                    return Err(refused(process::Error::at(processor, r, msg)));
+                                }
+                                warnings.push(msg);
+                            }
+                        }
                         exists.then_some(held)
                     };
                     // `ignore:` rules: what they match on the target is left out of the diff

@@ -65,7 +65,7 @@ pub fn meta(id: &str, node: &Node) -> Result<Arc<dyn Processor>, yaml::de::Error
         .include_extra
         .unwrap_or_default()
         .into_iter()
-        .map(|(k, v)| format!("{k}={}", py_str(&v)))
+        .map(|(k, v)| format!("{k}={}", super::py_str(&v)))
         .collect();
     let m = Meta {
         id: id.to_string(),
@@ -87,17 +87,6 @@ pub fn meta(id: &str, node: &Node) -> Result<Arc<dyn Processor>, yaml::de::Error
         ));
     }
     Ok(Arc::new(m))
-}
-
-/// Python's `str()` of a YAML value, as octoDNS's f-string writes it.
-fn py_str(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Bool(true) => "True".into(),
-        serde_json::Value::Bool(false) => "False".into(),
-        serde_json::Value::Null => "None".into(),
-        other => other.to_string(),
-    }
 }
 
 /// The `include_meta` processor: octoDNS's `MetaProcessor('meta', record_name='octodns-meta',

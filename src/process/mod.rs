@@ -23,6 +23,7 @@ pub mod filter;
 pub mod meta;
 pub mod ownership;
 pub mod spf;
+pub mod templating;
 pub mod trailing_dots;
 pub mod ttl;
 
@@ -80,6 +81,9 @@ pub struct TargetCtx<'a> {
     pub target: &'a str,
     pub lenient: bool,
     pub warnings: Vec<String>,
+    /// Desired records a hook rewrote, (processor id, name, type): checked again by the
+    /// record rules, as octoDNS validates the copy a processor makes.
+    pub rewritten: Vec<(String, String, crate::model::RecordType)>,
 }
 
 /// What the plan hook is told: the zones the plan was computed from, when a processor of
@@ -292,6 +296,10 @@ pub const CLASSES: &[Class] = &[
         build: spf::spf_dns_lookup,
     },
     Class {
+        names: &["octodns.processor.templating.Templating"],
+        build: templating::templating,
+    },
+    Class {
         names: &["octodns.processor.trailing_dots.EnsureTrailingDots"],
         build: trailing_dots::ensure_trailing_dots,
     },
@@ -317,6 +325,17 @@ pub fn build(id: &str, class: &str, settings: &Node) -> Result<Arc<dyn Processor
         id: id.to_string(),
         error,
     })
+}
+
+/// Python's `str()` of a YAML value, as octoDNS's f-strings and `str.format` write it.
+pub(crate) fn py_str(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Bool(true) => "True".into(),
+        serde_json::Value::Bool(false) => "False".into(),
+        serde_json::Value::Null => "None".into(),
+        other => other.to_string(),
+    }
 }
 
 /// Settings through serde, as every class reads them.

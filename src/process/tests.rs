@@ -702,3 +702,78 @@ fn meta_adds_its_record_and_drops_a_plan_that_would_only_refresh_it() {
     .unwrap_err();
     assert!(e.to_string().contains("includes nothing"), "{e}");
 }
+
+#[test]
+fn templating_formats_like_python_for_plain_fields_and_refuses_the_rest() {
+    use super::templating::format;
+    let params: std::collections::BTreeMap<&str, String> = [
+        ("zone_name", "example.com.".to_string()),
+        ("n", "3".to_string()),
+    ]
+    .into();
+    assert_eq!(
+        format("in {zone_name} ({n})", &params).unwrap(),
+        "in example.com. (3)"
+    );
+    assert_eq!(format("{{literal}} {n!s}", &params).unwrap(), "{literal} 3");
+    assert!(
+        format("{missing}", &params)
+            .unwrap_err()
+            .contains("undefined template parameter \"missing\"")
+    );
+    for bad in [
+        "{n:>5}",
+        "{n!r}",
+        "{zone_name.upper}",
+        "{0}",
+        "{}",
+        "a}b",
+        "{open",
+    ] {
+        assert!(format(bad, &params).is_err(), "{bad}");
+    }
+    let p = built(
+        "octodns.processor.templating.Templating",
+        "trailing_dots: false\ncontext: {team: dns, year: 2026}",
+    )
+    .unwrap();
+    let mut desired = zone(&[
+        (
+            "",
+            "TXT",
+            "zone {zone_name} has {zone_num_records} records, team {team} {year}",
+        ),
+        ("www", "CNAME", "lb.example.net."),
+    ]);
+    let mut mx = RecordSet::new(
+        "mail",
+        RecordType::Mx,
+        300,
+        vec![Value::Mx(crate::model::value::Mx {
+            preference: 10,
+            exchange: "mx.{record_name}.{zone_name}.".into(),
+        })],
+    );
+    mx.settings.lenient = true;
+    desired.insert(mx);
+    let mut existing = Zone::new("example.com.");
+    p.source_and_target(&mut desired, &mut existing, &mut TargetCtx::default())
+        .unwrap();
+    let rdata: Vec<String> = desired.iter().flat_map(|r| r.rdata()).collect();
+    assert_eq!(
+        rdata,
+        [
+            "\"zone example.com has 3 records, team dns 2026\"",
+            "10 mx.mail.example.com.",
+            "lb.example.net."
+        ]
+    );
+    let mut bad = zone(&[("", "TXT", "{nope}")]);
+    let e = p
+        .source_and_target(&mut bad, &mut existing, &mut TargetCtx::default())
+        .unwrap_err();
+    assert_eq!(
+        e.message,
+        "Invalid record \"example.com.\", undefined template parameter \"nope\" in value"
+    );
+}

@@ -695,3 +695,102 @@ fn auto_arpa_refuses_a_ptr_also_written_in_git_unless_told_to_replace() {
     let v4 = &run.files("ours")["2.0.192.in-addr.arpa.yaml"];
     assert_eq!(v4["25"]["value"], "mail.example.com.", "{v4:#}");
 }
+
+#[test]
+fn templating_fills_zone_record_and_context_parameters() {
+    let zone = "---
+'':
+  type: TXT
+  values:
+  - zone {zone_name} ({zone_encoded_name}) holds {zone_num_records} records
+  - team={team}, since {year}
+mail:
+  type: MX
+  value: {exchange: 'mx1.{zone_name}', preference: 10}
+  octodns:
+    lenient: true
+www:
+  type: CNAME
+  ttl: 600
+  value: 'lb.{record_name}.{zone_name}'
+  octodns:
+    lenient: true
+_sip._tcp:
+  type: SRV
+  value: {priority: 1, weight: 2, port: 5060, target: 'sip.{zone_name}'}
+  octodns:
+    lenient: true
+txt:
+  type: TXT
+  value: '{record_fqdn} {record_type} {record_ttl} {record_source_id} {{braces}}'
+";
+    let setup = Setup::new(
+        "processors:\n  tpl:\n    class: octodns.processor.templating.Templating\n    \
+         context: {team: dns, year: 2026}\n",
+    )
+    .zone("example.com.", &["processors: [tpl]"], zone);
+    let run = both_apply(&setup);
+    let out = &run.files("ours")["example.com.yaml"];
+    assert_eq!(out["www"]["value"], "lb.www.example.com.", "{out:#}");
+
+    // an IDN zone: the encoded name makes a valid target; the decoded one in a TXT is not
+    // ASCII, which the record rules refuse in the templated copy, as octoDNS's do
+    let idn = "---
+www:
+  type: CNAME
+  value: 'lb.{zone_encoded_name}'
+  octodns:
+                   lenient: true
+";
+    let setup = Setup::new(
+        "processors:
+  tpl:
+    class: octodns.processor.templating.Templating
+",
+    )
+    .zone("bücher.example.", &["processors: [tpl]"], idn);
+    let run = both_apply(&setup);
+    let out = &run.files("ours")["bücher.example.yaml"];
+    assert_eq!(out["www"]["value"], "lb.xn--bcher-kva.example.", "{out:#}");
+    let setup = Setup::new(
+        "processors:
+  tpl:
+    class: octodns.processor.templating.Templating
+",
+    )
+    .zone(
+        "bücher.example.",
+        &["processors: [tpl]"],
+        "---
+'':
+  type: TXT
+  value: 'zone {zone_name}'
+",
+    );
+    let (octo, ours) = both_refuse(&setup);
+    assert!(octo.contains("non ASCII character"), "{octo}");
+    assert!(ours.contains("non ASCII character"), "{ours}");
+
+    let setup = Setup::new(
+        "processors:\n  tpl:\n    class: octodns.processor.templating.Templating\n    \
+         trailing_dots: false\n",
+    )
+    .zone(
+        "example.com.",
+        &["processors: [tpl]"],
+        "---\n'':\n  type: TXT\n  value: '{zone_name}|{record_fqdn}'\n",
+    );
+    both_apply(&setup);
+
+    let setup =
+        Setup::new("processors:\n  tpl:\n    class: octodns.processor.templating.Templating\n")
+            .zone(
+                "example.com.",
+                &["processors: [tpl]"],
+                "---\n'':\n  type: TXT\n  value: 'hello {nobody}'\n",
+            );
+    let (octo, ours) = both_refuse(&setup);
+    let text = "undefined template parameter \"nobody\" in value";
+    assert!(octo.contains(text), "{octo}");
+    assert!(ours.contains(text), "{ours}");
+}
