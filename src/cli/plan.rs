@@ -19,6 +19,10 @@ pub enum PlanFormat {
     Markdown,
     /// JSON (docs/plan-json.md).
     Json,
+    /// octoDNS's own outputs, as octodns-sync writes them: every `manager.plan_outputs` entry
+    /// (default: octoDNS's plan log, on standard error); file outputs go to their
+    /// `output_filename`, the others to standard output.
+    Octodns,
 }
 
 /// Options shared by plan, apply and drift.
@@ -172,7 +176,67 @@ fn render_plan(p: &Planned, format: PlanFormat, color: bool) -> String {
         PlanFormat::Table => render::table::render(&p.plan, &p.render_context(), color),
         PlanFormat::Markdown => render::markdown::render(&p.plan, &p.render_context()),
         PlanFormat::Json => render::json(&p.plan),
+        // written by `plan_outputs`
+        PlanFormat::Octodns => String::new(),
     }
+}
+
+/// The octoDNS class name a target shows in octoDNS's plan log (`YamlProvider`).
+fn provider_class(cfg: &Config, target: &str) -> &'static str {
+    let class = cfg.providers.get(target).map_or("", |p| p.class.as_str());
+    crate::provider::registry::entry(class)
+        .and_then(|e| e.classes.iter().find(|c| c.contains('.')))
+        .and_then(|c| c.rsplit('.').next())
+        .unwrap_or("Provider")
+}
+
+/// `manager.plan_outputs`, as octodns-sync runs them: every output with an
+/// `output_filename` is written there; with `to_terminal`, the others too (the plan log on
+/// standard error, the rest on standard output). Returns false when a file could not be
+/// written (said on standard error).
+fn plan_outputs(cfg: &Config, p: &Planned, to_terminal: bool) -> bool {
+    use crate::config::{PlanOutput, PlanOutputKind};
+    let default = [PlanOutput {
+        name: "_logger".into(),
+        kind: PlanOutputKind::Logger,
+        level: "info".into(),
+        indent: None,
+        sort_keys: true,
+        output_filename: None,
+        pos: crate::yaml::Pos::none(),
+    }];
+    let outputs: &[PlanOutput] = cfg.manager.plan_outputs.as_deref().unwrap_or(&default);
+    let shown = render::octodns::shown(&p.plan.plans, |t| provider_class(cfg, t));
+    let mut ok = true;
+    for o in outputs {
+        let text = match o.kind {
+            PlanOutputKind::Logger => render::octodns::logger(&shown),
+            PlanOutputKind::Json => render::octodns::json(&shown, o.indent, o.sort_keys),
+            PlanOutputKind::Markdown => render::octodns::markdown(&shown),
+            PlanOutputKind::Html => render::octodns::html(&shown),
+        };
+        let text = scrub(cfg, &text);
+        match (&o.output_filename, o.kind) {
+            (Some(path), _) => {
+                if let Err(e) = std::fs::write(path, &text) {
+                    eprintln!(
+                        "error: plan_output {}: cannot write {}: {e}",
+                        o.name,
+                        path.display()
+                    );
+                    ok = false;
+                }
+            }
+            (None, _) if !to_terminal => {}
+            (None, PlanOutputKind::Logger) => {
+                let _ = std::io::stderr().lock().write_all(text.as_bytes());
+            }
+            (None, _) => {
+                let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            }
+        }
+    }
+    ok
 }
 
 pub fn plan(a: PlanArgs) -> i32 {
@@ -182,6 +246,18 @@ pub fn plan(a: PlanArgs) -> i32 {
     let Some(p) = planned(cfg, &a.run) else {
         return EXIT_ERROR;
     };
+    // octoDNS's plan outputs with a file are written on every plan, as octodns-sync does
+    let outputs_ok = plan_outputs(cfg, &p, a.format == PlanFormat::Octodns);
+    if !outputs_ok {
+        return EXIT_ERROR;
+    }
+    if a.format == PlanFormat::Octodns {
+        return if a.detailed_exitcode && p.plan.has_changes() {
+            EXIT_CHANGES
+        } else {
+            EXIT_OK
+        };
+    }
     let color = a.out.is_none() && std::io::stdout().is_terminal();
     let text = scrub(cfg, &render_plan(&p, a.format, color));
     match &a.out {
@@ -216,6 +292,9 @@ pub fn apply(a: ApplyArgs) -> i32 {
     };
     let color = std::io::stdout().is_terminal();
     print!("{}", scrub(cfg, &render_plan(&p, PlanFormat::Table, color)));
+    if !plan_outputs(cfg, &p, false) {
+        return EXIT_ERROR;
+    }
     if !p.plan.has_changes() {
         println!("Nothing to apply.");
         return EXIT_OK;
@@ -255,7 +334,11 @@ pub fn drift(a: DriftArgs) -> i32 {
     };
     let color = std::io::stdout().is_terminal();
     if p.plan.has_changes() {
-        print!("{}", scrub(cfg, &render_plan(&p, a.format, color)));
+        if a.format == PlanFormat::Octodns {
+            plan_outputs(cfg, &p, true);
+        } else {
+            print!("{}", scrub(cfg, &render_plan(&p, a.format, color)));
+        }
         eprintln!("drift: live DNS differs from git on the zones above");
         EXIT_CHANGES
     } else {

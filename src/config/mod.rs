@@ -283,6 +283,33 @@ pub struct Manager {
     pub include_meta: bool,
     /// `manager.auto_arpa`: PTR records generated into arpa zones (`process::arpa`).
     pub auto_arpa: Option<Arc<process::arpa::AutoArpa>>,
+    /// `manager.plan_outputs`, as configured (None: octoDNS's default, a `PlanLogger` at
+    /// `info`).
+    pub plan_outputs: Option<Vec<PlanOutput>>,
+}
+
+/// One `manager.plan_outputs` entry: octoDNS's `PlanLogger`, `PlanJson`, `PlanMarkdown` or
+/// `PlanHtml` and its options.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlanOutput {
+    pub name: String,
+    pub kind: PlanOutputKind,
+    /// `PlanLogger`'s level (lowercase).
+    pub level: String,
+    /// `PlanJson`'s `indent` and `sort_keys`.
+    pub indent: Option<usize>,
+    pub sort_keys: bool,
+    /// Where a file output writes (None: standard output).
+    pub output_filename: Option<PathBuf>,
+    pub pos: Pos,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlanOutputKind {
+    Logger,
+    Json,
+    Markdown,
+    Html,
 }
 
 impl Default for Manager {
@@ -294,6 +321,7 @@ impl Default for Manager {
             post_processors: Vec::new(),
             include_meta: false,
             auto_arpa: None,
+            plan_outputs: None,
         }
     }
 }
@@ -949,7 +977,7 @@ fn manager(node: Option<&Node>, diags: &mut Vec<Diagnostic>) -> Manager {
             "enable_checksum" => {
                 // dnsplan always computes the checksum; nothing to do
             }
-            "plan_outputs" => plan_outputs(k, v, diags),
+            "plan_outputs" => m.plan_outputs = Some(plan_outputs(v, diags)),
             "processors" | "post_processors" => {
                 let list = match v.items() {
                     Some(items) => items
@@ -1037,9 +1065,8 @@ const PLAN_OUTPUTS: &[(&str, &[&str])] = &[
 ];
 
 /// `manager.plan_outputs: {NAME: {class: …, options}}`, checked as octoDNS's
-/// `_config_plan_outputs` checks it. dnsplan writes its own outputs (`plan --format`), so
-/// valid entries are noted as not written.
-fn plan_outputs(k: &Node, v: &Node, diags: &mut Vec<Diagnostic>) {
+/// `_config_plan_outputs` checks it.
+fn plan_outputs(v: &Node, diags: &mut Vec<Diagnostic>) -> Vec<PlanOutput> {
     let Some(entries) = v.entries() else {
         if !v.is_null() {
             err(
@@ -1052,9 +1079,9 @@ fn plan_outputs(k: &Node, v: &Node, diags: &mut Vec<Diagnostic>) {
                 ),
             );
         }
-        return;
+        return Vec::new();
     };
-    let mut valid = 0;
+    let mut out = Vec::new();
     for (name, entry) in entries {
         let name_text = name.key_text();
         let Some(class_node) = entry.get("class") else {
@@ -1080,51 +1107,95 @@ fn plan_outputs(k: &Node, v: &Node, diags: &mut Vec<Diagnostic>) {
             );
             continue;
         };
+        let mut po = PlanOutput {
+            name: name_text.clone(),
+            kind: match class.rsplit('.').next().unwrap_or_default() {
+                "PlanLogger" => PlanOutputKind::Logger,
+                "PlanJson" => PlanOutputKind::Json,
+                "PlanMarkdown" => PlanOutputKind::Markdown,
+                _ => PlanOutputKind::Html,
+            },
+            level: "info".into(),
+            indent: None,
+            sort_keys: true,
+            output_filename: None,
+            pos: entry.pos.clone(),
+        };
         let mut ok = true;
         for (opt, val) in entry.entries().unwrap_or_default() {
             let key = opt.key_text();
             if key == "class" {
                 continue;
             }
-            if !options.contains(&key.as_str()) {
+            let bad = |diags: &mut Vec<Diagnostic>, what: &str| {
                 err(
                     diags,
-                    &opt.pos,
+                    &val.pos,
                     "config-invalid",
-                    format!(
-                        "Incorrect plan_output config for {name_text}: unknown option `{key}` \
-                         (the class takes {})",
-                        options.join(", ")
-                    ),
-                );
-                ok = false;
-            } else if key == "level" {
-                let level = val.as_str().unwrap_or_default().to_ascii_lowercase();
-                if !["debug", "info", "warn", "warning", "error"].contains(&level.as_str()) {
+                    format!("Incorrect plan_output config for {name_text}: `{key}` {what}"),
+                )
+            };
+            match key.as_str() {
+                k if !options.contains(&k) => {
                     err(
                         diags,
-                        &val.pos,
+                        &opt.pos,
                         "config-invalid",
                         format!(
-                            "Unsupported level: {} (plan_output {name_text})",
-                            val.as_str().unwrap_or_default()
+                            "Incorrect plan_output config for {name_text}: unknown option \
+                             `{key}` (the class takes {})",
+                            options.join(", ")
                         ),
                     );
                     ok = false;
                 }
+                "level" => {
+                    let level = val.as_str().unwrap_or_default().to_ascii_lowercase();
+                    if ["debug", "info", "warn", "warning", "error"].contains(&level.as_str()) {
+                        po.level = level;
+                    } else {
+                        err(
+                            diags,
+                            &val.pos,
+                            "config-invalid",
+                            format!(
+                                "Unsupported level: {} (plan_output {name_text})",
+                                val.as_str().unwrap_or_default()
+                            ),
+                        );
+                        ok = false;
+                    }
+                }
+                "indent" => match val.as_int() {
+                    Some(n) if n >= 0 => po.indent = Some(n as usize),
+                    None if val.is_null() => {}
+                    _ => {
+                        bad(diags, "must be a number of spaces");
+                        ok = false;
+                    }
+                },
+                "sort_keys" => match val.as_bool() {
+                    Some(b) => po.sort_keys = b,
+                    None => {
+                        bad(diags, "must be true or false");
+                        ok = false;
+                    }
+                },
+                _ => match val.as_str() {
+                    Some(f) => po.output_filename = Some(PathBuf::from(f)),
+                    None if val.is_null() => {}
+                    None => {
+                        bad(diags, "must be a file name");
+                        ok = false;
+                    }
+                },
             }
         }
-        valid += usize::from(ok);
+        if ok {
+            out.push(po);
+        }
     }
-    if valid > 0 {
-        warn(
-            diags,
-            &k.pos,
-            "config-ignored",
-            "`manager.plan_outputs` are not written by dnsplan: choose the output with \
-             `dnsplan plan --format table|markdown|json` (and `--out FILE`)",
-        );
-    }
+    out
 }
 
 /// `manager.validators: {enabled: [sets], record: {disable_validators: {TYPE|'*': [ids]}},

@@ -6,6 +6,7 @@
 //! fitting, an exception listed in `lib.rs`).
 
 pub mod markdown;
+pub mod octodns;
 pub mod table;
 
 use std::collections::{HashMap, HashSet};

@@ -794,3 +794,159 @@ www:
     assert!(octo.contains(text), "{octo}");
     assert!(ours.contains(text), "{ours}");
 }
+
+/// The block octoDNS's plan log holds: from the first rule of stars to the last.
+fn plan_log_block(text: &str) -> String {
+    let start = text.find("\n****").map(|i| i + 1).unwrap_or(text.len());
+    let end = text.rfind("****\n").map(|i| i + 5).unwrap_or(text.len());
+    text.get(start..end).unwrap_or_default().to_string()
+}
+
+#[test]
+fn plan_outputs_write_what_octodns_writes_where_it_writes_it() {
+    let zone = "---
+'':
+- type: A
+  values: [192.0.2.1, 192.0.2.2]
+- type: CAA
+  value: {flags: 0, tag: issue, value: letsencrypt.org}
+- type: MX
+  values:
+  - {exchange: mx1.example.com., preference: 10}
+  - {exchange: mx2.example.com., preference: 20}
+- type: TXT
+  values: ['v=spf1 -all', 'v=DMARC1\\; p=none']
+_sip._tcp:
+  type: SRV
+  value: {port: 5060, priority: 1, target: sip.example.com., weight: 2}
+old:
+  type: A
+  ttl: 60
+  value: 192.0.2.10
+v6:
+  type: AAAA
+  value: 2001:db8::1
+www:
+  type: CNAME
+  value: example.com.
+  octodns:
+    lenient: true
+";
+    let held = "---\ngone:\n  type: TXT\n  value: bye\nold:\n  type: A\n  value: 192.0.2.9\n";
+    let head = "manager:\n  plan_outputs:\n    log:\n      class: octodns.provider.plan.PlanLogger\n      \
+                level: info\n    md:\n      class: octodns.provider.plan.PlanMarkdown\n      \
+                output_filename: plan.md\n    html:\n      class: octodns.provider.plan.PlanHtml\n      \
+                output_filename: plan.html\n    json:\n      class: octodns.provider.plan.PlanJson\n      \
+                output_filename: plan.json\n    pretty:\n      class: octodns.provider.plan.PlanJson\n      \
+                indent: 2\n      output_filename: pretty.json\n";
+    let setup = Setup::new(head)
+        .zone("example.com.", &[], zone)
+        .zone(
+            "bücher.example.",
+            &[],
+            "---\nwww:\n  type: TXT\n  value: ünïcode\n  octodns:\n    lenient: true\n",
+        )
+        .existing("example.com.", held);
+    let run = crate::differential::Run::new(&setup);
+    let files = ["plan.md", "plan.html", "plan.json", "pretty.json"];
+    let read = |run: &crate::differential::Run| -> Vec<String> {
+        files
+            .iter()
+            .map(|f| {
+                std::fs::read_to_string(run.path().join(f)).unwrap_or_else(|e| panic!("{f}: {e}"))
+            })
+            .collect()
+    };
+    let o = run.octodns("octo", false);
+    assert!(o.status.success(), "{}", crate::suite::show(&o));
+    let octo_files = read(&run);
+    let octo_log = plan_log_block(&String::from_utf8_lossy(&o.stderr));
+    for f in files {
+        std::fs::remove_file(run.path().join(f)).unwrap();
+    }
+    let d = run.dnsplan("ours", &["plan", "--format", "octodns"]);
+    assert!(d.status.success(), "{}", crate::suite::show(&d));
+    let our_files = read(&run);
+    for ((name, a), b) in files.iter().zip(&our_files).zip(&octo_files) {
+        assert_eq!(a, b, "{name}: dnsplan (left) and octoDNS (right) differ");
+    }
+    let our_log = plan_log_block(&String::from_utf8_lossy(&d.stderr));
+    assert!(!our_log.is_empty(), "{}", crate::suite::show(&d));
+    assert_eq!(our_log, octo_log, "the plan log");
+    assert!(
+        d.stdout.is_empty(),
+        "every output went to its file or the log"
+    );
+    // what was compared holds the plan: both zones, every operation, escaped non-ASCII
+    assert!(
+        octo_files[0].contains("## bücher.example.")
+            && octo_files[0].contains("| Update | old | A |")
+    );
+    assert!(
+        octo_files[2].contains("\\u00fcn\\u00efcode"),
+        "{}",
+        octo_files[2]
+    );
+    assert!(
+        octo_log.contains("Delete <TxtRecord TXT 3600, gone.example.com., ['bye']>"),
+        "{octo_log}"
+    );
+    assert!(
+        octo_log.contains(
+            "<MxRecord MX 3600, example.com., [''10 mx1.example.com.'', ''20 mx2.example.com.'']>"
+        ),
+        "{octo_log}"
+    );
+}
+
+#[test]
+fn the_plan_log_shows_dynamic_and_geo_records_as_octodns_does() {
+    let zone = "---
+geo:
+  type: A
+  values: [192.0.2.1]
+  geo:
+    EU: [192.0.2.6, 192.0.2.7]
+    NA-US-CA: [192.0.2.5]
+pool:
+  type: A
+  values: [192.0.2.1, 192.0.2.2]
+  dynamic:
+    pools:
+      eu:
+        fallback: us
+        values:
+        - {value: 192.0.2.10, weight: 3}
+        - {value: 192.0.2.11, status: up}
+      us:
+        values:
+        - value: 192.0.2.20
+    rules:
+    - geos: [NA-US-CA, EU]
+      pool: eu
+    - pool: us
+web:
+  type: CNAME
+  value: www.example.net.
+  dynamic:
+    pools:
+      one:
+        values:
+        - value: a.example.net.
+    rules:
+    - pool: one
+";
+    let setup = Setup::new("").zone("example.com.", &[], zone);
+    let run = crate::differential::Run::new(&setup);
+    let o = run.octodns("octo", false);
+    assert!(o.status.success(), "{}", crate::suite::show(&o));
+    let d = run.dnsplan("ours", &["plan", "--format", "octodns"]);
+    assert!(d.status.success(), "{}", crate::suite::show(&d));
+    let octo_log = plan_log_block(&String::from_utf8_lossy(&o.stderr));
+    let our_log = plan_log_block(&String::from_utf8_lossy(&d.stderr));
+    assert!(
+        octo_log.contains("Create <ARecord A 3600, pool.example.com."),
+        "{octo_log}"
+    );
+    assert_eq!(our_log, octo_log, "the default plan log");
+}
