@@ -205,7 +205,17 @@ fn plan_outputs(cfg: &Config, p: &Planned, to_terminal: bool) -> bool {
         output_filename: None,
         pos: crate::yaml::Pos::none(),
     }];
-    let outputs: &[PlanOutput] = cfg.manager.plan_outputs.as_deref().unwrap_or(&default);
+    let outputs: Vec<&PlanOutput> = cfg
+        .manager
+        .plan_outputs
+        .as_deref()
+        .unwrap_or(&default)
+        .iter()
+        .filter(|o| to_terminal || o.output_filename.is_some())
+        .collect();
+    if outputs.is_empty() {
+        return true;
+    }
     let shown = render::octodns::shown(&p.plan.plans, |t| provider_class(cfg, t));
     let mut ok = true;
     for o in outputs {
@@ -227,7 +237,6 @@ fn plan_outputs(cfg: &Config, p: &Planned, to_terminal: bool) -> bool {
                     ok = false;
                 }
             }
-            (None, _) if !to_terminal => {}
             (None, PlanOutputKind::Logger) => {
                 let _ = std::io::stderr().lock().write_all(text.as_bytes());
             }

@@ -950,3 +950,36 @@ web:
     );
     assert_eq!(our_log, octo_log, "the default plan log");
 }
+
+#[test]
+fn the_root_ns_warning_appears_where_octodns_gives_it() {
+    const WARNING: &str = "root NS record supported, but no record is configured for example.com.";
+    let cases: [(&str, &[&str], bool); 4] = [
+        (ZONE, &[], true),
+        (ZONE, &["root_ns_warnings: false"], false),
+        (ZONE, &["supports_root_ns: false"], false),
+        (WITH_ROOT_NS, &[], false),
+    ];
+    for (zone, settings, warned) in cases {
+        let mut setup = Setup::new("").zone("example.com.", &[], zone);
+        setup.target_settings = settings.iter().map(|s| s.to_string()).collect();
+        let run = crate::differential::Run::new(&setup);
+        let o = run.octodns("octo", false);
+        assert!(o.status.success(), "{}", crate::suite::show(&o));
+        let d = run.dnsplan("ours", &["plan"]);
+        assert!(d.status.success(), "{}", crate::suite::show(&d));
+        let octo = String::from_utf8_lossy(&o.stderr).contains(WARNING);
+        let ours = format!(
+            "{}{}",
+            String::from_utf8_lossy(&d.stdout),
+            String::from_utf8_lossy(&d.stderr)
+        )
+        .contains(WARNING);
+        assert_eq!(
+            (octo, ours),
+            (warned, warned),
+            "{settings:?}\n{}",
+            crate::suite::show(&d)
+        );
+    }
+}
