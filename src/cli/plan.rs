@@ -203,7 +203,6 @@ fn plan_outputs(cfg: &Config, p: &Planned, to_terminal: bool) -> bool {
         indent: None,
         sort_keys: true,
         output_filename: None,
-        pos: crate::yaml::Pos::none(),
     }];
     let outputs: Vec<&PlanOutput> = cfg
         .manager
@@ -212,6 +211,8 @@ fn plan_outputs(cfg: &Config, p: &Planned, to_terminal: bool) -> bool {
         .unwrap_or(&default)
         .iter()
         .filter(|o| to_terminal || o.output_filename.is_some())
+        // octodns-sync logs at info: a plan log at debug is not shown
+        .filter(|o| !(o.kind == PlanOutputKind::Logger && o.level == "debug"))
         .collect();
     if outputs.is_empty() {
         return true;

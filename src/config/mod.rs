@@ -301,7 +301,6 @@ pub struct PlanOutput {
     pub sort_keys: bool,
     /// Where a file output writes (None: standard output).
     pub output_filename: Option<PathBuf>,
-    pub pos: Pos,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1119,7 +1118,6 @@ fn plan_outputs(v: &Node, diags: &mut Vec<Diagnostic>) -> Vec<PlanOutput> {
             indent: None,
             sort_keys: true,
             output_filename: None,
-            pos: entry.pos.clone(),
         };
         let mut ok = true;
         for (opt, val) in entry.entries().unwrap_or_default() {
