@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use clap::ValueEnum;
 
 use super::{EXIT_CHANGES, EXIT_ERROR, EXIT_OK, report};
-use crate::config::{self, Config};
+use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::engine::{self, ApplyError, EngineError, Selection};
 use crate::github::api::{ApiError, Client};
@@ -514,7 +514,7 @@ impl Run {
         // 1. validate: up front only when validating is all this run does (the validate
         // command, fork pull requests); otherwise the engine validates while it plans, so the
         // zones are parsed once
-        let (cfg, mut diags) = config::load(&self.s.config, &crate::provider::registry::Registry);
+        let (cfg, mut diags) = super::load_config_file(&self.s.config);
         if let Some(c) = &cfg {
             self.add_secrets(c);
         }
@@ -1404,7 +1404,7 @@ impl Run {
 
     /// `--merge-plans DIR`: one report from the shards' plan files.
     async fn merged(&mut self, dir: &Path) -> i32 {
-        if let (Some(cfg), _) = config::load(&self.s.config, &crate::provider::registry::Registry) {
+        if let (Some(cfg), _) = super::load_config_file(&self.s.config) {
             self.add_secrets(&cfg);
         }
         if self.s.action == Action::Apply {

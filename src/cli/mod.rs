@@ -11,6 +11,7 @@ mod github;
 mod plan;
 mod progress;
 mod report;
+mod spf_resolver;
 // public for the fuzz target that validates from bytes (fuzz/src/checks.rs)
 pub mod validate;
 mod verify;
@@ -121,6 +122,27 @@ pub struct ConfigArg {
 }
 
 /// Parse arguments, run the command, return the exit code.
+/// Load a config as every command does: `config::load`, then what the environment adds
+/// (`DNSPLAN_SPF_RESOLVER`: the resolver SPF includes outside a zone are resolved with).
+pub(crate) fn load_config_file(
+    path: &std::path::Path,
+) -> (Option<crate::config::Config>, Vec<crate::diag::Diagnostic>) {
+    let (mut cfg, mut diags) = crate::config::load(path, &crate::provider::registry::Registry);
+    match spf_resolver::from_env() {
+        Ok(lookup) => {
+            if let Some(c) = cfg.as_mut() {
+                c.txt_lookup = lookup;
+            }
+        }
+        Err(why) => diags.push(crate::diag::Diagnostic::error(
+            crate::yaml::Pos::none(),
+            "config-env",
+            why,
+        )),
+    }
+    (cfg, diags)
+}
+
 pub fn main() -> i32 {
     let cli = match Cli::try_parse() {
         Ok(c) => c,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::ValueEnum;
 
 use super::{ConfigArg, EXIT_CHANGES, EXIT_ERROR, EXIT_OK, report};
-use crate::config::{self, Config};
+use crate::config::Config;
 use crate::diag::Diagnostic;
 use crate::engine::{self, EngineError, Planned, Selection};
 use crate::render;
@@ -125,7 +125,7 @@ pub(super) fn runtime() -> tokio::runtime::Runtime {
 /// exits (each command loads it once), so it is never dropped: freeing 50,000 zone entries
 /// one by one just before exiting cost several milliseconds for nothing.
 pub(super) fn load_config(path: &std::path::Path) -> Option<&'static Config> {
-    let (cfg, diags) = config::load(path, &crate::provider::registry::Registry);
+    let (cfg, diags) = super::load_config_file(path);
     let errors: Vec<Diagnostic> = diags.iter().filter(|d| d.is_error()).cloned().collect();
     if !errors.is_empty() || cfg.is_none() {
         report::print_stderr(&diags);
@@ -418,6 +418,7 @@ pub fn dump(a: DumpArgs) -> i32 {
             sources: std::slice::from_ref(&a.source),
             lenient: zc.lenient,
             warnings: Vec::new(),
+            txt: cfg.txt_lookup.as_deref(),
         };
         if let Err(e) = chain.source_zone(&mut existing, &mut ctx) {
             eprintln!("error: zone {zone}: {}", scrub(cfg, &e.to_string()));

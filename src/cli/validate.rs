@@ -19,7 +19,7 @@ pub struct Args {
 
 /// Validate the config and every zone; all diagnostics, sorted.
 pub fn collect(path: &std::path::Path, only: &[String]) -> Vec<Diagnostic> {
-    let (cfg, mut diags) = config::load(path, &crate::provider::registry::Registry);
+    let (cfg, mut diags) = super::load_config_file(path);
     if let Some(cfg) = cfg {
         diags.extend(crate::provider::registry::check(&cfg));
         zones(&cfg, only, &mut diags);

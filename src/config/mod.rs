@@ -340,6 +340,9 @@ pub struct Config {
     /// Every non-arpa zone has been through the processors once, so `auto-arpa` has seen
     /// all their addresses (`auto_arpa_ptrs`).
     arpa_seen: std::sync::OnceLock<()>,
+    /// DNS TXT lookups the processors may make (set by the caller: `SpfDnsLookupProcessor`
+    /// follows includes outside the zone with it). None: no DNS queries.
+    pub txt_lookup: Option<Arc<dyn process::spf::TxtLookup>>,
 }
 
 /// The index behind `Config::sub_zones_of`: the first few questions are answered by scanning
@@ -808,6 +811,7 @@ fn from_node(
         zones,
         sub_zones: SubZoneIndex::default(),
         arpa_seen: std::sync::OnceLock::new(),
+        txt_lookup: None,
     })
 }
 
@@ -2003,6 +2007,7 @@ pub fn load_desired(cfg: &Config, zc: &ZoneConfig) -> Desired {
             sources: &zc.sources,
             lenient: zc.lenient,
             warnings: Vec::new(),
+            txt: cfg.txt_lookup.as_deref(),
         };
         if let Err(e) = chain.source_zone(&mut zone, &mut ctx) {
             diags.push(

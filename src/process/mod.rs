@@ -72,6 +72,8 @@ pub struct SourceCtx<'a> {
     pub lenient: bool,
     /// Warnings for the plan's notes (octoDNS logs them).
     pub warnings: Vec<String>,
+    /// DNS TXT lookups, when the run may make them (`SpfDnsLookupProcessor`'s includes).
+    pub txt: Option<&'a dyn spf::TxtLookup>,
 }
 
 /// What the target hooks are told.

@@ -3,9 +3,10 @@
 //! `ptr` mechanism, and a TXT record may hold only one policy.
 //!
 //! octoDNS resolves every `include:` over DNS and counts the included policy's lookups too.
-//! dnsplan sends no DNS queries from a plan: an `include:` of a name in the same zone is
-//! followed through the desired records; any other counts one lookup and is named in a
-//! warning, as its own lookups are not counted.
+//! dnsplan sends no DNS query unless asked: an `include:` of a name in the same zone is
+//! followed through the desired records; any other is resolved through
+//! [`SourceCtx::txt`] when the run was given a resolver (`DNSPLAN_SPF_RESOLVER`), and
+//! otherwise counts one lookup and is named in a warning, as its own lookups are not counted.
 
 use std::sync::Arc;
 
@@ -14,6 +15,12 @@ use serde::Deserialize;
 use super::{Error, Processor, SourceCtx};
 use crate::model::{RecordSet, RecordType, Value, Zone};
 use crate::yaml::{self, Node};
+
+/// TXT lookups for `include:` names outside the zone: the texts of every TXT record of a
+/// name (each record's strings joined), or why there are none.
+pub trait TxtLookup: Send + Sync + std::fmt::Debug {
+    fn txt(&self, fqdn: &str) -> Result<Vec<String>, String>;
+}
 
 const LIMIT: usize = 10;
 /// Includes followed within the zone before giving up on a loop.
@@ -50,6 +57,7 @@ fn texts(r: &RecordSet) -> Vec<&str> {
 struct Walk<'a> {
     id: &'a str,
     zone: &'a Zone,
+    lookup: Option<&'a dyn TxtLookup>,
     /// The record being checked (errors name it, as octoDNS's do, whichever include failed).
     record: &'a RecordSet,
     fqdn: String,
@@ -87,16 +95,25 @@ impl Walk<'_> {
             }
             if let Some(domain) = term.strip_prefix("include:") {
                 let fqdn = format!("{}.", domain.trim_end_matches('.'));
-                match self
+                let inside = self
                     .zone
                     .relative(&fqdn)
-                    .and_then(|n| self.zone.get(&n, &RecordType::Txt))
-                {
-                    Some(r) if depth < MAX_DEPTH => {
+                    .and_then(|n| self.zone.get(&n, &RecordType::Txt));
+                match (inside, self.lookup) {
+                    _ if depth >= MAX_DEPTH => self.unfollowed.push(domain.to_string()),
+                    (Some(r), _) => {
                         let values = texts(r);
                         lookups = self.check(&values, lookups, depth + 1)?;
                     }
-                    _ => self.unfollowed.push(domain.to_string()),
+                    // outside the zone, and the run was given a resolver
+                    (None, Some(lookup)) => {
+                        let values = lookup.txt(&fqdn).map_err(|why| {
+                            self.error(&format!("include:{domain} could not be resolved: {why}"))
+                        })?;
+                        let values: Vec<&str> = values.iter().map(String::as_str).collect();
+                        lookups = self.check(&values, lookups, depth + 1)?;
+                    }
+                    (None, None) => self.unfollowed.push(domain.to_string()),
                 }
             }
         }
@@ -117,6 +134,7 @@ impl Processor for SpfDnsLookup {
             let mut walk = Walk {
                 id: &self.id,
                 zone: desired,
+                lookup: ctx.txt,
                 record: r,
                 fqdn: r.fqdn(&desired.name),
                 unfollowed: Vec::new(),
@@ -126,8 +144,9 @@ impl Processor for SpfDnsLookup {
                 walk.unfollowed.sort();
                 walk.unfollowed.dedup();
                 ctx.warnings.push(format!(
-                    "{}: {}: include:{} not followed (no DNS queries from a plan); each \
-                     counted as one lookup, not its own",
+                    "{}: {}: include:{} not followed (no DNS queries unless \
+                     DNSPLAN_SPF_RESOLVER names a resolver); each counted as one lookup, not its \
+                     own",
                     self.id,
                     walk.fqdn,
                     walk.unfollowed.join(", include:")

@@ -75,6 +75,8 @@ pub enum QueryError {
 pub struct Server {
     pub addr: SocketAddr,
     timeout: Duration,
+    /// Set the RD bit: the server is a resolver asked to recurse (`Server::recursive`).
+    rd: bool,
 }
 
 /// The largest UDP answer read (no EDNS is sent, so 512 is what a server may send; a
@@ -83,7 +85,20 @@ const UDP_MAX: usize = 4096;
 
 impl Server {
     pub fn new(addr: SocketAddr, timeout: Duration) -> Server {
-        Server { addr, timeout }
+        Server {
+            addr,
+            timeout,
+            rd: false,
+        }
+    }
+
+    /// A recursive resolver: questions go with the RD bit.
+    pub fn recursive(addr: SocketAddr, timeout: Duration) -> Server {
+        Server {
+            addr,
+            timeout,
+            rd: true,
+        }
     }
 
     /// Ask `name` (absolute) `rtype`: over UDP, twice more if no answer came, over TCP when
@@ -127,7 +142,7 @@ impl Server {
         sock.connect(self.addr)
             .await
             .map_err(io(format!("UDP to {}", self.addr)))?;
-        let (id, msg) = question(qname, code);
+        let (id, msg) = question(qname, code, self.rd);
         sock.send(&msg)
             .await
             .map_err(io(format!("sending to {}", self.addr)))?;
@@ -152,7 +167,7 @@ impl Server {
         let mut conn = Conn::connect(self.addr, self.timeout)
             .await
             .map_err(QueryError::Tcp)?;
-        let (id, msg) = question(qname, code);
+        let (id, msg) = question(qname, code, self.rd);
         conn.send(&msg).await.map_err(QueryError::Tcp)?;
         let raw = conn.recv().await.map_err(QueryError::Tcp)?;
         let m = Message::parse(&raw).map_err(|e| QueryError::Unreadable {
@@ -166,9 +181,12 @@ impl Server {
     }
 }
 
-fn question(qname: &Name, code: u16) -> (u16, Vec<u8>) {
+fn question(qname: &Name, code: u16, rd: bool) -> (u16, Vec<u8>) {
     let id = random_id();
     let mut b = wire::Builder::new(id, wire::OPCODE_QUERY);
+    if rd {
+        b.recursion_desired();
+    }
     b.question(qname, code, wire::CLASS_IN);
     (id, b.finish())
 }

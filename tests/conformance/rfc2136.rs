@@ -645,3 +645,117 @@ fn batches(t: &Target) {
     let again = dnsplan::plan::diff(Some(&now), &desired, "target", prov.capabilities());
     assert!(again.changes.is_empty(), "{:?}", again.changes);
 }
+
+/// `SpfDnsLookupProcessor` with `DNSPLAN_SPF_RESOLVER`: an `include:` outside the zone is
+/// resolved through the named server (here BIND, serving the included policy) and its lookups
+/// count; without the variable, no query is sent and the include is only warned about.
+#[test]
+fn spf_includes_outside_the_zone_are_resolved_when_a_resolver_is_named() {
+    let partner_zone = "spf.conformance.test.";
+    let partner = Project::new(&bind(), &[partner_zone]);
+    let policy = |n: usize| format!("v=spf1 {} -all", vec!["a"; n].join(" "));
+    let write_partner = |n: usize| {
+        partner.write_zone(
+            partner_zone,
+            &format!("---\n_spf:\n  type: TXT\n  value: {}\n", policy(n)),
+        );
+        partner.apply();
+    };
+    write_partner(9);
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("zones")).unwrap();
+    std::fs::write(
+        dir.path().join("config.yaml"),
+        format!(
+            "processors:\n  spf:\n    class: octodns.processor.spf.SpfDnsLookupProcessor\n\
+             providers:\n  config:\n    class: octodns.provider.yaml.YamlProvider\n    \
+             directory: '{zones}'\n  out:\n    class: octodns.provider.yaml.YamlProvider\n    \
+             directory: '{out}'\nzones:\n  example.com.:\n    sources: [config]\n    \
+             targets: [out]\n    processors: [spf]\n",
+            zones = dir.path().join("zones").display(),
+            out = dir.path().join("out").display()
+        ),
+    )
+    .unwrap();
+    let write_zone = |include: &str| {
+        std::fs::write(
+            dir.path().join("zones/example.com.yaml"),
+            format!("---\n'':\n  type: TXT\n  value: v=spf1 mx include:{include} ~all\n"),
+        )
+        .unwrap();
+    };
+    let validate = |resolver: Option<String>| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_dnsplan"));
+        c.current_dir(dir.path())
+            .args(["validate", "--config", "config.yaml"])
+            .env_remove("DNSPLAN_SPF_RESOLVER");
+        if let Some(r) = resolver {
+            c.env("DNSPLAN_SPF_RESOLVER", r);
+        }
+        c.output().unwrap()
+    };
+    let server = harness::bind().dns.to_string();
+    write_zone("_spf.spf.conformance.test");
+
+    // mx + include + 9 = 11 lookups: over the limit, seen only through the resolver
+    let o = validate(None);
+    assert!(o.status.success(), "{}", show(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("include:_spf.spf.conformance.test not followed")
+            || String::from_utf8_lossy(&o.stdout)
+                .contains("include:_spf.spf.conformance.test not followed"),
+        "{}",
+        show(&o)
+    );
+    let o = validate(Some(server.clone()));
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("example.com. exceeds the 10 DNS lookup limit")
+            || String::from_utf8_lossy(&o.stderr)
+                .contains("example.com. exceeds the 10 DNS lookup limit"),
+        "{}",
+        show(&o)
+    );
+
+    // 7 included: 9 in all, within the limit, and nothing to warn about
+    write_partner(7);
+    let o = validate(Some(server.clone()));
+    assert!(o.status.success(), "{}", show(&o));
+    assert!(
+        !format!(
+            "{}{}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+        .contains("not followed"),
+        "{}",
+        show(&o)
+    );
+
+    // a name the resolver does not know is an error naming it
+    write_zone("nope.spf.conformance.test");
+    let o = validate(Some(server.clone()));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert_eq!(o.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("include:nope.spf.conformance.test could not be resolved"),
+        "{text}"
+    );
+    assert!(text.contains("NXDOMAIN"), "{text}");
+
+    // an unusable variable is an error of its own
+    let o = validate(Some("not-an-address".into()));
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("DNSPLAN_SPF_RESOLVER=not-an-address")
+            || String::from_utf8_lossy(&o.stderr).contains("DNSPLAN_SPF_RESOLVER=not-an-address"),
+        "{}",
+        show(&o)
+    );
+}

@@ -295,6 +295,11 @@ impl Builder {
         }
     }
 
+    /// Set the RD bit (a question to a recursive resolver).
+    pub fn recursion_desired(&mut self) {
+        self.buf[2] |= 0x01;
+    }
+
     fn name(&mut self, n: &Name) {
         for i in 0..n.0.len() {
             let key: Vec<Vec<u8>> = n.0[i..].iter().map(|l| l.to_ascii_lowercase()).collect();
