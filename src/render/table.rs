@@ -45,7 +45,6 @@ fn paint(s: &str, code: &str, color: bool) -> String {
 
 pub fn render(plan: &Plan, ctx: &Context, color: bool) -> String {
     let mut out = String::new();
-    let mut any = false;
     let verdicts = ctx.verdicts();
     for zp in &plan.plans {
         if !zp.has_changes()
@@ -55,7 +54,6 @@ pub fn render(plan: &Plan, ctx: &Context, color: bool) -> String {
         {
             continue;
         }
-        any = true;
         let status = if zp.has_changes() {
             match verdicts.status(&zp.zone, &zp.target) {
                 PairStatus::WillApply => " [will apply]".to_string(),
@@ -168,7 +166,8 @@ pub fn render(plan: &Plan, ctx: &Context, color: bool) -> String {
             s.creates, s.updates, s.deletes, s.existing
         ));
     }
-    if !any {
+    // also when pairs without changes were shown for their warnings or left-alone records
+    if !plan.has_changes() {
         out.push_str("No changes: every zone matches its targets.\n");
     }
     for r in &ctx.refusals {

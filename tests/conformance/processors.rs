@@ -983,3 +983,77 @@ fn the_root_ns_warning_appears_where_octodns_gives_it() {
         );
     }
 }
+
+#[test]
+fn more_options_of_each_class_agree_with_octodns() {
+    // the ownership marker's name taken by a desired record, replaced with should_replace
+    let taken =
+        "---\n_owner.a.www:\n  type: TXT\n  value: mine\nwww:\n  type: A\n  value: 192.0.2.1\n";
+    let setup = Setup::new(
+        "processors:\n  owner:\n    class: octodns.processor.ownership.OwnershipProcessor\n    \
+         should_replace: true\n",
+    )
+    .zone("example.com.", &["processors: [owner]"], taken);
+    let run = both_apply(&setup);
+    assert_eq!(
+        run.files("ours")["example.com.yaml"]["_owner.a.www"]["value"],
+        "*octodns*"
+    );
+    let setup = Setup::new(OWNERSHIP).zone("example.com.", &["processors: [owner]"], taken);
+    let (octo, ours) = both_refuse(&setup);
+    assert!(
+        octo.contains("Duplicate record _owner.a.www.example.com., type TXT"),
+        "{octo}"
+    );
+    assert!(
+        ours.contains("Duplicate record _owner.a.www.example.com., type TXT"),
+        "{ours}"
+    );
+
+    // MetaProcessor's record_name and ttl
+    let setup = Setup::new(
+        "processors:\n  meta:\n    class: octodns.processor.meta.MetaProcessor\n    \
+         record_name: _dns-meta\n    ttl: 300\n    include_time: false\n    \
+         include_provider: true\n",
+    )
+    .zone("example.com.", &["processors: [meta]"], ZONE);
+    let run = both_apply(&setup);
+    assert_eq!(
+        run.files("ours")["example.com.yaml"]["_dns-meta"]["ttl"],
+        300
+    );
+
+    // TtlRestrictionFilter's max_ttl
+    let setup = Setup::new(
+        "processors:\n  ttls:\n    class: octodns.processor.restrict.TtlRestrictionFilter\n    \
+         max_ttl: 86400\n",
+    )
+    .zone("example.com.", &["processors: [ttls]"], TTLS);
+    let (octo, ours) = both_refuse(&setup);
+    let text = "long.example.com. ttl=172800 too high, max_ttl=86400";
+    assert!(octo.contains(text), "{octo}");
+    assert!(ours.contains(text), "{ours}");
+
+    // a value allowlist that leaves the target alone: what the source does not list is
+    // deleted from the target
+    let setup = Setup::new(
+        "processors:\n  some:\n    class: octodns.processor.filter.ValueAllowlistFilter\n    \
+         allowlist: [hello, foreign]\n    include_target: false\n",
+    )
+    .zone("example.com.", &["processors: [some]"], ZONE)
+    .existing("example.com.", HELD);
+    let run = both_apply(&setup);
+    let out = &run.files("ours")["example.com.yaml"];
+    assert_eq!(out[""]["value"], "hello", "{out:#}");
+    assert!(out.get("old").is_none(), "{out:#}");
+
+    // a type allowlist with include_target: false and a type rejectlist on both sides
+    let setup = Setup::new(
+        "processors:\n  a-only:\n    class: octodns.processor.filter.TypeAllowlistFilter\n    \
+         allowlist: [A]\n    include_target: false\n  no-mx:\n    \
+         class: octodns.processor.filter.TypeRejectlistFilter\n    rejectlist: [MX]\n",
+    )
+    .zone("example.com.", &["processors: [no-mx, a-only]"], ZONE)
+    .existing("example.com.", HELD);
+    both_apply(&setup);
+}
