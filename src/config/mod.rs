@@ -385,15 +385,18 @@ impl Config {
         if !zc.name.ends_with("arpa.") {
             return Vec::new();
         }
+        // One pass, on this thread: loading in parallel here could let this thread, a rayon
+        // worker waiting for its share, pick up another arpa zone's load and enter this
+        // initialisation again. Other threads wait for it.
         self.arpa_seen.get_or_init(|| {
-            use rayon::prelude::*;
-            let others: Vec<&ZoneConfig> = self
+            for z in self
                 .zones
                 .values()
                 .filter(|z| z.alias.is_none() && !z.name.ends_with("arpa."))
-                .collect();
-            // their problems are reported when they are planned themselves
-            others.par_iter().for_each(|z| drop(load_desired(self, z)));
+            {
+                // their problems are reported when they are planned themselves
+                drop(load_desired(self, z));
+            }
         });
         arpa.ptrs(&zc.name)
     }
