@@ -1057,3 +1057,22 @@ fn more_options_of_each_class_agree_with_octodns() {
     .existing("example.com.", HELD);
     both_apply(&setup);
 }
+
+#[test]
+fn auto_arpa_with_many_arpa_zones_planned_at_once() {
+    let mut forward = String::from("---\n");
+    for n in 0..12 {
+        forward.push_str(&format!("h{n:02}:\n  type: A\n  value: 10.0.{n}.1\n"));
+    }
+    let mut setup = Setup::new("manager:\n  auto_arpa: true\n").zone("example.com.", &[], &forward);
+    for n in 0..12 {
+        let zone = format!("{n}.0.10.in-addr.arpa.");
+        setup = setup.zone(&zone, &[], "").sources(&zone, &["auto-arpa"]);
+    }
+    let run = both_apply(&setup);
+    let files = run.files("ours");
+    for n in 0..12 {
+        let f = &files[&format!("{n}.0.10.in-addr.arpa.yaml")];
+        assert_eq!(f["1"]["value"], format!("h{n:02}.example.com."), "{f:#}");
+    }
+}
