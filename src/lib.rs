@@ -89,7 +89,7 @@
 //! | `process` | `model`, `plan`, `yaml`, `random` |
 //! | `config` | `model`, `validate`, `plan`, `process`, `yaml`, `diag`, `secret` |
 //! | `provider` | `model`, `plan`, `config`, `validate`, `yaml`, `diag`, `http`, `secret`, `random` |
-//! | `render` | `model`, `plan`, `mdtext` |
+//! | `render` | `model`, `plan`, `yaml`, `mdtext` |
 //! | `verify` | `model`, `config`, `diag`, `plan`, `provider` |
 //! | `engine` | `model`, `config`, `diag`, `plan`, `process`, `provider`, `render` |
 //! | `failover` | `model`, `config`, `diag`, `plan`, `provider`, `yaml`, `secret`, `random` |

@@ -76,10 +76,7 @@ pub fn ownership(id: &str, node: &Node) -> Result<Arc<dyn Processor>, yaml::de::
 
 /// Python's `repr` of a list of strings (`['*octodns*']`), as octoDNS's message shows values.
 fn py_list(values: &[String]) -> String {
-    let items: Vec<String> = values
-        .iter()
-        .map(|v| format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'")))
-        .collect();
+    let items: Vec<String> = values.iter().map(|v| crate::yaml::str_repr(v)).collect();
     format!("[{}]", items.join(", "))
 }
 

@@ -2,8 +2,8 @@
 //! file, written by `plan::file`).
 //! Pure functions of `&Plan` (plus the rails' verdicts), snapshot-tested.
 //!
-//! Rule: `render` uses `model`, `plan` and `mdtext` only (its tests also `github`'s comment
-//! fitting, an exception listed in `lib.rs`).
+//! Rule: `render` uses `model`, `plan`, `yaml` (Python's reprs, for octoDNS's own outputs) and
+//! `mdtext` only (its tests also `github`'s comment fitting, an exception listed in `lib.rs`).
 
 pub mod markdown;
 pub mod octodns;

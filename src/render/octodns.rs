@@ -10,6 +10,7 @@ use serde_json::Value as J;
 
 use crate::model::{RecordSet, RecordType, Value, idna_decode};
 use crate::plan::{Change, Op, ZonePlan};
+use crate::yaml::{float_repr, str_repr};
 
 /// One plan as the outputs see it: the zone plan and the target's octoDNS class name
 /// (`YamlProvider`), which `PlanLogger` prints.
@@ -36,35 +37,6 @@ pub fn shown<'a>(plans: &'a [ZonePlan], class_of: impl Fn(&str) -> &'a str) -> V
 const HR: &str =
     "********************************************************************************\n";
 
-/// Python's `repr` of a string.
-fn py_str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::new();
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
-
 /// Python's `repr` of JSON-shaped data (dicts in the order given).
 fn py_repr(v: &J) -> String {
     match v {
@@ -73,37 +45,18 @@ fn py_repr(v: &J) -> String {
         J::Bool(false) => "False".into(),
         J::Number(n) => match (n.as_i64(), n.as_f64()) {
             (Some(i), _) => i.to_string(),
-            (None, Some(f)) => py_float(f),
+            (None, Some(f)) => float_repr(f),
             _ => n.to_string(),
         },
-        J::String(s) => py_str_repr(s),
+        J::String(s) => str_repr(s),
         J::Array(a) => format!("[{}]", a.iter().map(py_repr).collect::<Vec<_>>().join(", ")),
         J::Object(m) => format!(
             "{{{}}}",
             m.iter()
-                .map(|(k, v)| format!("{}: {}", py_str_repr(k), py_repr(v)))
+                .map(|(k, v)| format!("{}: {}", str_repr(k), py_repr(v)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-    }
-}
-
-/// Python's `repr` of a float (`1.0`, `0.5`, `1e-05`).
-fn py_float(f: f64) -> String {
-    if f.is_finite() && f == f.trunc() && f.abs() < 1e16 {
-        return format!("{f:.1}");
-    }
-    let s = format!("{f:?}");
-    // Rust writes `1e-5`, Python `1e-05`
-    match s.split_once('e') {
-        Some((m, e)) => {
-            let (sign, digits) = match e.strip_prefix('-') {
-                Some(d) => ("-", d),
-                None => ("+", e.trim_start_matches('+')),
-            };
-            format!("{m}e{sign}{digits:0>2}")
-        }
-        None => s,
     }
 }
 
@@ -169,7 +122,7 @@ fn value_str(v: &Value) -> String {
 /// the dict-based ones already are (their `repr` is their `str`).
 fn value_repr(v: &Value) -> String {
     match v {
-        Value::Ip(s) | Value::Target(s) | Value::Text(s) | Value::Base64(s) => py_str_repr(s),
+        Value::Ip(s) | Value::Target(s) | Value::Text(s) | Value::Base64(s) => str_repr(s),
         other => value_str(other),
     }
 }
@@ -220,7 +173,7 @@ pub fn record_repr(r: &RecordSet, zone: &str) -> String {
                             .collect();
                         format!(
                             "{}: {{'fallback': {}, 'values': [{}]}}",
-                            py_str_repr(k),
+                            str_repr(k),
                             py_repr(p.get("fallback").unwrap_or(&J::Null)),
                             vals.join(", ")
                         )
@@ -239,7 +192,7 @@ pub fn record_repr(r: &RecordSet, zone: &str) -> String {
                         let mut parts = Vec::new();
                         for key in ["pool", "geos", "subnets"] {
                             if let Some(v) = rule.get(key) {
-                                parts.push(format!("{}: {}", py_str_repr(key), py_repr(v)));
+                                parts.push(format!("{}: {}", str_repr(key), py_repr(v)));
                             }
                         }
                         format!("{{{}}}", parts.join(", "))
@@ -262,10 +215,10 @@ pub fn record_repr(r: &RecordSet, zone: &str) -> String {
                 let c = parts.next().unwrap_or_default();
                 let country = parts.next().map_or("None".to_string(), str::to_string);
                 let sub = parts.next().map_or("None".to_string(), str::to_string);
-                let vs: Vec<String> = values.iter().map(|v| py_str_repr(v)).collect();
+                let vs: Vec<String> = values.iter().map(|v| str_repr(v)).collect();
                 format!(
                     "{}: 'Geo {c} {country} {sub} [{}]'",
-                    py_str_repr(code),
+                    str_repr(code),
                     vs.join(", ")
                 )
             })
@@ -565,7 +518,7 @@ fn dumps(v: &J, indent: Option<usize>, sort: bool, level: usize, out: &mut Strin
         J::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         J::Number(n) => match (n.as_i64(), n.as_f64()) {
             (Some(i), _) => out.push_str(&i.to_string()),
-            (None, Some(f)) => out.push_str(&py_float(f)),
+            (None, Some(f)) => out.push_str(&float_repr(f)),
             _ => out.push_str(&n.to_string()),
         },
         J::String(s) => json_str(s, out),
@@ -610,10 +563,6 @@ mod tests {
 
     #[test]
     fn python_reprs() {
-        assert_eq!(py_str_repr("it's"), "\"it's\"");
-        assert_eq!(py_str_repr("a'b\"c"), "'a\\'b\"c'");
-        assert_eq!(py_float(1.0), "1.0");
-        assert_eq!(py_float(0.00001), "1e-05");
         assert_eq!(class_name(&RecordType::Aaaa), "AaaaRecord");
         let mut out = String::new();
         dumps(
