@@ -5,8 +5,6 @@
 
 use std::sync::Arc;
 
-use serde::Deserialize;
-
 use super::{Error, Processor, SourceCtx, TargetCtx};
 use crate::model::{RecordSet, RecordType, Value, Zone};
 use crate::yaml::{self, Node};
@@ -19,16 +17,8 @@ pub struct AcmeManaging {
     id: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Settings {
-    #[serde(default)]
-    #[allow(dead_code)] // BaseProcessor's option
-    lenient: bool,
-}
-
 pub fn acme_managing(id: &str, node: &Node) -> Result<Arc<dyn Processor>, yaml::de::Error> {
-    let _: Settings = super::settings(node)?;
+    super::no_options(node)?;
     Ok(Arc::new(AcmeManaging { id: id.to_string() }))
 }
 

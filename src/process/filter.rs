@@ -301,16 +301,8 @@ pub struct IgnoreRootNs {
     id: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LenientOnly {
-    #[serde(default)]
-    #[allow(dead_code)]
-    lenient: bool,
-}
-
 pub fn ignore_root_ns(id: &str, node: &Node) -> Result<Arc<dyn Processor>, yaml::de::Error> {
-    let _: LenientOnly = super::settings(node)?;
+    super::no_options(node)?;
     Ok(Arc::new(IgnoreRootNs { id: id.to_string() }))
 }
 

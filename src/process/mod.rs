@@ -340,6 +340,18 @@ pub(crate) fn py_str(v: &serde_json::Value) -> String {
     }
 }
 
+/// A class without options of its own: only BaseProcessor's `lenient` is accepted.
+pub(crate) fn no_options(node: &Node) -> Result<(), yaml::de::Error> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct LenientOnly {
+        #[serde(default)]
+        #[allow(dead_code)] // accepted as octoDNS's BaseProcessor accepts it
+        lenient: bool,
+    }
+    settings::<LenientOnly>(node).map(drop)
+}
+
 /// Settings through serde, as every class reads them.
 pub(crate) fn settings<T: serde::de::DeserializeOwned>(node: &Node) -> Result<T, yaml::de::Error> {
     yaml::de::from_node(node)

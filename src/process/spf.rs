@@ -10,8 +10,6 @@
 
 use std::sync::Arc;
 
-use serde::Deserialize;
-
 use super::{Error, Processor, SourceCtx};
 use crate::model::{RecordSet, RecordType, Value, Zone};
 use crate::yaml::{self, Node};
@@ -31,16 +29,8 @@ pub struct SpfDnsLookup {
     id: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Settings {
-    #[serde(default)]
-    #[allow(dead_code)] // BaseProcessor's option; the check skips lenient records
-    lenient: bool,
-}
-
 pub fn spf_dns_lookup(id: &str, node: &Node) -> Result<Arc<dyn Processor>, yaml::de::Error> {
-    let _: Settings = super::settings(node)?;
+    super::no_options(node)?;
     Ok(Arc::new(SpfDnsLookup { id: id.to_string() }))
 }
 

@@ -5,8 +5,6 @@
 
 use std::sync::Arc;
 
-use serde::Deserialize;
-
 use super::{Error, Processor, SourceCtx};
 use crate::model::{Value, Zone};
 use crate::yaml::{self, Node};
@@ -16,16 +14,8 @@ pub struct EnsureTrailingDots {
     id: String,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Settings {
-    #[serde(default)]
-    #[allow(dead_code)] // BaseProcessor's option
-    lenient: bool,
-}
-
 pub fn ensure_trailing_dots(id: &str, node: &Node) -> Result<Arc<dyn Processor>, yaml::de::Error> {
-    let _: Settings = super::settings(node)?;
+    super::no_options(node)?;
     Ok(Arc::new(EnsureTrailingDots { id: id.to_string() }))
 }
 
