@@ -7,7 +7,7 @@
 //! relative to the zone, `@` or `''` for the apex), `type` (one or a list), `value` (a glob on
 //! any one value's RDATA text, TXT by its text).
 
-use crate::model::{RecordSet, RecordType, Value, Zone, glob_match};
+use crate::model::{RecordSet, RecordType, Value, Zone, glob_match, idna_decode};
 use crate::yaml::Pos;
 
 /// One `ignore:` entry.
@@ -22,11 +22,13 @@ pub struct IgnoreRule {
 
 impl IgnoreRule {
     pub fn matches(&self, r: &RecordSet) -> bool {
+        // names are held lowercase and IDNA-encoded; a rule may be written either way
         let name_ok = self.name.as_deref().is_none_or(|p| {
             if p == "@" || p.is_empty() {
                 r.name.is_empty()
             } else {
-                glob_match(p, &r.name)
+                let p = p.to_lowercase();
+                glob_match(&p, &r.name) || glob_match(&p, &idna_decode(&r.name))
             }
         });
         let type_ok = self.types.is_empty() || self.types.contains(&r.rtype);
@@ -131,6 +133,13 @@ mod tests {
         assert!(acme.matches(&rec("_acme-challenge.www", "TXT", "x")));
         assert!(!acme.matches(&rec("_acme-challenge", "CNAME", "x.example.")));
         assert!(!acme.matches(&rec("www", "TXT", "x")));
+        let idn = rule(Some("BÜCHER-*"), &[], None);
+        assert!(idn.matches(&rec(
+            &crate::model::idna_encode("bücher-alt").unwrap(),
+            "A",
+            "192.0.2.1"
+        )));
+        assert!(rule(Some("WWW"), &[], None).matches(&rec("www", "A", "192.0.2.1")));
         let apex = rule(Some("@"), &[], None);
         assert!(apex.matches(&rec("", "MX", "10 mx.example.")));
         assert!(!apex.matches(&rec("www", "MX", "10 mx.example.")));
