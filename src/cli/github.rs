@@ -583,6 +583,11 @@ impl Run {
         }
         crate::diag::normalize(&mut diags);
         self.validation_passed(&diags);
+        // `manager.plan_outputs` with an `output_filename`, as octodns-sync writes them in CI
+        // (secrets scrubbed); one that cannot be written fails the step
+        if !super::plan::plan_outputs(&cfg, &planned, false) {
+            return EXIT_ERROR;
+        }
         let report = Report {
             checksum: file.checksum.clone(),
             file,

@@ -194,7 +194,7 @@ fn provider_class(cfg: &Config, target: &str) -> &'static str {
 /// `output_filename` is written there; with `to_terminal`, the others too (the plan log on
 /// standard error, the rest on standard output). Returns false when a file could not be
 /// written (said on standard error).
-fn plan_outputs(cfg: &Config, p: &Planned, to_terminal: bool) -> bool {
+pub(super) fn plan_outputs(cfg: &Config, p: &Planned, to_terminal: bool) -> bool {
     use crate::config::{PlanOutput, PlanOutputKind};
     let default = [PlanOutput {
         name: "_logger".into(),

@@ -2301,3 +2301,55 @@ fn refused_plans_say_which_rail_and_how_to_force_in_the_action_s_words() {
     let cli = p.cli_stdout(&["plan", "--config", "config.yaml", "--format", "markdown"]);
     assert!(cli.contains("needs `--force` (delete threshold)"), "{cli}");
 }
+
+#[test]
+fn plan_outputs_with_a_file_are_written_by_the_action_too() {
+    let gh = Gh::start(None);
+    let p = Step::new(&[("example.com.yaml", &zone_a(2))], &["example.com."]);
+    let cfg = std::fs::read_to_string(p.path().join("config.yaml")).unwrap();
+    std::fs::write(
+        p.path().join("config.yaml"),
+        format!(
+            "manager:\n  plan_outputs:\n    md:\n      class: octodns.provider.plan.PlanMarkdown\n      \
+             output_filename: octodns-plan.md\n{cfg}"
+        ),
+    )
+    .unwrap();
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(9, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 0, "{}", r.log());
+    let md = std::fs::read_to_string(p.path().join("octodns-plan.md")).expect("written");
+    assert!(md.starts_with("## example.com.\n\n### out\n"), "{md}");
+    assert!(
+        md.contains("| Create | h001 | A | 3600 | 192.0.2.2 | config |"),
+        "{md}"
+    );
+    assert_no_secrets("octodns-plan.md", &md);
+
+    // an output that cannot be written fails the step
+    let cfg = std::fs::read_to_string(p.path().join("config.yaml")).unwrap();
+    std::fs::write(
+        p.path().join("config.yaml"),
+        cfg.replace("octodns-plan.md", "no/such/dir/plan.md"),
+    )
+    .unwrap();
+    let r = p.run(
+        Some(&gh),
+        "pull_request",
+        &pr_event(9, OWNER_REPO),
+        &[],
+        &[],
+    );
+    assert_eq!(r.code(), 1, "{}", r.log());
+    assert!(
+        r.log()
+            .contains("plan_output md: cannot write no/such/dir/plan.md"),
+        "{}",
+        r.log()
+    );
+}
