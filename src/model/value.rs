@@ -179,6 +179,28 @@ impl Ord for JsonOrd {
     }
 }
 
+impl Loc {
+    /// The value with fixed decimals (seconds to 3 places, metres to 2: `51 30 12.748 N 0 7
+    /// 39.611 W 0.00m 1.00m 10000.00m 10.00m`), as PowerDNS and octoDNS's `repr` write it.
+    pub fn fixed_text(&self) -> String {
+        format!(
+            "{} {} {:.3} {} {} {} {:.3} {} {:.2}m {:.2}m {:.2}m {:.2}m",
+            self.lat_degrees,
+            self.lat_minutes,
+            self.lat_seconds.0,
+            self.lat_direction,
+            self.long_degrees,
+            self.long_minutes,
+            self.long_seconds.0,
+            self.long_direction,
+            self.altitude.0,
+            self.size.0,
+            self.precision_horz.0,
+            self.precision_vert.0
+        )
+    }
+}
+
 impl Value {
     /// The value in octoDNS's YAML data shape.
     pub fn to_data(&self) -> J {

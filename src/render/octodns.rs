@@ -99,21 +99,7 @@ fn value_str(v: &Value) -> String {
             n.order, n.preference, n.flags, n.service, n.regexp, n.replacement
         ),
         Value::Svcb(_) => format!("'{}'", v.to_rdata()),
-        Value::Loc(l) => format!(
-            "'{} {} {:.3} {} {} {} {:.3} {} {:.2}m {:.2}m {:.2}m {:.2}m'",
-            l.lat_degrees,
-            l.lat_minutes,
-            l.lat_seconds.0,
-            l.lat_direction,
-            l.long_degrees,
-            l.long_minutes,
-            l.long_seconds.0,
-            l.long_direction,
-            l.altitude.0,
-            l.size.0,
-            l.precision_horz.0,
-            l.precision_vert.0
-        ),
+        Value::Loc(l) => format!("'{}'", l.fixed_text()),
         Value::Data(d) => py_repr(&d.0),
     }
 }

@@ -27,21 +27,7 @@ pub const OTHER_PREFIX: &str = "PowerDnsProvider/";
 pub fn content(rtype: &RecordType, v: &Value) -> String {
     match (rtype, v) {
         (RecordType::Openpgpkey, Value::Text(t)) => t.clone(),
-        (_, Value::Loc(l)) => format!(
-            "{} {} {:.3} {} {} {} {:.3} {} {:.2}m {:.2}m {:.2}m {:.2}m",
-            l.lat_degrees,
-            l.lat_minutes,
-            l.lat_seconds.0,
-            l.lat_direction,
-            l.long_degrees,
-            l.long_minutes,
-            l.long_seconds.0,
-            l.long_direction,
-            l.altitude.0,
-            l.size.0,
-            l.precision_horz.0,
-            l.precision_vert.0
-        ),
+        (_, Value::Loc(l)) => l.fixed_text(),
         (_, Value::Svcb(s)) => svcb(s),
         _ => v.to_rdata(),
     }
