@@ -241,7 +241,7 @@ constructors! {
 
 /// The text value filters match: TXT and SPF their internal text (`\;` escaped, as octoDNS's
 /// `str(value)`), every other type its RDATA presentation text.
-fn match_text(v: &Value) -> String {
+pub(crate) fn match_text(v: &Value) -> String {
     match v {
         Value::Text(s) => s.clone(),
         other => other.to_rdata(),
@@ -333,16 +333,12 @@ pub struct ExcludeRootNsChanges {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ErrorSettings {
-    #[serde(default = "yes")]
+    #[serde(default = "super::yes")]
     error: bool,
     include_target: Option<bool>,
     #[serde(default)]
     #[allow(dead_code)]
     lenient: bool,
-}
-
-pub(crate) fn yes() -> bool {
-    true
 }
 
 pub fn exclude_root_ns_changes(

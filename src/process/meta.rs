@@ -34,7 +34,7 @@ pub struct Meta {
 struct Settings {
     #[serde(default = "record_name")]
     record_name: String,
-    #[serde(default = "super::filter::yes")]
+    #[serde(default = "super::yes")]
     include_time: bool,
     #[serde(default)]
     include_uuid: bool,
@@ -43,7 +43,8 @@ struct Settings {
     #[serde(default)]
     include_provider: bool,
     #[serde(default)]
-    include_extra: Option<std::collections::BTreeMap<String, serde_json::Value>>,
+    #[allow(dead_code)] // its shape is checked here, its values read by `py_str_map`
+    include_extra: Option<std::collections::BTreeMap<String, serde::de::IgnoredAny>>,
     #[serde(default = "sixty")]
     ttl: u32,
     #[serde(default)]
@@ -61,11 +62,9 @@ fn sixty() -> u32 {
 
 pub fn meta(id: &str, node: &Node) -> Result<Arc<dyn Processor>, yaml::de::Error> {
     let s: Settings = super::settings(node)?;
-    let extra: Vec<String> = s
-        .include_extra
-        .unwrap_or_default()
+    let extra: Vec<String> = super::py_str_map(node, "include_extra")
         .into_iter()
-        .map(|(k, v)| format!("{k}={}", super::py_str(&v)))
+        .map(|(k, v)| format!("{k}={v}"))
         .collect();
     let m = Meta {
         id: id.to_string(),

@@ -329,15 +329,21 @@ pub fn build(id: &str, class: &str, settings: &Node) -> Result<Arc<dyn Processor
     })
 }
 
-/// Python's `str()` of a YAML value, as octoDNS's f-strings and `str.format` write it.
-pub(crate) fn py_str(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Bool(true) => "True".into(),
-        serde_json::Value::Bool(false) => "False".into(),
-        serde_json::Value::Null => "None".into(),
-        other => other.to_string(),
-    }
+/// The `key: {name: value}` mapping of a processor's settings, each value as Python's
+/// `str()` prints it (octoDNS formats them into f-strings); empty when absent. Its shape is
+/// checked by the class's serde settings (a mapping).
+pub(crate) fn py_str_map(node: &Node, key: &str) -> Vec<(String, String)> {
+    node.get(key)
+        .and_then(Node::entries)
+        .unwrap_or_default()
+        .iter()
+        .map(|(k, v)| (k.key_text(), v.py_str()))
+        .collect()
+}
+
+/// serde's default for options that default to true.
+pub(crate) fn yes() -> bool {
+    true
 }
 
 /// A class without options of its own: only BaseProcessor's `lenient` is accepted.

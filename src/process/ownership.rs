@@ -75,19 +75,12 @@ pub fn ownership(id: &str, node: &Node) -> Result<Arc<dyn Processor>, yaml::de::
 }
 
 /// Python's `repr` of a list of strings (`['*octodns*']`), as octoDNS's message shows values.
-fn py_list(values: &[String]) -> String {
-    let items: Vec<String> = values.iter().map(|v| crate::yaml::str_repr(v)).collect();
+fn py_list(values: impl IntoIterator<Item = impl AsRef<str>>) -> String {
+    let items: Vec<String> = values
+        .into_iter()
+        .map(|v| crate::yaml::str_repr(v.as_ref()))
+        .collect();
     format!("[{}]", items.join(", "))
-}
-
-fn texts(r: &RecordSet) -> Vec<String> {
-    r.values
-        .iter()
-        .map(|v| match v {
-            Value::Text(t) => t.clone(),
-            other => other.to_rdata(),
-        })
-        .collect()
 }
 
 impl Ownership {
@@ -216,8 +209,8 @@ impl Processor for Ownership {
                          allow_takeover=true to override",
                         self.id,
                         r.fqdn(&plan.zone),
-                        py_list(&texts(r)),
-                        py_list(std::slice::from_ref(&self.txt_value)),
+                        py_list(r.values.iter().map(super::filter::match_text)),
+                        py_list([&self.txt_value]),
                     ),
                 ));
             }

@@ -25,10 +25,11 @@ pub struct Templating {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Settings {
-    #[serde(default = "super::filter::yes")]
+    #[serde(default = "super::yes")]
     trailing_dots: bool,
     #[serde(default)]
-    context: BTreeMap<String, serde_json::Value>,
+    #[allow(dead_code)] // its shape is checked here, its values read by `py_str_map`
+    context: BTreeMap<String, serde::de::IgnoredAny>,
     #[serde(default)]
     #[allow(dead_code)] // BaseProcessor's option
     lenient: bool,
@@ -39,11 +40,7 @@ pub fn templating(id: &str, node: &Node) -> Result<Arc<dyn Processor>, yaml::de:
     Ok(Arc::new(Templating {
         id: id.to_string(),
         trailing_dots: s.trailing_dots,
-        context: s
-            .context
-            .iter()
-            .map(|(k, v)| (k.clone(), super::py_str(v)))
-            .collect(),
+        context: super::py_str_map(node, "context").into_iter().collect(),
     }))
 }
 
