@@ -371,23 +371,13 @@ pub async fn plan_with(
                         desired,
                         prov.capabilities(),
                         pcfg.common.strict_supports,
+                        pcfg.common.root_ns_warnings,
                         &mut warnings,
                     )
                     .map_err(unsupported)?;
                     let mut fitted = prov
                         .process_desired(fitted, pcfg.common.strict_supports, &mut warnings)
                         .map_err(unsupported)?;
-                    // octoDNS's warning (BaseProvider._process_desired_zone), which
-                    // `root_ns_warnings: false` turns off
-                    if prov.capabilities().root_ns
-                        && pcfg.common.root_ns_warnings
-                        && fitted.get("", &crate::model::RecordType::Ns).is_none()
-                    {
-                        warnings.push(format!(
-                            "root NS record supported, but no record is configured for {}",
-                            crate::model::idna_decode(&zc.name)
-                        ));
-                    }
                     // the processors' target hooks (octoDNS's process_target_zone, then
                     // process_source_and_target_zones), on the zone as the target holds it
                     let refused = |error| EngineError::Processor {

@@ -155,14 +155,16 @@ pub struct Unsupported {
 }
 
 /// octoDNS's `_process_desired_zone`: drop or degrade what the target cannot hold. With
-/// `strict` every degradation is an error; otherwise a warning.
+/// `strict` every degradation is an error; otherwise a warning. With `root_ns_warnings`
+/// (the provider setting), a target that holds root NS records but is given none says so.
 pub fn fit_to_target(
     desired: &Zone,
     caps: &Capabilities,
     strict: bool,
+    root_ns_warnings: bool,
     warnings: &mut Vec<String>,
 ) -> Result<Zone, Vec<Unsupported>> {
-    fit(desired.clone(), caps, strict, warnings)
+    fit(desired.clone(), caps, strict, root_ns_warnings, warnings)
 }
 
 /// `fit_to_target` on an owned zone: records are moved, not copied.
@@ -170,8 +172,15 @@ pub fn fit(
     desired: Zone,
     caps: &Capabilities,
     strict: bool,
+    root_ns_warnings: bool,
     warnings: &mut Vec<String>,
 ) -> Result<Zone, Vec<Unsupported>> {
+    if caps.root_ns && root_ns_warnings && desired.get("", &RecordType::Ns).is_none() {
+        warnings.push(format!(
+            "root NS record supported, but no record is configured for {}",
+            idna_decode(&desired.name)
+        ));
+    }
     let mut out = Zone::new(desired.name.clone());
     let mut errors = Vec::new();
     let mut problem = |msg: String, fallback: &str| {

@@ -203,13 +203,13 @@ fn strict_supports_errors_and_lenient_degrades() {
         ..all()
     };
     let mut w = vec![];
-    let errs = fit_to_target(&desired, &caps, true, &mut w).unwrap_err();
+    let errs = fit_to_target(&desired, &caps, true, false, &mut w).unwrap_err();
     assert_eq!(errs.len(), 2);
     assert!(
         errs.iter()
             .any(|e| e.message == "LOC records not supported for x.example.com.")
     );
-    let fitted = fit_to_target(&desired, &caps, false, &mut w).unwrap();
+    let fitted = fit_to_target(&desired, &caps, false, false, &mut w).unwrap();
     assert_eq!(fitted.len(), 1);
     assert!(fitted.iter().all(|r| r.dynamic.is_none()));
     assert_eq!(w.len(), 2);
@@ -227,7 +227,7 @@ fn root_ns_unsupported_by_target() {
         root_ns: false,
         ..all()
     };
-    let errs = fit_to_target(&desired, &caps, true, &mut vec![]).unwrap_err();
+    let errs = fit_to_target(&desired, &caps, true, false, &mut vec![]).unwrap_err();
     assert_eq!(
         errs[0].message,
         "root NS record not supported for example.com."
@@ -391,4 +391,32 @@ fn streamed_json_and_checksum_equal_the_tree() {
             empty.checksum()
         )
     );
+}
+
+#[test]
+fn a_target_holding_root_ns_says_when_it_is_given_none() {
+    let without = zone(vec![a("www", 60, &["192.0.2.1"])]);
+    let mut w = vec![];
+    fit_to_target(&without, &all(), false, true, &mut w).unwrap();
+    assert_eq!(
+        w,
+        ["root NS record supported, but no record is configured for example.com."]
+    );
+    let mut w = vec![];
+    fit_to_target(&without, &all(), false, false, &mut w).unwrap();
+    assert!(w.is_empty(), "root_ns_warnings: false");
+    let no_root_ns = Capabilities {
+        root_ns: false,
+        ..all()
+    };
+    fit_to_target(&without, &no_root_ns, false, true, &mut w).unwrap();
+    assert!(w.is_empty(), "a target without root NS: {w:?}");
+    let ns = RecordSet::new(
+        "",
+        RecordType::Ns,
+        60,
+        vec![Value::Target("ns1.example.net.".into())],
+    );
+    fit_to_target(&zone(vec![ns]), &all(), false, true, &mut w).unwrap();
+    assert!(w.is_empty(), "configured: {w:?}");
 }

@@ -546,7 +546,7 @@ pub fn for_target(zone: &Zone, target: &str, caps: &crate::model::Capabilities) 
             .map(|(k, r)| (k.clone(), r.clone()))
             .collect(),
     };
-    let fitted = crate::plan::fit(managed, caps, false, &mut warnings).unwrap_or_default();
+    let fitted = crate::plan::fit(managed, caps, false, false, &mut warnings).unwrap_or_default();
     expectations(&fitted)
 }
 
