@@ -1060,14 +1060,27 @@ fn manager(node: Option<&Node>, diags: &mut Vec<Diagnostic>) -> Manager {
 }
 
 /// octoDNS's plan output classes and the options each takes (besides `class`).
-const PLAN_OUTPUTS: &[(&str, &[&str])] = &[
-    ("octodns.provider.plan.PlanLogger", &["level"]),
+const PLAN_OUTPUTS: &[(&str, PlanOutputKind, &[&str])] = &[
+    (
+        "octodns.provider.plan.PlanLogger",
+        PlanOutputKind::Logger,
+        &["level"],
+    ),
     (
         "octodns.provider.plan.PlanJson",
+        PlanOutputKind::Json,
         &["indent", "sort_keys", "output_filename"],
     ),
-    ("octodns.provider.plan.PlanMarkdown", &["output_filename"]),
-    ("octodns.provider.plan.PlanHtml", &["output_filename"]),
+    (
+        "octodns.provider.plan.PlanMarkdown",
+        PlanOutputKind::Markdown,
+        &["output_filename"],
+    ),
+    (
+        "octodns.provider.plan.PlanHtml",
+        PlanOutputKind::Html,
+        &["output_filename"],
+    ),
 ];
 
 /// `manager.plan_outputs: {NAME: {class: …, options}}`, checked as octoDNS's
@@ -1100,8 +1113,8 @@ fn plan_outputs(v: &Node, diags: &mut Vec<Diagnostic>) -> Vec<PlanOutput> {
             continue;
         };
         let class = class_node.as_str().unwrap_or_default();
-        let Some((_, options)) = PLAN_OUTPUTS.iter().find(|(c, _)| *c == class) else {
-            let known: Vec<&str> = PLAN_OUTPUTS.iter().map(|(c, _)| *c).collect();
+        let Some(&(_, kind, options)) = PLAN_OUTPUTS.iter().find(|(c, ..)| *c == class) else {
+            let known: Vec<&str> = PLAN_OUTPUTS.iter().map(|(c, ..)| *c).collect();
             let hint = yaml::de::nearest(class, &known)
                 .map(|n| format!(" (did you mean {n}?)"))
                 .unwrap_or_default();
@@ -1115,12 +1128,7 @@ fn plan_outputs(v: &Node, diags: &mut Vec<Diagnostic>) -> Vec<PlanOutput> {
         };
         let mut po = PlanOutput {
             name: name_text.clone(),
-            kind: match class.rsplit('.').next().unwrap_or_default() {
-                "PlanLogger" => PlanOutputKind::Logger,
-                "PlanJson" => PlanOutputKind::Json,
-                "PlanMarkdown" => PlanOutputKind::Markdown,
-                _ => PlanOutputKind::Html,
-            },
+            kind,
             level: "info".into(),
             indent: None,
             sort_keys: true,
@@ -1342,29 +1350,16 @@ fn record_disables(
     for (t, ids) in node.entries().unwrap_or_default() {
         let set = out.entry(t.key_text()).or_default();
         for i in ids.items().unwrap_or(&[]) {
-            let Some(id) = i.as_str() else { continue };
-            if id.starts_with('_') {
-                let tail = zone.map(|z| format!(" in zone {z}")).unwrap_or_default();
-                err(
-                    diags,
-                    &i.pos,
-                    "config-invalid",
-                    format!("Cannot disable bridge validator \"{id}\"{tail}"),
-                );
-                continue;
+            let unknown = |id: &str| {
+                format!(
+                    "no validator with id \"{id}\" registered for \"{}\"",
+                    t.key_text()
+                )
+            };
+            let known = crate::validate::RECORD_RULE_IDS;
+            if let Some(id) = disabled_id(i, "validator", known, unknown, zone, diags) {
+                set.insert(id.to_string());
             }
-            if !crate::validate::RECORD_RULE_IDS.contains(&id) {
-                warn(
-                    diags,
-                    &i.pos,
-                    "config-validators",
-                    format!(
-                        "no validator with id \"{id}\" registered for \"{}\"",
-                        t.key_text()
-                    ),
-                );
-            }
-            set.insert(id.to_string());
         }
     }
     out
@@ -1382,28 +1377,40 @@ fn zone_disables(
         .and_then(Node::items)
         .unwrap_or(&[])
     {
-        let Some(id) = i.as_str() else { continue };
-        if id.starts_with('_') {
-            let tail = zone.map(|z| format!(" in zone {z}")).unwrap_or_default();
-            err(
-                diags,
-                &i.pos,
-                "config-invalid",
-                format!("Cannot disable bridge zone validator \"{id}\"{tail}"),
-            );
-            continue;
+        let unknown = |id: &str| format!("no zone validator with id \"{id}\" active");
+        let known = crate::validate::ZONE_RULE_IDS;
+        if let Some(id) = disabled_id(i, "zone validator", known, unknown, zone, diags) {
+            out.insert(id.to_string());
         }
-        if !crate::validate::ZONE_RULE_IDS.contains(&id) {
-            warn(
-                diags,
-                &i.pos,
-                "config-validators",
-                format!("no zone validator with id \"{id}\" active"),
-            );
-        }
-        out.insert(id.to_string());
     }
     out
+}
+
+/// One id of a `disable_validators` list, checked as octoDNS checks it: a bridge validator
+/// (`_…`) cannot be disabled (an error, None); an id octoDNS does not know is warned about.
+fn disabled_id<'a>(
+    i: &'a Node,
+    kind: &str,
+    known: &[&str],
+    unknown: impl FnOnce(&str) -> String,
+    zone: Option<&str>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<&'a str> {
+    let id = i.as_str()?;
+    if id.starts_with('_') {
+        let tail = zone.map(|z| format!(" in zone {z}")).unwrap_or_default();
+        err(
+            diags,
+            &i.pos,
+            "config-invalid",
+            format!("Cannot disable bridge {kind} \"{id}\"{tail}"),
+        );
+        return None;
+    }
+    if !known.contains(&id) {
+        warn(diags, &i.pos, "config-validators", unknown(id));
+    }
+    Some(id)
 }
 
 /// A zone's own `validators:` section: it can only disable (octoDNS's
