@@ -1597,7 +1597,7 @@ fn ignore_rules(v: &Node, diags: &mut Vec<Diagnostic>) -> Vec<IgnoreRule> {
     for item in items {
         if let Some(name) = item.as_str() {
             out.push(IgnoreRule {
-                name: Some(name.to_string()),
+                name: Some(IgnoreRule::name_glob(name)),
                 types: Vec::new(),
                 value: None,
                 pos: item.pos.clone(),
@@ -1625,7 +1625,7 @@ fn ignore_rules(v: &Node, diags: &mut Vec<Diagnostic>) -> Vec<IgnoreRule> {
         let mut ok = true;
         for (k, val) in entries {
             match k.key_text().as_str() {
-                "name" => rule.name = val.as_str().map(str::to_string),
+                "name" => rule.name = val.as_str().map(IgnoreRule::name_glob),
                 "value" => rule.value = val.as_str().map(str::to_string),
                 "type" => {
                     let names = str_list(Some(val)).unwrap_or_default();

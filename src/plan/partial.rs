@@ -13,6 +13,7 @@ use crate::yaml::Pos;
 /// One `ignore:` entry.
 #[derive(Clone, Debug, PartialEq)]
 pub struct IgnoreRule {
+    /// Lowercase (names are held lowercase): set it through [`IgnoreRule::name_glob`].
     pub name: Option<String>,
     pub types: Vec<RecordType>,
     pub value: Option<String>,
@@ -21,14 +22,19 @@ pub struct IgnoreRule {
 }
 
 impl IgnoreRule {
+    /// The name glob as written, kept lowercase so matching needs no case folding.
+    pub fn name_glob(glob: &str) -> String {
+        glob.to_lowercase()
+    }
+
     pub fn matches(&self, r: &RecordSet) -> bool {
-        // names are held lowercase and IDNA-encoded; a rule may be written either way
+        // names are held lowercase and IDNA-encoded; a rule may be written in UTF-8 too
         let name_ok = self.name.as_deref().is_none_or(|p| {
             if p == "@" || p.is_empty() {
                 r.name.is_empty()
             } else {
-                let p = p.to_lowercase();
-                glob_match(&p, &r.name) || glob_match(&p, &idna_decode(&r.name))
+                glob_match(p, &r.name)
+                    || (r.name.contains("xn--") && glob_match(p, &idna_decode(&r.name)))
             }
         });
         let type_ok = self.types.is_empty() || self.types.contains(&r.rtype);
@@ -111,7 +117,7 @@ mod tests {
 
     fn rule(name: Option<&str>, types: &[&str], value: Option<&str>) -> IgnoreRule {
         IgnoreRule {
-            name: name.map(str::to_string),
+            name: name.map(IgnoreRule::name_glob),
             types: types
                 .iter()
                 .map(|t| RecordType::parse(t).unwrap())

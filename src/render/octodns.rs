@@ -265,6 +265,15 @@ fn change_repr(c: &Change, zone: &str, leader: &str) -> String {
     }
 }
 
+/// The plans with their zone's display name, and whether each opens a run of its zone (the
+/// outputs print a zone heading there).
+fn by_zone<'a>(plans: &'a [Shown<'a>]) -> impl Iterator<Item = (String, bool, &'a Shown<'a>)> {
+    plans.iter().enumerate().map(move |(i, s)| {
+        let first = i == 0 || plans[i - 1].plan.zone != s.plan.zone;
+        (idna_decode(&s.plan.zone), first, s)
+    })
+}
+
 /// `PlanLogger`: the text it logs (at its level), from the leading newline to the last.
 pub fn logger(plans: &[Shown]) -> String {
     let mut buf = String::from("\n");
@@ -272,15 +281,12 @@ pub fn logger(plans: &[Shown]) -> String {
         buf.push_str(HR);
         buf.push_str("No changes were planned\n");
     } else {
-        let mut current: Option<String> = None;
-        for s in plans {
+        for (zone, first, s) in by_zone(plans) {
             let p = s.plan;
-            let zone = idna_decode(&p.zone);
-            if current.as_deref() != Some(zone.as_str()) {
+            if first {
                 buf.push_str(HR);
                 buf.push_str(&format!("* {zone}\n"));
                 buf.push_str(HR);
-                current = Some(zone.clone());
             }
             buf.push_str(&format!("* {} ({})\n*   ", p.target, s.provider_class));
             if !p.exists {
@@ -321,13 +327,10 @@ pub fn markdown(plans: &[Shown]) -> String {
         return "## No changes were planned\n".into();
     }
     let mut fh = String::new();
-    let mut current: Option<String> = None;
-    for s in plans {
+    for (zone, first, s) in by_zone(plans) {
         let p = s.plan;
-        let zone = idna_decode(&p.zone);
-        if current.as_deref() != Some(zone.as_str()) {
+        if first {
             fh.push_str(&format!("## {zone}\n\n"));
-            current = Some(zone.clone());
         }
         fh.push_str(&format!("### {}\n\n", p.target));
         fh.push_str("| Operation | Name | Type | TTL | Value | Source |\n|--|--|--|--|--|--|\n");
@@ -368,13 +371,10 @@ pub fn html(plans: &[Shown]) -> String {
         return "<b>No changes were planned</b>".into();
     }
     let mut fh = String::new();
-    let mut current: Option<String> = None;
-    for s in plans {
+    for (zone, first, s) in by_zone(plans) {
         let p = s.plan;
-        let zone = idna_decode(&p.zone);
-        if current.as_deref() != Some(zone.as_str()) {
+        if first {
             fh.push_str(&format!("<h2>{zone}</h2>\n"));
-            current = Some(zone.clone());
         }
         fh.push_str(&format!(
             "<h3>{}</h3>\n<table>\n  <tr>\n    <th>Operation</th>\n    <th>Name</th>\n    \
