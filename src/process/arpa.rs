@@ -102,18 +102,18 @@ impl AutoArpa {
     /// name, each once, at most `max_auto_arpa`, with the TTL of the first.
     pub fn ptrs(&self, zone: &str) -> Vec<RecordSet> {
         let seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let suffix = format!(".{zone}");
+        // only the reverse names below this zone: (name in the zone → entries)
         let mut by_ptr: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
         for ptrs in seen.values() {
             for (ptr, entries) in ptrs {
-                by_ptr.entry(ptr).or_default().extend(entries);
+                if let Some(name) = ptr.strip_suffix(&suffix) {
+                    by_ptr.entry(name).or_default().extend(entries);
+                }
             }
         }
-        let suffix = format!(".{zone}");
         let mut out = Vec::new();
-        for (ptr, mut entries) in by_ptr {
-            let Some(name) = ptr.strip_suffix(&suffix) else {
-                continue;
-            };
+        for (name, mut entries) in by_ptr {
             entries.sort();
             let mut names: Vec<&str> = Vec::new();
             let mut ttl = None;
