@@ -24,6 +24,7 @@
 
 pub mod atomic;
 pub mod azure;
+pub mod cloudflare;
 pub mod powerdns;
 pub mod registry;
 pub mod rfc2136;
@@ -270,6 +271,78 @@ pub(crate) async fn assert_refuses_hostile_zones(p: &dyn Provider) {
         let e = p.apply(&plan).await.unwrap_err().to_string();
         assert!(e.contains("invalid zone name"), "{}: {z:?}: {e}", p.id());
     }
+}
+
+/// Is `url`'s host a loopback address?
+pub(crate) fn loopback(url: &str) -> bool {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let host = rest.split(['/', '?']).next().unwrap_or_default();
+    let host = host.rsplit_once('@').map(|(_, h)| h).unwrap_or(host);
+    let host = if let Some(h) = host.strip_prefix('[') {
+        h.split(']').next().unwrap_or_default()
+    } else {
+        host.split(':').next().unwrap_or_default()
+    };
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// https, or http on loopback only.
+pub(crate) fn check_transport(what: &str, url: &str) -> Result<(), String> {
+    let lower = url.to_ascii_lowercase();
+    if lower.starts_with("https://") || (lower.starts_with("http://") && loopback(url)) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} must be an https:// URL (http:// only on loopback): {url}"
+        ))
+    }
+}
+
+/// Percent-encode everything but RFC 3986's unreserved characters (a path segment or a
+/// form/query value).
+pub(crate) fn url_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// What an apply that failed part-way did and did not do.
+pub(crate) fn failure_report(
+    applied: &[String],
+    failed: &[(String, String)],
+    skipped: &[String],
+) -> String {
+    let total = applied.len() + failed.len() + skipped.len();
+    let mut out = format!(
+        "{} of {total} change{} applied before the apply stopped",
+        applied.len(),
+        if total == 1 { "" } else { "s" }
+    );
+    for (label, why) in failed {
+        out.push_str(&format!("\n  failed:      {label}: {why}"));
+    }
+    let list = |out: &mut String, head: &str, items: &[String]| {
+        for l in items {
+            out.push_str(&format!("\n  {head} {l}"));
+        }
+    };
+    list(&mut out, "applied:    ", applied);
+    list(&mut out, "not applied:", skipped);
+    out.push_str(
+        "\n  the zone is partly changed: fix the cause and apply again (the next plan shows \
+         exactly what is left)",
+    );
+    out
 }
 
 /// Build the provider a config entry describes (through `registry::ENTRIES`).

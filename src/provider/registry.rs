@@ -9,7 +9,9 @@
 
 use std::sync::Arc;
 
-use super::{Provider, ProviderError, azure, powerdns, rfc2136, route53, yaml, zonefile};
+use super::{
+    Provider, ProviderError, azure, cloudflare, powerdns, rfc2136, route53, yaml, zonefile,
+};
 use crate::config::yaml_settings::YamlSettings;
 use crate::config::{ClassInfo, Classes, Config, FileFormat, ProviderConfig, settings_diagnostic};
 use crate::diag::Diagnostic;
@@ -39,6 +41,7 @@ pub static ENTRIES: &[Entry] = &[
     Entry { classes: &["powerdns", "octodns_powerdns.PowerDnsProvider"], files: None, build: |c| shared(powerdns::PowerDnsProvider::new, c), check: |c| powerdns::Settings::from_config(c).map(drop) },
     Entry { classes: &["route53", "octodns_route53.Route53Provider"], files: None, build: |c| shared(route53::Route53Provider::new, c), check: |c| route53::Settings::from_config(c).map(drop) },
     Entry { classes: &["azure", "octodns_azure.AzureProvider"], files: None, build: |c| shared(azure::AzureProvider::new, c), check: |c| azure::Settings::from_config(c).map(drop) },
+    Entry { classes: &["cloudflare", "octodns_cloudflare.CloudflareProvider"], files: None, build: |c| shared(cloudflare::CloudflareProvider::new, c), check: |c| cloudflare::Settings::from_config(c).map(drop) },
     Entry { classes: &["rfc2136", "octodns_bind.Rfc2136Provider", "octodns_bind.BindProvider", "octodns_bind.AxfrSource", "octodns.source.axfr.AxfrSource"], files: None, build: |c| shared(rfc2136::Rfc2136Provider::new, c), check: |c| rfc2136::Settings::from_config(c).map(drop) },
 ];
 
@@ -109,6 +112,7 @@ mod tests {
             "client_id: c\n    directory_id: t\n    sub_id: s\n    resource_group: g\n",
         ),
         ("octodns_bind.Rfc2136Provider", "host: 127.0.0.1\n"),
+        ("octodns_cloudflare.CloudflareProvider", "token: t\n"),
     ];
 
     /// A config with one provider `p` of `class`; its settings start on line 4.
@@ -164,7 +168,9 @@ mod tests {
         ] {
             assert_eq!(files(c), Some(None), "{c}");
         }
-        assert_eq!(files("octodns_cloudflare.CloudflareProvider"), None);
+        assert_eq!(files("octodns_cloudflare.CloudflareProvider"), Some(None));
+        assert_eq!(files("cloudflare"), Some(None));
+        assert_eq!(files("octodns_ns1.Ns1Provider"), None);
         // every name is in one entry only
         let names = Registry.names();
         let unique: std::collections::BTreeSet<_> = names.iter().collect();

@@ -5,6 +5,8 @@
 //!   example (Route 53 on moto + Azure on the fake) end to end;
 //! - `azure_fake`: a stateful fake of the Azure DNS management API (2018-05-01), the Microsoft
 //!   identity platform token endpoint and GitHub's OIDC endpoint, for the `azure` provider;
+//! - `cloudflare`: the Cloudflare adapter against `cloudflare_fake` (a stateful fake of the
+//!   Cloudflare API v4 DNS endpoints) and octodns-cloudflare pointed at the same fake;
 //! - `suite`: the provider-independent runner (plan → apply → re-plan → DNS answers);
 //! - `cases`: the table of desired zone states;
 //! - `dns`: hickory-net queries and an independent wire encoder for the expected RDATA;
@@ -21,6 +23,8 @@
 mod azure;
 mod azure_fake;
 mod cases;
+mod cloudflare;
+mod cloudflare_fake;
 mod config_parity;
 mod differential;
 mod dns;

@@ -52,6 +52,7 @@ use futures_util::StreamExt;
 use serde_json::{Value as J, json};
 
 use super::{ApplyReport, BoxFut, Provider, ProviderError};
+pub(crate) use super::{check_transport, failure_report, url_component};
 use crate::config::ProviderConfig;
 use crate::http::{self, Backoff, Policy, Request, Response};
 use crate::model::{Capabilities, RecordSet, RecordType, Value, Zone};
@@ -63,49 +64,6 @@ pub const API_VERSION: &str = "2018-05-01";
 const DEFAULT_ENDPOINT: &str = "https://management.azure.com";
 const DEFAULT_AUTHORITY: &str = "https://login.microsoftonline.com";
 const DEFAULT_SCOPE: &str = "https://management.azure.com/.default";
-
-/// Is `url`'s host a loopback address?
-fn loopback(url: &str) -> bool {
-    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
-    let host = rest.split(['/', '?']).next().unwrap_or_default();
-    let host = host.rsplit_once('@').map(|(_, h)| h).unwrap_or(host);
-    let host = if let Some(h) = host.strip_prefix('[') {
-        h.split(']').next().unwrap_or_default()
-    } else {
-        host.split(':').next().unwrap_or_default()
-    };
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// https, or http on loopback only.
-pub(crate) fn check_transport(what: &str, url: &str) -> Result<(), String> {
-    let lower = url.to_ascii_lowercase();
-    if lower.starts_with("https://") || (lower.starts_with("http://") && loopback(url)) {
-        Ok(())
-    } else {
-        Err(format!(
-            "{what} must be an https:// URL (http:// only on loopback): {url}"
-        ))
-    }
-}
-
-/// Percent-encode everything but RFC 3986's unreserved characters (a path segment or a
-/// form/query value).
-pub(crate) fn url_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
-}
 
 /// The record types Azure DNS holds.
 pub fn supported_types() -> Vec<RecordType> {
@@ -881,31 +839,6 @@ fn with_name_servers(r: &RecordSet, ns: &[String]) -> (RecordSet, bool) {
     }
     out.normalize();
     (out, added)
-}
-
-/// What an apply that failed part-way did and did not do.
-fn failure_report(applied: &[String], failed: &[(String, String)], skipped: &[String]) -> String {
-    let total = applied.len() + failed.len() + skipped.len();
-    let mut out = format!(
-        "{} of {total} change{} applied before the apply stopped",
-        applied.len(),
-        if total == 1 { "" } else { "s" }
-    );
-    for (label, why) in failed {
-        out.push_str(&format!("\n  failed:      {label}: {why}"));
-    }
-    let list = |out: &mut String, head: &str, items: &[String]| {
-        for l in items {
-            out.push_str(&format!("\n  {head} {l}"));
-        }
-    };
-    list(&mut out, "applied:    ", applied);
-    list(&mut out, "not applied:", skipped);
-    out.push_str(
-        "\n  the zone is partly changed: fix the cause and apply again (the next plan shows \
-         exactly what is left)",
-    );
-    out
 }
 
 impl Provider for AzureProvider {

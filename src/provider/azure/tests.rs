@@ -208,14 +208,14 @@ fn loopback_detection() {
         "http://[::1]:9/",
         "http://127.0.0.2",
     ] {
-        assert!(loopback(u), "{u}");
+        assert!(crate::provider::loopback(u), "{u}");
     }
     for u in [
         "http://127.0.0.1.example.net/",
         "http://10.0.0.1/",
         "http://user@evil.example/",
     ] {
-        assert!(!loopback(u), "{u}");
+        assert!(!crate::provider::loopback(u), "{u}");
     }
 }
 
