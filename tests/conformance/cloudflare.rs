@@ -323,6 +323,32 @@ fn twelve_hundred_records() {
     assert_eq!(batches, 7, "{reqs:#?}");
 }
 
+/// A 5,000-record zone made in the dashboard: read over 50 pages of 100, planned clean against
+/// the same records in git.
+#[test]
+fn five_thousand_records_are_read_over_every_page() {
+    let fake = CloudflareFake::start();
+    let zone = "big.cloudflare.test.";
+    fake.create_zone(zone);
+    let mut yaml = String::from("---\n");
+    for i in 0..5000 {
+        let ip = format!("10.{}.{}.{}", i / 65536, (i / 256) % 256, i % 256);
+        fake.add_record(zone, json!({"name": format!("h{i}.big.cloudflare.test"), "type": "A", "content": ip, "ttl": 300}));
+        yaml.push_str(&format!("h{i}:\n  ttl: 300\n  type: A\n  value: {ip}\n"));
+    }
+    let p = Project::new(&own_target(&fake, &[]), &[zone]);
+    p.write_zone(zone, &yaml);
+    let plan = p.plan();
+    assert_eq!(changes(&plan), Vec::<String>::new());
+    assert_eq!(plan["plans"][0]["summary"]["existing"], 5000);
+    let pages = fake
+        .requests()
+        .iter()
+        .filter(|r| r.contains("/dns_records?"))
+        .count();
+    assert_eq!(pages, 50);
+}
+
 #[test]
 fn partial_ownership() {
     suite::run_partial(&target(), "partial.cloudflare.test.");

@@ -1088,6 +1088,22 @@ impl CloudflareFake {
         st.windows.clear();
     }
 
+    /// Create an empty zone behind the client's back (the dashboard).
+    pub fn create_zone(&self, zone: &str) {
+        let mut st = self.lock();
+        let id = st.new_id();
+        let name = zone.trim_end_matches('.').to_string();
+        st.zones.insert(
+            name.clone(),
+            Zone {
+                id,
+                name,
+                plan: "free",
+                records: BTreeMap::new(),
+            },
+        );
+    }
+
     /// Every record of a zone as the API lists it (sorted as listed).
     pub fn records(&self, zone: &str) -> Vec<J> {
         let st = self.lock();

@@ -118,6 +118,8 @@ pub struct CloudflareProvider {
     settings: Settings,
     client: http::Client,
     caps: Capabilities,
+    /// The credential's request bucket (shared by every provider with the same credential).
+    bucket: std::sync::Arc<Bucket>,
     /// Zone ids by zone name (IDNA, final dot), learnt when reading or creating.
     zone_ids: Mutex<HashMap<String, String>>,
 }
@@ -144,6 +146,7 @@ impl CloudflareProvider {
         let builder = reqwest::Client::builder()
             .connect_timeout(settings.timeout)
             .redirect(reqwest::redirect::Policy::none());
+        let bucket = Bucket::shared(settings.auth.secret(), Rate::CLOUDFLARE);
         let mut secrets = vec![settings.auth.secret().to_string()];
         if let settings::Auth::Key { email, .. } = &settings.auth {
             secrets.push(email.clone());
@@ -157,15 +160,21 @@ impl CloudflareProvider {
             .limits(
                 Limits::default()
                     .concurrency(CONCURRENCY)
-                    .rate(Bucket::shared(settings.auth.secret(), Rate::CLOUDFLARE)),
+                    .rate(bucket.clone()),
             );
         Ok(CloudflareProvider {
             id: id.to_string(),
             settings,
             client,
             caps: capabilities(),
+            bucket,
             zone_ids: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The credential's request bucket, shared by every provider with the same credential.
+    pub fn rate_bucket(&self) -> &std::sync::Arc<Bucket> {
+        &self.bucket
     }
 
     fn failed(&self, zone: &str, message: String) -> ProviderError {

@@ -296,3 +296,19 @@ fn a_change_stays_in_one_batch_where_it_fits() {
         [vec![0], vec![1, 1, 1], vec![1, 1, 2]]
     );
 }
+
+#[test]
+fn providers_with_one_credential_share_one_rate_bucket() {
+    let build = |token: &str| {
+        let s = Settings::from_config(&config(json!({ "token": token }))).unwrap();
+        CloudflareProvider::with_settings("cf", s).unwrap()
+    };
+    let (a, b, c) = (
+        build("tok-shared-1"),
+        build("tok-shared-1"),
+        build("tok-other-2"),
+    );
+    assert!(std::sync::Arc::ptr_eq(a.rate_bucket(), b.rate_bucket()));
+    assert!(!std::sync::Arc::ptr_eq(a.rate_bucket(), c.rate_bucket()));
+    assert_eq!(a.rate_bucket().rate(), crate::http::Rate::CLOUDFLARE);
+}
