@@ -25,6 +25,7 @@
 pub mod atomic;
 pub mod azure;
 pub mod cloudflare;
+pub mod oidc;
 pub mod powerdns;
 pub mod registry;
 pub mod rfc2136;

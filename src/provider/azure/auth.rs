@@ -24,6 +24,7 @@ use tokio::sync::Mutex;
 
 use super::url_component;
 use crate::http::{self, Request};
+use crate::provider::oidc::OidcError;
 
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 const GITHUB_AUDIENCE: &str = "api://AzureADTokenExchange";
@@ -101,7 +102,7 @@ impl Federated {
         let var = |k: &str| std::env::var(k).ok().filter(|v| !v.trim().is_empty());
         Federated {
             token_file: var("AZURE_FEDERATED_TOKEN_FILE"),
-            github: var("ACTIONS_ID_TOKEN_REQUEST_URL").zip(var("ACTIONS_ID_TOKEN_REQUEST_TOKEN")),
+            github: crate::provider::oidc::github_from_env(),
         }
     }
 }
@@ -176,7 +177,6 @@ impl Auth {
 
     /// A federated token for `client_assertion`.
     async fn assertion(&self, cred: &Credential) -> Result<String, AuthError> {
-        const WHAT: &str = "GitHub OIDC token request";
         match cred {
             Credential::Secret(_) => unreachable!("not an assertion"),
             Credential::FederatedFile(path) => std::fs::read_to_string(path)
@@ -186,30 +186,19 @@ impl Auth {
                     source,
                 }),
             Credential::GithubOidc { url, bearer } => {
-                super::check_transport("ACTIONS_ID_TOKEN_REQUEST_URL", url)
-                    .map_err(AuthError::Insecure)?;
-                let sep = if url.contains('?') { '&' } else { '?' };
-                let full = format!("{url}{sep}audience={}", url_component(GITHUB_AUDIENCE));
-                let req = Request::get(full)
-                    .bearer(bearer)
-                    .header("Accept", "application/json");
-                let r = self
-                    .client
-                    .send(&req)
+                crate::provider::oidc::github_token(&self.client, url, bearer, GITHUB_AUDIENCE)
                     .await
-                    .map_err(|e| AuthError::Request {
-                        what: WHAT,
-                        source: Box::new(e),
-                    })?;
-                if !r.ok() {
-                    return Err(AuthError::Oidc { status: r.status });
-                }
-                r.json()
-                    .and_then(|j| j.get("value").and_then(J::as_str).map(str::to_string))
-                    .filter(|v| !v.is_empty())
-                    .ok_or(AuthError::Missing {
-                        what: WHAT,
-                        field: "value",
+                    .map_err(|e| match e {
+                        OidcError::Insecure(m) => AuthError::Insecure(m),
+                        OidcError::Request(source) => AuthError::Request {
+                            what: "GitHub OIDC token request",
+                            source,
+                        },
+                        OidcError::Refused { status } => AuthError::Oidc { status },
+                        OidcError::Missing => AuthError::Missing {
+                            what: "GitHub OIDC token request",
+                            field: "value",
+                        },
                     })
             }
         }
