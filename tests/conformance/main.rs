@@ -7,6 +7,8 @@
 //!   identity platform token endpoint and GitHub's OIDC endpoint, for the `azure` provider;
 //! - `cloudflare`: the Cloudflare adapter against `cloudflare_fake` (a stateful fake of the
 //!   Cloudflare API v4 DNS endpoints) and octodns-cloudflare pointed at the same fake;
+//! - `googlecloud`: the Google Cloud DNS adapter against `googlecloud_fake` (Cloud DNS
+//!   `dns/v1`, Google's token services and GitHub OIDC);
 //! - `suite`: the provider-independent runner (plan → apply → re-plan → DNS answers);
 //! - `cases`: the table of desired zone states;
 //! - `dns`: hickory-net queries and an independent wire encoder for the expected RDATA;
@@ -31,6 +33,8 @@ mod dns;
 mod dual;
 mod dynamic;
 mod failover;
+mod googlecloud;
+mod googlecloud_fake;
 mod harness;
 mod interop;
 mod powerdns;
