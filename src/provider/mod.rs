@@ -26,6 +26,7 @@ pub mod atomic;
 pub mod azure;
 pub mod cloudflare;
 pub mod googlecloud;
+pub mod hetzner;
 pub mod oidc;
 pub mod powerdns;
 pub mod registry;

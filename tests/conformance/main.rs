@@ -9,6 +9,8 @@
 //!   Cloudflare API v4 DNS endpoints) and octodns-cloudflare pointed at the same fake;
 //! - `googlecloud`: the Google Cloud DNS adapter against `googlecloud_fake` (Cloud DNS
 //!   `dns/v1`, Google's token services and GitHub OIDC);
+//! - `hetzner`: the Hetzner adapter on both backends against `hetzner_fake` (the Cloud
+//!   API's Zones and the DNS Console API);
 //! - `suite`: the provider-independent runner (plan → apply → re-plan → DNS answers);
 //! - `cases`: the table of desired zone states;
 //! - `dns`: hickory-net queries and an independent wire encoder for the expected RDATA;
@@ -36,6 +38,8 @@ mod failover;
 mod googlecloud;
 mod googlecloud_fake;
 mod harness;
+mod hetzner;
+mod hetzner_fake;
 mod interop;
 mod powerdns;
 mod processors;
