@@ -128,6 +128,84 @@ impl ProviderError {
     }
 }
 
+impl ProviderError {
+    /// `Failed`: a failure the provider describes itself.
+    pub(crate) fn failed(provider: &str, zone: &str, message: impl Into<String>) -> ProviderError {
+        ProviderError::Failed {
+            provider: provider.to_string(),
+            zone: zone.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// `Http`: the API could not be used.
+    pub(crate) fn http(provider: &str, zone: &str, source: crate::http::Error) -> ProviderError {
+        ProviderError::Http {
+            provider: provider.to_string(),
+            zone: zone.to_string(),
+            source: Box::new(source),
+        }
+    }
+
+    /// `Api`: an answer that is not a success. `body` says what was asked and the provider's
+    /// reading of the answer (`answer_summary`); the request and raw answer are the source.
+    pub(crate) fn api(
+        provider: &str,
+        zone: &str,
+        client: &crate::http::Client,
+        req: &crate::http::Request,
+        r: &crate::http::Response,
+        body: String,
+    ) -> ProviderError {
+        ProviderError::Api {
+            provider: provider.to_string(),
+            zone: zone.to_string(),
+            status: r.status,
+            body,
+            source: Box::new(client.status_error(req, r)),
+        }
+    }
+}
+
+/// A provider's reading of an error answer as errors show it: scrubbed of the client's
+/// secrets, shortened, `(no body)` when there is nothing.
+pub(crate) fn answer_summary(client: &crate::http::Client, text: &str) -> String {
+    let s = crate::http::excerpt(client.scrubber(), text);
+    if s.is_empty() { "(no body)".into() } else { s }
+}
+
+/// An id a server gave, as a path segment of the next request: letters and digits only (an
+/// id is never a path, a query or a traversal).
+pub(crate) fn checked_id<'a>(
+    provider: &str,
+    zone: &str,
+    id: &'a str,
+) -> Result<&'a str, ProviderError> {
+    if !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        Ok(id)
+    } else {
+        Err(ProviderError::failed(
+            provider,
+            zone,
+            format!("the server gave the id {id:?}, which is not an id"),
+        ))
+    }
+}
+
+/// An endpoint setting: its value or `default`, without a trailing slash, https (http only
+/// on loopback) — an error at the key's line otherwise.
+pub(crate) fn endpoint_setting(
+    p: &ProviderConfig,
+    key: &str,
+    value: Option<crate::config::fields::Text>,
+    default: &str,
+) -> Result<String, crate::yaml::de::Error> {
+    let u = value.map_or_else(|| default.to_string(), |t| t.0);
+    let u = u.trim_end_matches('/').to_string();
+    check_transport(&format!("`{key}`"), &u).map_err(|m| p.invalid(key, m))?;
+    Ok(u)
+}
+
 /// What an apply did.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ApplyReport {

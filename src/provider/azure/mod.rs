@@ -52,7 +52,7 @@ use futures_util::StreamExt;
 use serde_json::{Value as J, json};
 
 use super::{ApplyReport, BoxFut, Provider, ProviderError};
-pub(crate) use super::{check_transport, failure_report, url_component};
+use super::{failure_report, url_component};
 use crate::config::ProviderConfig;
 use crate::http::{self, Backoff, Policy, Request, Response};
 use crate::model::{Capabilities, RecordSet, RecordType, Value, Zone};
@@ -246,11 +246,7 @@ impl AzureProvider {
     }
 
     fn failed(&self, zone: &str, message: String) -> ProviderError {
-        ProviderError::Failed {
-            provider: self.id.clone(),
-            zone: zone.to_string(),
-            message,
-        }
+        ProviderError::failed(&self.id, zone, message)
     }
 
     fn scrub(&self, s: &str) -> String {
@@ -259,23 +255,13 @@ impl AzureProvider {
 
     /// An answer's error code and message, shortened and scrubbed.
     fn error_summary(&self, r: &Response) -> String {
-        let body = http::excerpt(self.client.scrubber(), &error_text(r));
-        if body.is_empty() {
-            "(no body)".into()
-        } else {
-            body
-        }
+        super::answer_summary(&self.client, &error_text(r))
     }
 
     /// An API error: the status, the request, Azure's code and message.
     fn api_error(&self, zone: &str, what: &str, req: &Request, r: &Response) -> ProviderError {
-        ProviderError::Api {
-            provider: self.id.clone(),
-            zone: zone.to_string(),
-            status: r.status,
-            body: format!("{what}: {}", self.error_summary(r)),
-            source: Box::new(self.client.status_error(req, r)),
-        }
+        let body = format!("{what}: {}", self.error_summary(r));
+        ProviderError::api(&self.id, zone, &self.client, req, r, body)
     }
 
     /// No token: an HTTP failure keeps its cause, the rest is the identity platform's word.
@@ -291,11 +277,7 @@ impl AzureProvider {
     }
 
     fn http_error(&self, zone: &str, source: http::Error) -> ProviderError {
-        ProviderError::Http {
-            provider: self.id.clone(),
-            zone: zone.to_string(),
-            source: Box::new(source),
-        }
+        ProviderError::http(&self.id, zone, source)
     }
 
     /// One API call with retries (`url` absolute, with its api-version). `Ok` for any answer

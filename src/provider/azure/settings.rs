@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use super::{DEFAULT_AUTHORITY, DEFAULT_ENDPOINT, DEFAULT_SCOPE, auth, check_transport};
+use super::{DEFAULT_AUTHORITY, DEFAULT_ENDPOINT, DEFAULT_SCOPE, auth};
 use crate::config::ProviderConfig;
 use crate::config::fields::{Seconds, Text, Whole};
+use crate::provider::endpoint_setting;
 use crate::yaml::de::Error;
 
 /// The keys as written.
@@ -91,12 +92,7 @@ impl Settings {
             Some(Whole(n)) if n <= 100 => Ok(n as u32),
             Some(_) => Err(p.invalid(k, format!("`{k}` must be a whole number from 0 to 100"))),
         };
-        let url = |k: &str, v: Option<Text>, default: String| -> Result<String, Error> {
-            let u = v.map_or(default, |t| t.0);
-            let u = u.trim_end_matches('/').to_string();
-            check_transport(&format!("`{k}`"), &u).map_err(|m| p.invalid(k, m))?;
-            Ok(u)
-        };
+        let url = |k: &str, v: Option<Text>, default: String| endpoint_setting(p, k, v, &default);
         let key = match raw.key {
             None => None,
             Some(s) if s.is_empty() => {

@@ -178,24 +178,15 @@ impl CloudflareProvider {
     }
 
     fn failed(&self, zone: &str, message: String) -> ProviderError {
-        ProviderError::Failed {
-            provider: self.id.clone(),
-            zone: zone.to_string(),
-            message,
-        }
+        ProviderError::failed(&self.id, zone, message)
     }
 
     fn http_error(&self, zone: &str, source: http::Error) -> ProviderError {
-        ProviderError::Http {
-            provider: self.id.clone(),
-            zone: zone.to_string(),
-            source: Box::new(source),
-        }
+        ProviderError::http(&self.id, zone, source)
     }
 
     fn summary(&self, r: &Response) -> String {
-        let s = http::excerpt(self.client.scrubber(), &error_text(r));
-        if s.is_empty() { "(no body)".into() } else { s }
+        super::answer_summary(&self.client, &error_text(r))
     }
 
     fn api_error(&self, zone: &str, what: &str, req: &Request, r: &Response) -> ProviderError {
@@ -205,13 +196,8 @@ impl CloudflareProvider {
             }
             _ => "",
         };
-        ProviderError::Api {
-            provider: self.id.clone(),
-            zone: zone.to_string(),
-            status: r.status,
-            body: format!("{what}: {}{hint}", self.summary(r)),
-            source: Box::new(self.client.status_error(req, r)),
-        }
+        let body = format!("{what}: {}{hint}", self.summary(r));
+        ProviderError::api(&self.id, zone, &self.client, req, r, body)
     }
 
     fn request(&self, method: reqwest::Method, path_and_query: &str) -> Request {
@@ -342,17 +328,9 @@ impl CloudflareProvider {
             .insert(zone.to_string(), id.to_string());
     }
 
-    /// A zone id as a path segment: Cloudflare's ids are 32 hex digits; anything else from
-    /// the server is refused rather than put in a URL.
+    /// A zone id as a path segment (Cloudflare's are 32 hex digits).
     fn checked_id<'a>(&self, zone: &str, id: &'a str) -> Result<&'a str, ProviderError> {
-        if !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            Ok(id)
-        } else {
-            Err(self.failed(
-                zone,
-                format!("the server gave the id {id:?}, which is not an id"),
-            ))
-        }
+        super::checked_id(&self.id, zone, id)
     }
 
     /// The zone as Cloudflare holds it; `None` when it does not exist.

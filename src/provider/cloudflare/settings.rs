@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::config::ProviderConfig;
 use crate::config::fields::{Flag, Seconds, Text, Whole};
-use crate::provider::check_transport;
+use crate::provider::endpoint_setting;
 use crate::yaml::de::Error;
 
 pub const DEFAULT_API_URL: &str = "https://api.cloudflare.com/client/v4";
@@ -136,12 +136,7 @@ impl Settings {
                  refused credential again",
             ));
         }
-        let api_url = raw
-            .api_url
-            .map_or_else(|| DEFAULT_API_URL.to_string(), |t| t.0)
-            .trim_end_matches('/')
-            .to_string();
-        check_transport("`api_url`", &api_url).map_err(|m| p.invalid("api_url", m))?;
+        let api_url = endpoint_setting(p, "api_url", raw.api_url, DEFAULT_API_URL)?;
         let retry_period = raw.retry_period.unwrap_or(Seconds(300.0)).duration();
         Ok(Settings {
             auth,

@@ -163,24 +163,15 @@ impl GoogleCloudProvider {
     }
 
     fn failed(&self, zone: &str, message: String) -> ProviderError {
-        ProviderError::Failed {
-            provider: self.id.clone(),
-            zone: zone.to_string(),
-            message,
-        }
+        ProviderError::failed(&self.id, zone, message)
     }
 
     fn http_error(&self, zone: &str, source: http::Error) -> ProviderError {
-        ProviderError::Http {
-            provider: self.id.clone(),
-            zone: zone.to_string(),
-            source: Box::new(source),
-        }
+        ProviderError::http(&self.id, zone, source)
     }
 
     fn summary(&self, r: &Response) -> String {
-        let s = http::excerpt(self.client.scrubber(), &error_text(r));
-        if s.is_empty() { "(no body)".into() } else { s }
+        super::answer_summary(&self.client, &error_text(r))
     }
 
     fn api_error(&self, zone: &str, what: &str, req: &Request, r: &Response) -> ProviderError {
@@ -190,13 +181,8 @@ impl GoogleCloudProvider {
             }
             _ => "",
         };
-        ProviderError::Api {
-            provider: self.id.clone(),
-            zone: zone.to_string(),
-            status: r.status,
-            body: format!("{what}: {}{hint}", self.summary(r)),
-            source: Box::new(self.client.status_error(req, r)),
-        }
+        let body = format!("{what}: {}{hint}", self.summary(r));
+        ProviderError::api(&self.id, zone, &self.client, req, r, body)
     }
 
     async fn project(&self, zone: &str) -> Result<String, ProviderError> {

@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::config::ProviderConfig;
 use crate::config::fields::{Flag, Seconds, Text, Whole};
-use crate::provider::check_transport;
+use crate::provider::endpoint_setting;
 use crate::yaml::de::Error;
 
 pub const DEFAULT_ENDPOINT: &str = "https://dns.googleapis.com";
@@ -62,12 +62,7 @@ pub struct Settings {
 impl Settings {
     pub fn from_config(p: &ProviderConfig) -> Result<Settings, Error> {
         let raw: Raw = p.parse_settings()?;
-        let url = |k: &str, v: Option<Text>, default: &str| -> Result<String, Error> {
-            let u = v.map_or_else(|| default.to_string(), |t| t.0);
-            let u = u.trim_end_matches('/').to_string();
-            check_transport(&format!("`{k}`"), &u).map_err(|m| p.invalid(k, m))?;
-            Ok(u)
-        };
+        let url = |k: &str, v: Option<Text>, default: &str| endpoint_setting(p, k, v, default);
         let batch_size = match raw.batch_size {
             None => 1000,
             Some(Whole(n)) if (1..=1000).contains(&n) => n as usize,

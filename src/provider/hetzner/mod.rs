@@ -152,16 +152,11 @@ impl HetznerProvider {
     }
 
     fn failed(&self, zone: &str, message: String) -> ProviderError {
-        ProviderError::Failed {
-            provider: self.id.clone(),
-            zone: zone.to_string(),
-            message,
-        }
+        ProviderError::failed(&self.id, zone, message)
     }
 
     fn summary(&self, r: &Response) -> String {
-        let s = http::excerpt(self.client.scrubber(), &error_text(r));
-        if s.is_empty() { "(no body)".into() } else { s }
+        super::answer_summary(&self.client, &error_text(r))
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> Request {
@@ -236,11 +231,9 @@ impl HetznerProvider {
                 });
             match next {
                 Some(n) if !empty => {
-                    pages.next(n).map_err(|e| ProviderError::Http {
-                        provider: self.id.clone(),
-                        zone: zone.to_string(),
-                        source: Box::new(e),
-                    })?;
+                    pages
+                        .next(n)
+                        .map_err(|e| ProviderError::http(&self.id, zone, e))?;
                     page = n;
                 }
                 _ => return Ok(out),
@@ -292,14 +285,7 @@ impl HetznerProvider {
 
     /// An id as a path segment: letters and digits only.
     fn checked(&self, zone: &str, id: &str) -> Result<String, ProviderError> {
-        if !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            Ok(id.to_string())
-        } else {
-            Err(self.failed(
-                zone,
-                format!("the server gave the id {id:?}, which is not an id"),
-            ))
-        }
+        super::checked_id(&self.id, zone, id).map(str::to_string)
     }
 
     pub async fn read(&self, zone: &str) -> Result<Option<Zone>, ProviderError> {

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::config::ProviderConfig;
 use crate::config::fields::{Seconds, Text};
-use crate::provider::check_transport;
+use crate::provider::endpoint_setting;
 use crate::yaml::de::Error;
 
 pub const CLOUD_API: &str = "https://api.hetzner.cloud/v1";
@@ -74,12 +74,7 @@ impl Settings {
             Backend::Cloud => CLOUD_API,
             Backend::DnsConsole => DNS_CONSOLE_API,
         };
-        let endpoint = raw
-            .endpoint
-            .map_or_else(|| default.to_string(), |t| t.0)
-            .trim_end_matches('/')
-            .to_string();
-        check_transport("`endpoint`", &endpoint).map_err(|m| p.invalid("endpoint", m))?;
+        let endpoint = endpoint_setting(p, "endpoint", raw.endpoint, default)?;
         Ok(Settings {
             token,
             backend,
