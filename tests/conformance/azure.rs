@@ -31,26 +31,19 @@ pub fn env() -> Vec<(String, String)> {
 
 /// octodns-azure's config entry for a fake, with `extra` settings.
 pub fn settings(fake: &AzureFake, extra: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut s: Vec<(String, String)> = [
-        ("class", "octodns_azure.AzureProvider".to_string()),
-        ("client_id", azure_fake::CLIENT_ID.to_string()),
-        ("key", "env/AZURE_CLIENT_SECRET".to_string()),
-        ("directory_id", azure_fake::TENANT.to_string()),
-        ("sub_id", azure_fake::SUBSCRIPTION.to_string()),
-        ("resource_group", azure_fake::RESOURCE_GROUP.to_string()),
-        ("endpoint", fake.endpoint()),
-        ("authority_host", fake.authority_host()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    for (k, v) in extra {
-        s.retain(|(key, _)| key != k);
-        if !v.is_empty() {
-            s.push((k.to_string(), v.to_string()));
-        }
-    }
-    s
+    suite::settings_with(
+        vec![
+            ("class", "octodns_azure.AzureProvider".to_string()),
+            ("client_id", azure_fake::CLIENT_ID.to_string()),
+            ("key", "env/AZURE_CLIENT_SECRET".to_string()),
+            ("directory_id", azure_fake::TENANT.to_string()),
+            ("sub_id", azure_fake::SUBSCRIPTION.to_string()),
+            ("resource_group", azure_fake::RESOURCE_GROUP.to_string()),
+            ("endpoint", fake.endpoint()),
+            ("authority_host", fake.authority_host()),
+        ],
+        extra,
+    )
 }
 
 fn types() -> BTreeSet<String> {

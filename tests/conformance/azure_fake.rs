@@ -139,6 +139,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::fake_http::{header, pct_decode};
 use data_encoding::{BASE64, BASE64URL_NOPAD, HEXLOWER};
 use serde_json::{Map, Value as J, json};
 use sha2::{Digest, Sha256};
@@ -516,43 +517,12 @@ impl Fail {
 // ---------------------------------------------------------------------------------------------
 // Small helpers: headers, query, percent-encoding, forms, time.
 
-fn header(req: &Request, name: &str) -> Option<String> {
-    req.headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-}
-
 /// A query parameter; ARM takes parameter names without regard to case.
 fn query(req: &Request, key: &str) -> Option<String> {
     req.url
         .query_pairs()
         .find(|(k, _)| k.eq_ignore_ascii_case(key))
         .map(|(_, v)| v.into_owned())
-}
-
-fn hex_digit(b: u8) -> Option<u8> {
-    (b as char).to_digit(16).map(|d| d as u8)
-}
-
-/// Undo percent-encoding (a path segment: `+` stays `+`).
-fn pct_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let (Some(h), Some(l)) = (hex_digit(b[i + 1]), hex_digit(b[i + 2]))
-        {
-            out.push(h * 16 + l);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Percent-encode everything but RFC 3986's unreserved characters.

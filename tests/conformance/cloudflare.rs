@@ -34,24 +34,17 @@ fn env() -> Vec<(String, String)> {
 /// octodns-cloudflare's config entry for a fake, with `extra` settings (an empty value
 /// removes a key).
 fn settings(fake: &CloudflareFake, extra: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut s: Vec<(String, String)> = [
-        ("class", "octodns_cloudflare.CloudflareProvider".to_string()),
-        ("token", "env/CLOUDFLARE_TOKEN".to_string()),
-        ("account_id", cloudflare_fake::ACCOUNT.to_string()),
-        ("api_url", fake.api_url()),
-        ("min_ttl", "60".to_string()),
-        ("retry_period", "5".to_string()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    for (k, v) in extra {
-        s.retain(|(key, _)| key != k);
-        if !v.is_empty() {
-            s.push((k.to_string(), v.to_string()));
-        }
-    }
-    s
+    suite::settings_with(
+        vec![
+            ("class", "octodns_cloudflare.CloudflareProvider".to_string()),
+            ("token", "env/CLOUDFLARE_TOKEN".to_string()),
+            ("account_id", cloudflare_fake::ACCOUNT.to_string()),
+            ("api_url", fake.api_url()),
+            ("min_ttl", "60".to_string()),
+            ("retry_period", "5".to_string()),
+        ],
+        extra,
+    )
 }
 
 fn types() -> BTreeSet<String> {
@@ -452,6 +445,13 @@ fn changes_behind_dnsplans_back() {
         .map(|r| r["id"].as_str().unwrap().to_string())
         .unwrap();
     fake.edit_record(zone, &id, json!({"content": "198.51.100.9"}));
+    let id_of = |content: &str| {
+        fake.records(zone)
+            .iter()
+            .find(|r| r["content"] == content)
+            .map(|r| r["id"].as_str().unwrap().to_string())
+    };
+    let unchanged = id_of("192.0.2.1").unwrap();
     // a type dnsplan does not manage is left alone
     fake.add_record(zone, json!({"name": "key.behind.cloudflare.test", "type": "OPENPGPKEY", "content": "mQENBF", "ttl": 300}));
     assert_eq!(changes(&p.plan()), ["delete rogue A", "update www A"]);
@@ -480,11 +480,10 @@ fn changes_behind_dnsplans_back() {
         .collect()
     );
     assert!(recs.iter().any(|r| r["type"] == "OPENPGPKEY"), "left alone");
-    // the unchanged value kept its object (an update rewrites only what changed)
-    assert!(
-        recs.iter()
-            .any(|r| r["content"] == "192.0.2.1" && r["id"] != J::Null)
-    );
+    // the unchanged value kept its object, and the changed one was overwritten in place
+    // (an update rewrites only what changed)
+    assert_eq!(id_of("192.0.2.1"), Some(unchanged));
+    assert_eq!(id_of("192.0.2.2"), Some(id));
 }
 
 /// A batch refused part-way: the changes of earlier batches are applied, the refused batch

@@ -63,6 +63,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
+use crate::fake_http::{header, query};
 use serde_json::{Map, Value as J, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -151,20 +152,6 @@ fn answer(r: Result<J, Fail>) -> ResponseTemplate {
             }))
         }
     }
-}
-
-fn header(req: &Request, name: &str) -> Option<String> {
-    req.headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-}
-
-fn query(req: &Request, key: &str) -> Option<String> {
-    req.url
-        .query_pairs()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.into_owned())
 }
 
 fn now_text() -> String {

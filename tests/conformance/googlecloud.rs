@@ -34,25 +34,18 @@ fn sa_file(fake: &GoogleCloudFake) -> PathBuf {
 }
 
 fn settings(fake: &GoogleCloudFake, extra: &[(&str, &str)]) -> Vec<(String, String)> {
-    let mut s: Vec<(String, String)> = [
-        (
-            "class",
-            "octodns_googlecloud.GoogleCloudProvider".to_string(),
-        ),
-        ("project", googlecloud_fake::PROJECT.to_string()),
-        ("credentials_file", format!("'{}'", sa_file(fake).display())),
-        ("endpoint", fake.url.clone()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    for (k, v) in extra {
-        s.retain(|(key, _)| key != k);
-        if !v.is_empty() {
-            s.push((k.to_string(), v.to_string()));
-        }
-    }
-    s
+    suite::settings_with(
+        vec![
+            (
+                "class",
+                "octodns_googlecloud.GoogleCloudProvider".to_string(),
+            ),
+            ("project", googlecloud_fake::PROJECT.to_string()),
+            ("credentials_file", format!("'{}'", sa_file(fake).display())),
+            ("endpoint", fake.url.clone()),
+        ],
+        extra,
+    )
 }
 
 fn types() -> BTreeSet<String> {

@@ -38,6 +38,7 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
+use crate::fake_http::{header, pct_decode, query};
 use serde_json::{Value as J, json};
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -72,6 +73,8 @@ struct State {
     log: Vec<String>,
     rate: Option<u32>,
     used: u32,
+    /// 429s answered.
+    limited: u32,
     /// Refuse every write to the rrsets of this name (a fault to test against).
     refuse: Option<String>,
 }
@@ -84,41 +87,6 @@ fn cloud_err(
     msg: impl Into<String>,
 ) -> (u16, &'static str, String) {
     (status, code, msg.into())
-}
-
-fn query(req: &Request, key: &str) -> Option<String> {
-    req.url
-        .query_pairs()
-        .find(|(k, _)| k == key)
-        .map(|(_, v)| v.into_owned())
-}
-
-fn header(req: &Request, name: &str) -> Option<String> {
-    req.headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-}
-
-fn pct_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%'
-            && i + 2 < b.len()
-            && let Some(n) = std::str::from_utf8(&b[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-        {
-            out.push(n);
-            i += 3;
-            continue;
-        }
-        out.push(b[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn is_host(s: &str) -> bool {
@@ -664,6 +632,7 @@ impl Respond for Fake {
                 );
                 if status == 429 {
                     st.rate = None;
+                    st.limited += 1;
                     t.insert_header("Retry-After", "1")
                         .insert_header("RateLimit-Limit", "3600")
                         .insert_header("RateLimit-Remaining", "0")
@@ -701,6 +670,7 @@ impl HetznerFake {
             log: Vec::new(),
             rate: None,
             used: 0,
+            limited: 0,
             refuse: None,
         }));
         rt.block_on(
@@ -785,6 +755,11 @@ impl HetznerFake {
     /// Take writes again (after `refuse_writes_to`).
     pub fn accept_writes(&self) {
         self.lock().refuse = None;
+    }
+
+    /// 429s answered so far.
+    pub fn limited(&self) -> u32 {
+        self.lock().limited
     }
 
     /// Let `n` more Cloud requests through, then answer one 429.

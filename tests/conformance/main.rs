@@ -35,6 +35,7 @@ mod dns;
 mod dual;
 mod dynamic;
 mod failover;
+mod fake_http;
 mod googlecloud;
 mod googlecloud_fake;
 mod harness;

@@ -36,6 +36,19 @@ pub struct Target {
     pub reset: fn(&str),
 }
 
+/// A provider's config entry: `base` (key, value) pairs with `extra` laid over them — a key
+/// in `extra` replaces the base one, an empty value removes it.
+pub fn settings_with(base: Vec<(&str, String)>, extra: &[(&str, &str)]) -> Vec<(String, String)> {
+    let mut s: Vec<(String, String)> = base.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    for (k, v) in extra {
+        s.retain(|(key, _)| key != k);
+        if !v.is_empty() {
+            s.push((k.to_string(), v.to_string()));
+        }
+    }
+    s
+}
+
 /// What a plan must show.
 #[derive(Clone, Debug)]
 pub enum Expect {
