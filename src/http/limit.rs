@@ -42,9 +42,23 @@ impl Rate {
 /// with a paused clock see exact waits.
 #[derive(Debug)]
 pub struct Bucket {
-    rate: Rate,
+    /// The rate, replaced by the one the server reports (`observe`).
+    rate: Mutex<Rate>,
     state: tokio::sync::Mutex<(f64, Instant)>,
 }
+
+/// A bucket's state as the server reports it with an answer (NS1's `X-RateLimit-Limit`,
+/// `X-RateLimit-Remaining` and `X-RateLimit-Period`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Reported {
+    /// Tokens a full bucket holds (and refills per `period`).
+    pub limit: u32,
+    pub remaining: u32,
+    pub period: Duration,
+}
+
+/// Reads a server's report of its bucket from an answer's headers.
+pub type ReportHook = fn(&reqwest::header::HeaderMap) -> Option<Reported>;
 
 /// Buckets shared by key (`Bucket::shared`).
 static SHARED: Mutex<Option<HashMap<[u8; 32], Weak<Bucket>>>> = Mutex::new(None);
@@ -53,7 +67,7 @@ impl Bucket {
     /// A full bucket.
     pub fn new(rate: Rate) -> Bucket {
         Bucket {
-            rate,
+            rate: Mutex::new(rate),
             state: tokio::sync::Mutex::new((f64::from(rate.burst.max(1)), Instant::now())),
         }
     }
@@ -74,18 +88,43 @@ impl Bucket {
     }
 
     pub fn rate(&self) -> Rate {
-        self.rate
+        *self.rate.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Follow the server's account of the bucket: its rate from now on is `limit` per
+    /// `period`, and no more tokens are taken than it says remain, less `reserve` (left for
+    /// other clients of the same key). A report with a zero limit or period is ignored.
+    pub async fn observe(&self, r: Reported, reserve: u32) {
+        if r.limit == 0 || r.period.is_zero() {
+            return;
+        }
+        let rate = Rate {
+            requests: r.limit,
+            per: r.period,
+            burst: r.limit,
+        };
+        *self.rate.lock().unwrap_or_else(|p| p.into_inner()) = rate;
+        let mut state = self.state.lock().await;
+        let now = Instant::now();
+        let (tokens, last) = *state;
+        let refilled = (tokens
+            + now.saturating_duration_since(last).as_secs_f64() * rate.per_second())
+        .min(f64::from(rate.burst));
+        let left = f64::from(r.remaining.saturating_sub(reserve));
+        *state = (refilled.min(left), now.max(last));
     }
 
     /// Take one token, waiting for it when the bucket is empty.
     pub async fn acquire(&self) {
         // the lock is held while waiting: whoever came first gets the next token
         let mut state = self.state.lock().await;
-        let burst = f64::from(self.rate.burst.max(1));
-        let per_second = self.rate.per_second();
+        let rate = self.rate();
+        let burst = f64::from(rate.burst.max(1));
+        let per_second = rate.per_second();
         let now = Instant::now();
         let (tokens, last) = *state;
-        let mut tokens = (tokens + now.duration_since(last).as_secs_f64() * per_second).min(burst);
+        let mut tokens =
+            (tokens + now.saturating_duration_since(last).as_secs_f64() * per_second).min(burst);
         let mut at = now;
         if tokens < 1.0 {
             let wait = Duration::from_secs_f64((1.0 - tokens) / per_second);
@@ -102,6 +141,8 @@ impl Bucket {
 pub struct Limits {
     pub bucket: Option<Arc<Bucket>>,
     pub in_flight: Option<Arc<tokio::sync::Semaphore>>,
+    /// How the server reports the bucket on its answers, and the tokens to leave unused.
+    pub reported: Option<(ReportHook, u32)>,
 }
 
 impl Limits {
@@ -114,6 +155,22 @@ impl Limits {
     pub fn rate(mut self, bucket: Arc<Bucket>) -> Limits {
         self.bucket = Some(bucket);
         self
+    }
+
+    /// Follow the bucket the server reports on each answer (`Bucket::observe`), leaving
+    /// `reserve` tokens for other clients.
+    pub fn reported(mut self, hook: ReportHook, reserve: u32) -> Limits {
+        self.reported = Some((hook, reserve));
+        self
+    }
+
+    /// Take in what an answer's headers say of the server's bucket.
+    pub async fn observe(&self, headers: &reqwest::header::HeaderMap) {
+        if let (Some(b), Some((hook, reserve))) = (&self.bucket, self.reported)
+            && let Some(r) = hook(headers)
+        {
+            b.observe(r, reserve).await;
+        }
     }
 
     /// Wait for a place and a token; the place is held until the guard is dropped.

@@ -18,7 +18,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 
-pub use limit::{Bucket, Limits, Rate};
+pub use limit::{Bucket, Limits, Rate, ReportHook, Reported};
 pub use pages::Pages;
 pub use retry::{Backoff, Policy, Verdict};
 
@@ -507,6 +507,7 @@ impl Client {
         let resp = b.send().await?;
         let status = resp.status().as_u16();
         let headers = resp.headers().clone();
+        self.limits.observe(&headers).await;
         let body = resp.text().await?;
         Ok(Response {
             status,

@@ -377,3 +377,54 @@ async fn every_try_takes_a_token_from_the_bucket() {
         "{waited:?}"
     );
 }
+
+fn ns1_style(h: &reqwest::header::HeaderMap) -> Option<crate::http::Reported> {
+    let n = |k: &str| h.get(k)?.to_str().ok()?.parse::<u32>().ok();
+    Some(crate::http::Reported {
+        limit: n("x-ratelimit-limit")?,
+        remaining: n("x-ratelimit-remaining")?,
+        period: Duration::from_secs(u64::from(n("x-ratelimit-period")?)),
+    })
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_bucket_follows_what_the_server_reports() {
+    // the server says 10 tokens per 10 s and `remaining` left; the client's own guess was
+    // far more generous, and it leaves `reserve` = 2 tokens for other clients
+    let answer = |remaining: u32| {
+        ResponseTemplate::new(200)
+            .insert_header("X-RateLimit-Limit", "10")
+            .insert_header("X-RateLimit-Remaining", remaining.to_string().as_str())
+            .insert_header("X-RateLimit-Period", "10")
+    };
+    let server = serve(
+        "GET",
+        "/x",
+        vec![answer(5), answer(2), answer(2), answer(9)],
+    )
+    .await;
+    let bucket = Arc::new(Bucket::new(Rate {
+        requests: 1000,
+        per: Duration::from_secs(1),
+        burst: 1000,
+    }));
+    let c = Client::new("test", builder(), None, policy(0))
+        .unwrap()
+        .limits(
+            Limits::default()
+                .rate(bucket.clone())
+                .reported(ns1_style, 2),
+        );
+    let start = tokio::time::Instant::now();
+    let url = format!("{}/x", server.uri());
+    let mut at = Vec::new();
+    for _ in 0..4 {
+        c.send(&Request::get(url.clone())).await.unwrap();
+        at.push(start.elapsed().as_millis());
+    }
+    // 1st: the guess lets it through; 5 remain − 2 → 3 tokens; 2nd right away, then 2 − 2 →
+    // none: the 3rd waits one token (10 s / 10), and so does the 4th
+    assert_eq!(at, vec![0, 0, 1000, 2000], "{at:?}");
+    assert_eq!(bucket.rate().requests, 10);
+    assert_eq!(bucket.rate().per, Duration::from_secs(10));
+}
