@@ -99,7 +99,7 @@ fn an_unknown_class_lists_the_known_ones_and_suggests_the_nearest() {
     std::fs::write(
         &path,
         "providers:\n  a:\n    class: octodns_powerdns.PowerDNSProvider\n  \
-         b:\n    class: octodns_ns1.Ns1Provider\n  c: {directory: x}\n\
+         b:\n    class: octodns_zerigo.ZerigoProvider\n  c: {directory: x}\n\
          zones: {}\n",
     )
     .unwrap();

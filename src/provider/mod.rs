@@ -18,8 +18,8 @@
 //!
 //! Rule: `provider` uses `model`, `plan` and `config`; each provider's settings use
 //! `yaml::de::Error` (a setting's error with its file:line); the YAML provider also uses `yaml`
-//! (it reads zone files) and `validate` (it validates what it reads), Route 53 `validate`'s
-//! continent table; `http` is every HTTP provider's client, `diag` carries the registry's
+//! (it reads zone files) and `validate` (it validates what it reads), Route 53 and NS1
+//! `validate`'s continent table; `http` is every HTTP provider's client, `diag` carries the registry's
 //! class errors, `secret` scrubs keys from server errors, `random` draws message ids.
 
 pub mod atomic;
@@ -27,6 +27,7 @@ pub mod azure;
 pub mod cloudflare;
 pub mod googlecloud;
 pub mod hetzner;
+pub mod ns1;
 pub mod oidc;
 pub mod powerdns;
 pub mod registry;

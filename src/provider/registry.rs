@@ -10,8 +10,8 @@
 use std::sync::Arc;
 
 use super::{
-    Provider, ProviderError, azure, cloudflare, googlecloud, hetzner, powerdns, rfc2136, route53,
-    yaml, zonefile,
+    Provider, ProviderError, azure, cloudflare, googlecloud, hetzner, ns1, powerdns, rfc2136,
+    route53, yaml, zonefile,
 };
 use crate::config::yaml_settings::YamlSettings;
 use crate::config::{ClassInfo, Classes, Config, FileFormat, ProviderConfig, settings_diagnostic};
@@ -45,6 +45,7 @@ pub static ENTRIES: &[Entry] = &[
     Entry { classes: &["cloudflare", "octodns_cloudflare.CloudflareProvider"], files: None, build: |c| shared(cloudflare::CloudflareProvider::new, c), check: |c| cloudflare::Settings::from_config(c).map(drop) },
     Entry { classes: &["googlecloud", "octodns_googlecloud.GoogleCloudProvider"], files: None, build: |c| shared(googlecloud::GoogleCloudProvider::new, c), check: |c| googlecloud::Settings::from_config(c).map(drop) },
     Entry { classes: &["hetzner", "octodns_hetzner.HetznerProvider"], files: None, build: |c| shared(hetzner::HetznerProvider::new, c), check: |c| hetzner::Settings::from_config(c).map(drop) },
+    Entry { classes: &["ns1", "octodns_ns1.Ns1Provider"], files: None, build: |c| shared(ns1::Ns1Provider::new, c), check: |c| ns1::Settings::from_config(c).map(drop) },
     Entry { classes: &["rfc2136", "octodns_bind.Rfc2136Provider", "octodns_bind.BindProvider", "octodns_bind.AxfrSource", "octodns.source.axfr.AxfrSource"], files: None, build: |c| shared(rfc2136::Rfc2136Provider::new, c), check: |c| rfc2136::Settings::from_config(c).map(drop) },
 ];
 
@@ -118,6 +119,7 @@ mod tests {
         ("octodns_cloudflare.CloudflareProvider", "token: t\n"),
         ("octodns_googlecloud.GoogleCloudProvider", "project: p\n"),
         ("octodns_hetzner.HetznerProvider", "token: t\n"),
+        ("octodns_ns1.Ns1Provider", "api_key: k\n"),
     ];
 
     /// A config with one provider `p` of `class`; its settings start on line 4.
@@ -175,7 +177,8 @@ mod tests {
         }
         assert_eq!(files("octodns_cloudflare.CloudflareProvider"), Some(None));
         assert_eq!(files("cloudflare"), Some(None));
-        assert_eq!(files("octodns_ns1.Ns1Provider"), None);
+        assert_eq!(files("octodns_ns1.Ns1Provider"), Some(None));
+        assert_eq!(files("octodns_zerigo.ZerigoProvider"), None);
         // every name is in one entry only
         let names = Registry.names();
         let unique: std::collections::BTreeSet<_> = names.iter().collect();

@@ -195,7 +195,7 @@ fn config_errors_name_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("config.yaml"),
-        "providers:\n  a:\n    class: octodns_ns1.Ns1Provider\n  b:\n    directory: x\nzones:\n  example.com:\n    sources: [a]\n  example.org.:\n    sources: [nope]\n    targets: [b]\n",
+        "providers:\n  a:\n    class: octodns_zerigo.ZerigoProvider\n  b:\n    directory: x\nzones:\n  example.com:\n    sources: [a]\n  example.org.:\n    sources: [nope]\n    targets: [b]\n",
     )
     .unwrap();
     let (code, report) = validate_json(dir.path());
