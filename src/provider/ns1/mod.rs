@@ -307,7 +307,8 @@ impl Ns1Provider {
                     if head.is_none() {
                         head = Some(j);
                     }
-                    Ok(http::pages::next_link(&r.headers))
+                    Ok(http::pages::next_link(&r.headers)
+                        .map(|l| https_link(&self.settings.api_url, l)))
                 },
             )
             .await;
@@ -930,7 +931,9 @@ impl Ns1Provider {
                     .into(),
             ));
         }
-        let exists = self.zone_object(zone).await?.is_some();
+        // one request, not every page of the records
+        let req = self.request(reqwest::Method::GET, &Self::zone_path(zone));
+        let exists = self.call(zone, "read the zone", req).await?.is_some();
         let new_zone = !exists;
         if !exists {
             if plan.exists {
@@ -1112,6 +1115,16 @@ impl Ns1Provider {
                         .and_then(J::as_str)
                         .is_none_or(str::is_empty)
             })
+    }
+}
+
+/// A next-page link as the NS1 SDK follows it: NS1 may give `http://` links to its https
+/// API, which are asked over https (as ns1-python does); any other link is kept, and must lie
+/// within the API (`http::Client::follow`).
+fn https_link(api_url: &str, link: String) -> String {
+    match link.strip_prefix("http://") {
+        Some(rest) if api_url.starts_with("https://") => format!("https://{rest}"),
+        _ => link,
     }
 }
 

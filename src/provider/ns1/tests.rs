@@ -569,3 +569,24 @@ fn a_changed_monitor_or_chain_rewrites_an_equal_record() {
     assert!(p.needs_rewrite(zone, &foreign, &plain));
     assert!(!p.needs_rewrite(zone, &plain, &plain));
 }
+
+#[test]
+fn next_page_links_are_asked_over_https_when_the_api_is() {
+    let api = "https://api.nsone.net/v1";
+    assert_eq!(
+        https_link(api, "http://api.nsone.net/v1/zones/a.test?page=2".into()),
+        "https://api.nsone.net/v1/zones/a.test?page=2"
+    );
+    assert_eq!(
+        https_link(
+            "http://127.0.0.1:9/v1",
+            "http://127.0.0.1:9/v1/zones/a.test?page=2".into()
+        ),
+        "http://127.0.0.1:9/v1/zones/a.test?page=2"
+    );
+    // a link elsewhere is kept as it is (and refused by `follow`, which keeps the key home)
+    assert_eq!(
+        https_link(api, "https://evil.example/x".into()),
+        "https://evil.example/x"
+    );
+}
