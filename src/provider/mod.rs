@@ -25,6 +25,8 @@
 pub mod atomic;
 pub mod azure;
 pub mod cloudflare;
+pub mod digitalocean;
+pub mod etchosts;
 pub mod googlecloud;
 pub mod hetzner;
 pub mod ns1;
@@ -33,6 +35,7 @@ pub mod powerdns;
 pub mod registry;
 pub mod rfc2136;
 pub mod route53;
+pub mod tinydns;
 pub mod yaml;
 pub mod zonefile;
 

@@ -10,8 +10,8 @@
 use std::sync::Arc;
 
 use super::{
-    Provider, ProviderError, azure, cloudflare, googlecloud, hetzner, ns1, powerdns, rfc2136,
-    route53, yaml, zonefile,
+    Provider, ProviderError, azure, cloudflare, digitalocean, etchosts, googlecloud, hetzner, ns1,
+    powerdns, rfc2136, route53, tinydns, yaml, zonefile,
 };
 use crate::config::yaml_settings::YamlSettings;
 use crate::config::{ClassInfo, Classes, Config, FileFormat, ProviderConfig, settings_diagnostic};
@@ -43,9 +43,12 @@ pub static ENTRIES: &[Entry] = &[
     Entry { classes: &["route53", "octodns_route53.Route53Provider"], files: None, build: |c| shared(route53::Route53Provider::new, c), check: |c| route53::Settings::from_config(c).map(drop) },
     Entry { classes: &["azure", "octodns_azure.AzureProvider"], files: None, build: |c| shared(azure::AzureProvider::new, c), check: |c| azure::Settings::from_config(c).map(drop) },
     Entry { classes: &["cloudflare", "octodns_cloudflare.CloudflareProvider"], files: None, build: |c| shared(cloudflare::CloudflareProvider::new, c), check: |c| cloudflare::Settings::from_config(c).map(drop) },
+    Entry { classes: &["digitalocean", "octodns_digitalocean.DigitalOceanProvider"], files: None, build: |c| shared(digitalocean::DigitalOceanProvider::new, c), check: |c| digitalocean::Settings::from_config(c).map(drop) },
+    Entry { classes: &["etchosts", "octodns_etchosts.EtcHostsProvider"], files: None, build: |c| shared(etchosts::EtcHostsProvider::new, c), check: |c| etchosts::EtcHostsSettings::from_config(c).map(drop) },
     Entry { classes: &["googlecloud", "octodns_googlecloud.GoogleCloudProvider"], files: None, build: |c| shared(googlecloud::GoogleCloudProvider::new, c), check: |c| googlecloud::Settings::from_config(c).map(drop) },
     Entry { classes: &["hetzner", "octodns_hetzner.HetznerProvider"], files: None, build: |c| shared(hetzner::HetznerProvider::new, c), check: |c| hetzner::Settings::from_config(c).map(drop) },
     Entry { classes: &["ns1", "octodns_ns1.Ns1Provider"], files: None, build: |c| shared(ns1::Ns1Provider::new, c), check: |c| ns1::Settings::from_config(c).map(drop) },
+    Entry { classes: &["tinydns", "octodns.source.tinydns.TinyDnsFileSource", "octodns_tinydns.TinyDnsFileSource"], files: None, build: |c| shared(tinydns::TinyDnsProvider::new, c), check: |c| tinydns::TinyDnsSettings::from_config(c).map(drop) },
     Entry { classes: &["rfc2136", "octodns_bind.Rfc2136Provider", "octodns_bind.BindProvider", "octodns_bind.AxfrSource", "octodns.source.axfr.AxfrSource"], files: None, build: |c| shared(rfc2136::Rfc2136Provider::new, c), check: |c| rfc2136::Settings::from_config(c).map(drop) },
 ];
 
@@ -120,6 +123,12 @@ mod tests {
         ("octodns_googlecloud.GoogleCloudProvider", "project: p\n"),
         ("octodns_hetzner.HetznerProvider", "token: t\n"),
         ("octodns_ns1.Ns1Provider", "api_key: k\n"),
+        ("octodns_digitalocean.DigitalOceanProvider", "token: t\n"),
+        ("octodns_etchosts.EtcHostsProvider", "directory: ./h\n"),
+        (
+            "octodns.source.tinydns.TinyDnsFileSource",
+            "directory: ./t\n",
+        ),
     ];
 
     /// A config with one provider `p` of `class`; its settings start on line 4.

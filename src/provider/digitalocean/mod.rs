@@ -1,0 +1,664 @@
+//! DigitalOcean DNS over the API v2's Domains, with octodns-digitalocean 1.0's
+//! `DigitalOceanProvider` settings (`settings`) and record layout (`records`).
+//!
+//! - Credentials: `token`, sent as `Authorization: Bearer`; never shown (errors are scrubbed).
+//! - Reading: `GET /domains/{zone}` (a 404: no such zone), then every page of
+//!   `GET /domains/{zone}/records` (200 a page, following `links.pages.next`). Types dnsplan
+//!   does not manage (SOA) are left out, so they are never touched.
+//! - Applying: a missing zone is created (`POST /domains`); the apex NS DigitalOcean makes
+//!   with it is replaced by the plan's. Then deletes first, creates and updates after, four
+//!   at a time: a value is one record object; an update keeps the objects of unchanged values,
+//!   overwrites changed ones in place (`PUT`), creates and deletes the rest (octodns-digitalocean
+//!   deletes every object and creates them again). No new write starts after the first
+//!   failure, and the error lists each change as applied, failed or not applied.
+//! - Rate: 5,000 requests an hour and 250 a minute per token. The client's bucket, shared by
+//!   every provider with the token, follows the hourly quota DigitalOcean reports on every
+//!   answer (`ratelimit-limit`, `ratelimit-remaining`); the minute's limit answers 429 with
+//!   `retry-after`, which is waited out (or, without it, until `ratelimit-reset`).
+//! - Capabilities: A, AAAA, CAA, CNAME, MX, NS, SRV, TXT; root NS; no dynamic or geo records.
+//!   Checked before any request: TTLs of at least 30 s (an error); CAA tags issue, issuewild
+//!   and iodef only, no empty TXT, SRV ports from 1 (a value DigitalOcean refuses is an error
+//!   under `strict_supports`, else it is left out with a warning).
+
+pub mod records;
+pub mod settings;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures_util::StreamExt;
+use serde_json::{Value as J, json};
+
+use super::{ApplyReport, BoxFut, Provider, ProviderError, failure_report, url_component};
+use crate::config::ProviderConfig;
+use crate::http::{self, Backoff, Bucket, Limits, Policy, Rate, Reported, Request, Response};
+use crate::model::{Capabilities, RecordSet, RecordType, Value, Zone};
+use crate::plan::{Change, Op, Unsupported, ZonePlan};
+use crate::secret::Scrubber;
+pub use settings::Settings;
+
+/// Requests in flight at once.
+const CONCURRENCY: usize = 4;
+
+/// Before DigitalOcean's first report: 250 requests at once (a minute's worth), 5,000 an
+/// hour in the long run.
+pub const RATE: Rate = Rate {
+    requests: 5000,
+    per: Duration::from_secs(3600),
+    burst: 250,
+};
+
+/// Records a page (the API's most).
+const PER_PAGE: u32 = 200;
+
+pub fn supported_types() -> Vec<RecordType> {
+    records::TYPES
+        .iter()
+        .map(|t| RecordType::core(t).expect("core types"))
+        .collect()
+}
+
+/// DigitalOcean's report of the token's hourly quota.
+fn reported(h: &reqwest::header::HeaderMap) -> Option<Reported> {
+    let n = |k: &str| -> Option<u32> { h.get(k)?.to_str().ok()?.trim().parse().ok() };
+    Some(Reported {
+        limit: n("ratelimit-limit")?,
+        remaining: n("ratelimit-remaining")?,
+        period: Duration::from_secs(3600),
+    })
+}
+
+/// A 429 waits until the window resets (`ratelimit-reset`, a Unix time).
+fn throttled(status: u16, h: &reqwest::header::HeaderMap, _body: &str) -> Option<Option<Duration>> {
+    if status != 429 {
+        return None;
+    }
+    let reset: u64 = h
+        .get("ratelimit-reset")?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs();
+    Some(Some(Duration::from_secs(reset.saturating_sub(now).max(1))))
+}
+
+/// DigitalOcean's error bodies: `{"id": "…", "message": "…"}`.
+fn error_text(r: &Response) -> String {
+    let Some(j) = r.json() else {
+        return r.body.clone();
+    };
+    match (
+        j.get("id").and_then(J::as_str),
+        j.get("message").and_then(J::as_str),
+    ) {
+        (Some(id), Some(m)) => format!("{id}: {m}"),
+        (None, Some(m)) => m.to_string(),
+        _ => r.body.clone(),
+    }
+}
+
+/// One record-object write.
+enum Item {
+    Delete(String),
+    Put(String, J),
+    Post(J),
+}
+
+pub struct DigitalOceanProvider {
+    id: String,
+    settings: Settings,
+    client: http::Client,
+    caps: Capabilities,
+}
+
+impl DigitalOceanProvider {
+    pub fn new(cfg: &ProviderConfig) -> Result<Self, ProviderError> {
+        let settings = Settings::from_config(cfg).map_err(|e| ProviderError::Config {
+            provider: cfg.id.clone(),
+            message: e.to_string(),
+        })?;
+        Self::with_settings(&cfg.id, settings)
+    }
+
+    pub fn with_settings(id: &str, settings: Settings) -> Result<Self, ProviderError> {
+        let policy = Policy {
+            max_retries: 4,
+            max_status_retries: 4,
+            backoff: Backoff {
+                first: settings.backoff,
+                cap: Duration::from_secs(60),
+            },
+            max_retry_after: Duration::from_secs(120),
+        };
+        let builder = reqwest::Client::builder()
+            .connect_timeout(settings.timeout)
+            .redirect(reqwest::redirect::Policy::none());
+        let client = http::Client::new(id, builder, Some(settings.timeout), policy)
+            .map_err(|e| ProviderError::Config {
+                provider: id.to_string(),
+                message: e.to_string(),
+            })?
+            .scrubbing(Scrubber::new([settings.token.as_str()]))
+            .throttle(throttled)
+            .limits(
+                Limits::default()
+                    .concurrency(CONCURRENCY)
+                    .rate(Bucket::shared(&settings.token, RATE))
+                    .reported(reported, 0),
+            );
+        Ok(DigitalOceanProvider {
+            id: id.to_string(),
+            settings,
+            client,
+            caps: Capabilities::static_records(supported_types()),
+        })
+    }
+
+    fn failed(&self, zone: &str, message: String) -> ProviderError {
+        ProviderError::failed(&self.id, zone, message)
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> Request {
+        Request::new(method, format!("{}{path}", self.settings.api_url))
+            .bearer(&self.settings.token)
+            .header("Accept", "application/json")
+    }
+
+    fn summary(&self, r: &Response) -> String {
+        super::answer_summary(&self.client, &error_text(r))
+    }
+
+    fn api_error(&self, zone: &str, what: &str, req: &Request, r: &Response) -> ProviderError {
+        let hint = match r.status {
+            401 | 403 => "; check the token (it needs read and write scope)",
+            _ => "",
+        };
+        let body = format!("{what}: {}{hint}", self.summary(r));
+        ProviderError::api(&self.id, zone, &self.client, req, r, body)
+    }
+
+    /// Send; a success's JSON, `None` for a 404, an error for anything else.
+    async fn call(&self, zone: &str, what: &str, req: Request) -> Result<Option<J>, ProviderError> {
+        let r = self
+            .client
+            .send(&req)
+            .await
+            .map_err(|e| ProviderError::http(&self.id, zone, e))?;
+        if r.status == 404 {
+            return Ok(None);
+        }
+        if !r.ok() {
+            return Err(self.api_error(zone, what, &req, &r));
+        }
+        if r.body.trim().is_empty() {
+            return Ok(Some(J::Null));
+        }
+        r.json().map(Some).ok_or_else(|| {
+            ProviderError::http(
+                &self.id,
+                zone,
+                self.client.decode_error(&req, "the answer is not JSON"),
+            )
+        })
+    }
+
+    fn domain_path(zone: &str) -> String {
+        format!("/domains/{}", url_component(zone.trim_end_matches('.')))
+    }
+
+    /// Every item under `key` of a paged listing.
+    async fn list(&self, zone: &str, path: &str, key: &str) -> Result<Vec<J>, ProviderError> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let first = self.request(
+            reqwest::Method::GET,
+            &format!("{path}{sep}page=1&per_page={PER_PAGE}"),
+        );
+        let mut items = Vec::new();
+        self.client
+            .follow(
+                first,
+                &self.settings.api_url,
+                http::pages::MAX_PAGES,
+                |e| ProviderError::http(&self.id, zone, e),
+                |req, r| {
+                    if !r.ok() {
+                        return Err(self.api_error(zone, &format!("GET {path}"), req, &r));
+                    }
+                    let j = r.json().ok_or_else(|| {
+                        ProviderError::http(
+                            &self.id,
+                            zone,
+                            self.client.decode_error(req, "the answer is not JSON"),
+                        )
+                    })?;
+                    match j.get(key) {
+                        Some(J::Array(a)) => items.extend(a.iter().cloned()),
+                        _ => {
+                            return Err(ProviderError::http(
+                                &self.id,
+                                zone,
+                                self.client
+                                    .decode_error(req, format!("`{key}` is not a list")),
+                            ));
+                        }
+                    }
+                    Ok(j.pointer("/links/pages/next")
+                        .and_then(J::as_str)
+                        .map(str::to_string))
+                },
+            )
+            .await?;
+        Ok(items)
+    }
+
+    /// The zone as DigitalOcean holds it; `None` when it does not exist.
+    pub async fn read(&self, zone: &str) -> Result<Option<Zone>, ProviderError> {
+        super::check_zone(&self.id, zone)?;
+        let req = self.request(reqwest::Method::GET, &Self::domain_path(zone));
+        if self.call(zone, "read the domain", req).await?.is_none() {
+            return Ok(None);
+        }
+        let objs = self
+            .list(
+                zone,
+                &format!("{}/records", Self::domain_path(zone)),
+                "domain_records",
+            )
+            .await?;
+        Ok(Some(self.zone_of(zone, &objs)?))
+    }
+
+    fn zone_of(&self, zone: &str, objs: &[J]) -> Result<Zone, ProviderError> {
+        let mut z = Zone::new(zone);
+        let mut groups: BTreeMap<(String, RecordType), Vec<&J>> = BTreeMap::new();
+        for o in objs {
+            let ty = o.get("type").and_then(J::as_str).unwrap_or_default();
+            let Some(t) = records::model_type(ty) else {
+                continue;
+            };
+            let name = o.get("name").and_then(J::as_str).unwrap_or_default();
+            let rel = if name == "@" || name.is_empty() {
+                String::new()
+            } else {
+                let fqdn = format!("{}.{zone}", name.trim_end_matches('.'));
+                z.relative(&fqdn).ok_or_else(|| {
+                    self.failed(
+                        zone,
+                        format!("the record {name} {ty} listed in the zone is not inside it"),
+                    )
+                })?
+            };
+            groups.entry((rel, t)).or_default().push(o);
+        }
+        for ((rel, t), list) in groups {
+            let mut values = Vec::new();
+            let mut kept = Vec::new();
+            let ttl = list[0].get("ttl").and_then(J::as_u64).unwrap_or(1800) as u32;
+            for o in &list {
+                let v = records::value(&t, o, zone).map_err(|e| {
+                    self.failed(
+                        zone,
+                        format!("cannot read {} {}: {e}", shown(&rel, zone), t.as_str()),
+                    )
+                })?;
+                let own_ttl = o.get("ttl").and_then(J::as_u64).unwrap_or(u64::from(ttl)) as u32;
+                kept.push(records::kept(o.get("id").unwrap_or(&J::Null), own_ttl, &v));
+                values.push(v);
+            }
+            let mut rs = RecordSet::new(rel, t, ttl, values);
+            // objects of one value with different TTLs: the set is rewritten to one TTL
+            rs.provider_data = Some(Arc::new(json!({ "objects": kept })));
+            z.insert(rs);
+        }
+        Ok(z)
+    }
+
+    pub async fn zones(&self) -> Result<Vec<String>, ProviderError> {
+        let names: Vec<String> = self
+            .list("*", "/domains", "domains")
+            .await?
+            .iter()
+            .filter_map(|d| d.get("name").and_then(J::as_str))
+            .map(|n| format!("{}.", n.trim_end_matches('.').to_ascii_lowercase()))
+            .collect();
+        super::checked_names(&self.id, names)
+    }
+
+    /// The objects a record set has (what `read` kept): id, TTL, value as RDATA.
+    fn objects_of(r: Option<&RecordSet>) -> Vec<(String, u32, String)> {
+        r.and_then(|r| r.provider_data.as_deref())
+            .and_then(|d| d.get("objects"))
+            .and_then(J::as_array)
+            .into_iter()
+            .flatten()
+            .map(|o| {
+                let id = match o.get("id") {
+                    Some(J::Number(n)) => n.to_string(),
+                    Some(J::String(s)) => s.clone(),
+                    _ => String::new(),
+                };
+                (
+                    id,
+                    o.get("ttl").and_then(J::as_u64).unwrap_or(0) as u32,
+                    o.get("rdata")
+                        .and_then(J::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                )
+            })
+            .collect()
+    }
+
+    /// The writes of one change: unchanged values keep their objects, changed ones are
+    /// overwritten in place, the rest created or deleted.
+    fn items(c: &Change, existing: Option<&RecordSet>) -> Vec<Item> {
+        let mut old = Self::objects_of(existing);
+        let Some(d) = c.desired.as_ref().filter(|_| c.op != Op::Delete) else {
+            return old.into_iter().map(|(id, _, _)| Item::Delete(id)).collect();
+        };
+        let mut fresh: Vec<&Value> = Vec::new();
+        for v in &d.values {
+            let rdata = v.to_rdata();
+            match old
+                .iter()
+                .position(|(_, ttl, r)| *r == rdata && *ttl == d.ttl)
+            {
+                Some(i) => {
+                    old.remove(i);
+                }
+                None => fresh.push(v),
+            }
+        }
+        let mut items = Vec::new();
+        let mut old = old.into_iter();
+        for v in fresh {
+            let obj = records::object(d, v);
+            match old.next() {
+                Some((id, _, _)) => items.push(Item::Put(id, obj)),
+                None => items.push(Item::Post(obj)),
+            }
+        }
+        items.extend(old.map(|(id, _, _)| Item::Delete(id)));
+        items
+    }
+
+    async fn send_item(&self, zone: &str, item: &Item) -> Result<(), String> {
+        let base = format!("{}/records", Self::domain_path(zone));
+        let (req, what) = match item {
+            Item::Delete(id) => {
+                let id = checked(id)?;
+                (
+                    self.request(reqwest::Method::DELETE, &format!("{base}/{id}")),
+                    format!("DELETE record {id}"),
+                )
+            }
+            Item::Put(id, obj) => {
+                let id = checked(id)?;
+                (
+                    self.request(reqwest::Method::PUT, &format!("{base}/{id}"))
+                        .json(obj),
+                    format!("PUT record {id}"),
+                )
+            }
+            Item::Post(obj) => (
+                self.request(reqwest::Method::POST, &base).json(obj),
+                "POST a record".to_string(),
+            ),
+        };
+        let r = self.client.send(&req).await.map_err(|e| {
+            format!(
+                "{}; it may or may not have been applied: plan again to see",
+                self.client.scrubber().scrub(&e.to_string())
+            )
+        })?;
+        let already_gone = matches!(item, Item::Delete(_)) && r.status == 404;
+        if !r.ok() && !already_gone {
+            return Err(format!(
+                "DigitalOcean refused {what} (HTTP {}): {}",
+                r.status,
+                self.summary(&r)
+            ));
+        }
+        Ok(())
+    }
+
+    async fn write(
+        &self,
+        zone: &str,
+        c: &Change,
+        existing: Option<&RecordSet>,
+    ) -> Result<(), String> {
+        for item in Self::items(c, existing) {
+            self.send_item(zone, &item).await?;
+        }
+        Ok(())
+    }
+
+    /// Apply a plan: create the domain if needed, then the changes, deletes first.
+    pub async fn apply_plan(&self, plan: &ZonePlan) -> Result<ApplyReport, ProviderError> {
+        let zone = plan.zone.as_str();
+        super::check_zone(&self.id, zone)?;
+        let req = self.request(reqwest::Method::GET, &Self::domain_path(zone));
+        let exists = self.call(zone, "read the domain", req).await?.is_some();
+        if !exists {
+            if plan.exists {
+                return Err(self.failed(
+                    zone,
+                    "the domain no longer exists on DigitalOcean; plan again".into(),
+                ));
+            }
+            let req = self
+                .request(reqwest::Method::POST, "/domains")
+                .json(&json!({"name": zone.trim_end_matches('.')}));
+            if self.call(zone, "create the domain", req).await?.is_none() {
+                return Err(
+                    self.failed(zone, "create the domain: DigitalOcean answered 404".into())
+                );
+            }
+            tracing::info!(provider = %self.id, zone, "created the domain");
+        }
+        // a new domain holds DigitalOcean's apex NS; a plan made elsewhere carries no object
+        // ids: read what is there now
+        let needs = !exists
+            || plan.changes.iter().any(|c| {
+                c.existing
+                    .as_ref()
+                    .is_some_and(|e| e.provider_data.is_none())
+            });
+        let current = if needs { self.read(zone).await? } else { None };
+        let label = |c: &Change| {
+            format!(
+                "{} {} {}",
+                c.op.as_str(),
+                records::do_name(&c.name),
+                c.rtype.as_str()
+            )
+        };
+        let (deletes, rest): (Vec<&Change>, Vec<&Change>) =
+            plan.changes.iter().partition(|c| c.op == Op::Delete);
+        let stop = AtomicBool::new(false);
+        let (mut applied, mut failed, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
+        for phase in [deletes, rest] {
+            let (stop, current) = (&stop, &current);
+            let jobs: Vec<_> = phase
+                .iter()
+                .copied()
+                .map(|c| async move {
+                    if stop.load(Ordering::SeqCst) {
+                        return (c, None);
+                    }
+                    let existing = current
+                        .as_ref()
+                        .and_then(|z| z.get(&c.name, &c.rtype))
+                        .or(c.existing.as_ref());
+                    let res = self.write(zone, c, existing).await;
+                    if res.is_err() {
+                        stop.store(true, Ordering::SeqCst);
+                    }
+                    (c, Some(res))
+                })
+                .collect();
+            let results: Vec<(&Change, Option<Result<(), String>>)> =
+                futures_util::stream::iter(jobs)
+                    .buffer_unordered(CONCURRENCY)
+                    .collect()
+                    .await;
+            for (c, res) in results {
+                match res {
+                    Some(Ok(())) => applied.push(label(c)),
+                    Some(Err(why)) => failed.push((label(c), why)),
+                    None => skipped.push(label(c)),
+                }
+            }
+        }
+        if !failed.is_empty() {
+            applied.sort();
+            skipped.sort();
+            failed.sort();
+            return Err(self.failed(zone, failure_report(&applied, &failed, &skipped)));
+        }
+        Ok(ApplyReport {
+            applied: plan.changes.len(),
+        })
+    }
+
+    /// What DigitalOcean refuses, said before anything is sent: TTLs below 30 s (an error),
+    /// values it refuses (`refusal`: an error under `strict_supports`, else the value is left
+    /// out with a warning).
+    pub fn process(
+        &self,
+        desired: Zone,
+        strict: bool,
+        warnings: &mut Vec<String>,
+    ) -> Result<Zone, Vec<Unsupported>> {
+        let zone = desired.name.clone();
+        let mut errors = Vec::new();
+        let mut out = Zone::new(zone.clone());
+        for mut r in desired.records.into_values() {
+            let shown = crate::model::idna_decode(&r.fqdn(&zone));
+            if r.ttl < records::MIN_TTL {
+                errors.push(Unsupported {
+                    message: format!(
+                        "{shown} {} has TTL {}; DigitalOcean takes TTLs from {} s",
+                        r.rtype.as_str(),
+                        r.ttl,
+                        records::MIN_TTL
+                    ),
+                });
+                continue;
+            }
+            let (keep, drop): (Vec<Value>, Vec<Value>) =
+                r.values.drain(..).partition(|v| refusal(v).is_none());
+            for v in &drop {
+                let msg = format!(
+                    "{shown} {} {}: {}",
+                    r.rtype.as_str(),
+                    v.to_rdata(),
+                    refusal(v).unwrap_or_default()
+                );
+                if strict {
+                    errors.push(Unsupported { message: msg });
+                } else {
+                    warnings.push(format!("{msg}; leaving the value out"));
+                }
+            }
+            r.values = keep;
+            if r.values.is_empty() {
+                continue;
+            }
+            out.insert(r);
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Why DigitalOcean cannot hold a value, if it cannot: CAA tags other than issue, issuewild
+/// and iodef, an empty TXT, an SRV port of 0.
+fn refusal(v: &Value) -> Option<&'static str> {
+    match v {
+        Value::Caa(c) if !records::CAA_TAGS.contains(&c.tag.as_str()) => {
+            Some("DigitalOcean takes the CAA tags issue, issuewild and iodef only")
+        }
+        Value::Text(t) if t.is_empty() => Some("DigitalOcean refuses an empty TXT value"),
+        Value::Srv(s) if s.port == 0 => Some("DigitalOcean takes SRV ports from 1 to 65535"),
+        _ => None,
+    }
+}
+
+/// A record id from the API: digits only.
+fn checked(id: &str) -> Result<&str, String> {
+    if !id.is_empty() && id.len() <= 20 && id.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(id)
+    } else {
+        Err(format!(
+            "the API gave the record id {id:?}, which is not an id"
+        ))
+    }
+}
+
+fn shown(name: &str, zone: &str) -> String {
+    let fqdn = if name.is_empty() {
+        zone.to_string()
+    } else {
+        format!("{name}.{zone}")
+    };
+    crate::model::idna_decode(&fqdn)
+}
+
+impl Provider for DigitalOceanProvider {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn capabilities(&self) -> &Capabilities {
+        &self.caps
+    }
+
+    fn existing<'a>(&'a self, zone: &'a str) -> BoxFut<'a, Result<Option<Zone>, ProviderError>> {
+        Box::pin(self.read(zone))
+    }
+
+    fn apply<'a>(&'a self, plan: &'a ZonePlan) -> BoxFut<'a, Result<ApplyReport, ProviderError>> {
+        Box::pin(self.apply_plan(plan))
+    }
+
+    fn list_zones(&self) -> BoxFut<'_, Result<Vec<String>, ProviderError>> {
+        Box::pin(self.zones())
+    }
+
+    fn process_desired(
+        &self,
+        desired: Zone,
+        strict: bool,
+        warnings: &mut Vec<String>,
+    ) -> Result<Zone, Vec<Unsupported>> {
+        self.process(desired, strict, warnings)
+    }
+
+    /// Objects of one record set with different TTLs (made in the control panel) are
+    /// rewritten to the set's TTL.
+    fn extra_changes(&self, existing: &Zone, desired: &Zone) -> Vec<(String, RecordType)> {
+        desired
+            .iter()
+            .filter(|d| {
+                existing.get(&d.name, &d.rtype).is_some_and(|e| {
+                    Self::objects_of(Some(e))
+                        .iter()
+                        .any(|(_, ttl, _)| *ttl != d.ttl)
+                })
+            })
+            .map(|d| (d.name.clone(), d.rtype.clone()))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests;
