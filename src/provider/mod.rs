@@ -26,6 +26,7 @@ pub mod atomic;
 pub mod azure;
 pub mod cloudflare;
 pub mod digitalocean;
+pub mod dnsimple;
 pub mod etchosts;
 pub mod googlecloud;
 pub mod hetzner;
@@ -36,6 +37,7 @@ pub mod registry;
 pub mod rfc2136;
 pub mod route53;
 pub mod tinydns;
+pub(crate) mod writes;
 pub mod yaml;
 pub mod zonefile;
 
@@ -356,6 +358,46 @@ pub(crate) async fn assert_refuses_hostile_zones(p: &dyn Provider) {
         let e = p.apply(&plan).await.unwrap_err().to_string();
         assert!(e.contains("invalid zone name"), "{}: {z:?}: {e}", p.id());
     }
+}
+
+/// Leave out of `r` the values the provider refuses (`refusal` says why): each is an error
+/// under `strict_supports`, otherwise a warning. False when no value is left (the record is
+/// then left out too).
+pub(crate) fn drop_refused_values(
+    r: &mut crate::model::RecordSet,
+    zone: &str,
+    strict: bool,
+    refusal: fn(&crate::model::Value) -> Option<&'static str>,
+    errors: &mut Vec<Unsupported>,
+    warnings: &mut Vec<String>,
+) -> bool {
+    let (keep, drop): (Vec<_>, Vec<_>) = r.values.drain(..).partition(|v| refusal(v).is_none());
+    for v in &drop {
+        let msg = format!(
+            "{} {} {}: {}",
+            shown_name(&r.name, zone),
+            r.rtype.as_str(),
+            v.to_rdata(),
+            refusal(v).unwrap_or_default()
+        );
+        if strict {
+            errors.push(Unsupported { message: msg });
+        } else {
+            warnings.push(format!("{msg}; leaving the value out"));
+        }
+    }
+    r.values = keep;
+    !r.values.is_empty()
+}
+
+/// A record's name as messages show it: fully qualified, IDN decoded.
+pub(crate) fn shown_name(name: &str, zone: &str) -> String {
+    let fqdn = if name.is_empty() {
+        zone.to_string()
+    } else {
+        format!("{name}.{zone}")
+    };
+    crate::model::idna_decode(&fqdn)
 }
 
 /// Is `url`'s host a loopback address?

@@ -10,8 +10,8 @@
 use std::sync::Arc;
 
 use super::{
-    Provider, ProviderError, azure, cloudflare, digitalocean, etchosts, googlecloud, hetzner, ns1,
-    powerdns, rfc2136, route53, tinydns, yaml, zonefile,
+    Provider, ProviderError, azure, cloudflare, digitalocean, dnsimple, etchosts, googlecloud,
+    hetzner, ns1, powerdns, rfc2136, route53, tinydns, yaml, zonefile,
 };
 use crate::config::yaml_settings::YamlSettings;
 use crate::config::{ClassInfo, Classes, Config, FileFormat, ProviderConfig, settings_diagnostic};
@@ -44,6 +44,7 @@ pub static ENTRIES: &[Entry] = &[
     Entry { classes: &["azure", "octodns_azure.AzureProvider"], files: None, build: |c| shared(azure::AzureProvider::new, c), check: |c| azure::Settings::from_config(c).map(drop) },
     Entry { classes: &["cloudflare", "octodns_cloudflare.CloudflareProvider"], files: None, build: |c| shared(cloudflare::CloudflareProvider::new, c), check: |c| cloudflare::Settings::from_config(c).map(drop) },
     Entry { classes: &["digitalocean", "octodns_digitalocean.DigitalOceanProvider"], files: None, build: |c| shared(digitalocean::DigitalOceanProvider::new, c), check: |c| digitalocean::Settings::from_config(c).map(drop) },
+    Entry { classes: &["dnsimple", "octodns_dnsimple.DnsimpleProvider"], files: None, build: |c| shared(dnsimple::DnsimpleProvider::new, c), check: |c| dnsimple::Settings::from_config(c).map(drop) },
     Entry { classes: &["etchosts", "octodns_etchosts.EtcHostsProvider"], files: None, build: |c| shared(etchosts::EtcHostsProvider::new, c), check: |c| etchosts::EtcHostsSettings::from_config(c).map(drop) },
     Entry { classes: &["googlecloud", "octodns_googlecloud.GoogleCloudProvider"], files: None, build: |c| shared(googlecloud::GoogleCloudProvider::new, c), check: |c| googlecloud::Settings::from_config(c).map(drop) },
     Entry { classes: &["hetzner", "octodns_hetzner.HetznerProvider"], files: None, build: |c| shared(hetzner::HetznerProvider::new, c), check: |c| hetzner::Settings::from_config(c).map(drop) },
@@ -124,6 +125,10 @@ mod tests {
         ("octodns_hetzner.HetznerProvider", "token: t\n"),
         ("octodns_ns1.Ns1Provider", "api_key: k\n"),
         ("octodns_digitalocean.DigitalOceanProvider", "token: t\n"),
+        (
+            "octodns_dnsimple.DnsimpleProvider",
+            "token: t\n    account: 1\n",
+        ),
         ("octodns_etchosts.EtcHostsProvider", "directory: ./h\n"),
         (
             "octodns.source.tinydns.TinyDnsFileSource",

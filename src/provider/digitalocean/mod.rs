@@ -25,17 +25,16 @@ pub mod settings;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use futures_util::StreamExt;
 use serde_json::{Value as J, json};
 
-use super::{ApplyReport, BoxFut, Provider, ProviderError, failure_report, url_component};
+use super::writes::{self, Item};
+use super::{ApplyReport, BoxFut, Provider, ProviderError, url_component};
 use crate::config::ProviderConfig;
 use crate::http::{self, Backoff, Bucket, Limits, Policy, Rate, Reported, Request, Response};
 use crate::model::{Capabilities, RecordSet, RecordType, Value, Zone};
-use crate::plan::{Change, Op, Unsupported, ZonePlan};
+use crate::plan::{Change, Unsupported, ZonePlan};
 use crate::secret::Scrubber;
 pub use settings::Settings;
 
@@ -60,13 +59,14 @@ pub fn supported_types() -> Vec<RecordType> {
         .collect()
 }
 
-/// DigitalOcean's report of the token's hourly quota.
+/// DigitalOcean's report of the token's hourly quota: what is left, and when the oldest
+/// request counted stops counting (`ratelimit-reset`, a Unix time).
 fn reported(h: &reqwest::header::HeaderMap) -> Option<Reported> {
-    let n = |k: &str| -> Option<u32> { h.get(k)?.to_str().ok()?.trim().parse().ok() };
+    let n = |k: &str| -> Option<u64> { h.get(k)?.to_str().ok()?.trim().parse().ok() };
     Some(Reported {
-        limit: n("ratelimit-limit")?,
-        remaining: n("ratelimit-remaining")?,
-        period: Duration::from_secs(3600),
+        limit: n("ratelimit-limit")? as u32,
+        remaining: n("ratelimit-remaining")? as u32,
+        period: super::writes::until(n("ratelimit-reset"), Duration::from_secs(3600)),
     })
 }
 
@@ -99,13 +99,6 @@ fn error_text(r: &Response) -> String {
         (None, Some(m)) => m.to_string(),
         _ => r.body.clone(),
     }
-}
-
-/// One record-object write.
-enum Item {
-    Delete(String),
-    Put(String, J),
-    Post(J),
 }
 
 pub struct DigitalOceanProvider {
@@ -302,11 +295,15 @@ impl DigitalOceanProvider {
                 let v = records::value(&t, o, zone).map_err(|e| {
                     self.failed(
                         zone,
-                        format!("cannot read {} {}: {e}", shown(&rel, zone), t.as_str()),
+                        format!(
+                            "cannot read {} {}: {e}",
+                            super::shown_name(&rel, zone),
+                            t.as_str()
+                        ),
                     )
                 })?;
                 let own_ttl = o.get("ttl").and_then(J::as_u64).unwrap_or(u64::from(ttl)) as u32;
-                kept.push(records::kept(o.get("id").unwrap_or(&J::Null), own_ttl, &v));
+                kept.push(writes::kept(o.get("id").unwrap_or(&J::Null), own_ttl, &v));
                 values.push(v);
             }
             let mut rs = RecordSet::new(rel, t, ttl, values);
@@ -328,76 +325,18 @@ impl DigitalOceanProvider {
         super::checked_names(&self.id, names)
     }
 
-    /// The objects a record set has (what `read` kept): id, TTL, value as RDATA.
-    fn objects_of(r: Option<&RecordSet>) -> Vec<(String, u32, String)> {
-        r.and_then(|r| r.provider_data.as_deref())
-            .and_then(|d| d.get("objects"))
-            .and_then(J::as_array)
-            .into_iter()
-            .flatten()
-            .map(|o| {
-                let id = match o.get("id") {
-                    Some(J::Number(n)) => n.to_string(),
-                    Some(J::String(s)) => s.clone(),
-                    _ => String::new(),
-                };
-                (
-                    id,
-                    o.get("ttl").and_then(J::as_u64).unwrap_or(0) as u32,
-                    o.get("rdata")
-                        .and_then(J::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                )
-            })
-            .collect()
-    }
-
-    /// The writes of one change: unchanged values keep their objects, changed ones are
-    /// overwritten in place, the rest created or deleted.
-    fn items(c: &Change, existing: Option<&RecordSet>) -> Vec<Item> {
-        let mut old = Self::objects_of(existing);
-        let Some(d) = c.desired.as_ref().filter(|_| c.op != Op::Delete) else {
-            return old.into_iter().map(|(id, _, _)| Item::Delete(id)).collect();
-        };
-        let mut fresh: Vec<&Value> = Vec::new();
-        for v in &d.values {
-            let rdata = v.to_rdata();
-            match old
-                .iter()
-                .position(|(_, ttl, r)| *r == rdata && *ttl == d.ttl)
-            {
-                Some(i) => {
-                    old.remove(i);
-                }
-                None => fresh.push(v),
-            }
-        }
-        let mut items = Vec::new();
-        let mut old = old.into_iter();
-        for v in fresh {
-            let obj = records::object(d, v);
-            match old.next() {
-                Some((id, _, _)) => items.push(Item::Put(id, obj)),
-                None => items.push(Item::Post(obj)),
-            }
-        }
-        items.extend(old.map(|(id, _, _)| Item::Delete(id)));
-        items
-    }
-
-    async fn send_item(&self, zone: &str, item: &Item) -> Result<(), String> {
+    async fn send_item(&self, zone: &str, item: &Item<J>) -> Result<(), String> {
         let base = format!("{}/records", Self::domain_path(zone));
         let (req, what) = match item {
             Item::Delete(id) => {
-                let id = checked(id)?;
+                let id = writes::numeric_id(id)?;
                 (
                     self.request(reqwest::Method::DELETE, &format!("{base}/{id}")),
                     format!("DELETE record {id}"),
                 )
             }
             Item::Put(id, obj) => {
-                let id = checked(id)?;
+                let id = writes::numeric_id(id)?;
                 (
                     self.request(reqwest::Method::PUT, &format!("{base}/{id}"))
                         .json(obj),
@@ -432,7 +371,7 @@ impl DigitalOceanProvider {
         c: &Change,
         existing: Option<&RecordSet>,
     ) -> Result<(), String> {
-        for item in Self::items(c, existing) {
+        for item in writes::object_writes(c, writes::held(existing), records::object) {
             self.send_item(zone, &item).await?;
         }
         Ok(())
@@ -478,52 +417,22 @@ impl DigitalOceanProvider {
                 c.rtype.as_str()
             )
         };
-        let (deletes, rest): (Vec<&Change>, Vec<&Change>) =
-            plan.changes.iter().partition(|c| c.op == Op::Delete);
-        let stop = AtomicBool::new(false);
-        let (mut applied, mut failed, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
-        for phase in [deletes, rest] {
-            let (stop, current) = (&stop, &current);
-            let jobs: Vec<_> = phase
-                .iter()
-                .copied()
-                .map(|c| async move {
-                    if stop.load(Ordering::SeqCst) {
-                        return (c, None);
-                    }
-                    let existing = current
-                        .as_ref()
-                        .and_then(|z| z.get(&c.name, &c.rtype))
-                        .or(c.existing.as_ref());
-                    let res = self.write(zone, c, existing).await;
-                    if res.is_err() {
-                        stop.store(true, Ordering::SeqCst);
-                    }
-                    (c, Some(res))
-                })
-                .collect();
-            let results: Vec<(&Change, Option<Result<(), String>>)> =
-                futures_util::stream::iter(jobs)
-                    .buffer_unordered(CONCURRENCY)
-                    .collect()
-                    .await;
-            for (c, res) in results {
-                match res {
-                    Some(Ok(())) => applied.push(label(c)),
-                    Some(Err(why)) => failed.push((label(c), why)),
-                    None => skipped.push(label(c)),
-                }
-            }
-        }
-        if !failed.is_empty() {
-            applied.sort();
-            skipped.sort();
-            failed.sort();
-            return Err(self.failed(zone, failure_report(&applied, &failed, &skipped)));
-        }
-        Ok(ApplyReport {
-            applied: plan.changes.len(),
-        })
+        let current = &current;
+        writes::in_phases(
+            &self.id,
+            zone,
+            &plan.changes,
+            CONCURRENCY,
+            label,
+            |c| async move {
+                let existing = current
+                    .as_ref()
+                    .and_then(|z| z.get(&c.name, &c.rtype))
+                    .or(c.existing.as_ref());
+                self.write(zone, c, existing).await
+            },
+        )
+        .await
     }
 
     /// What DigitalOcean refuses, said before anything is sent: TTLs below 30 s (an error),
@@ -551,23 +460,7 @@ impl DigitalOceanProvider {
                 });
                 continue;
             }
-            let (keep, drop): (Vec<Value>, Vec<Value>) =
-                r.values.drain(..).partition(|v| refusal(v).is_none());
-            for v in &drop {
-                let msg = format!(
-                    "{shown} {} {}: {}",
-                    r.rtype.as_str(),
-                    v.to_rdata(),
-                    refusal(v).unwrap_or_default()
-                );
-                if strict {
-                    errors.push(Unsupported { message: msg });
-                } else {
-                    warnings.push(format!("{msg}; leaving the value out"));
-                }
-            }
-            r.values = keep;
-            if r.values.is_empty() {
+            if !super::drop_refused_values(&mut r, &zone, strict, refusal, &mut errors, warnings) {
                 continue;
             }
             out.insert(r);
@@ -591,26 +484,6 @@ fn refusal(v: &Value) -> Option<&'static str> {
         Value::Srv(s) if s.port == 0 => Some("DigitalOcean takes SRV ports from 1 to 65535"),
         _ => None,
     }
-}
-
-/// A record id from the API: digits only.
-fn checked(id: &str) -> Result<&str, String> {
-    if !id.is_empty() && id.len() <= 20 && id.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(id)
-    } else {
-        Err(format!(
-            "the API gave the record id {id:?}, which is not an id"
-        ))
-    }
-}
-
-fn shown(name: &str, zone: &str) -> String {
-    let fqdn = if name.is_empty() {
-        zone.to_string()
-    } else {
-        format!("{name}.{zone}")
-    };
-    crate::model::idna_decode(&fqdn)
 }
 
 impl Provider for DigitalOceanProvider {
@@ -649,11 +522,9 @@ impl Provider for DigitalOceanProvider {
         desired
             .iter()
             .filter(|d| {
-                existing.get(&d.name, &d.rtype).is_some_and(|e| {
-                    Self::objects_of(Some(e))
-                        .iter()
-                        .any(|(_, ttl, _)| *ttl != d.ttl)
-                })
+                existing
+                    .get(&d.name, &d.rtype)
+                    .is_some_and(|e| writes::mixed_ttls(e, d.ttl))
             })
             .map(|d| (d.name.clone(), d.rtype.clone()))
             .collect()

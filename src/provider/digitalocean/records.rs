@@ -6,7 +6,7 @@
 //! TXT is sent raw and read back with `;` escaped. A null target (`.`, SRV and RFC 7505's
 //! null MX) stays `.` (octodns-digitalocean makes it `..` for MX).
 
-use serde_json::{Map, Value as J, json};
+use serde_json::{Map, Value as J};
 
 use crate::model::value::{Caa, Mx, Srv, txt_internal, txt_raw};
 use crate::model::{RecordSet, RecordType, Value};
@@ -120,9 +120,4 @@ pub fn object(r: &RecordSet, v: &Value) -> J {
         }
     }
     J::Object(m)
-}
-
-/// A record object as kept in `provider_data`: its id, TTL and value (as RDATA text).
-pub fn kept(id: &J, ttl: u32, v: &Value) -> J {
-    json!({"id": id, "ttl": ttl, "rdata": v.to_rdata()})
 }

@@ -1,6 +1,7 @@
 use serde_json::{Value as J, json};
 
 use super::*;
+use crate::plan::Op;
 
 fn config(settings: J) -> ProviderConfig {
     ProviderConfig {
@@ -110,7 +111,7 @@ fn an_update_keeps_unchanged_objects_and_overwrites_changed_ones() {
         existing: Some(existing.clone()),
         desired: Some(desired),
     };
-    let items = DigitalOceanProvider::items(&c, c.existing.as_ref());
+    let items = writes::object_writes(&c, writes::held(c.existing.as_ref()), records::object);
     let shown: Vec<String> = items
         .iter()
         .map(|i| match i {
@@ -130,13 +131,17 @@ fn an_update_keeps_unchanged_objects_and_overwrites_changed_ones() {
         ..c
     };
     assert_eq!(
-        DigitalOceanProvider::items(&c, c.existing.as_ref())
+        writes::object_writes(&c, writes::held(c.existing.as_ref()), records::object)
             .iter()
             .filter(|i| matches!(i, Item::Put(..)))
             .count(),
         3
     );
-    assert!(checked("12345").is_ok() && checked("../x").is_err() && checked("").is_err());
+    assert!(
+        writes::numeric_id("12345").is_ok()
+            && writes::numeric_id("../x").is_err()
+            && writes::numeric_id("").is_err()
+    );
 }
 
 #[test]

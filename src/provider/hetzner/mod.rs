@@ -27,14 +27,12 @@ pub mod settings;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
 
-use futures_util::StreamExt;
 use std::time::Duration;
 
 use serde_json::{Value as J, json};
 
-use super::{ApplyReport, BoxFut, Provider, ProviderError, failure_report, url_component};
+use super::{ApplyReport, BoxFut, Provider, ProviderError, url_component, writes};
 use crate::config::ProviderConfig;
 use crate::http::{self, Backoff, Bucket, Limits, Policy, Rate, Request, Response};
 use crate::model::{Capabilities, RecordSet, RecordType, Zone};
@@ -595,59 +593,26 @@ impl HetznerProvider {
                 c.rtype.as_str()
             )
         };
-        // deletes first (a name freed before it is reused), then creates and updates;
-        // CONCURRENCY at a time, and after the first failure no new write starts
-        let (deletes, rest): (Vec<&Change>, Vec<&Change>) =
-            plan.changes.iter().partition(|c| c.op == Op::Delete);
-        let stop = AtomicBool::new(false);
-        let (mut applied, mut failed, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
-        for phase in [deletes, rest] {
-            let (stop, id, current) = (&stop, &id, &current);
-            let jobs: Vec<_> = phase
-                .iter()
-                .copied()
-                .map(|c| async move {
-                    if stop.load(Ordering::SeqCst) {
-                        return (c, None);
-                    }
-                    let existing = current
-                        .as_ref()
-                        .and_then(|z| z.get(&c.name, &c.rtype))
-                        .or(c.existing.as_ref());
-                    let res = if self.cloud() {
-                        self.cloud_change(id, c, existing).await
-                    } else {
-                        self.console_change(zone, id, c, existing).await
-                    };
-                    if res.is_err() {
-                        stop.store(true, Ordering::SeqCst);
-                    }
-                    (c, Some(res))
-                })
-                .collect();
-            let results: Vec<(&Change, Option<Result<(), String>>)> =
-                futures_util::stream::iter(jobs)
-                    .buffer_unordered(CONCURRENCY)
-                    .collect()
-                    .await;
-            for (c, res) in results {
-                match res {
-                    Some(Ok(())) => applied.push(label(c)),
-                    Some(Err(why)) => failed.push((label(c), why)),
-                    None => skipped.push(label(c)),
+        let (id, current) = (&id, &current);
+        writes::in_phases(
+            &self.id,
+            zone,
+            &plan.changes,
+            CONCURRENCY,
+            label,
+            |c| async move {
+                let existing = current
+                    .as_ref()
+                    .and_then(|z| z.get(&c.name, &c.rtype))
+                    .or(c.existing.as_ref());
+                if self.cloud() {
+                    self.cloud_change(id, c, existing).await
+                } else {
+                    self.console_change(zone, id, c, existing).await
                 }
-            }
-        }
-        if !failed.is_empty() {
-            for list in [&mut applied, &mut skipped] {
-                list.sort();
-            }
-            failed.sort();
-            return Err(self.failed(zone, failure_report(&applied, &failed, &skipped)));
-        }
-        Ok(ApplyReport {
-            applied: plan.changes.len(),
-        })
+            },
+        )
+        .await
     }
 }
 

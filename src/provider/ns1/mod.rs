@@ -34,13 +34,12 @@ pub mod settings;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
 use serde_json::{Value as J, json};
 
-use super::{ApplyReport, BoxFut, Provider, ProviderError, failure_report, url_component};
+use super::{ApplyReport, BoxFut, Provider, ProviderError, url_component, writes};
 use crate::config::ProviderConfig;
 use crate::http::{self, Backoff, Bucket, Limits, Policy, Rate, Reported, Request, Response};
 use crate::model::{Capabilities, RecordSet, RecordType, Status, Zone};
@@ -414,7 +413,11 @@ impl Ns1Provider {
                 let data = dynamic::read(&rt, &full).map_err(|e| {
                     self.failed(
                         zone,
-                        format!("cannot read {} {}: {e}", shown(&name, zone), rt.as_str()),
+                        format!(
+                            "cannot read {} {}: {e}",
+                            super::shown_name(&name, zone),
+                            rt.as_str()
+                        ),
                     )
                 })?;
                 let node = crate::yaml::de::node_from_json(&data);
@@ -422,7 +425,11 @@ impl Ns1Provider {
                 let Some(mut rs) = crate::model::build::record_from_node(&name, &node, ttl) else {
                     return Err(self.failed(
                         zone,
-                        format!("cannot read {} {}", shown(&name, zone), rt.as_str()),
+                        format!(
+                            "cannot read {} {}",
+                            super::shown_name(&name, zone),
+                            rt.as_str()
+                        ),
                     ));
                 };
                 let mine = monitors::of_record(&monitors, &rs.fqdn(zone), &rt);
@@ -451,13 +458,20 @@ impl Ns1Provider {
             .map(|a| records::value_data(t, a))
             .collect::<Result<_, _>>()
             .map_err(|e| {
-                self.failed(zone, format!("cannot read {} {t}: {e}", shown(name, zone)))
+                self.failed(
+                    zone,
+                    format!("cannot read {} {t}: {e}", super::shown_name(name, zone)),
+                )
             })?;
         let ttl = obj.get("ttl").and_then(J::as_u64).unwrap_or(3600) as u32;
         let data = json!({"type": t, "ttl": ttl, "values": values});
         let node = crate::yaml::de::node_from_json(&data);
-        crate::model::build::record_from_node(name, &node, ttl)
-            .ok_or_else(|| self.failed(zone, format!("cannot read {} {t}", shown(name, zone))))
+        crate::model::build::record_from_node(name, &node, ttl).ok_or_else(|| {
+            self.failed(
+                zone,
+                format!("cannot read {} {t}", super::shown_name(name, zone)),
+            )
+        })
     }
 
     pub async fn zones(&self) -> Result<Vec<String>, ProviderError> {
@@ -807,7 +821,7 @@ impl Ns1Provider {
                                         zone,
                                         format!(
                                             "{} {}: {e}",
-                                            shown(&r.name, zone),
+                                            super::shown_name(&r.name, zone),
                                             r.rtype.as_str()
                                         ),
                                     )
@@ -956,53 +970,15 @@ impl Ns1Provider {
             )
         };
         let state = tokio::sync::Mutex::new(MonitorState::default());
-        let (deletes, rest): (Vec<&Change>, Vec<&Change>) =
-            plan.changes.iter().partition(|c| c.op == Op::Delete);
-        let stop = AtomicBool::new(false);
-        let (mut applied, mut failed, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
-        for phase in [deletes, rest] {
-            let (stop, state) = (&stop, &state);
-            let jobs: Vec<_> = phase
-                .iter()
-                .copied()
-                .map(|c| async move {
-                    if stop.load(Ordering::SeqCst) {
-                        return (c, None);
-                    }
-                    let res = self.write(zone, c, new_zone, state).await;
-                    if res.is_err() {
-                        stop.store(true, Ordering::SeqCst);
-                    }
-                    (c, Some(res))
-                })
-                .collect();
-            let results: Vec<(&Change, Option<Result<(), String>>)> =
-                futures_util::stream::iter(jobs)
-                    .buffer_unordered(CONCURRENCY)
-                    .collect()
-                    .await;
-            for (c, res) in results {
-                match res {
-                    Some(Ok(())) => applied.push(label(c)),
-                    Some(Err(why)) => failed.push((label(c), why)),
-                    None => skipped.push(label(c)),
-                }
-            }
-        }
-        if failed.is_empty() {
-            let mut st = state.into_inner();
-            if let Err(e) = self.prune_feeds(zone, &mut st).await {
-                tracing::warn!(provider = %self.id, zone, "could not remove data feeds of deleted monitors: {e}");
-            }
-        } else {
-            applied.sort();
-            skipped.sort();
-            failed.sort();
-            return Err(self.failed(zone, failure_report(&applied, &failed, &skipped)));
-        }
-        Ok(ApplyReport {
-            applied: plan.changes.len(),
+        let report = writes::in_phases(&self.id, zone, &plan.changes, CONCURRENCY, label, |c| {
+            self.write(zone, c, new_zone, &state)
         })
+        .await?;
+        let mut st = state.into_inner();
+        if let Err(e) = self.prune_feeds(zone, &mut st).await {
+            tracing::warn!(provider = %self.id, zone, "could not remove data feeds of deleted monitors: {e}");
+        }
+        Ok(report)
     }
 
     /// octodns-ns1's `_process_desired_zone`, and what it finds only at apply: health check
@@ -1126,15 +1102,6 @@ fn https_link(api_url: &str, link: String) -> String {
         Some(rest) if api_url.starts_with("https://") => format!("https://{rest}"),
         _ => link,
     }
-}
-
-fn shown(name: &str, zone: &str) -> String {
-    let fqdn = if name.is_empty() {
-        zone.to_string()
-    } else {
-        format!("{name}.{zone}")
-    };
-    crate::model::idna_decode(&fqdn)
 }
 
 impl Provider for Ns1Provider {
