@@ -19,6 +19,7 @@ use reqwest::Method;
 use reqwest::header::HeaderMap;
 
 pub use limit::{Bucket, Limits, Rate, ReportHook, Reported};
+
 pub use pages::Pages;
 pub use retry::{Backoff, Policy, Verdict};
 
@@ -200,6 +201,11 @@ impl Request {
         self
     }
 
+    /// The body as it is sent (empty when there is none), for a `Signer`.
+    pub fn body_bytes(&self) -> &[u8] {
+        self.body.as_deref().unwrap_or_default()
+    }
+
     /// Declare whether the request may be sent twice (see the field).
     pub fn idempotent(mut self, yes: bool) -> Request {
         self.idempotent = yes;
@@ -321,8 +327,13 @@ pub struct Client {
     limits: Limits,
     scrubber: Scrubber,
     throttle: Option<Throttle>,
+    signer: Option<Signer>,
     timeout: Option<Duration>,
 }
+
+/// Headers made afresh for every try of a request (a signature over the time it is sent, as
+/// DNS Made Easy and OVH want): given the request, the headers to add.
+pub type Signer = std::sync::Arc<dyn Fn(&Request) -> Vec<(String, String)> + Send + Sync>;
 
 impl Client {
     /// A client from a reqwest builder the caller set up (TLS, redirects, a connect timeout);
@@ -346,6 +357,7 @@ impl Client {
             limits: Limits::default(),
             scrubber: Scrubber::default(),
             throttle: None,
+            signer: None,
             timeout,
         })
     }
@@ -358,6 +370,12 @@ impl Client {
 
     pub fn limits(mut self, limits: Limits) -> Client {
         self.limits = limits;
+        self
+    }
+
+    /// Sign every try of every request (`Signer`).
+    pub fn signing(mut self, signer: Signer) -> Client {
+        self.signer = Some(signer);
         self
     }
 
@@ -500,6 +518,11 @@ impl Client {
         let mut b = self.http.request(req.method.clone(), &req.url);
         for (k, v) in &req.headers {
             b = b.header(k.as_str(), v.as_str());
+        }
+        if let Some(sign) = &self.signer {
+            for (k, v) in sign(req) {
+                b = b.header(k, v);
+            }
         }
         if let Some(body) = &req.body {
             b = b.body(body.clone());

@@ -27,6 +27,7 @@ pub mod azure;
 pub mod cloudflare;
 pub mod digitalocean;
 pub mod dnsimple;
+pub mod dnsmadeeasy;
 pub mod etchosts;
 pub mod googlecloud;
 pub mod hetzner;

@@ -10,8 +10,8 @@
 use std::sync::Arc;
 
 use super::{
-    Provider, ProviderError, azure, cloudflare, digitalocean, dnsimple, etchosts, googlecloud,
-    hetzner, ns1, powerdns, rfc2136, route53, tinydns, yaml, zonefile,
+    Provider, ProviderError, azure, cloudflare, digitalocean, dnsimple, dnsmadeeasy, etchosts,
+    googlecloud, hetzner, ns1, powerdns, rfc2136, route53, tinydns, yaml, zonefile,
 };
 use crate::config::yaml_settings::YamlSettings;
 use crate::config::{ClassInfo, Classes, Config, FileFormat, ProviderConfig, settings_diagnostic};
@@ -45,6 +45,7 @@ pub static ENTRIES: &[Entry] = &[
     Entry { classes: &["cloudflare", "octodns_cloudflare.CloudflareProvider"], files: None, build: |c| shared(cloudflare::CloudflareProvider::new, c), check: |c| cloudflare::Settings::from_config(c).map(drop) },
     Entry { classes: &["digitalocean", "octodns_digitalocean.DigitalOceanProvider"], files: None, build: |c| shared(digitalocean::DigitalOceanProvider::new, c), check: |c| digitalocean::Settings::from_config(c).map(drop) },
     Entry { classes: &["dnsimple", "octodns_dnsimple.DnsimpleProvider"], files: None, build: |c| shared(dnsimple::DnsimpleProvider::new, c), check: |c| dnsimple::Settings::from_config(c).map(drop) },
+    Entry { classes: &["dnsmadeeasy", "octodns_dnsmadeeasy.DnsMadeEasyProvider"], files: None, build: |c| shared(dnsmadeeasy::DnsMadeEasyProvider::new, c), check: |c| dnsmadeeasy::Settings::from_config(c).map(drop) },
     Entry { classes: &["etchosts", "octodns_etchosts.EtcHostsProvider"], files: None, build: |c| shared(etchosts::EtcHostsProvider::new, c), check: |c| etchosts::EtcHostsSettings::from_config(c).map(drop) },
     Entry { classes: &["googlecloud", "octodns_googlecloud.GoogleCloudProvider"], files: None, build: |c| shared(googlecloud::GoogleCloudProvider::new, c), check: |c| googlecloud::Settings::from_config(c).map(drop) },
     Entry { classes: &["hetzner", "octodns_hetzner.HetznerProvider"], files: None, build: |c| shared(hetzner::HetznerProvider::new, c), check: |c| hetzner::Settings::from_config(c).map(drop) },

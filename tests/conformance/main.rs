@@ -36,6 +36,7 @@ mod digitalocean_fake;
 mod dns;
 mod dnsimple;
 mod dnsimple_fake;
+mod dnsmadeeasy;
 mod dnsmadeeasy_fake;
 mod dual;
 mod dynamic;
