@@ -92,6 +92,9 @@ pub fn signature(api_key: &str, secret: &str, now: SystemTime) -> Vec<(String, S
     ]
 }
 
+/// A kind of bulk request and the writes it carries.
+type BulkKind = (&'static str, fn(&Item<J>) -> bool);
+
 pub struct DnsMadeEasyProvider {
     id: String,
     settings: Settings,
@@ -386,7 +389,7 @@ impl DnsMadeEasyProvider {
             })
             .collect();
         let mut landed = vec![0usize; per_change.len()];
-        let kinds: [(&str, fn(&Item<J>) -> bool); 3] = [
+        let kinds: [BulkKind; 3] = [
             ("delete", |i| matches!(i, Item::Delete(_))),
             ("update", |i| matches!(i, Item::Put(..))),
             ("create", |i| matches!(i, Item::Post(_))),
