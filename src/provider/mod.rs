@@ -29,6 +29,7 @@ pub mod digitalocean;
 pub mod dnsimple;
 pub mod dnsmadeeasy;
 pub mod etchosts;
+pub mod gandi;
 pub mod googlecloud;
 pub mod hetzner;
 pub mod ns1;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::{
     Provider, ProviderError, azure, cloudflare, digitalocean, dnsimple, dnsmadeeasy, etchosts,
-    googlecloud, hetzner, ns1, powerdns, rfc2136, route53, tinydns, yaml, zonefile,
+    gandi, googlecloud, hetzner, ns1, powerdns, rfc2136, route53, tinydns, yaml, zonefile,
 };
 use crate::config::yaml_settings::YamlSettings;
 use crate::config::{ClassInfo, Classes, Config, FileFormat, ProviderConfig, settings_diagnostic};
@@ -47,6 +47,7 @@ pub static ENTRIES: &[Entry] = &[
     Entry { classes: &["dnsimple", "octodns_dnsimple.DnsimpleProvider"], files: None, build: |c| shared(dnsimple::DnsimpleProvider::new, c), check: |c| dnsimple::Settings::from_config(c).map(drop) },
     Entry { classes: &["dnsmadeeasy", "octodns_dnsmadeeasy.DnsMadeEasyProvider"], files: None, build: |c| shared(dnsmadeeasy::DnsMadeEasyProvider::new, c), check: |c| dnsmadeeasy::Settings::from_config(c).map(drop) },
     Entry { classes: &["etchosts", "octodns_etchosts.EtcHostsProvider"], files: None, build: |c| shared(etchosts::EtcHostsProvider::new, c), check: |c| etchosts::EtcHostsSettings::from_config(c).map(drop) },
+    Entry { classes: &["gandi", "octodns_gandi.GandiProvider"], files: None, build: |c| shared(gandi::GandiProvider::new, c), check: |c| gandi::Settings::from_config(c).map(drop) },
     Entry { classes: &["googlecloud", "octodns_googlecloud.GoogleCloudProvider"], files: None, build: |c| shared(googlecloud::GoogleCloudProvider::new, c), check: |c| googlecloud::Settings::from_config(c).map(drop) },
     Entry { classes: &["hetzner", "octodns_hetzner.HetznerProvider"], files: None, build: |c| shared(hetzner::HetznerProvider::new, c), check: |c| hetzner::Settings::from_config(c).map(drop) },
     Entry { classes: &["ns1", "octodns_ns1.Ns1Provider"], files: None, build: |c| shared(ns1::Ns1Provider::new, c), check: |c| ns1::Settings::from_config(c).map(drop) },

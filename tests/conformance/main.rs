@@ -43,6 +43,7 @@ mod dynamic;
 mod etchosts;
 mod failover;
 mod fake_http;
+mod gandi;
 mod gandi_fake;
 mod googlecloud;
 mod googlecloud_fake;
