@@ -34,6 +34,7 @@ pub mod googlecloud;
 pub mod hetzner;
 pub mod ns1;
 pub mod oidc;
+pub mod ovh;
 pub mod powerdns;
 pub mod registry;
 pub mod rfc2136;

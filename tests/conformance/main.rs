@@ -55,6 +55,7 @@ mod interop;
 mod ns1;
 mod ns1_fake;
 mod ns1_octodns;
+mod ovh;
 mod ovh_fake;
 mod powerdns;
 mod processors;
