@@ -386,22 +386,16 @@ impl GandiProvider {
                 "rrset_values": d.values.iter().map(sent).collect::<Vec<_>>(),
             })),
         };
-        let r = self.client.send(&req).await.map_err(|e| {
-            format!(
-                "{}; it may or may not have been applied: plan again to see",
-                self.client.scrubber().scrub(&e.to_string())
-            )
-        })?;
-        let already_gone = c.op == Op::Delete && r.status == 404;
-        if !r.ok() && !already_gone {
-            return Err(format!(
-                "Gandi refused {} {path} (HTTP {}): {}",
-                req.method,
-                r.status,
-                self.summary(&r)
-            ));
-        }
-        Ok(())
+        let what = format!("{} {path}", req.method);
+        writes::send_write(
+            &self.client,
+            &req,
+            &what,
+            c.op == Op::Delete,
+            "Gandi",
+            |r| self.summary(r),
+        )
+        .await
     }
 
     pub async fn apply_plan(&self, plan: &ZonePlan) -> Result<ApplyReport, ProviderError> {

@@ -186,3 +186,132 @@ pub(crate) fn until(at: Option<u64>, otherwise: std::time::Duration) -> std::tim
         None => otherwise,
     }
 }
+
+/// A success's JSON (`Null` for an empty body), `None` for a 404; any other answer is the
+/// error `api_error` makes of it.
+pub(crate) fn json_answer(
+    client: &crate::http::Client,
+    provider: &str,
+    zone: &str,
+    req: &crate::http::Request,
+    r: &crate::http::Response,
+    api_error: impl FnOnce() -> ProviderError,
+) -> Result<Option<serde_json::Value>, ProviderError> {
+    if r.status == 404 {
+        return Ok(None);
+    }
+    if !r.ok() {
+        return Err(api_error());
+    }
+    if r.body.trim().is_empty() {
+        return Ok(Some(serde_json::Value::Null));
+    }
+    r.json().map(Some).ok_or_else(|| {
+        ProviderError::http(
+            provider,
+            zone,
+            client.decode_error(req, "the answer is not JSON"),
+        )
+    })
+}
+
+/// Send one write (`what`, as the report names it); its failure as the report shows it. A
+/// delete of what is already gone (404) is done. An answer lost on the way may or may not have
+/// been applied, and says so.
+pub(crate) async fn send_write(
+    client: &crate::http::Client,
+    req: &crate::http::Request,
+    what: &str,
+    deleting: bool,
+    service: &str,
+    summary: impl Fn(&crate::http::Response) -> String,
+) -> Result<(), String> {
+    let r = client.send(req).await.map_err(|e| {
+        format!(
+            "{}; it may or may not have been applied: plan again to see",
+            client.scrubber().scrub(&e.to_string())
+        )
+    })?;
+    if r.ok() || (deleting && r.status == 404) {
+        return Ok(());
+    }
+    Err(format!(
+        "{service} refused {what} (HTTP {}): {}",
+        r.status,
+        summary(&r)
+    ))
+}
+
+/// One record object as a provider lists it: its name as listed (relative; `""` or `@` at the
+/// apex), its type, and the object (whose `id` and `ttl` are read).
+pub(crate) struct Listed<'a> {
+    pub name: &'a str,
+    pub rtype: crate::model::RecordType,
+    pub object: &'a serde_json::Value,
+}
+
+/// A zone from the objects a provider lists, one per value: grouped by name and type into
+/// record sets (the first object's TTL, `default_ttl` when it has none), each object kept in
+/// `provider_data` (`held` reads them back); `value` reads an object's value.
+pub(crate) fn zone_of<'a>(
+    provider: &str,
+    zone: &str,
+    listed: impl IntoIterator<Item = Listed<'a>>,
+    default_ttl: u32,
+    value: impl Fn(&crate::model::RecordType, &serde_json::Value) -> Result<Value, String>,
+) -> Result<crate::model::Zone, ProviderError> {
+    use serde_json::Value as J;
+    let mut z = crate::model::Zone::new(zone);
+    let mut groups: std::collections::BTreeMap<(String, crate::model::RecordType), Vec<&J>> =
+        std::collections::BTreeMap::new();
+    for l in listed {
+        let name = l.name.to_ascii_lowercase();
+        let rel = if name.is_empty() || name == "@" {
+            String::new()
+        } else {
+            z.relative(&format!("{}.{zone}", name.trim_end_matches('.')))
+                .ok_or_else(|| {
+                    ProviderError::failed(
+                        provider,
+                        zone,
+                        format!(
+                            "the record {name} {} listed in the zone is not inside it",
+                            l.rtype.as_str()
+                        ),
+                    )
+                })?
+        };
+        groups.entry((rel, l.rtype)).or_default().push(l.object);
+    }
+    let ttl_of = |o: &J| o.get("ttl").and_then(J::as_u64).map(|t| t as u32);
+    for ((rel, t), list) in groups {
+        let ttl = ttl_of(list[0]).unwrap_or(default_ttl);
+        let mut values = Vec::with_capacity(list.len());
+        let mut objects = Vec::with_capacity(list.len());
+        for o in list {
+            let v = value(&t, o).map_err(|e| {
+                ProviderError::failed(
+                    provider,
+                    zone,
+                    format!(
+                        "cannot read {} {}: {e}",
+                        super::shown_name(&rel, zone),
+                        t.as_str()
+                    ),
+                )
+            })?;
+            objects.push(kept(
+                o.get("id").unwrap_or(&J::Null),
+                ttl_of(o).unwrap_or(ttl),
+                &v,
+            ));
+            values.push(v);
+        }
+        let mut rs = RecordSet::new(rel, t, ttl, values);
+        rs.provider_data = Some(std::sync::Arc::new(
+            serde_json::json!({ "objects": objects }),
+        ));
+        z.insert(rs);
+    }
+    Ok(z)
+}

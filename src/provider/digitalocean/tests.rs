@@ -2,6 +2,7 @@ use serde_json::{Value as J, json};
 
 use super::*;
 use crate::plan::Op;
+use std::sync::Arc;
 
 fn config(settings: J) -> ProviderConfig {
     ProviderConfig {

@@ -26,8 +26,6 @@
 pub mod records;
 pub mod settings;
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value as J, json};
@@ -206,21 +204,8 @@ impl DnsimpleProvider {
             .send(&req)
             .await
             .map_err(|e| ProviderError::http(&self.id, zone, e))?;
-        if r.status == 404 {
-            return Ok(None);
-        }
-        if !r.ok() {
-            return Err(self.api_error(zone, what, &req, &r));
-        }
-        if r.body.trim().is_empty() {
-            return Ok(Some(J::Null));
-        }
-        r.json().map(Some).ok_or_else(|| {
-            ProviderError::http(
-                &self.id,
-                zone,
-                self.client.decode_error(&req, "the answer is not JSON"),
-            )
+        writes::json_answer(&self.client, &self.id, zone, &req, &r, || {
+            self.api_error(zone, what, &req, &r)
         })
     }
 
@@ -280,51 +265,19 @@ impl DnsimpleProvider {
     }
 
     fn zone_of(&self, zone: &str, objs: &[J]) -> Result<Zone, ProviderError> {
-        let mut z = Zone::new(zone);
-        let mut groups: BTreeMap<(String, RecordType), Vec<&J>> = BTreeMap::new();
-        for o in objs.iter().filter(|o| !records::not_ours(o)) {
-            let ty = o.get("type").and_then(J::as_str).unwrap_or_default();
-            let Some(t) = records::model_type(ty) else {
-                continue;
-            };
-            let name = o.get("name").and_then(J::as_str).unwrap_or_default();
-            let rel = if name.is_empty() {
-                String::new()
-            } else {
-                z.relative(&format!("{}.{zone}", name.trim_end_matches('.')))
-                    .ok_or_else(|| {
-                        self.failed(
-                            zone,
-                            format!("the record {name} {ty} listed in the zone is not inside it"),
-                        )
-                    })?
-            };
-            groups.entry((rel, t)).or_default().push(o);
-        }
-        for ((rel, t), list) in groups {
-            let ttl = list[0].get("ttl").and_then(J::as_u64).unwrap_or(3600) as u32;
-            let mut values = Vec::new();
-            let mut kept = Vec::new();
-            for o in &list {
-                let v = records::value(&t, o).map_err(|e| {
-                    self.failed(
-                        zone,
-                        format!(
-                            "cannot read {} {}: {e}",
-                            super::shown_name(&rel, zone),
-                            t.as_str()
-                        ),
-                    )
-                })?;
-                let own = o.get("ttl").and_then(J::as_u64).unwrap_or(u64::from(ttl)) as u32;
-                kept.push(writes::kept(o.get("id").unwrap_or(&J::Null), own, &v));
-                values.push(v);
-            }
-            let mut rs = RecordSet::new(rel, t, ttl, values);
-            rs.provider_data = Some(Arc::new(json!({ "objects": kept })));
-            z.insert(rs);
-        }
-        Ok(z)
+        let listed = objs
+            .iter()
+            .filter(|o| !records::not_ours(o))
+            .filter_map(|o| {
+                let t = records::model_type(o.get("type").and_then(J::as_str).unwrap_or_default())?;
+                let name = o.get("name").and_then(J::as_str).unwrap_or_default();
+                Some(writes::Listed {
+                    name,
+                    rtype: t,
+                    object: o,
+                })
+            });
+        writes::zone_of(&self.id, zone, listed, 3600, records::value)
     }
 
     pub async fn zones(&self) -> Result<Vec<String>, ProviderError> {
@@ -361,21 +314,11 @@ impl DnsimpleProvider {
                 "POST a record".to_string(),
             ),
         };
-        let r = self.client.send(&req).await.map_err(|e| {
-            format!(
-                "{}; it may or may not have been applied: plan again to see",
-                self.client.scrubber().scrub(&e.to_string())
-            )
-        })?;
-        let already_gone = matches!(item, Item::Delete(_)) && r.status == 404;
-        if !r.ok() && !already_gone {
-            return Err(format!(
-                "DNSimple refused {what} (HTTP {}): {}",
-                r.status,
-                self.summary(&r)
-            ));
-        }
-        Ok(())
+        let deleting = matches!(item, Item::Delete(_));
+        writes::send_write(&self.client, &req, &what, deleting, "DNSimple", |r| {
+            self.summary(r)
+        })
+        .await
     }
 
     async fn write(

@@ -24,7 +24,6 @@
 pub mod records;
 pub mod settings;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -34,7 +33,7 @@ use super::writes::{self, Item};
 use super::{ApplyReport, BoxFut, Provider, ProviderError, failure_report, url_component};
 use crate::config::ProviderConfig;
 use crate::http::{self, Backoff, Bucket, Limits, Policy, Rate, Request, Response};
-use crate::model::{Capabilities, RecordSet, RecordType, Value, Zone};
+use crate::model::{Capabilities, RecordType, Value, Zone};
 use crate::plan::{Change, Unsupported, ZonePlan};
 use crate::secret::Scrubber;
 pub use settings::Settings;
@@ -181,34 +180,14 @@ impl DnsMadeEasyProvider {
             .send(&req)
             .await
             .map_err(|e| ProviderError::http(&self.id, zone, e))?;
-        if r.status == 404 {
-            return Ok(None);
-        }
-        if !r.ok() {
+        writes::json_answer(&self.client, &self.id, zone, &req, &r, || {
             let hint = if r.status == 403 {
                 "; check api_key and secret_key (and this machine's clock)"
             } else {
                 ""
             };
             let body = format!("{what}: {}{hint}", self.summary(&r));
-            return Err(ProviderError::api(
-                &self.id,
-                zone,
-                &self.client,
-                &req,
-                &r,
-                body,
-            ));
-        }
-        if r.body.trim().is_empty() {
-            return Ok(Some(J::Null));
-        }
-        r.json().map(Some).ok_or_else(|| {
-            ProviderError::http(
-                &self.id,
-                zone,
-                self.client.decode_error(&req, "the answer is not JSON"),
-            )
+            ProviderError::api(&self.id, zone, &self.client, &req, &r, body)
         })
     }
 
@@ -270,56 +249,19 @@ impl DnsMadeEasyProvider {
             return Ok(None);
         };
         let objs = self.records(zone, &id).await?;
-        let mut z = Zone::new(zone);
-        let mut groups: BTreeMap<(String, RecordType), Vec<&J>> = BTreeMap::new();
-        for o in &objs {
-            let Some(t) =
-                records::model_type(o.get("type").and_then(J::as_str).unwrap_or_default())
-            else {
-                continue;
-            };
-            let name = o
-                .get("name")
-                .and_then(J::as_str)
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-            let rel = if name.is_empty() {
-                name
-            } else {
-                z.relative(&format!("{}.{zone}", name.trim_end_matches('.')))
-                    .ok_or_else(|| {
-                        self.failed(
-                            zone,
-                            format!("the record {name} listed in the zone is not inside it"),
-                        )
-                    })?
-            };
-            groups.entry((rel, t)).or_default().push(o);
-        }
-        for ((rel, t), list) in groups {
-            let ttl = list[0].get("ttl").and_then(J::as_u64).unwrap_or(1800) as u32;
-            let mut values = Vec::new();
-            let mut kept = Vec::new();
-            for o in &list {
-                let v = records::value(&t, o, zone).map_err(|e| {
-                    self.failed(
-                        zone,
-                        format!(
-                            "cannot read {} {}: {e}",
-                            super::shown_name(&rel, zone),
-                            t.as_str()
-                        ),
-                    )
-                })?;
-                let own = o.get("ttl").and_then(J::as_u64).unwrap_or(u64::from(ttl)) as u32;
-                kept.push(writes::kept(o.get("id").unwrap_or(&J::Null), own, &v));
-                values.push(v);
-            }
-            let mut rs = RecordSet::new(rel, t, ttl, values);
-            rs.provider_data = Some(Arc::new(json!({ "objects": kept })));
-            z.insert(rs);
-        }
-        Ok(Some(z))
+        let listed = objs.iter().filter_map(|o| {
+            let t = records::model_type(o.get("type").and_then(J::as_str).unwrap_or_default())?;
+            let name = o.get("name").and_then(J::as_str).unwrap_or_default();
+            Some(writes::Listed {
+                name,
+                rtype: t,
+                object: o,
+            })
+        });
+        writes::zone_of(&self.id, zone, listed, 1800, |t, o| {
+            records::value(t, o, zone)
+        })
+        .map(Some)
     }
 
     pub async fn zones(&self) -> Result<Vec<String>, ProviderError> {

@@ -1,6 +1,7 @@
 use serde_json::{Value as J, json};
 
 use super::*;
+use crate::model::RecordSet;
 
 fn config(settings: J) -> ProviderConfig {
     ProviderConfig {

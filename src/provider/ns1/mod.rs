@@ -214,21 +214,8 @@ impl Ns1Provider {
             .send(&req)
             .await
             .map_err(|e| ProviderError::http(&self.id, zone, e))?;
-        if r.status == 404 {
-            return Ok(None);
-        }
-        if !r.ok() {
-            return Err(self.api_error(zone, what, &req, &r));
-        }
-        if r.body.trim().is_empty() {
-            return Ok(Some(J::Null));
-        }
-        r.json().map(Some).ok_or_else(|| {
-            ProviderError::http(
-                &self.id,
-                zone,
-                self.client.decode_error(&req, "the answer is not JSON"),
-            )
+        writes::json_answer(&self.client, &self.id, zone, &req, &r, || {
+            self.api_error(zone, what, &req, &r)
         })
     }
 
@@ -904,20 +891,11 @@ impl Ns1Provider {
         if let Some(b) = &body {
             req = req.json(b);
         }
-        let r = self.client.send(&req).await.map_err(|e| {
-            format!(
-                "{}; it may or may not have been applied: plan again to see",
-                self.client.scrubber().scrub(&e.to_string())
-            )
-        })?;
-        let already_gone = method == reqwest::Method::DELETE && r.status == 404;
-        if !r.ok() && !already_gone {
-            return Err(format!(
-                "NS1 refused {what} (HTTP {}): {}",
-                r.status,
-                super::answer_summary(&self.client, &error_text(&r))
-            ));
-        }
+        let deleting = method == reqwest::Method::DELETE;
+        writes::send_write(&self.client, &req, &what, deleting, "NS1", |r| {
+            super::answer_summary(&self.client, &error_text(r))
+        })
+        .await?;
         if let Some(st) = guard.as_deref_mut() {
             // the old record's monitors that the new one does not use
             let old = c.existing.as_ref().unwrap_or(rec);

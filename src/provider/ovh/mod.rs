@@ -20,13 +20,12 @@
 //! - Capabilities: A, AAAA, CAA, CNAME, HTTPS, MX, NAPTR, NS, PTR, SRV, SSHFP, SVCB, TXT; root NS;
 //!   no dynamic or geo records. An empty TXT value (OVH refuses it) is checked before sending.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use futures_util::StreamExt;
 use serde::Deserialize;
-use serde_json::{Map, Value as J, json};
+use serde_json::{Map, Value as J};
 
 use super::writes::{self, Item};
 use super::{ApplyReport, BoxFut, Provider, ProviderError, url_component};
@@ -461,59 +460,31 @@ impl OvhProvider {
         .buffer_unordered(CONCURRENCY)
         .collect()
         .await;
-        let mut groups: BTreeMap<(String, RecordType), Vec<J>> = BTreeMap::new();
-        let mut z = Zone::new(zone);
-        for f in fetched {
-            let Some(o) = f? else { continue };
+        let objects: Vec<J> = fetched
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?
+            .into_iter()
+            .flatten()
+            .collect();
+        let listed = objects.iter().filter_map(|o| {
             let field = o.get("fieldType").and_then(J::as_str).unwrap_or_default();
             let ty = if field == "DKIM" { "TXT" } else { field };
-            let Some(t) = RecordType::core(ty).filter(|_| TYPES.contains(&ty)) else {
-                continue;
-            };
-            let sub = o
-                .get("subDomain")
-                .and_then(J::as_str)
-                .unwrap_or_default()
-                .to_ascii_lowercase();
-            let rel = if sub.is_empty() {
-                sub
-            } else {
-                z.relative(&format!("{sub}.{zone}")).ok_or_else(|| {
-                    ProviderError::failed(
-                        &self.id,
-                        zone,
-                        format!("the record {sub} {ty} is not inside the zone"),
-                    )
-                })?
-            };
-            groups.entry((rel, t)).or_default().push(o);
-        }
-        for ((rel, t), list) in groups {
-            let ttl = list[0].get("ttl").and_then(J::as_u64).unwrap_or(0) as u32;
-            let mut values = Vec::new();
-            let mut kept = Vec::new();
-            for o in &list {
-                let target = o.get("target").and_then(J::as_str).unwrap_or_default();
-                let v = value(&t, target, zone).map_err(|e| {
-                    ProviderError::failed(
-                        &self.id,
-                        zone,
-                        format!(
-                            "cannot read {} {}: {e}",
-                            super::shown_name(&rel, zone),
-                            t.as_str()
-                        ),
-                    )
-                })?;
-                let own = o.get("ttl").and_then(J::as_u64).unwrap_or(u64::from(ttl)) as u32;
-                kept.push(writes::kept(o.get("id").unwrap_or(&J::Null), own, &v));
-                values.push(v);
-            }
-            let mut rs = RecordSet::new(rel, t, ttl, values);
-            rs.provider_data = Some(Arc::new(json!({ "objects": kept })));
-            z.insert(rs);
-        }
-        Ok(Some(z))
+            let t = RecordType::core(ty).filter(|_| TYPES.contains(&ty))?;
+            let name = o.get("subDomain").and_then(J::as_str).unwrap_or_default();
+            Some(writes::Listed {
+                name,
+                rtype: t,
+                object: o,
+            })
+        });
+        writes::zone_of(&self.id, zone, listed, 0, |t, o| {
+            value(
+                t,
+                o.get("target").and_then(J::as_str).unwrap_or_default(),
+                zone,
+            )
+        })
+        .map(Some)
     }
 
     pub async fn zones(&self) -> Result<Vec<String>, ProviderError> {
@@ -565,20 +536,11 @@ impl OvhProvider {
                     "POST a record".to_string(),
                 ),
             };
-            let r = self.client.send(&req).await.map_err(|e| {
-                format!(
-                    "{}; it may or may not have been applied: plan again to see",
-                    self.client.scrubber().scrub(&e.to_string())
-                )
-            })?;
-            let already_gone = matches!(item, Item::Delete(_)) && r.status == 404;
-            if !r.ok() && !already_gone {
-                return Err(format!(
-                    "OVH refused {what} (HTTP {}): {}",
-                    r.status,
-                    self.summary(&r)
-                ));
-            }
+            let deleting = matches!(item, Item::Delete(_));
+            writes::send_write(&self.client, &req, &what, deleting, "OVH", |r| {
+                self.summary(r)
+            })
+            .await?;
         }
         Ok(())
     }
