@@ -5,14 +5,12 @@
 //! changes.
 
 use std::collections::BTreeSet;
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::json;
 
 use crate::cases;
 use crate::digitalocean_fake::{self, DO_TOKEN, DigitalOceanFake};
-use crate::harness;
 use crate::https_proxy::HttpsProxy;
 use crate::suite::{self, Project, Target, changes, show};
 
@@ -378,32 +376,17 @@ fn octodns_sync(p: &Project, proxy: &HttpsProxy, doit: bool) -> String {
     out
 }
 
-/// octodns-sync's success and its output (octoDNS logs its plan on stderr).
 fn octodns_run(p: &Project, proxy: &HttpsProxy, doit: bool) -> (bool, String) {
-    let venv = harness::venv();
-    let mut c = Command::new(venv.join("bin/octodns-sync"));
-    c.current_dir(p.path())
-        .args(["--config-file", "config.yaml"])
-        .env("DIGITALOCEAN_TOKEN", DO_TOKEN);
-    for (k, v) in proxy.env() {
-        c.env(k, v);
-    }
-    if doit {
-        c.arg("--doit");
-    }
-    let o = c.output().unwrap_or_else(|e| {
-        panic!(
-            "octodns-sync from {} (scripts/test installs octodns-digitalocean): {e}",
-            venv.display()
-        )
-    });
-    (o.status.success(), show(&o))
+    let args: &[&str] = if doit { &["--doit"] } else { &[] };
+    proxy.octodns_sync(
+        p,
+        &[("DIGITALOCEAN_TOKEN".to_string(), DO_TOKEN.to_string())],
+        args,
+    )
 }
 
 fn dnsplan_changes(p: &Project) -> Vec<String> {
-    let o = p.run(&["plan", "--config", "dnsplan.yaml", "--format", "json"]);
-    assert!(o.status.success(), "{}", show(&o));
-    changes(&serde_json::from_slice(&o.stdout).unwrap())
+    p.changes_with("dnsplan.yaml")
 }
 
 #[test]

@@ -5,14 +5,12 @@
 //! other plans as no changes.
 
 use std::collections::BTreeSet;
-use std::process::Command;
 use std::time::Duration;
 
 use serde_json::json;
 
 use crate::cases;
 use crate::dnsmadeeasy_fake::{self, DME_API_KEY, DME_SECRET, DnsMadeEasyFake};
-use crate::harness;
 use crate::https_proxy::HttpsProxy;
 use crate::suite::{self, Project, Target, changes, show};
 
@@ -360,33 +358,22 @@ fn both(fake: &DnsMadeEasyFake, zone: &str) -> Project {
 }
 
 fn octodns_sync(p: &Project, proxy: &HttpsProxy, doit: bool) -> String {
-    let venv = harness::venv();
-    let mut c = Command::new(venv.join("bin/octodns-sync"));
-    c.current_dir(p.path())
-        .args(["--config-file", "config.yaml"])
-        .env("DME_API_KEY", DME_API_KEY)
-        .env("DME_SECRET", DME_SECRET);
-    for (k, v) in proxy.env() {
-        c.env(k, v);
-    }
-    if doit {
-        // the apex NS is a root NS change to octoDNS even on a new domain
-        c.args(["--doit", "--force"]);
-    }
-    let o = c.output().unwrap_or_else(|e| {
-        panic!(
-            "octodns-sync from {} (scripts/test installs octodns-dnsmadeeasy): {e}",
-            venv.display()
-        )
-    });
-    assert!(o.status.success(), "octodns-sync failed:\n{}", show(&o));
-    show(&o)
+    // the apex NS is a root NS change to octoDNS, even on a new zone
+    let args: &[&str] = if doit { &["--doit", "--force"] } else { &[] };
+    let (ok, out) = proxy.octodns_sync(
+        p,
+        &[
+            ("DME_API_KEY".to_string(), DME_API_KEY.to_string()),
+            ("DME_SECRET".to_string(), DME_SECRET.to_string()),
+        ],
+        args,
+    );
+    assert!(ok, "octodns-sync failed:\n{out}");
+    out
 }
 
 fn dnsplan_changes(p: &Project) -> Vec<String> {
-    let o = p.run(&["plan", "--config", "dnsplan.yaml", "--format", "json"]);
-    assert!(o.status.success(), "{}", show(&o));
-    changes(&serde_json::from_slice(&o.stdout).unwrap())
+    p.changes_with("dnsplan.yaml")
 }
 
 #[test]

@@ -4,12 +4,10 @@
 //! `https://api.gandi.net/v5`): what either tool writes, the other plans as no changes.
 
 use std::collections::BTreeSet;
-use std::process::Command;
 use std::time::Duration;
 
 use crate::cases;
 use crate::gandi_fake::{self, GANDI_TOKEN, GandiFake};
-use crate::harness;
 use crate::https_proxy::HttpsProxy;
 use crate::suite::{self, Project, Target, changes, show};
 
@@ -295,31 +293,18 @@ fn both(fake: &GandiFake, zone: &str) -> Project {
 }
 
 fn octodns_sync(p: &Project, proxy: &HttpsProxy, doit: bool) -> String {
-    let venv = harness::venv();
-    let mut c = Command::new(venv.join("bin/octodns-sync"));
-    c.current_dir(p.path())
-        .args(["--config-file", "config.yaml"])
-        .env("GANDI_TOKEN", GANDI_TOKEN);
-    for (k, v) in proxy.env() {
-        c.env(k, v);
-    }
-    if doit {
-        c.arg("--doit");
-    }
-    let o = c.output().unwrap_or_else(|e| {
-        panic!(
-            "octodns-sync from {} (scripts/test installs octodns-gandi): {e}",
-            venv.display()
-        )
-    });
-    assert!(o.status.success(), "octodns-sync failed:\n{}", show(&o));
-    show(&o)
+    let args: &[&str] = if doit { &["--doit"] } else { &[] };
+    let (ok, out) = proxy.octodns_sync(
+        p,
+        &[("GANDI_TOKEN".to_string(), GANDI_TOKEN.to_string())],
+        args,
+    );
+    assert!(ok, "octodns-sync failed:\n{out}");
+    out
 }
 
 fn dnsplan_changes(p: &Project) -> Vec<String> {
-    let o = p.run(&["plan", "--config", "dnsplan.yaml", "--format", "json"]);
-    assert!(o.status.success(), "{}", show(&o));
-    changes(&serde_json::from_slice(&o.stdout).unwrap())
+    p.changes_with("dnsplan.yaml")
 }
 
 #[test]

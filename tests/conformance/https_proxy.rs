@@ -34,6 +34,31 @@ pub struct HttpsProxy {
 }
 
 impl HttpsProxy {
+    /// `octodns-sync --config-file config.yaml` in the project `p`, through this proxy, with
+    /// `env` (the octoDNS provider's secrets) and `args` (`--doit`, `--force`): its success and
+    /// output (octoDNS logs its plan on stderr). A venv without octoDNS fails the test.
+    pub fn octodns_sync(
+        &self,
+        p: &crate::suite::Project,
+        env: &[(String, String)],
+        args: &[&str],
+    ) -> (bool, String) {
+        let venv = harness::venv();
+        let mut c = Command::new(venv.join("bin/octodns-sync"));
+        c.current_dir(p.path())
+            .args(["--config-file", "config.yaml"])
+            .args(args)
+            .envs(env.iter().cloned())
+            .envs(self.env());
+        let o = c.output().unwrap_or_else(|e| {
+            panic!(
+                "octodns-sync from {} (scripts/test installs it): {e}",
+                venv.display()
+            )
+        });
+        (o.status.success(), show(&o))
+    }
+
     /// Start a proxy that sends `CONNECT host:443` for each `(host, port)` of `map` to the
     /// plain-HTTP server on `127.0.0.1:port`, and refuses everything else. Panics (fails the
     /// test) when the venv, its python or `cryptography` is missing.

@@ -6,10 +6,8 @@
 //! test's zone exists on the fake first, with OVH's apex NS.
 
 use std::collections::BTreeSet;
-use std::process::Command;
 
 use crate::cases;
-use crate::harness;
 use crate::https_proxy::HttpsProxy;
 use crate::ovh_fake::{self, OVH_APP_KEY, OVH_APP_SECRET, OVH_CONSUMER_KEY, OvhFake};
 use crate::suite::{self, Project, Target, changes, show};
@@ -261,32 +259,15 @@ fn both(fake: &OvhFake, zone: &str) -> Project {
 }
 
 fn octodns_sync(p: &Project, proxy: &HttpsProxy, doit: bool) -> String {
-    let venv = harness::venv();
-    let mut c = Command::new(venv.join("bin/octodns-sync"));
-    c.current_dir(p.path())
-        .args(["--config-file", "config.yaml"])
-        .envs(env());
-    for (k, v) in proxy.env() {
-        c.env(k, v);
-    }
-    if doit {
-        // the apex NS is a root NS change to octoDNS
-        c.args(["--doit", "--force"]);
-    }
-    let o = c.output().unwrap_or_else(|e| {
-        panic!(
-            "octodns-sync from {} (scripts/test installs octodns-ovh): {e}",
-            venv.display()
-        )
-    });
-    assert!(o.status.success(), "octodns-sync failed:\n{}", show(&o));
-    show(&o)
+    // the apex NS is a root NS change to octoDNS, even on a new zone
+    let args: &[&str] = if doit { &["--doit", "--force"] } else { &[] };
+    let (ok, out) = proxy.octodns_sync(p, &env(), args);
+    assert!(ok, "octodns-sync failed:\n{out}");
+    out
 }
 
 fn dnsplan_changes(p: &Project) -> Vec<String> {
-    let o = p.run(&["plan", "--config", "dnsplan.yaml", "--format", "json"]);
-    assert!(o.status.success(), "{}", show(&o));
-    changes(&serde_json::from_slice(&o.stdout).unwrap())
+    p.changes_with("dnsplan.yaml")
 }
 
 #[test]

@@ -154,6 +154,17 @@ impl Project {
         v
     }
 
+    /// The changes `dnsplan plan` shows with another config file of the project (such as
+    /// `dnsplan.yaml` beside an octoDNS `config.yaml`).
+    pub fn changes_with(&self, config: &str) -> Vec<String> {
+        let o = self.run(&["plan", "--config", config, "--format", "json"]);
+        assert!(o.status.success(), "plan failed:\n{}", show(&o));
+        changes(
+            &serde_json::from_slice(&o.stdout)
+                .unwrap_or_else(|e| panic!("plan json: {e}\n{}", show(&o))),
+        )
+    }
+
     pub fn apply(&self) {
         let o = self.run(&["apply", "--config", "config.yaml", "--force"]);
         assert!(o.status.success(), "apply failed:\n{}", show(&o));
