@@ -8,7 +8,7 @@
 //! context a plan is rendered with); `cli` calls it (validate, plan, apply, drift, the Action),
 //! and so can a program embedding the library.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -225,6 +225,17 @@ impl Drop for Finish<'_> {
     }
 }
 
+/// A zone as a source holds it: (zone, source id) and what it holds (`None`: not there).
+type SourceRead = ((String, String), Option<Zone>);
+
+/// The zone whose desired state `zc` has: an alias is an exact copy of its source zone's.
+fn source_of<'a>(cfg: &'a Config, zc: &'a ZoneConfig) -> &'a ZoneConfig {
+    zc.alias
+        .as_ref()
+        .and_then(|a| cfg.zones.get(a))
+        .unwrap_or(zc)
+}
+
 /// Plan every selected zone × target, reporting no progress.
 pub async fn plan(cfg: &Config, sel: &Selection) -> Result<Planned, EngineError> {
     plan_with(cfg, sel, &Quiet).await
@@ -277,18 +288,58 @@ pub async fn plan_with(
     let mut diags = Vec::new();
     let mut out = Plan::default();
     let mut unsupported = Vec::new();
+    let mut source_providers: HashMap<String, Arc<dyn Provider>> = HashMap::new();
     for chunk in zones.chunks(CHUNK) {
+        // what the sources that are not YAML files hold (a zone file, another provider),
+        // read through their providers, so that they merge like YAML sources
+        let mut wanted: Vec<(String, String)> = Vec::new();
+        for zc in chunk {
+            let src = source_of(cfg, zc);
+            for sid in &src.sources {
+                let Some(p) = cfg.providers.get(sid) else {
+                    continue;
+                };
+                if p.files == Some(config::FileFormat::Yaml) || sid == process::arpa::ID {
+                    continue;
+                }
+                if !source_providers.contains_key(sid) {
+                    source_providers.insert(sid.clone(), provider::build(p)?);
+                }
+                wanted.push((src.name.clone(), sid.clone()));
+            }
+        }
+        wanted.sort();
+        wanted.dedup();
+        let reads: Vec<Result<SourceRead, EngineError>> =
+            futures_util::stream::iter(wanted.into_iter().map(|(zone, sid)| {
+                let prov = source_providers[&sid].clone();
+                let remote = remote.clone();
+                async move {
+                    let held = if prov.is_local() {
+                        prov.existing(&zone).await?
+                    } else {
+                        let _permit = remote.acquire().await.expect("semaphore open");
+                        prov.existing(&zone).await?
+                    };
+                    Ok(((zone, sid), held))
+                }
+            }))
+            .buffer_unordered(cfg.manager.max_workers.max(1))
+            .collect()
+            .await;
+        let mut read: HashMap<String, BTreeMap<String, Option<Zone>>> = HashMap::new();
+        for r in reads {
+            let ((zone, sid), held) = r?;
+            read.entry(zone).or_default().insert(sid, held);
+        }
+        let none = BTreeMap::new();
         let loaded: Vec<(&ZoneConfig, config::Desired)> = tokio::task::block_in_place(|| {
             chunk
                 .par_iter()
                 .map(|zc| {
-                    // an alias is an exact copy of its source zone's desired state
-                    let src = zc
-                        .alias
-                        .as_ref()
-                        .and_then(|a| cfg.zones.get(a))
-                        .unwrap_or(zc);
-                    let mut d = config::load_desired(cfg, src);
+                    let src = source_of(cfg, zc);
+                    let mut d =
+                        config::load_desired_with(cfg, src, read.get(&src.name).unwrap_or(&none));
                     if zc.alias.is_some() {
                         let mut copy = Zone::new(zc.name.clone());
                         for r in d.zone.records.into_values() {
@@ -304,17 +355,6 @@ pub async fn plan_with(
         let mut jobs = Vec::new();
         for (zc, d) in loaded {
             diags.extend(d.diagnostics);
-            if !d.other_sources.is_empty() {
-                diags.push(Diagnostic::error(
-                    zc.pos.clone(),
-                    "config-unsupported",
-                    format!(
-                        "zone {}: reading sources of kind other than YAML ({}) is not available yet",
-                        zc.name,
-                        d.other_sources.join(", ")
-                    ),
-                ));
-            }
             jobs.push((zc, d.zone));
         }
         // invalid zones block the whole plan: stop reading targets, keep collecting problems

@@ -1931,6 +1931,18 @@ pub struct Desired {
 
 /// Load and validate the YAML sources of `zc`, in order.
 pub fn load_desired(cfg: &Config, zc: &ZoneConfig) -> Desired {
+    load_desired_with(cfg, zc, &BTreeMap::new())
+}
+
+/// `load_desired`, with the zones other sources hold already read (by source id; `None`: the
+/// source does not have the zone, which adds nothing, as in octoDNS). They are merged in the
+/// order of `sources`, before the processors and the zone's checks; a record two sources
+/// both define is an error, as octoDNS's `DuplicateRecordException`.
+pub fn load_desired_with(
+    cfg: &Config,
+    zc: &ZoneConfig,
+    read: &BTreeMap<String, Option<crate::model::Zone>>,
+) -> Desired {
     let mut zone = crate::model::Zone::new(zc.name.clone());
     let mut diags = Vec::new();
     let mut other = Vec::new();
@@ -1973,7 +1985,34 @@ pub fn load_desired(cfg: &Config, zc: &ZoneConfig) -> Desired {
             continue; // reported by the config loader
         };
         if p.files != Some(FileFormat::Yaml) {
-            other.push(sid.clone());
+            match read.get(sid) {
+                Some(held) => {
+                    for mut r in held.iter().flat_map(|z| z.records.values().cloned()) {
+                        if let Some(first) = zone.get(&r.name, &r.rtype) {
+                            diags.push(
+                                Diagnostic::error(
+                                    r.pos.clone(),
+                                    "duplicate-record",
+                                    format!(
+                                        "Duplicate record {}, type {}: source {sid} has it, and so does {} at {}:{}",
+                                        idna_decode(&r.fqdn(&zc.name)),
+                                        r.rtype.as_str(),
+                                        first.source.as_deref().unwrap_or("an earlier source"),
+                                        first.pos.file,
+                                        first.pos.line
+                                    ),
+                                )
+                                .with_subject(zc.name.clone()),
+                            );
+                            continue;
+                        }
+                        r.source = Some(Arc::from(sid.as_str()));
+                        r.provider_data = None;
+                        zone.insert(r);
+                    }
+                }
+                None => other.push(sid.clone()),
+            }
             continue;
         }
         let s = match yaml_zones::YamlSettings::from_config(p) {

@@ -687,7 +687,7 @@ impl Provider for TinyDnsProvider {
             Err(ProviderError::failed(
                 &self.id,
                 &plan.zone,
-                "TinyDnsFileSource is a source: it reads tinydns data and writes nothing; use it in `sources`, or `dnsplan dump` it to YAML",
+                "TinyDnsFileSource is a source: it reads tinydns data and writes nothing; use it in a zone's `sources`, or `dnsplan dump` it to YAML",
             ))
         })
     }

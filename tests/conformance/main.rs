@@ -62,6 +62,7 @@ mod processors;
 mod rfc2136;
 mod route53;
 mod route53_interop;
+mod sources;
 mod suite;
 mod tinydns;
 mod verify;
