@@ -367,9 +367,9 @@ impl GandiProvider {
             .unwrap_or_default()
             .iter()
             .filter_map(|d| d.get("fqdn").and_then(J::as_str))
-            .map(|n| format!("{}.", n.trim_end_matches('.').to_ascii_lowercase()))
+            .map(str::to_string)
             .collect();
-        super::checked_names(&self.id, names)
+        super::api_zone_names(&self.id, names)
     }
 
     async fn write(&self, zone: &str, c: &Change) -> Result<(), String> {

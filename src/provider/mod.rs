@@ -308,6 +308,18 @@ pub(crate) fn checked_zone_list(
     })
 }
 
+/// Zone names as an HTTP API lists them (without the final dot, in any case) → `checked_names`.
+pub(crate) fn api_zone_names(
+    provider: &str,
+    names: Vec<String>,
+) -> Result<Vec<String>, ProviderError> {
+    let names = names
+        .iter()
+        .map(|n| format!("{}.", n.trim_end_matches('.').to_ascii_lowercase()))
+        .collect();
+    checked_names(provider, names)
+}
+
 /// `checked_zone_list` for names a server returned.
 pub(crate) fn checked_names(
     provider: &str,

@@ -286,9 +286,9 @@ impl DnsimpleProvider {
             .await?
             .iter()
             .filter_map(|z| z.get("name").and_then(J::as_str))
-            .map(|n| format!("{}.", n.trim_end_matches('.').to_ascii_lowercase()))
+            .map(str::to_string)
             .collect();
-        super::checked_names(&self.id, names)
+        super::api_zone_names(&self.id, names)
     }
 
     async fn send_item(&self, zone: &str, item: &Item<J>) -> Result<(), String> {

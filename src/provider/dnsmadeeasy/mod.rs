@@ -276,9 +276,9 @@ impl DnsMadeEasyProvider {
             .into_iter()
             .flatten()
             .filter_map(|d| d.get("name").and_then(J::as_str))
-            .map(|n| format!("{}.", n.trim_end_matches('.').to_ascii_lowercase()))
+            .map(str::to_string)
             .collect();
-        super::checked_names(&self.id, names)
+        super::api_zone_names(&self.id, names)
     }
 
     /// Apply a plan: create the domain if needed, then the changes in bulk requests.

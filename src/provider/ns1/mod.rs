@@ -467,9 +467,9 @@ impl Ns1Provider {
             .await?
             .iter()
             .filter_map(|z| z.get("zone").and_then(J::as_str))
-            .map(|n| format!("{}.", n.trim_end_matches('.').to_ascii_lowercase()))
+            .map(str::to_string)
             .collect();
-        super::checked_names(&self.id, names)
+        super::api_zone_names(&self.id, names)
     }
 
     // ---- monitoring state ------------------------------------------------------------------

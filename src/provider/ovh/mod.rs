@@ -497,9 +497,9 @@ impl OvhProvider {
             .into_iter()
             .flatten()
             .filter_map(J::as_str)
-            .map(|n| format!("{}.", n.trim_end_matches('.').to_ascii_lowercase()))
+            .map(str::to_string)
             .collect();
-        super::checked_names(&self.id, names)
+        super::api_zone_names(&self.id, names)
     }
 
     async fn write(
