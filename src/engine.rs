@@ -8,7 +8,7 @@
 //! context a plan is rendered with); `cli` calls it (validate, plan, apply, drift, the Action),
 //! and so can a program embedding the library.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -69,6 +69,9 @@ pub enum EngineError {
         target: String,
         error: crate::process::Error,
     },
+    /// The runtime that reads local source files for `validate` could not start.
+    #[error("cannot start a runtime to read the source files: {0}")]
+    Runtime(std::io::Error),
 }
 
 /// A rail that refuses one zone × target; [`Refusal`] says which and why.
@@ -140,14 +143,72 @@ pub fn load(path: &std::path::Path) -> (Option<Config>, Vec<Diagnostic>) {
 pub fn validate(cfg: &Config, zones: &[String]) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let selected = cfg.select_zones(zones, &mut diags);
+    let selected: Vec<&ZoneConfig> = selected.into_iter().filter(|z| z.alias.is_none()).collect();
+    let (read, unread) = match read_local_sources(cfg, &selected) {
+        Ok(r) => {
+            diags.extend(r.problems);
+            (r.read, r.unread)
+        }
+        Err(e) => {
+            diags.push(Diagnostic::error(
+                crate::yaml::Pos::new(&Arc::from(cfg.path.to_string_lossy().as_ref()), 0, 0),
+                "source",
+                e.to_string(),
+            ));
+            (HashMap::new(), BTreeSet::new())
+        }
+    };
+    let none = BTreeMap::new();
     let per_zone: Vec<Vec<Diagnostic>> = selected
         .par_iter()
-        .filter(|z| z.alias.is_none())
-        .map(|z| config::load_desired(cfg, z).diagnostics)
+        .map(|z| {
+            let mut d = config::load_desired_with(cfg, z, read.get(&z.name).unwrap_or(&none));
+            // a remote source is not read here; a local one that failed is an error already
+            let remote: Vec<&str> = d
+                .other_sources
+                .iter()
+                .map(String::as_str)
+                .filter(|sid| unread.contains(*sid))
+                .collect();
+            if !remote.is_empty() {
+                d.diagnostics.push(
+                    Diagnostic::warning(
+                        z.pos.clone(),
+                        "zone-rules-skipped",
+                        format!(
+                            "the zone's rules (CNAME coexistence, in-zone targets, …) were not \
+                             run: validate contacts no provider, so {} {} not read; plan reads \
+                             {} and runs them",
+                            remote.join(", "),
+                            if remote.len() == 1 { "was" } else { "were" },
+                            if remote.len() == 1 { "it" } else { "them" },
+                        ),
+                    )
+                    .with_subject(z.name.clone()),
+                );
+            }
+            d.diagnostics
+        })
         .collect();
     diags.extend(per_zone.into_iter().flatten());
     crate::diag::normalize(&mut diags);
     diags
+}
+
+/// `read_sources` of local files only, from synchronous code: on a thread of its own with its
+/// own runtime, so it works whether or not the caller runs inside one.
+fn read_local_sources(cfg: &Config, zones: &[&ZoneConfig]) -> Result<Sources, EngineError> {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(EngineError::Runtime)?;
+            rt.block_on(read_sources(cfg, zones, &mut HashMap::new(), None))
+        })
+        .join()
+        .unwrap_or_else(|p| std::panic::resume_unwind(p))
+    })
 }
 
 /// Zones planned per round (see `plan`).
@@ -225,15 +286,98 @@ impl Drop for Finish<'_> {
     }
 }
 
-/// A zone as a source holds it: (zone, source id) and what it holds (`None`: not there).
-type SourceRead = ((String, String), Option<Zone>);
-
 /// The zone whose desired state `zc` has: an alias is an exact copy of its source zone's.
 fn source_of<'a>(cfg: &'a Config, zc: &'a ZoneConfig) -> &'a ZoneConfig {
     zc.alias
         .as_ref()
         .and_then(|a| cfg.zones.get(a))
         .unwrap_or(zc)
+}
+
+/// What the non-YAML sources of some zones hold, by zone then source id.
+type SourcesRead = HashMap<String, BTreeMap<String, Option<Zone>>>;
+
+/// What `read_sources` found.
+struct Sources {
+    read: SourcesRead,
+    /// Files that do not read, as problems of their file and line.
+    problems: Vec<Diagnostic>,
+    /// Remote sources left unread (reading local files only).
+    unread: BTreeSet<String>,
+}
+
+/// Read what the sources that are not YAML files hold (a zone file, tinydns data, another
+/// provider) for `zones`, through their providers, so that they merge like YAML sources.
+/// `remote`: the bound on requests to remote providers; `None` reads local files only (what
+/// `validate` may do: it contacts no provider). A file that does not read is a problem of its
+/// file and line, returned with the others; any other failure ends the read.
+async fn read_sources(
+    cfg: &Config,
+    zones: &[&ZoneConfig],
+    providers: &mut HashMap<String, Arc<dyn Provider>>,
+    remote: Option<&Arc<tokio::sync::Semaphore>>,
+) -> Result<Sources, EngineError> {
+    let mut wanted: Vec<(String, String)> = Vec::new();
+    let mut unread = BTreeSet::new();
+    for zc in zones {
+        let src = source_of(cfg, zc);
+        for sid in &src.sources {
+            let Some(p) = cfg.providers.get(sid) else {
+                continue;
+            };
+            if p.files == Some(config::FileFormat::Yaml) || sid == process::arpa::ID {
+                continue;
+            }
+            // local files are known by their class, before a provider is built
+            if remote.is_none() && p.files.is_none() {
+                unread.insert(sid.clone());
+                continue;
+            }
+            if !providers.contains_key(sid) {
+                providers.insert(sid.clone(), provider::build(p)?);
+            }
+            wanted.push((src.name.clone(), sid.clone()));
+        }
+    }
+    wanted.sort();
+    wanted.dedup();
+    let workers = cfg.manager.max_workers.max(1);
+    let reads: Vec<(String, String, Result<Option<Zone>, ProviderError>)> =
+        futures_util::stream::iter(wanted.into_iter().map(|(zone, sid)| {
+            let prov = providers[&sid].clone();
+            let remote = remote.cloned();
+            async move {
+                let held = match remote.filter(|_| !prov.is_local()) {
+                    None => prov.existing(&zone).await,
+                    Some(bound) => {
+                        let _permit = bound.acquire().await.expect("semaphore open");
+                        prov.existing(&zone).await
+                    }
+                };
+                (zone, sid, held)
+            }
+        }))
+        .buffer_unordered(workers)
+        .collect()
+        .await;
+    let mut read: SourcesRead = HashMap::new();
+    let mut problems = Vec::new();
+    for (zone, sid, held) in reads {
+        match held {
+            Ok(held) => {
+                read.entry(zone).or_default().insert(sid, held);
+            }
+            Err(e) => match e.as_diagnostic() {
+                Some(d) => problems.push(d),
+                None => return Err(e.into()),
+            },
+        }
+    }
+    Ok(Sources {
+        read,
+        problems,
+        unread,
+    })
 }
 
 /// Plan every selected zone × target, reporting no progress.
@@ -290,48 +434,9 @@ pub async fn plan_with(
     let mut unsupported = Vec::new();
     let mut source_providers: HashMap<String, Arc<dyn Provider>> = HashMap::new();
     for chunk in zones.chunks(CHUNK) {
-        // what the sources that are not YAML files hold (a zone file, another provider),
-        // read through their providers, so that they merge like YAML sources
-        let mut wanted: Vec<(String, String)> = Vec::new();
-        for zc in chunk {
-            let src = source_of(cfg, zc);
-            for sid in &src.sources {
-                let Some(p) = cfg.providers.get(sid) else {
-                    continue;
-                };
-                if p.files == Some(config::FileFormat::Yaml) || sid == process::arpa::ID {
-                    continue;
-                }
-                if !source_providers.contains_key(sid) {
-                    source_providers.insert(sid.clone(), provider::build(p)?);
-                }
-                wanted.push((src.name.clone(), sid.clone()));
-            }
-        }
-        wanted.sort();
-        wanted.dedup();
-        let reads: Vec<Result<SourceRead, EngineError>> =
-            futures_util::stream::iter(wanted.into_iter().map(|(zone, sid)| {
-                let prov = source_providers[&sid].clone();
-                let remote = remote.clone();
-                async move {
-                    let held = if prov.is_local() {
-                        prov.existing(&zone).await?
-                    } else {
-                        let _permit = remote.acquire().await.expect("semaphore open");
-                        prov.existing(&zone).await?
-                    };
-                    Ok(((zone, sid), held))
-                }
-            }))
-            .buffer_unordered(cfg.manager.max_workers.max(1))
-            .collect()
-            .await;
-        let mut read: HashMap<String, BTreeMap<String, Option<Zone>>> = HashMap::new();
-        for r in reads {
-            let ((zone, sid), held) = r?;
-            read.entry(zone).or_default().insert(sid, held);
-        }
+        let Sources { read, problems, .. } =
+            read_sources(cfg, chunk, &mut source_providers, Some(&remote)).await?;
+        diags.extend(problems);
         let none = BTreeMap::new();
         let loaded: Vec<(&ZoneConfig, config::Desired)> = tokio::task::block_in_place(|| {
             chunk

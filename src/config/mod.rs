@@ -46,6 +46,9 @@ pub enum FileFormat {
     Yaml,
     /// BIND master files (listed for templates; read through the provider).
     ZoneFile,
+    /// tinydns data files (read through the provider; they name hosts, not zones, so they
+    /// are not listed).
+    TinyDns,
 }
 
 /// What the loader learns of a provider class from the registry.
@@ -487,6 +490,50 @@ impl Config {
                 }
                 None => return None,
             }
+        }
+    }
+
+    /// octoDNS's `Zone.add_record` check of a record against configured sub-zones: only NS
+    /// and DS may stand at a sub-zone's name, nothing below it. The problem is reported at
+    /// `pos` — a warning when `lenient` (the record is kept) — and `false` says the record is
+    /// left out (`ignore_subzone_adds` leaves it out without a word).
+    pub fn admits_in_zone(
+        &self,
+        zone: &str,
+        name: &str,
+        rtype: &crate::model::RecordType,
+        pos: &Pos,
+        (lenient, ignore_subzone_adds): (bool, bool),
+        diags: &mut Vec<Diagnostic>,
+    ) -> bool {
+        use crate::model::RecordType;
+        let fqdn = if name.is_empty() {
+            zone.to_string()
+        } else {
+            format!("{name}.{zone}")
+        };
+        let msg = match self.sub_zone_of(zone, name) {
+            None => return true,
+            Some(SubZone::Exact) if matches!(rtype, RecordType::Ns | RecordType::Ds) => {
+                return true;
+            }
+            Some(SubZone::Exact) => format!(
+                "Record {} is a managed sub-zone and not of type NS or DS",
+                idna_decode(&fqdn)
+            ),
+            Some(SubZone::Under(_)) => {
+                format!("Record {} is under a managed subzone", idna_decode(&fqdn))
+            }
+        };
+        let subject = format!("{} {rtype}", idna_decode(&fqdn));
+        if lenient {
+            diags.push(Diagnostic::warning(pos.clone(), "subzone", msg).with_subject(subject));
+            true
+        } else {
+            if !ignore_subzone_adds {
+                diags.push(Diagnostic::error(pos.clone(), "subzone", msg).with_subject(subject));
+            }
+            false
         }
     }
 
@@ -2006,6 +2053,20 @@ pub fn load_desired_with(
                             );
                             continue;
                         }
+                        // octoDNS's sources build every record with `Record.new`, which
+                        // validates it, and add it with `Zone.add_record`, which checks it
+                        // against the sub-zones
+                        check_built(&rules, zc, &r, &mut diags);
+                        if !cfg.admits_in_zone(
+                            &zc.name,
+                            &r.name,
+                            &r.rtype,
+                            &r.pos,
+                            (zc.lenient || r.settings.lenient, zc.ignore_subzone_adds),
+                            &mut diags,
+                        ) {
+                            continue;
+                        }
                         r.source = Some(Arc::from(sid.as_str()));
                         r.provider_data = None;
                         zone.insert(r);
@@ -2100,11 +2161,15 @@ pub fn load_desired_with(
             );
         }
     }
-    let subs = cfg.sub_zones_of(&zc.name);
-    let reasons = crate::validate::check_zone(&zone, &rules, &subs);
-    diags.extend(crate::validate::zone_diagnostics(
-        &zone, reasons, zc.lenient,
-    ));
+    // the zone's rules need all of it: with a source unread they would report what is not so
+    // (`validate` says which sources it did not read)
+    if other.is_empty() {
+        let subs = cfg.sub_zones_of(&zc.name);
+        let reasons = crate::validate::check_zone(&zone, &rules, &subs);
+        diags.extend(crate::validate::zone_diagnostics(
+            &zone, reasons, zc.lenient,
+        ));
+    }
     Desired {
         zone,
         diagnostics: diags,
@@ -2120,20 +2185,40 @@ pub fn recheck(cfg: &Config, zc: &ZoneConfig, r: &crate::model::RecordSet) -> Ve
         Some(d) => cfg.manager.rules.with_disabled(&d.record, &d.zone),
         None => cfg.manager.rules.clone(),
     };
-    let file: Arc<str> = r.pos.file.clone();
-    let text = r.to_data().to_string();
-    let Some(node) = crate::yaml::load_str(
-        &text,
-        &file,
-        crate::yaml::LoadOptions {
-            order: crate::yaml::KeyOrder::Any,
-            includes: false,
-        },
-    )
-    .root
-    else {
-        return Vec::new();
-    };
+    let mut out = Vec::new();
+    check_built(&rules, zc, r, &mut out);
+    out
+}
+
+/// The record rules on a record that was not read from a YAML node (a zone file's, another
+/// provider's, a processor's copy), as octoDNS runs them on the data its `Record.new` gets:
+/// the record's data shape, each value at the line it was read from when the source kept it,
+/// everything else at the record's position.
+fn check_built(
+    rules: &crate::validate::Rules,
+    zc: &ZoneConfig,
+    r: &crate::model::RecordSet,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut node = crate::yaml::Node::from_json(&r.to_data(), &r.pos);
+    if let crate::yaml::Kind::Map(entries) = &mut node.kind {
+        for (k, v) in entries {
+            match (k.key_str(), &mut v.kind) {
+                ("value", _) if r.values.len() == 1 => {
+                    *v = crate::yaml::Node::from_json(
+                        &r.values[0].to_data(),
+                        r.value_pos(&r.values[0]),
+                    );
+                }
+                ("values", crate::yaml::Kind::Seq(items)) if items.len() == r.values.len() => {
+                    for (item, value) in items.iter_mut().zip(&r.values) {
+                        *item = crate::yaml::Node::from_json(&value.to_data(), r.value_pos(value));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
     let fqdn = r.fqdn(&zc.name);
     let raw_name = idna_decode(&r.name);
     let rctx = crate::validate::RecordCtx {
@@ -2144,23 +2229,17 @@ pub fn recheck(cfg: &Config, zc: &ZoneConfig, r: &crate::model::RecordSet) -> Ve
         rtype: &r.rtype,
         node: &node,
         pos: &r.pos,
-        rules: &rules,
+        rules,
     };
     let mut reasons = crate::validate::Reasons::default();
     crate::validate::check_record(&rctx, &mut reasons);
-    // positions inside the rebuilt record mean nothing: the record's own is used
-    for reason in &mut reasons.0 {
-        reason.pos = r.pos.clone();
-    }
-    let mut out = Vec::new();
     crate::validate::record_diagnostics(
         &idna_decode(&fqdn),
         r.rtype.as_str(),
         reasons,
         zc.lenient || r.settings.lenient,
-        &mut out,
+        out,
     );
-    out
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{Config, ProviderConfig, SubZone};
+use super::{Config, ProviderConfig};
 use crate::diag::Diagnostic;
 use crate::model::build::record_from_node;
 use crate::model::{
@@ -303,7 +303,7 @@ pub fn list_zones(p: &ProviderConfig, _config_path: &Path) -> Result<Listed, Dir
             let dir = p.str("directory").ok_or(DirError::NoDirectory)?;
             list_zonefile_zones(Path::new(dir), p.str("file_extension").unwrap_or("."))
         }
-        None => Err(DirError::NoListing),
+        Some(FileFormat::TinyDns) | None => Err(DirError::NoListing),
     }
 }
 
@@ -519,37 +519,16 @@ fn add_records(
             record.pos = key.pos.clone();
             record.source = Some(ctx.source.clone());
             if let Some(cfg) = ctx.config
-                && let Some(sub) = cfg.sub_zone_of(&zone_name, &name)
+                && !cfg.admits_in_zone(
+                    &zone_name,
+                    &name,
+                    &rtype,
+                    &key.pos,
+                    (lenient, ctx.ignore_subzone_adds),
+                    diags,
+                )
             {
-                let msg = match sub {
-                    SubZone::Exact if !matches!(rtype, RecordType::Ns | RecordType::Ds) => {
-                        Some(format!(
-                            "Record {} is a managed sub-zone and not of type NS or DS",
-                            idna_decode(&fqdn)
-                        ))
-                    }
-                    SubZone::Exact => None,
-                    SubZone::Under(_) => Some(format!(
-                        "Record {} is under a managed subzone",
-                        idna_decode(&fqdn)
-                    )),
-                };
-                if let Some(msg) = msg {
-                    if lenient {
-                        diags.push(
-                            Diagnostic::warning(key.pos.clone(), "subzone", msg)
-                                .with_subject(format!("{} {rtype}", idna_decode(&fqdn))),
-                        );
-                    } else if ctx.ignore_subzone_adds {
-                        continue;
-                    } else {
-                        diags.push(
-                            Diagnostic::error(key.pos.clone(), "subzone", msg)
-                                .with_subject(format!("{} {rtype}", idna_decode(&fqdn))),
-                        );
-                        continue;
-                    }
-                }
+                continue;
             }
             let k = (record.name.clone(), record.rtype.clone());
             if let Some(prev) = zone.records.get(&k)

@@ -128,6 +128,10 @@ pub struct RecordSet {
     pub settings: Settings,
     /// Where it was defined (or read from).
     pub pos: Pos,
+    /// Where each value was read, when a source knows it line by line (a zone file: one
+    /// resource record per line); empty otherwise. Looked up by value, so a value a processor
+    /// rewrote falls back to `pos`. See [`RecordSet::value_pos`].
+    pub value_pos: Vec<(Value, Pos)>,
     /// Which source defined it (config provider id), for plan output.
     pub source: Option<Arc<str>>,
     /// Provider-private data (record ids, etags); never compared, never rendered.
@@ -156,6 +160,7 @@ impl RecordSet {
             geo: None,
             settings: Settings::default(),
             pos: Pos::none(),
+            value_pos: Vec::new(),
             source: None,
             provider_data: None,
         };
@@ -208,6 +213,14 @@ impl RecordSet {
             );
         }
         serde_json::Value::Object(m)
+    }
+
+    /// Where `value` was read: its own line when the source kept one, else the record's.
+    pub fn value_pos(&self, value: &Value) -> &Pos {
+        self.value_pos
+            .iter()
+            .find(|(v, _)| v == value)
+            .map_or(&self.pos, |(_, p)| p)
     }
 
     /// Values as DNS presentation text (RDATA), one string each.

@@ -110,6 +110,15 @@ pub enum ProviderError {
     },
     #[error("provider {provider}: {message}")]
     Config { provider: String, message: String },
+    /// A file the provider reads (a zone file, tinydns data) is malformed at `pos`: what the
+    /// engine reports as a problem of that file and line, like a YAML zone file's.
+    #[error("provider {provider}, zone {zone}: {pos}: {message}")]
+    File {
+        provider: String,
+        zone: String,
+        pos: crate::yaml::Pos,
+        message: String,
+    },
 }
 
 impl ProviderError {
@@ -132,12 +141,34 @@ impl ProviderError {
             ProviderError::Http { source, .. } => source.is_retryable(),
             ProviderError::Dns { source, .. } => source.is_retryable(),
             ProviderError::Sdk { retryable, .. } => *retryable,
-            ProviderError::Failed { .. } | ProviderError::Config { .. } => false,
+            ProviderError::Failed { .. }
+            | ProviderError::Config { .. }
+            | ProviderError::File { .. } => false,
         }
     }
 }
 
 impl ProviderError {
+    /// The file and line a `File` error is about, as a problem of that file.
+    pub fn as_diagnostic(&self) -> Option<crate::diag::Diagnostic> {
+        match self {
+            ProviderError::File {
+                provider,
+                zone,
+                pos,
+                message,
+            } => Some(
+                crate::diag::Diagnostic::error(
+                    pos.clone(),
+                    "source-file",
+                    format!("{message} (source {provider})"),
+                )
+                .with_subject(zone.clone()),
+            ),
+            _ => None,
+        }
+    }
+
     /// `Failed`: a failure the provider describes itself.
     pub(crate) fn failed(provider: &str, zone: &str, message: impl Into<String>) -> ProviderError {
         ProviderError::Failed {

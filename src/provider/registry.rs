@@ -51,7 +51,7 @@ pub static ENTRIES: &[Entry] = &[
     Entry { classes: &["googlecloud", "octodns_googlecloud.GoogleCloudProvider"], files: None, build: |c| shared(googlecloud::GoogleCloudProvider::new, c), check: |c| googlecloud::Settings::from_config(c).map(drop) },
     Entry { classes: &["hetzner", "octodns_hetzner.HetznerProvider"], files: None, build: |c| shared(hetzner::HetznerProvider::new, c), check: |c| hetzner::Settings::from_config(c).map(drop) },
     Entry { classes: &["ns1", "octodns_ns1.Ns1Provider"], files: None, build: |c| shared(ns1::Ns1Provider::new, c), check: |c| ns1::Settings::from_config(c).map(drop) },
-    Entry { classes: &["tinydns", "octodns.source.tinydns.TinyDnsFileSource", "octodns_tinydns.TinyDnsFileSource"], files: None, build: |c| shared(tinydns::TinyDnsProvider::new, c), check: |c| tinydns::TinyDnsSettings::from_config(c).map(drop) },
+    Entry { classes: &["tinydns", "octodns.source.tinydns.TinyDnsFileSource", "octodns_tinydns.TinyDnsFileSource"], files: Some(FileFormat::TinyDns), build: |c| shared(tinydns::TinyDnsProvider::new, c), check: |c| tinydns::TinyDnsSettings::from_config(c).map(drop) },
     Entry { classes: &["ovh", "octodns_ovh.OvhProvider"], files: None, build: |c| shared(ovh::OvhProvider::new, c), check: |c| ovh::Settings::from_config(c).map(drop) },
     Entry { classes: &["rfc2136", "octodns_bind.Rfc2136Provider", "octodns_bind.BindProvider", "octodns_bind.AxfrSource", "octodns.source.axfr.AxfrSource"], files: None, build: |c| shared(rfc2136::Rfc2136Provider::new, c), check: |c| rfc2136::Settings::from_config(c).map(drop) },
 ];

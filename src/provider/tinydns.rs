@@ -636,7 +636,12 @@ impl TinyDnsProvider {
             .map_err(|m| ProviderError::failed(&self.id, zone, m))?;
         let z = Reader::new(zone, self.settings.default_ttl)
             .read(&lines)
-            .map_err(|e| ProviderError::failed(&self.id, zone, e.to_string()))?;
+            .map_err(|e| ProviderError::File {
+                provider: self.id.clone(),
+                zone: zone.to_string(),
+                pos: Pos::new(&Arc::from(e.file.as_str()), e.line, 1),
+                message: e.message,
+            })?;
         Ok(Some(z))
     }
 }

@@ -332,6 +332,53 @@ impl ZoneFileProvider {
         }
     }
 
+    /// A file that does not read: a `File` error at the line it names (inside an
+    /// `$INCLUDE`d file, that file's), so it is reported as a problem of that line.
+    fn read_err(&self, zone: &str, e: ReadError) -> ProviderError {
+        let mut at = &e;
+        let mut from = Vec::new();
+        while let ReadError::Line {
+            file,
+            line,
+            fault: LineFault::Include(inner),
+        } = at
+        {
+            from.push(format!(
+                "{}:{line}",
+                file.strip_prefix("./").unwrap_or(file)
+            ));
+            at = inner;
+        }
+        let (file, line, mut message) = match at {
+            ReadError::Line { file, line, fault } => (file, *line, fault.to_string()),
+            ReadError::NotUtf8 { file, byte } => (file, 0, format!("not UTF-8 text (byte {byte})")),
+            ReadError::NoSoa { file, .. } => {
+                let m = at.to_string();
+                (
+                    file,
+                    0,
+                    m.strip_prefix(&format!("{file}: "))
+                        .unwrap_or(&m)
+                        .to_string(),
+                )
+            }
+            ReadError::Io { .. } => return self.err(zone, e),
+        };
+        if !from.is_empty() {
+            message = format!("{message} ($INCLUDE from {})", from.join(", from "));
+        }
+        ProviderError::File {
+            provider: self.id.clone(),
+            zone: zone.to_string(),
+            pos: Pos::new(
+                &Arc::from(file.as_str()),
+                line.min(u32::MAX as usize) as u32,
+                1,
+            ),
+            message,
+        }
+    }
+
     /// Read a zone file with its SOA; `None` when the file does not exist.
     /// The name is checked before any file is looked at.
     pub fn read_data(&self, zone: &str) -> Result<Option<ZoneFileData>, ProviderError> {
@@ -350,7 +397,7 @@ impl ZoneFileProvider {
             self.settings.check_origin,
             Some(Arc::from(self.id.as_str())),
         )
-        .map_err(|m| self.err(zone, m))?;
+        .map_err(|e| self.read_err(zone, e))?;
         for n in &data.notes {
             tracing::warn!(provider = %self.id, "{n}");
         }
@@ -520,7 +567,8 @@ impl State {
 
 struct Acc {
     ttl: u32,
-    values: Vec<Value>,
+    /// Each value with the line it was read from.
+    values: Vec<(Value, Pos)>,
     pos: Pos,
     lowered: Option<String>,
 }
@@ -757,7 +805,7 @@ impl Reader {
             std::collections::btree_map::Entry::Vacant(slot) => {
                 slot.insert(Acc {
                     ttl,
-                    values: vec![v],
+                    values: vec![(v, pos.clone())],
                     pos,
                     lowered: None,
                 });
@@ -773,7 +821,7 @@ impl Reader {
                     ));
                     acc.ttl = acc.ttl.min(ttl);
                 }
-                acc.values.push(v);
+                acc.values.push((v, pos));
             }
         }
         Ok(())
@@ -800,8 +848,12 @@ impl Reader {
             if let Some(n) = acc.lowered {
                 notes.push(n);
             }
-            let mut r = RecordSet::new(name, rtype, acc.ttl, acc.values);
+            let values = acc.values.iter().map(|(v, _)| v.clone()).collect();
+            let mut r = RecordSet::new(name, rtype, acc.ttl, values);
             r.pos = acc.pos;
+            if acc.values.len() > 1 {
+                r.value_pos = acc.values;
+            }
             r.source = self.source.clone();
             zone.insert(r);
         }
@@ -1787,8 +1839,9 @@ mod tests {
         .unwrap();
         let p = ZoneFileProvider::with_settings("zf", settings(dir.path()));
         let e = p.read(ZONE).unwrap_err().to_string();
-        assert!(e.contains("example.com.:3: in $INCLUDE: "), "{e}");
-        assert!(e.contains("bad.inc:3: "), "{e}");
+        assert!(e.contains("bad.inc:3:1: invalid A RDATA"), "{e}");
+        assert!(e.contains("($INCLUDE from "), "{e}");
+        assert!(e.ends_with("example.com.:3)"), "{e}");
         std::fs::write(dir.path().join("loop.inc"), "$INCLUDE loop.inc\n").unwrap();
         std::fs::write(
             dir.path().join("example.com."),

@@ -1070,6 +1070,39 @@ impl Node {
         }
     }
 
+    /// The node PyYAML would load for JSON data (strings quoted, so never resolved to another
+    /// type; numbers and booleans plain), every part at `pos`. For data that came from
+    /// elsewhere than a YAML file (a record a zone file or an API holds) to go through the
+    /// same checks as YAML.
+    pub fn from_json(j: &serde_json::Value, pos: &Pos) -> Node {
+        use serde_json::Value as J;
+        let scalar = |text: String, plain: bool| Kind::Scalar { text, plain };
+        let kind = match j {
+            J::Null => Kind::Null,
+            J::Bool(b) => scalar(if *b { "true" } else { "false" }.into(), true),
+            J::Number(n) => scalar(n.to_string(), true),
+            J::String(s) => scalar(s.clone(), false),
+            J::Array(items) => Kind::Seq(items.iter().map(|i| Node::from_json(i, pos)).collect()),
+            J::Object(m) => Kind::Map(
+                m.iter()
+                    .map(|(k, v)| {
+                        (
+                            Node {
+                                kind: scalar(k.clone(), false),
+                                pos: pos.clone(),
+                            },
+                            Node::from_json(v, pos),
+                        )
+                    })
+                    .collect(),
+            ),
+        };
+        Node {
+            kind,
+            pos: pos.clone(),
+        }
+    }
+
     /// Convert to JSON (for opaque data such as `octodns:` settings) as `json.dumps` would
     /// write the value PyYAML loaded: resolved scalars, mapping keys as JSON keys (`true`,
     /// `16` for `0x10`). Integers beyond 64 bits become floats; inf and nan, which JSON cannot

@@ -197,4 +197,222 @@ fn a_live_provider_as_a_source() {
         "{out:#}"
     );
     assert_eq!(out[""][1]["values"][0], "ns1.digitalocean.com.", "{out:#}");
+
+    // `validate` contacts no provider: it says the zone's rules wait for the plan
+    let o = Command::new(env!("CARGO_BIN_EXE_dnsplan"))
+        .current_dir(root.path())
+        .args(["validate", "--config", "c.yaml", "--format", "json"])
+        .env("DO_TOKEN", "not-even-valid")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", show(&o));
+    let doc: J = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(doc["warnings"], 1, "{doc:#}");
+    assert_eq!(
+        doc["diagnostics"][0]["rule"], "zone-rules-skipped",
+        "{doc:#}"
+    );
+    assert!(
+        doc["diagnostics"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("so do was not read"),
+        "{doc:#}"
+    );
+}
+
+const FP1: &str = "0123456789abcdef0123456789abcdef01234567";
+
+/// A zone file with problems octoDNS's record and zone rules refuse, each on its own line
+/// (and one in an `$INCLUDE`d file), for `zone_file_records_are_checked_at_their_lines`.
+fn bad_zone_file() -> String {
+    format!(
+        "; example.org, with problems\n\
+         $ORIGIN example.org.\n\
+         $TTL 3600\n\
+         @ IN SOA ns1.example.org. hostmaster.example.org. ( 1 7200 3600\n\
+         \x20       1209600 300 )\n\
+         \x20 IN NS ns1.example.org.\n\
+         ns1 IN A 192.0.2.1\n\
+         host IN SSHFP 1 1 {FP1}\n\
+         \x20    IN SSHFP 9 1 {FP1}\n\
+         sip IN SRV 10 20 5060 sip.example.org.\n\
+         www IN A 192.0.2.10\n\
+         www IN CNAME other.example.net.\n\
+         $INCLUDE extra.inc\n"
+    )
+}
+
+/// Each octoDNS rule reports the line of the record in the zone file — a value on the line it
+/// was read from, a record in an `$INCLUDE`d file in that file —, in `validate` (text, JSON,
+/// GitHub annotations) as in `plan`; octoDNS (octodns-bind's ZoneFileSource) refuses each of
+/// these records with the same words when it plans (its `octodns-validate` reads YAML sources
+/// only; `dnsplan validate` reads local files too).
+#[test]
+fn zone_file_records_are_checked_at_their_lines() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path();
+    std::fs::create_dir_all(dir.join("bind")).unwrap();
+    std::fs::create_dir_all(dir.join("zones")).unwrap();
+    std::fs::write(dir.join("bind/example.org."), bad_zone_file()).unwrap();
+    std::fs::write(
+        dir.join("bind/extra.inc"),
+        "; kept apart\nx.sub IN A 192.0.2.99\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("zones/sub.example.org.yaml"), "--- {}\n").unwrap();
+    let cfg = "providers:\n  bind:\n    class: octodns_bind.ZoneFileSource\n    directory: ./bind\n  \
+               config:\n    class: octodns.provider.yaml.YamlProvider\n    directory: ./zones\n  \
+               out:\n    class: octodns.provider.yaml.YamlProvider\n    directory: ./out\n\
+               zones:\n  example.org.:\n    sources: [bind]\n    targets: [out]\n  \
+               sub.example.org.:\n    sources: [config]\n    targets: [out]\n";
+    std::fs::write(dir.join("c.yaml"), cfg).unwrap();
+
+    let o = run(dir, &["validate", "--config", "c.yaml", "--format", "json"]);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let doc: J = serde_json::from_slice(&o.stdout).unwrap();
+    let got: Vec<(String, u64, String, String)> = doc["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap().to_string(),
+                d["line"].as_u64().unwrap(),
+                d["rule"].as_str().unwrap().to_string(),
+                d["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let find = |rule: &str| {
+        got.iter()
+            .find(|g| g.2 == rule)
+            .unwrap_or_else(|| panic!("no {rule} in {got:#?}"))
+            .clone()
+    };
+    // the second SSHFP value, on line 9, not the record's first line
+    let sshfp = find("sshfp-value");
+    assert_eq!((&*sshfp.0, sshfp.1), ("bind/example.org.", 9), "{got:#?}");
+    assert_eq!(sshfp.3, "unrecognized algorithm \"9\"");
+    let srv = find("srv-name");
+    assert_eq!((&*srv.0, srv.1), ("bind/example.org.", 10), "{got:#?}");
+    let cname = find("cname-coexistence");
+    assert_eq!(&*cname.0, "bind/example.org.", "{got:#?}");
+    assert!(matches!(cname.1, 11 | 12), "{got:#?}");
+    let sub = find("subzone");
+    assert_eq!((&*sub.0, sub.1), ("bind/extra.inc", 2), "{got:#?}");
+    assert_eq!(
+        sub.3,
+        "Record x.sub.example.org. is under a managed subzone"
+    );
+    assert_eq!(doc["errors"], 4, "{got:#?}");
+
+    // GitHub annotations point at the same lines
+    let o = run(
+        dir,
+        &["validate", "--config", "c.yaml", "--format", "github"],
+    );
+    let gh = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        gh.contains("::error file=bind/example.org.,line=9,")
+            && gh.contains("unrecognized algorithm"),
+        "{gh}"
+    );
+    assert!(gh.contains("::error file=bind/extra.inc,line=2,"), "{gh}");
+    // the text output quotes the zone file's line
+    let o = run(dir, &["validate", "--config", "c.yaml"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains(&format!("IN SSHFP 9 1 {FP1}")), "{text}");
+    // planning refuses the same, before reading any target
+    let o = run(dir, &["plan", "--config", "c.yaml"]);
+    assert_eq!(o.status.code(), Some(1), "{}", show(&o));
+    let all = show(&o);
+    assert!(all.contains("bind/example.org.:9"), "{all}");
+    assert!(!dir.join("out").exists());
+
+    // octoDNS refuses each record with the same words (it stops at the first, so one at a time)
+    let venv = harness::venv();
+    let octo_cfg = "providers:\n  bind:\n    class: octodns_bind.ZoneFileSource\n    directory: ./one\n  \
+                    out:\n    class: octodns.provider.yaml.YamlProvider\n    directory: ./octo\n\
+                    zones:\n  example.org.:\n    sources: [bind]\n    targets: [out]\n";
+    std::fs::write(dir.join("octo.yaml"), octo_cfg).unwrap();
+    std::fs::create_dir_all(dir.join("one")).unwrap();
+    let head = "$ORIGIN example.org.\n$TTL 3600\n@ IN SOA ns1.example.org. hostmaster.example.org. 1 7200 3600 1209600 300\n  IN NS ns1.example.org.\nns1 IN A 192.0.2.1\n";
+    // (dnspython already refuses a CNAME beside other data while octodns-bind parses, in
+    // its own words; octoDNS's rules see the other two)
+    let coexist = "CNAME rdataset is not compatible with a regular data node".to_string();
+    for (line, theirs) in [
+        (format!("host IN SSHFP 9 1 {FP1}\n"), &sshfp.3),
+        (
+            "sip IN SRV 10 20 5060 sip.example.org.\n".to_string(),
+            &srv.3,
+        ),
+        (
+            "www IN A 192.0.2.10\nwww IN CNAME other.example.net.\n".to_string(),
+            &coexist,
+        ),
+    ] {
+        std::fs::write(dir.join("one/example.org."), format!("{head}{line}")).unwrap();
+        // octodns-validate reads YAML sources only; octodns-sync's plan reads the zone file
+        let o = Command::new(venv.join("bin/octodns-sync"))
+            .current_dir(dir)
+            .args(["--config-file", "octo.yaml"])
+            .output()
+            .unwrap_or_else(|e| panic!("octodns-sync from {}: {e}", venv.display()));
+        let all = show(&o);
+        assert!(!o.status.success(), "octoDNS accepted {line}:\n{all}");
+        assert!(
+            all.contains(theirs.as_str()),
+            "octoDNS on {line}: {all}\nexpected: {theirs}"
+        );
+    }
+}
+
+/// A source file that does not parse is a problem of its file and line, in `validate` and in
+/// `plan`, like a YAML syntax error: a zone file (the line inside an `$INCLUDE`d file) and
+/// tinydns data.
+#[test]
+fn a_source_file_that_does_not_parse_is_a_problem_of_its_line() {
+    let root = project();
+    let dir = root.path();
+    std::fs::write(
+        dir.join("bind/example.com."),
+        "$TTL 3600\n@ SOA ns1.example.com. h.example.com. 1 2 3 4 5\n  NS ns1.example.com.\n$INCLUDE more.inc\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("bind/more.inc"),
+        "www A 192.0.2.1\nftp 3x A 192.0.2.2\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("tinydns")).unwrap();
+    std::fs::write(
+        dir.join("tinydns/data"),
+        "+www.example.net:192.0.2.1\n+ftp.example.net:nope\n",
+    )
+    .unwrap();
+    let extra = "  tinydns:\n    class: octodns.source.tinydns.TinyDnsFileSource\n    directory: ./tinydns\n";
+    let cfg = config("bind", "out", extra)
+        + "  example.net.:\n    sources: [tinydns]\n    targets: [out]\n";
+    std::fs::write(dir.join("c.yaml"), cfg).unwrap();
+    for args in [
+        &["validate", "--config", "c.yaml", "--format", "github"][..],
+        &["plan", "--config", "c.yaml"][..],
+    ] {
+        let o = run(dir, args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {}", show(&o));
+        let all = show(&o);
+        for want in ["bind/more.inc", "tinydns/data"] {
+            assert!(all.contains(want), "{args:?}: {want} in {all}");
+        }
+        if args[0] == "validate" {
+            assert!(
+                all.contains("::error file=bind/more.inc,line=2,") && all.contains("bad TTL"),
+                "{all}"
+            );
+            assert!(all.contains("$INCLUDE from bind/example.com.:4"), "{all}");
+            assert!(all.contains("::error file=tinydns/data,line=2,"), "{all}");
+        }
+    }
+    assert!(!dir.join("out").exists());
 }
