@@ -8,6 +8,8 @@
 #   bind.sh env WORKDIR               print the address and TSIG key of that server
 #   bind.sh zone-reset WORKDIR ZONE   (re)create ZONE empty: SOA and apex NS only
 #   bind.sh zone-delete WORKDIR ZONE  remove ZONE from the server, if it is there
+#   bind.sh zone-load WORKDIR ZONE FILE  (re)create ZONE from the master file FILE, as a
+#                                     primary serves the file it is given (named-checkzone first)
 #
 # start reads (all optional):
 #   BIND_DNS_PORT (5301)  BIND_RNDC_PORT (5302)
@@ -152,11 +154,29 @@ cmd_zone_reset() {
 @ IN SOA ns1.example.net. hostmaster.example.net. 1 3600 600 86400 300
 @ IN NS ns1.example.net.
 EOF
+  zone_add "$w" "$z"
+}
+
+cmd_zone_load() {
+  local w=${1:?usage: bind.sh zone-load WORKDIR ZONE FILE} z
+  local file=${3:?usage: bind.sh zone-load WORKDIR ZONE FILE}
+  z=$(zone_arg "${2:-}")
+  [[ -f $file ]] || die "$file: no such file"
+  named-checkzone -q "$z" "$file" || { named-checkzone "$z" "$file" >&2; die "$file does not load as $z"; }
+  lock_zones "$w"
+  zone_delete "$w" "$z"
+  cp "$file" "$w/zones/$z.zone"
+  zone_add "$w" "$z"
+}
+
+# add ZONE from its file in WORKDIR/zones and wait until it answers
+zone_add() {
+  local w=$1 z=$2
   rndc_ "$w" addzone "$z" "{ type primary; file \"$w/zones/$z.zone\"; \
 allow-update { key \"$BIND_KEY_NAME\"; }; allow-transfer { key \"$BIND_KEY_NAME\"; }; };" >/dev/null
   local port=${BIND_DNS#*:}
   for _ in $(seq 1 100); do
-    if dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" "$z" SOA 2>/dev/null | grep -q hostmaster; then
+    if [[ -n $(dig +short +time=1 +tries=1 @127.0.0.1 -p "$port" "$z" SOA 2>/dev/null) ]]; then
       return 0
     fi
     sleep 0.05
@@ -172,5 +192,6 @@ case "${1:-}" in
   env) shift; cmd_env "$@" ;;
   zone-reset) shift; cmd_zone_reset "$@" ;;
   zone-delete) shift; cmd_zone_delete "$@" ;;
-  *) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+  zone-load) shift; cmd_zone_load "$@" ;;
+  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

@@ -155,6 +155,27 @@ impl Rfc2136Server {
         self.zone_command("zone-reset", zone);
     }
 
+    /// (Re)create `zone` from the master file `file`, served as a primary serves its file
+    /// (BIND only: `bind.sh zone-load`).
+    pub fn load_zone(&self, zone: &str, file: &Path) {
+        let out = Command::new(self.script())
+            .arg("zone-load")
+            .arg(&self.work)
+            .arg(zone)
+            .arg(file)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.script().display()));
+        assert!(
+            out.status.success(),
+            "{}.sh zone-load {zone} {} failed ({}):\n{}{}",
+            self.kind,
+            file.display(),
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Remove `zone` from the server, if it is there.
     pub fn delete_zone(&self, zone: &str) {
         self.zone_command("zone-delete", zone);

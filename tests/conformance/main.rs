@@ -52,6 +52,7 @@ mod hetzner;
 mod hetzner_fake;
 mod https_proxy;
 mod interop;
+mod migration;
 mod ns1;
 mod ns1_fake;
 mod ns1_octodns;
