@@ -2074,6 +2074,9 @@ pub fn load_desired_with(
                 }
                 None => other.push(sid.clone()),
             }
+            if let Some(None) = read.get(sid) {
+                diags.push(missing_source_zone(sid, p, zc));
+            }
             continue;
         }
         let s = match yaml_zones::YamlSettings::from_config(p) {
@@ -2175,6 +2178,37 @@ pub fn load_desired_with(
         diagnostics: diags,
         other_sources: other,
     }
+}
+
+/// A source that was read and does not hold the zone. A zone file that is not there is an
+/// error, as octodns-bind's `ZoneFileSourceNotFound` (a misspelt file name would otherwise
+/// plan the deletion of every record); a live provider without the zone adds nothing, as in
+/// octoDNS, and is said so.
+fn missing_source_zone(sid: &str, p: &ProviderConfig, zc: &ZoneConfig) -> Diagnostic {
+    let zone = idna_decode(&zc.name);
+    let d = if p.files == Some(FileFormat::ZoneFile) {
+        // shown as diagnostics show files, without a leading `./`
+        let dir = p.str("directory").unwrap_or(".").trim_start_matches("./");
+        let ext = p.str("file_extension").unwrap_or(".");
+        Diagnostic::error(
+            zc.pos.clone(),
+            "zone-missing",
+            format!(
+                "no zone file for {zone} (source {sid}): {} does not exist; create it, or \
+                 check `directory` and `file_extension`",
+                Path::new(dir)
+                    .join(format!("{}{ext}", zc.name.trim_end_matches('.')))
+                    .display()
+            ),
+        )
+    } else {
+        Diagnostic::warning(
+            zc.pos.clone(),
+            "zone-missing",
+            format!("source {sid} does not have the zone {zone}: it adds no records"),
+        )
+    };
+    d.with_subject(zc.name.clone())
 }
 
 /// The record rules on a record a processor rewrote (octoDNS validates the copy a processor

@@ -416,3 +416,26 @@ fn a_source_file_that_does_not_parse_is_a_problem_of_its_line() {
     }
     assert!(!dir.join("out").exists());
 }
+
+/// A zone file source without the zone's file is an error (octodns-bind's
+/// `ZoneFileSourceNotFound`), not an empty zone: a misspelt name must not plan the deletion of
+/// every record on the targets.
+#[test]
+fn a_missing_zone_file_is_an_error_not_an_empty_zone() {
+    let root = project();
+    std::fs::remove_file(root.path().join("bind/example.com.")).unwrap();
+    std::fs::write(root.path().join("bind/exmaple.com."), "").unwrap();
+    std::fs::write(root.path().join("c.yaml"), config("bind", "out", "")).unwrap();
+    for cmd in ["validate", "plan"] {
+        let o = run(root.path(), &[cmd, "--config", "c.yaml"]);
+        assert_eq!(o.status.code(), Some(1), "{cmd}: {}", show(&o));
+        let all = show(&o);
+        assert!(
+            all.contains(
+                "no zone file for example.com. (source bind): bind/example.com. does not exist"
+            ),
+            "{cmd}: {all}"
+        );
+    }
+    assert!(!root.path().join("out").exists());
+}
