@@ -112,7 +112,7 @@ pub enum ProviderError {
     Config { provider: String, message: String },
     /// A file the provider reads (a zone file, tinydns data) is malformed at `pos`: what the
     /// engine reports as a problem of that file and line, like a YAML zone file's.
-    #[error("provider {provider}, zone {zone}: {pos}: {message}")]
+    #[error("provider {provider}, zone {zone}: {}: {message}", file_line(pos))]
     File {
         provider: String,
         zone: String,
@@ -145,6 +145,15 @@ impl ProviderError {
             | ProviderError::Config { .. }
             | ProviderError::File { .. } => false,
         }
+    }
+}
+
+/// `file:line` (`file` alone when there is no line): a line-granular file's position.
+fn file_line(pos: &crate::yaml::Pos) -> String {
+    if pos.line == 0 {
+        pos.file.to_string()
+    } else {
+        format!("{}:{}", pos.file, pos.line)
     }
 }
 

@@ -1839,7 +1839,7 @@ mod tests {
         .unwrap();
         let p = ZoneFileProvider::with_settings("zf", settings(dir.path()));
         let e = p.read(ZONE).unwrap_err().to_string();
-        assert!(e.contains("bad.inc:3:1: invalid A RDATA"), "{e}");
+        assert!(e.contains("bad.inc:3: invalid A RDATA"), "{e}");
         assert!(e.contains("($INCLUDE from "), "{e}");
         assert!(e.ends_with("example.com.:3)"), "{e}");
         std::fs::write(dir.path().join("loop.inc"), "$INCLUDE loop.inc\n").unwrap();

@@ -1,6 +1,7 @@
 //! Migrations end to end, on real servers: a BIND zone file kept in git planned into an empty
 //! PowerDNS and Route 53 (moto) → applied → re-planned as nothing → dumped to octoDNS YAML →
-//! that YAML as the source plans nothing against the same targets; and a running BIND primary
+//! that YAML as the source plans nothing against the same targets (and PowerDNS as Route 53's
+//! source plans nothing either); and a running BIND primary
 //! read over AXFR (TSIG) as the source of a sync into PowerDNS, re-planned as nothing.
 //! PowerDNS's and BIND's answers are checked over real DNS against the zone file.
 
@@ -161,6 +162,13 @@ fn a_zone_file_in_git_migrates_to_powerdns_and_route53_and_on_to_yaml() {
     // PowerDNS answers what the file holds, over real DNS
     let mut res = Resolver::new(harness::pdns().dns);
     check_dns(&mut res, &file, None, "PowerDNS after the migration");
+    // one provider as the other's source (octoDNS's "sync from Route53 to …"): they agree
+    std::fs::write(
+        p.path().join("pdns-to-r53.yaml"),
+        format!("{providers}zones:\n  {zone}:\n    sources: [pdns]\n    targets: [r53]\n"),
+    )
+    .unwrap();
+    nothing_for(&["r53"], &p.planned("pdns-to-r53.yaml"));
 
     let o = p.run(&[
         "dump",
