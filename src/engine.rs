@@ -150,11 +150,7 @@ pub fn validate(cfg: &Config, zones: &[String]) -> Vec<Diagnostic> {
             (r.read, r.unread)
         }
         Err(e) => {
-            diags.push(Diagnostic::error(
-                crate::yaml::Pos::new(&Arc::from(cfg.path.to_string_lossy().as_ref()), 0, 0),
-                "source",
-                e.to_string(),
-            ));
+            diags.push(Diagnostic::error(cfg.file_pos(), "source", e.to_string()));
             (HashMap::new(), BTreeSet::new())
         }
     };

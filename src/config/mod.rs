@@ -537,6 +537,11 @@ impl Config {
         }
     }
 
+    /// The config file itself, as a position without a line (for problems of the whole run).
+    pub fn file_pos(&self) -> Pos {
+        Pos::new(&Arc::from(self.path.to_string_lossy().as_ref()), 0, 0)
+    }
+
     /// The zones a command works on: all, or those named (UTF-8 or IDNA, trailing dot
     /// optional). A name that is not configured is reported, not ignored.
     pub fn select_zones(&self, only: &[String], diags: &mut Vec<Diagnostic>) -> Vec<&ZoneConfig> {
@@ -552,7 +557,7 @@ impl Config {
             match self.zones.get(&name) {
                 Some(zc) => out.push(zc),
                 None => diags.push(Diagnostic::error(
-                    Pos::new(&Arc::from(self.path.to_string_lossy().as_ref()), 0, 0),
+                    self.file_pos(),
                     "zone-not-configured",
                     format!("Requested zone \"{z}\" not found in config"),
                 )),
