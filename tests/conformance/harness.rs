@@ -133,16 +133,17 @@ impl Rfc2136Server {
         repo().join(format!("scripts/harness/{}.sh", self.kind))
     }
 
-    fn zone_command(&self, cmd: &str, zone: &str) {
+    fn zone_command(&self, cmd: &str, zone: &str, more: &[&std::ffi::OsStr]) {
         let out = Command::new(self.script())
             .arg(cmd)
             .arg(&self.work)
             .arg(zone)
+            .args(more)
             .output()
             .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.script().display()));
         assert!(
             out.status.success(),
-            "{}.sh {cmd} {zone} failed ({}):\n{}{}",
+            "{}.sh {cmd} {zone} {more:?} failed ({}):\n{}{}",
             self.kind,
             out.status,
             String::from_utf8_lossy(&out.stdout),
@@ -152,33 +153,18 @@ impl Rfc2136Server {
 
     /// (Re)create `zone` on the server holding only its SOA and `NS ns1.example.net.`.
     pub fn reset_zone(&self, zone: &str) {
-        self.zone_command("zone-reset", zone);
+        self.zone_command("zone-reset", zone, &[]);
     }
 
     /// (Re)create `zone` from the master file `file`, served as a primary serves its file
     /// (BIND only: `bind.sh zone-load`).
     pub fn load_zone(&self, zone: &str, file: &Path) {
-        let out = Command::new(self.script())
-            .arg("zone-load")
-            .arg(&self.work)
-            .arg(zone)
-            .arg(file)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.script().display()));
-        assert!(
-            out.status.success(),
-            "{}.sh zone-load {zone} {} failed ({}):\n{}{}",
-            self.kind,
-            file.display(),
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
+        self.zone_command("zone-load", zone, &[file.as_os_str()]);
     }
 
     /// Remove `zone` from the server, if it is there.
     pub fn delete_zone(&self, zone: &str) {
-        self.zone_command("zone-delete", zone);
+        self.zone_command("zone-delete", zone, &[]);
     }
 }
 
