@@ -361,15 +361,14 @@ impl GandiProvider {
     }
 
     pub async fn zones(&self) -> Result<Vec<String>, ProviderError> {
-        let names: Vec<String> = self
-            .list("*", "/domains")
-            .await?
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|d| d.get("fqdn").and_then(J::as_str))
-            .map(str::to_string)
-            .collect();
-        super::api_zone_names(&self.id, names)
+        super::api_zone_names(
+            &self.id,
+            self.list("*", "/domains")
+                .await?
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|d| d.get("fqdn").and_then(J::as_str)),
+        )
     }
 
     async fn write(&self, zone: &str, c: &Change) -> Result<(), String> {

@@ -349,12 +349,12 @@ pub(crate) fn checked_zone_list(
 }
 
 /// Zone names as an HTTP API lists them (without the final dot, in any case) → `checked_names`.
-pub(crate) fn api_zone_names(
+pub(crate) fn api_zone_names<'a>(
     provider: &str,
-    names: Vec<String>,
+    names: impl IntoIterator<Item = &'a str>,
 ) -> Result<Vec<String>, ProviderError> {
     let names = names
-        .iter()
+        .into_iter()
         .map(|n| format!("{}.", n.trim_end_matches('.').to_ascii_lowercase()))
         .collect();
     checked_names(provider, names)

@@ -479,14 +479,13 @@ impl AzureProvider {
 
     pub async fn zones(&self) -> Result<Vec<String>, ProviderError> {
         let url = Self::with_version(format!("{}/dnsZones", self.base()));
-        let names: Vec<String> = self
-            .list("", url)
-            .await?
-            .iter()
-            .filter_map(|z| z.get("name").and_then(J::as_str))
-            .map(str::to_string)
-            .collect();
-        super::api_zone_names(&self.id, names)
+        super::api_zone_names(
+            &self.id,
+            self.list("", url)
+                .await?
+                .iter()
+                .filter_map(|z| z.get("name").and_then(J::as_str)),
+        )
     }
 
     /// Create a zone; its name servers are remembered.

@@ -394,14 +394,13 @@ impl CloudflareProvider {
             Some(f) => format!("/zones?{f}"),
             None => "/zones".to_string(),
         };
-        let names: Vec<String> = self
-            .list("*", &path, self.settings.zones_per_page)
-            .await?
-            .iter()
-            .filter_map(|z| z.get("name").and_then(J::as_str))
-            .map(str::to_string)
-            .collect();
-        super::api_zone_names(&self.id, names)
+        super::api_zone_names(
+            &self.id,
+            self.list("*", &path, self.settings.zones_per_page)
+                .await?
+                .iter()
+                .filter_map(|z| z.get("name").and_then(J::as_str)),
+        )
     }
 
     async fn create_zone(&self, zone: &str) -> Result<String, ProviderError> {

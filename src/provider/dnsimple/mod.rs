@@ -281,14 +281,13 @@ impl DnsimpleProvider {
     }
 
     pub async fn zones(&self) -> Result<Vec<String>, ProviderError> {
-        let names: Vec<String> = self
-            .list("*", "/zones")
-            .await?
-            .iter()
-            .filter_map(|z| z.get("name").and_then(J::as_str))
-            .map(str::to_string)
-            .collect();
-        super::api_zone_names(&self.id, names)
+        super::api_zone_names(
+            &self.id,
+            self.list("*", "/zones")
+                .await?
+                .iter()
+                .filter_map(|z| z.get("name").and_then(J::as_str)),
+        )
     }
 
     async fn send_item(&self, zone: &str, item: &Item<J>) -> Result<(), String> {

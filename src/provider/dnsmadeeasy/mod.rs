@@ -270,15 +270,14 @@ impl DnsMadeEasyProvider {
             .call("*", "list the domains", req)
             .await?
             .unwrap_or(J::Null);
-        let names: Vec<String> = j
-            .get("data")
-            .and_then(J::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|d| d.get("name").and_then(J::as_str))
-            .map(str::to_string)
-            .collect();
-        super::api_zone_names(&self.id, names)
+        super::api_zone_names(
+            &self.id,
+            j.get("data")
+                .and_then(J::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|d| d.get("name").and_then(J::as_str)),
+        )
     }
 
     /// Apply a plan: create the domain if needed, then the changes in bulk requests.

@@ -383,14 +383,13 @@ impl HetznerProvider {
     }
 
     pub async fn zone_names(&self) -> Result<Vec<String>, ProviderError> {
-        let names = self
-            .list("*", "/zones", "zones")
-            .await?
-            .iter()
-            .filter_map(|z| z.get("name").and_then(J::as_str))
-            .map(str::to_string)
-            .collect();
-        super::api_zone_names(&self.id, names)
+        super::api_zone_names(
+            &self.id,
+            self.list("*", "/zones", "zones")
+                .await?
+                .iter()
+                .filter_map(|z| z.get("name").and_then(J::as_str)),
+        )
     }
 
     /// Follow a Cloud API action to its end.

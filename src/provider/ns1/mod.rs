@@ -462,14 +462,13 @@ impl Ns1Provider {
     }
 
     pub async fn zones(&self) -> Result<Vec<String>, ProviderError> {
-        let names: Vec<String> = self
-            .list("*", "/zones")
-            .await?
-            .iter()
-            .filter_map(|z| z.get("zone").and_then(J::as_str))
-            .map(str::to_string)
-            .collect();
-        super::api_zone_names(&self.id, names)
+        super::api_zone_names(
+            &self.id,
+            self.list("*", "/zones")
+                .await?
+                .iter()
+                .filter_map(|z| z.get("zone").and_then(J::as_str)),
+        )
     }
 
     // ---- monitoring state ------------------------------------------------------------------

@@ -489,17 +489,16 @@ impl OvhProvider {
 
     pub async fn zones(&self) -> Result<Vec<String>, ProviderError> {
         let req = self.request(reqwest::Method::GET, "/domain/zone");
-        let names: Vec<String> = self
-            .call("*", "list the zones", req)
-            .await?
-            .unwrap_or(J::Null)
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(J::as_str)
-            .map(str::to_string)
-            .collect();
-        super::api_zone_names(&self.id, names)
+        super::api_zone_names(
+            &self.id,
+            self.call("*", "list the zones", req)
+                .await?
+                .unwrap_or(J::Null)
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(J::as_str),
+        )
     }
 
     async fn write(
