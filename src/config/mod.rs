@@ -2239,22 +2239,21 @@ fn check_built(
     r: &crate::model::RecordSet,
     out: &mut Vec<Diagnostic>,
 ) {
-    let mut node = crate::yaml::Node::from_json(&r.to_data(), &r.pos);
-    if let crate::yaml::Kind::Map(entries) = &mut node.kind {
+    use crate::yaml::{Kind, Node};
+    let mut node = Node::from_json(&r.to_data(), &r.pos);
+    // values a source placed line by line move to their lines (`to_data` writes one value as
+    // `value`, several as `values`, in `r.values`' order)
+    if !r.value_pos.is_empty()
+        && let Kind::Map(entries) = &mut node.kind
+    {
         for (k, v) in entries {
-            match (k.key_str(), &mut v.kind) {
-                ("value", _) if r.values.len() == 1 => {
-                    *v = crate::yaml::Node::from_json(
-                        &r.values[0].to_data(),
-                        r.value_pos(&r.values[0]),
-                    );
-                }
-                ("values", crate::yaml::Kind::Seq(items)) if items.len() == r.values.len() => {
-                    for (item, value) in items.iter_mut().zip(&r.values) {
-                        *item = crate::yaml::Node::from_json(&value.to_data(), r.value_pos(value));
-                    }
-                }
-                _ => {}
+            let nodes: Vec<&mut Node> = match (k.key_str(), &mut v.kind) {
+                ("value", _) => vec![v],
+                ("values", Kind::Seq(items)) => items.iter_mut().collect(),
+                _ => continue,
+            };
+            for (n, value) in nodes.into_iter().zip(&r.values) {
+                *n = Node::from_json(&value.to_data(), r.value_pos(value));
             }
         }
     }

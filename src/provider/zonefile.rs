@@ -848,12 +848,18 @@ impl Reader {
             if let Some(n) = acc.lowered {
                 notes.push(n);
             }
-            let values = acc.values.iter().map(|(v, _)| v.clone()).collect();
+            // one value stands at the record's line: only several need their own
+            let (values, value_pos) = if acc.values.len() == 1 {
+                (acc.values.into_iter().map(|(v, _)| v).collect(), Vec::new())
+            } else {
+                (
+                    acc.values.iter().map(|(v, _)| v.clone()).collect(),
+                    acc.values,
+                )
+            };
             let mut r = RecordSet::new(name, rtype, acc.ttl, values);
             r.pos = acc.pos;
-            if acc.values.len() > 1 {
-                r.value_pos = acc.values;
-            }
+            r.value_pos = value_pos;
             r.source = self.source.clone();
             zone.insert(r);
         }
