@@ -2202,7 +2202,10 @@ fn missing_source_zone(sid: &str, p: &ProviderConfig, zc: &ZoneConfig) -> Diagno
                 "no zone file for {zone} (source {sid}): {} does not exist; create it, or \
                  check `directory` and `file_extension`",
                 Path::new(dir)
-                    .join(format!("{}{ext}", zc.name.trim_end_matches('.')))
+                    .join(format!(
+                        "{}{ext}",
+                        crate::model::zone_file_stem(zc.name.trim_end_matches('.'))
+                    ))
                     .display()
             ),
         )
