@@ -144,14 +144,15 @@ pub fn validate(cfg: &Config, zones: &[String]) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let selected = cfg.select_zones(zones, &mut diags);
     let selected: Vec<&ZoneConfig> = selected.into_iter().filter(|z| z.alias.is_none()).collect();
-    let (read, unread) = match read_local_sources(cfg, &selected) {
-        Ok(r) => {
-            diags.extend(r.problems);
-            (r.read, r.unread)
+    let (wanted, unread) = sources_to_read(cfg, &selected, false);
+    let read = match read_local_sources(cfg, wanted) {
+        Ok((read, problems)) => {
+            diags.extend(problems);
+            read
         }
         Err(e) => {
             diags.push(Diagnostic::error(cfg.file_pos(), "source", e.to_string()));
-            (HashMap::new(), BTreeSet::new())
+            HashMap::new()
         }
     };
     let none = BTreeMap::new();
@@ -191,16 +192,19 @@ pub fn validate(cfg: &Config, zones: &[String]) -> Vec<Diagnostic> {
     diags
 }
 
-/// `read_sources` of local files only, from synchronous code: on a thread of its own with its
-/// own runtime, so it works whether or not the caller runs inside one.
-fn read_local_sources(cfg: &Config, zones: &[&ZoneConfig]) -> Result<Sources, EngineError> {
+/// `read_sources` of local files, from synchronous code: on a thread of its own with its own
+/// runtime, so it works whether or not the caller runs inside one (none when nothing is read).
+fn read_local_sources(cfg: &Config, wanted: Vec<(String, String)>) -> Result<Read, EngineError> {
+    if wanted.is_empty() {
+        return Ok(Read::default());
+    }
     std::thread::scope(|s| {
         s.spawn(|| {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .map_err(EngineError::Runtime)?;
-            rt.block_on(read_sources(cfg, zones, &mut HashMap::new(), None))
+            rt.block_on(read_sources(cfg, wanted, &mut HashMap::new(), None))
         })
         .join()
         .unwrap_or_else(|p| std::panic::resume_unwind(p))
@@ -293,27 +297,21 @@ fn source_of<'a>(cfg: &'a Config, zc: &'a ZoneConfig) -> &'a ZoneConfig {
 /// What the non-YAML sources of some zones hold, by zone then source id.
 type SourcesRead = HashMap<String, BTreeMap<String, Option<Zone>>>;
 
-/// What `read_sources` found.
-struct Sources {
-    read: SourcesRead,
-    /// Files that do not read, as problems of their file and line.
-    problems: Vec<Diagnostic>,
-    /// Remote sources left unread (reading local files only).
-    unread: BTreeSet<String>,
-}
+/// What `read_sources` found, and the files that do not read, as problems of their file and
+/// line.
+type Read = (SourcesRead, Vec<Diagnostic>);
 
-/// Read what the sources that are not YAML files hold (a zone file, tinydns data, another
-/// provider) for `zones`, through their providers, so that they merge like YAML sources.
-/// `remote`: the bound on requests to remote providers; `None` reads local files only (what
-/// `validate` may do: it contacts no provider). A file that does not read is a problem of its
-/// file and line, returned with the others; any other failure ends the read.
-async fn read_sources(
+/// The (zone, source id) pairs whose sources are not YAML files (a zone file, tinydns data,
+/// another provider), to be read through their providers so that they merge like YAML
+/// sources. Without `remote_too` (what `validate` may read: it contacts no provider) the live
+/// ones are left out and returned apart. Local files are known by their class, before any
+/// provider is built.
+fn sources_to_read(
     cfg: &Config,
     zones: &[&ZoneConfig],
-    providers: &mut HashMap<String, Arc<dyn Provider>>,
-    remote: Option<&Arc<tokio::sync::Semaphore>>,
-) -> Result<Sources, EngineError> {
-    let mut wanted: Vec<(String, String)> = Vec::new();
+    remote_too: bool,
+) -> (Vec<(String, String)>, BTreeSet<String>) {
+    let mut wanted = Vec::new();
     let mut unread = BTreeSet::new();
     for zc in zones {
         let src = source_of(cfg, zc);
@@ -324,19 +322,37 @@ async fn read_sources(
             if p.files == Some(config::FileFormat::Yaml) || sid == process::arpa::ID {
                 continue;
             }
-            // local files are known by their class, before a provider is built
-            if remote.is_none() && p.files.is_none() {
+            if !remote_too && p.files.is_none() {
                 unread.insert(sid.clone());
                 continue;
-            }
-            if !providers.contains_key(sid) {
-                providers.insert(sid.clone(), provider::build(p)?);
             }
             wanted.push((src.name.clone(), sid.clone()));
         }
     }
     wanted.sort();
     wanted.dedup();
+    (wanted, unread)
+}
+
+/// Read the `wanted` (zone, source id) pairs through their providers (built once, kept in
+/// `providers`). `remote`: the bound on requests to remote providers. A file that does not
+/// read is a problem of its file and line, returned with the others; any other failure ends
+/// the read.
+async fn read_sources(
+    cfg: &Config,
+    wanted: Vec<(String, String)>,
+    providers: &mut HashMap<String, Arc<dyn Provider>>,
+    remote: Option<&Arc<tokio::sync::Semaphore>>,
+) -> Result<Read, EngineError> {
+    for (_, sid) in &wanted {
+        if !providers.contains_key(sid) {
+            let p = cfg
+                .providers
+                .get(sid)
+                .expect("wanted sources are configured");
+            providers.insert(sid.clone(), provider::build(p)?);
+        }
+    }
     let workers = cfg.manager.max_workers.max(1);
     let reads: Vec<(String, String, Result<Option<Zone>, ProviderError>)> =
         futures_util::stream::iter(wanted.into_iter().map(|(zone, sid)| {
@@ -369,11 +385,7 @@ async fn read_sources(
             },
         }
     }
-    Ok(Sources {
-        read,
-        problems,
-        unread,
-    })
+    Ok((read, problems))
 }
 
 /// Plan every selected zone × target, reporting no progress.
@@ -430,8 +442,9 @@ pub async fn plan_with(
     let mut unsupported = Vec::new();
     let mut source_providers: HashMap<String, Arc<dyn Provider>> = HashMap::new();
     for chunk in zones.chunks(CHUNK) {
-        let Sources { read, problems, .. } =
-            read_sources(cfg, chunk, &mut source_providers, Some(&remote)).await?;
+        let (wanted, _) = sources_to_read(cfg, chunk, true);
+        let (read, problems) =
+            read_sources(cfg, wanted, &mut source_providers, Some(&remote)).await?;
         diags.extend(problems);
         let none = BTreeMap::new();
         let loaded: Vec<(&ZoneConfig, config::Desired)> = tokio::task::block_in_place(|| {
