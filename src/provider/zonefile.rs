@@ -60,11 +60,14 @@ pub enum ReadError {
         line: usize,
         fault: LineFault,
     },
-    #[error(
-        "{file}: no SOA record at the zone apex {zone} (set check_origin: false to read files \
-         without one)"
-    )]
+    #[error("{file}: {}", no_soa(zone))]
     NoSoa { file: String, zone: String },
+}
+
+fn no_soa(zone: &str) -> String {
+    format!(
+        "no SOA record at the zone apex {zone} (set check_origin: false to read files without one)"
+    )
 }
 
 /// What is wrong with one entry (a line, or lines joined by parentheses) of a zone file.
@@ -352,16 +355,7 @@ impl ZoneFileProvider {
         let (file, line, mut message) = match at {
             ReadError::Line { file, line, fault } => (file, *line, fault.to_string()),
             ReadError::NotUtf8 { file, byte } => (file, 0, format!("not UTF-8 text (byte {byte})")),
-            ReadError::NoSoa { file, .. } => {
-                let m = at.to_string();
-                (
-                    file,
-                    0,
-                    m.strip_prefix(&format!("{file}: "))
-                        .unwrap_or(&m)
-                        .to_string(),
-                )
-            }
+            ReadError::NoSoa { file, zone } => (file, 0, no_soa(zone)),
             ReadError::Io { .. } => return self.err(zone, e),
         };
         if !from.is_empty() {
@@ -1831,6 +1825,30 @@ mod tests {
         }
         for good in [".", "a.", "a.b.", "a\\..b.", "\\..", "a\\065.b."] {
             assert!(!has_empty_label(good), "{good}");
+        }
+    }
+
+    #[test]
+    fn a_file_without_soa_is_a_problem_of_that_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("example.com."),
+            "$TTL 60\nwww A 192.0.2.1\n",
+        )
+        .unwrap();
+        let p = ZoneFileProvider::with_settings("zf", settings(dir.path()));
+        match p.read(ZONE).unwrap_err() {
+            ProviderError::File { pos, message, .. } => {
+                assert!(
+                    pos.file.ends_with("example.com.") && pos.line == 0,
+                    "{pos:?}"
+                );
+                assert!(
+                    message.starts_with("no SOA record at the zone apex"),
+                    "{message}"
+                );
+            }
+            e => panic!("{e:?}"),
         }
     }
 
